@@ -1,0 +1,55 @@
+/**
+ * `npm run drill [-- --only <name>] [--quick]`: runs the recovery drills on real servers on
+ * 127.0.0.1, prints each drill's figures and checks, writes `reports/drill-<name>.json`, and
+ * exits non-zero if any check failed. The last line is "N passed, N failed" over all checks.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import type { Drill, DrillReport } from "./types";
+
+const DRILLS: Record<string, () => Drill> = {
+    postgres: () => require("./postgres/drill").run,
+    redis: () => require("./redis/drill").run,
+};
+
+function printReport(r: DrillReport): void {
+    console.log(`\n== drill: ${r.drill} (${r.machine.cpus} x ${r.machine.cpuModel}, ${r.machine.memoryGiB} GiB)`);
+    const width = Math.max(...r.figures.map((f) => f.name.length), 10);
+    for (const f of r.figures) console.log(`  ${f.name.padEnd(width)}  ${String(f.value).padStart(12)} ${f.unit}`);
+    for (const c of r.checks) console.log(`  [${c.passed ? "PASS" : "FAIL"}] ${c.name}: ${c.detail}`);
+}
+
+async function main(): Promise<void> {
+    const args = process.argv.slice(2);
+    const quick = args.includes("--quick") || process.env.CI === "true";
+    const onlyIndex = args.indexOf("--only");
+    const only = onlyIndex >= 0 ? args[onlyIndex + 1] : undefined;
+    if (only !== undefined && !(only in DRILLS)) {
+        console.error(`--only ${only}: unknown drill; use one of ${Object.keys(DRILLS).join(", ")}`);
+        process.exit(2);
+    }
+    const names = only ? [only] : Object.keys(DRILLS);
+    const reportDir = path.resolve(__dirname, "..", "reports");
+    fs.mkdirSync(reportDir, { recursive: true });
+    let passed = 0;
+    let failed = 0;
+    for (const name of names) {
+        const workDir = fs.mkdtempSync(path.join(os.tmpdir(), `fortress-drill-${name}-`));
+        let report: DrillReport;
+        try {
+            report = await DRILLS[name]()({ quick, workDir });
+        } catch (e) {
+            console.error(`drill ${name} aborted: ${e instanceof Error ? e.stack : String(e)}`);
+            failed++;
+            continue;
+        }
+        printReport(report);
+        fs.writeFileSync(path.join(reportDir, `drill-${name}.json`), JSON.stringify(report, null, 2) + "\n");
+        for (const c of report.checks) (c.passed ? passed++ : failed++);
+    }
+    console.log(`\n${passed} passed, ${failed} failed`);
+    process.exit(failed > 0 ? 1 : 0);
+}
+
+main();

@@ -1,0 +1,540 @@
+/**
+ * The stack configuration schema: every key a stack file may set, its type, its default and
+ * the cross-field rules. Pure (no Pulumi import) so the plan tool, the tests and the policies
+ * can validate a config without the engine. `config.ts` is the only module that reads
+ * `pulumi.Config`; it hands the raw values to `validateConfig` below.
+ *
+ * Defaults come from the platform's DR plan (../shared/original-dr-plan.md) and the
+ * architecture's objectives table; a stack file overrides them.
+ */
+import { z } from "zod";
+import { CronError, maxIntervalSeconds, parseCron } from "../components/core/cron";
+import { AWS_REGIONS, GCS_LOCATIONS, MIN_TIER2_DISTANCE_KM, distanceKm } from "../components/core/regions";
+
+/** The config namespace: the project name in Pulumi.yaml. */
+export const NAMESPACE = "fortress-dr";
+
+const DAY = 86_400;
+
+// ---------------------------------------------------------------------------------------------
+// Building blocks
+
+const awsRegion = z.string().refine((r) => r in AWS_REGIONS, {
+    error: (iss) =>
+        `"${String(iss.input)}" is not a known AWS region; use one of ${Object.keys(AWS_REGIONS).join(", ")}`,
+});
+
+const cron = z.string().superRefine((value, ctx) => {
+    try {
+        maxIntervalSeconds(parseCron(value));
+    } catch (e) {
+        ctx.addIssue({
+            code: "custom",
+            message: `${e instanceof CronError ? e.message : String(e)}. Use five fields, e.g. "*/15 * * * *" for every 15 minutes`,
+        });
+    }
+});
+
+const positiveInt = z.number().int().positive();
+const seconds = z.number().int().nonnegative();
+
+// ---------------------------------------------------------------------------------------------
+// Recovery objectives (ARCHITECTURE.md "Recovery objectives"): data, not constants.
+
+export const SCENARIOS = ["S1", "S2", "S3", "S4", "S5"] as const;
+export type ScenarioId = (typeof SCENARIOS)[number];
+
+export const SCENARIO_NAMES: Readonly<Record<ScenarioId, string>> = {
+    S1: "service failure",
+    S2: "database corruption",
+    S3: "complete infrastructure failure",
+    S4: "regional disaster",
+    S5: "security breach",
+};
+
+const scenarioObjective = z.strictObject({
+    detectSeconds: seconds,
+    rtoSeconds: seconds,
+    /** null: "depends on scope" (S5). */
+    rpoSeconds: seconds.nullable(),
+});
+export type ScenarioObjective = z.infer<typeof scenarioObjective>;
+
+export const DEFAULT_SCENARIO_OBJECTIVES: Readonly<Record<ScenarioId, ScenarioObjective>> = {
+    S1: { detectSeconds: 30, rtoSeconds: 120, rpoSeconds: 0 },
+    S2: { detectSeconds: 120, rtoSeconds: 300, rpoSeconds: 60 },
+    S3: { detectSeconds: 60, rtoSeconds: 900, rpoSeconds: 300 },
+    S4: { detectSeconds: 300, rtoSeconds: 600, rpoSeconds: 300 },
+    S5: { detectSeconds: 120, rtoSeconds: 1200, rpoSeconds: null },
+};
+
+export const DATA_CLASS_OBJECTIVES = ["database", "configuration", "logs", "uploads", "cache"] as const;
+export type DataClassObjectiveId = (typeof DATA_CLASS_OBJECTIVES)[number];
+
+export const DEFAULT_DATA_CLASS_RPO: Readonly<Record<DataClassObjectiveId, number>> = {
+    database: 60,
+    configuration: 300,
+    logs: 300,
+    uploads: 300,
+    // Redis is a cache, but its snapshots are the DR plan's 5-minute tier-1 schedule.
+    cache: 300,
+};
+
+const objectives = z
+    .strictObject({
+        scenarios: z.partialRecord(z.enum(SCENARIOS), scenarioObjective).prefault({}),
+        dataClasses: z
+            .partialRecord(z.enum(DATA_CLASS_OBJECTIVES), z.strictObject({ rpoSeconds: seconds }))
+            .prefault({}),
+        /** RTO of the services marked critical (DR plan: "Critical services: <5 minutes"). */
+        criticalServicesRtoSeconds: seconds.default(300),
+    })
+    .prefault({});
+
+// ---------------------------------------------------------------------------------------------
+// Tiers: one definition per data class and tier, read by the jobs, the policies and the model.
+
+export const TIERS = ["tier1", "tier2", "tier3"] as const;
+export type TierId = (typeof TIERS)[number];
+
+const pgRepoSchedule = z.strictObject({
+    full: cron,
+    differential: cron.optional(),
+    incremental: cron.optional(),
+    /** Time-based retention of full backups (pgBackRest repoN-retention-full-type=time). */
+    retentionDays: positiveInt,
+});
+export type PgRepoSchedule = z.infer<typeof pgRepoSchedule>;
+
+const snapshotSchedule = z.strictObject({
+    snapshot: cron,
+    retentionDays: positiveInt,
+});
+export type SnapshotSchedule = z.infer<typeof snapshotSchedule>;
+
+const tierDefinitions = z
+    .strictObject({
+        database: z
+            .strictObject({
+                tier1: pgRepoSchedule.prefault({ full: "0 1 * * *", incremental: "*/15 * * * *", retentionDays: 1 }),
+                tier2: pgRepoSchedule.prefault({ full: "0 */4 * * *", incremental: "30 * * * *", retentionDays: 30 }),
+                tier3: pgRepoSchedule.prefault({ full: "0 2 * * *", retentionDays: 365 }),
+            })
+            .prefault({}),
+        redis: z
+            .strictObject({
+                tier1: snapshotSchedule.prefault({ snapshot: "*/5 * * * *", retentionDays: 1 }),
+                tier2: snapshotSchedule.prefault({ snapshot: "*/15 * * * *", retentionDays: 30 }),
+                tier3: snapshotSchedule.prefault({ snapshot: "15 3 * * *", retentionDays: 365 }),
+            })
+            .prefault({}),
+        /** Kubernetes objects (Velero). Tier 1 of configuration is git: every change is a commit. */
+        configuration: z
+            .strictObject({
+                tier2: snapshotSchedule.prefault({ snapshot: "0 1 * * *", retentionDays: 30 }),
+                tier3: snapshotSchedule.prefault({ snapshot: "0 4 * * 0", retentionDays: 365 }),
+            })
+            .prefault({}),
+        /** Sealed Secrets sealing key and Vault raft snapshots ("on rotation": checked hourly). */
+        secrets: z
+            .strictObject({
+                tier2: snapshotSchedule.prefault({ snapshot: "5 * * * *", retentionDays: 30 }),
+                tier3: snapshotSchedule.prefault({ snapshot: "35 3 * * *", retentionDays: 365 }),
+            })
+            .prefault({}),
+    })
+    .prefault({});
+export type TierDefinitions = z.infer<typeof tierDefinitions>;
+
+const lifecycleTransition = z.strictObject({
+    afterDays: positiveInt,
+    storageClass: z.enum(["STANDARD_IA", "INTELLIGENT_TIERING", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"]),
+});
+
+const storage = z
+    .strictObject({
+        tier1: z.strictObject({ transitions: z.array(lifecycleTransition).default([]) }).prefault({}),
+        tier2: z.strictObject({ transitions: z.array(lifecycleTransition).default([]) }).prefault({}),
+        tier3: z
+            .strictObject({
+                // Glacier Instant Retrieval keeps pgBackRest able to read the repo without a restore request.
+                transitions: z.array(lifecycleTransition).default([{ afterDays: 30, storageClass: "GLACIER_IR" }]),
+                objectLock: z
+                    .strictObject({
+                        mode: z.enum(["COMPLIANCE", "GOVERNANCE"]).default("COMPLIANCE"),
+                        days: positiveInt.default(365),
+                    })
+                    .prefault({}),
+            })
+            .prefault({}),
+        /** Monthly compliance archives and the log archive (DR plan: access logs kept 7 years). */
+        complianceRetentionDays: positiveInt.default(2557),
+    })
+    .prefault({});
+
+// ---------------------------------------------------------------------------------------------
+// Where things run
+
+const regions = z.strictObject({
+    primary: awsRegion,
+    dr: awsRegion,
+    /** Third AWS region: tier 3 (S3 Object Lock). */
+    tier3: awsRegion,
+});
+
+const gcs = z.strictObject({
+    project: z.string().min(1),
+    location: z.string().refine((l) => l in GCS_LOCATIONS, {
+        error: (iss) =>
+            `"${String(iss.input)}" is not a GCS multi-region or predefined dual-region; use one of ${Object.keys(GCS_LOCATIONS).join(", ")}`,
+    }),
+    /** Lock the tier-3 retention policy (irreversible). Required in prod. */
+    lockRetention: z.boolean().default(false),
+    /** The AWS account's role that Storage Transfer Service assumes through web identity federation. */
+    transferRoleName: z.string().default("fortress-gcs-transfer"),
+});
+
+const kubernetes = z
+    .strictObject({
+        /** `existing`: a cluster reached by the secret `kubeconfig`; `eks`: the stack creates one. */
+        cluster: z.enum(["existing", "eks"]).default("existing"),
+        namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label").default("fortress"),
+        /** Storage class of the local NVMe volumes (tier 1 of the database). */
+        nvmeStorageClass: z.string().default("local-nvme"),
+        /** Storage class of ordinary persistent volumes. */
+        storageClass: z.string().default("gp3"),
+        /** OIDC provider of the cluster, for IRSA (`oidc.eks.<region>.amazonaws.com/id/<id>`). */
+        oidcProvider: z.string().optional(),
+        eks: z
+            .strictObject({
+                version: z.string().regex(/^1\.\d+$/, 'must look like "1.31"').default("1.31"),
+                instanceType: z.string().default("m6i.xlarge"),
+                minSize: z.number().int().nonnegative().default(2),
+                desiredSize: positiveInt.default(3),
+                maxSize: positiveInt.default(6),
+            })
+            .prefault({}),
+    })
+    .prefault({});
+
+const service = z.strictObject({
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label"),
+    image: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(8080),
+    replicas: positiveInt.default(2),
+    critical: z.boolean().default(false),
+    healthPath: z.string().startsWith("/").default("/healthz"),
+});
+
+const endpoints = z.strictObject({
+    hostedZoneId: z.string().min(1),
+    hosts: z
+        .array(
+            z.strictObject({
+                hostname: z.string().min(1),
+                /** DNS name of the primary region's load balancer. */
+                primaryTarget: z.string().min(1),
+                /** Stable DNS name the DR stack points at its ingress; the SECONDARY record's target. */
+                drTarget: z.string().min(1),
+                healthPath: z.string().startsWith("/").default("/healthz"),
+            }),
+        )
+        .min(1),
+    healthCheck: z
+        .strictObject({
+            intervalSeconds: z.union([z.literal(10), z.literal(30)]).default(10),
+            failureThreshold: z.number().int().min(1).max(10).default(3),
+            regions: z.array(z.enum(["us-east-1", "us-west-1", "us-west-2", "eu-west-1", "ap-southeast-1", "ap-southeast-2", "ap-northeast-1", "sa-east-1"])).min(3).default(["us-east-1", "us-west-2", "eu-west-1"]),
+        })
+        .prefault({}),
+    ttlSeconds: z.number().int().min(1).max(60, "failover records must use a TTL of at most 60 s").default(30),
+});
+
+const alerts = z
+    .strictObject({
+        subscribers: z
+            .array(z.strictObject({ protocol: z.enum(["email", "https", "sms", "lambda", "sqs"]), endpoint: z.string().min(1) }))
+            .default([]),
+    })
+    .prefault({});
+
+const postgres = z
+    .strictObject({
+        /** Percona Operator for PostgreSQL Helm chart (percona/pg-operator). */
+        operatorChartVersion: z.string().default("2.7.0"),
+        postgresVersion: z.number().int().min(13).max(17).default(15),
+        instances: z.number().int().min(1).default(3),
+        storageSize: z.string().default("100Gi"),
+        repo1Size: z.string().default("200Gi"),
+        /** Upper bound of the local WAL queue while a repo is unreachable (archive-push-queue-max). */
+        walQueueMax: z.string().regex(/^\d+(GiB|MiB)$/, 'must look like "4GiB"').default("4GiB"),
+        stanza: z.string().default("db"),
+    })
+    .prefault({});
+
+const redis = z
+    .strictObject({
+        image: z.string().default("valkey/valkey:8.1.3"),
+        storageSize: z.string().default("10Gi"),
+        /** Replica lag alarm threshold (DR plan: lag monitoring < 1 s). */
+        maxReplicaLagSeconds: positiveInt.default(1),
+    })
+    .prefault({});
+
+const platform = z
+    .strictObject({
+        velero: z.strictObject({ chartVersion: z.string().default("10.1.1") }).prefault({}),
+        sealedSecrets: z.strictObject({ chartVersion: z.string().default("2.17.3") }).prefault({}),
+        vault: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+    })
+    .prefault({});
+
+const dr = z.strictObject({
+    /** The primary stack this DR stack reads, `<org>/fortress-dr/<stack>`. */
+    primaryStack: z.string().regex(/^[^/]+\/[^/]+\/[^/]+$/, 'must be "<organization>/<project>/<stack>"'),
+    mode: z.enum(["pilot-light", "rebuild"]).default("pilot-light"),
+    /** The DR region becomes the primary. */
+    promote: z.boolean().default(false),
+    /** Where a rebuild restores from. */
+    restoreFrom: z.enum(["stream", "tier2", "tier3"]).default("stream"),
+    /** Point-in-time target of a rebuild (ISO 8601 with zone). */
+    targetTime: z.iso.datetime({ offset: true }).optional(),
+});
+
+// ---------------------------------------------------------------------------------------------
+// The whole config
+
+export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
+
+export const configSchema = z
+    .strictObject({
+        environment: z.enum(ENVIRONMENTS),
+        role: z.enum(["primary", "dr"]),
+        regions,
+        gcs,
+        objectives,
+        tiers: tierDefinitions,
+        storage,
+        kubernetes,
+        services: z.array(service).default([]),
+        endpoints,
+        alerts,
+        /** The backup-job image (jobs/Dockerfile), pinned by digest in prod. */
+        jobImage: z.string().min(1),
+        postgres,
+        redis,
+        platform,
+        dr: dr.optional(),
+        /** Whether a kubeconfig secret is set; its value never enters this object. */
+        hasKubeconfig: z.boolean().default(false),
+    });
+
+export type FortressConfigInput = z.input<typeof configSchema>;
+type Parsed = z.infer<typeof configSchema>;
+
+/** Objectives with the defaults filled in for every scenario and data class. */
+export interface ResolvedObjectives {
+    readonly scenarios: Readonly<Record<ScenarioId, ScenarioObjective>>;
+    readonly dataClasses: Readonly<Record<DataClassObjectiveId, { readonly rpoSeconds: number }>>;
+    readonly criticalServicesRtoSeconds: number;
+}
+
+export type FortressConfig = Omit<Parsed, "objectives"> & { readonly objectives: ResolvedObjectives };
+
+// ---------------------------------------------------------------------------------------------
+// Cross-field rules
+
+interface RuleIssue {
+    readonly path: (string | number)[];
+    readonly message: string;
+}
+
+/**
+ * Rules across fields. Each runs on the sections that parsed on their own, so one bad section
+ * does not hide the problems of another: every error is reported at once.
+ */
+function crossFieldRules(c: Partial<Parsed>): RuleIssue[] {
+    const found: RuleIssue[] = [];
+    const issue = (path: (string | number)[], message: string) => found.push({ path, message });
+    const r = c.regions;
+
+    // Geography: tier 2 must survive the loss of the primary region.
+    if (r && r.dr === r.primary) {
+        issue(["regions", "dr"], `"${r.dr}" is the primary region; tier 2 must be in another region at least ${MIN_TIER2_DISTANCE_KM} km away`);
+    } else if (r && distanceKm(r.primary, r.dr) < MIN_TIER2_DISTANCE_KM) {
+        issue(["regions", "dr"], `"${r.dr}" is ${distanceKm(r.primary, r.dr).toFixed(0)} km from the primary; at least ${MIN_TIER2_DISTANCE_KM} km is required`);
+    }
+    if (r && (r.tier3 === r.primary || r.tier3 === r.dr)) {
+        issue(["regions", "tier3"], `"${r.tier3}" is already the ${r.tier3 === r.primary ? "primary" : "DR"} region; tier 3 needs a third region`);
+    }
+
+    // Objectives may only be tightened, never loosened.
+    for (const [id, given] of Object.entries(c.objectives?.scenarios ?? {}) as [ScenarioId, ScenarioObjective][]) {
+        const floor = DEFAULT_SCENARIO_OBJECTIVES[id];
+        for (const field of ["detectSeconds", "rtoSeconds", "rpoSeconds"] as const) {
+            const v = given[field];
+            const d = floor[field];
+            if (v !== null && d !== null && v > d) {
+                issue(["objectives", "scenarios", id, field], `${v} is looser than the platform requirement ${d}; a stack may only tighten objectives`);
+            }
+        }
+    }
+    for (const [id, given] of Object.entries(c.objectives?.dataClasses ?? {}) as [DataClassObjectiveId, { rpoSeconds: number }][]) {
+        const d = DEFAULT_DATA_CLASS_RPO[id];
+        if (given.rpoSeconds > d) {
+            issue(["objectives", "dataClasses", id, "rpoSeconds"], `${given.rpoSeconds} is looser than the platform requirement ${d}; a stack may only tighten objectives`);
+        }
+    }
+
+    // Every retention must hold at least one complete backup of its schedule.
+    const tiers = c.tiers;
+    for (const [dataClass, byTier] of Object.entries(tiers ?? {})) {
+        for (const [tier, def] of Object.entries(byTier as Record<string, PgRepoSchedule | SnapshotSchedule>)) {
+            const longest = "full" in def ? def.full : def.snapshot;
+            const kind = "full" in def ? "full" : "snapshot";
+            let interval: number;
+            try {
+                interval = maxIntervalSeconds(longest);
+            } catch {
+                continue; // the cron itself is already reported
+            }
+            if (def.retentionDays * DAY < interval) {
+                issue(
+                    ["tiers", dataClass, tier, "retentionDays"],
+                    `${def.retentionDays} day(s) is shorter than the ${kind} schedule's interval (${interval / DAY} days for "${longest}"); retention must hold at least one ${kind} backup`,
+                );
+            }
+            if ("full" in def) {
+                for (const k of ["differential", "incremental"] as const) {
+                    const sched = def[k];
+                    if (sched === undefined) continue;
+                    try {
+                        if (maxIntervalSeconds(sched) > interval) {
+                            issue(["tiers", dataClass, tier, k], `"${sched}" runs less often than the full backup "${def.full}"; an ${k} backup must be more frequent than the full`);
+                        }
+                    } catch {
+                        /* reported by the cron check */
+                    }
+                }
+            }
+        }
+    }
+
+    // Tier 3 immutability: prod and staging keep COMPLIANCE mode and lock the GCS policy.
+    const lock = c.storage?.tier3.objectLock;
+    if (lock && c.environment !== undefined && c.environment !== "dev" && lock.mode !== "COMPLIANCE") {
+        issue(["storage", "tier3", "objectLock", "mode"], `"${lock.mode}" is not allowed in ${c.environment}; tier 3 must use COMPLIANCE (GOVERNANCE is for dev only)`);
+    }
+    const tier3Retention = tiers ? longestRetentionDays(tiers, "tier3") : undefined;
+    if (lock && tier3Retention !== undefined && lock.days > tier3Retention) {
+        issue(["storage", "tier3", "objectLock", "days"], `${lock.days} exceeds the longest tier-3 retention (${tier3Retention} days); locked objects would outlive every backup that references them`);
+    }
+    if (c.environment === "prod" && c.gcs && !c.gcs.lockRetention) {
+        issue(["gcs", "lockRetention"], `must be true in prod: the tier-3 GCS retention policy is locked so no one can shorten it`);
+    }
+
+    // Roles.
+    if (c.role === "dr" && c.dr === undefined) {
+        issue(["dr"], `required when role is "dr": set dr.primaryStack ("<org>/fortress-dr/<primary stack>") and dr.mode`);
+    }
+    if (c.role === "primary" && c.dr !== undefined) {
+        issue(["dr"], `only a stack with role "dr" takes the dr section; remove it or set role: dr`);
+    }
+    if (c.dr !== undefined) {
+        const d = c.dr;
+        if (d.mode === "pilot-light" && d.restoreFrom !== "stream") {
+            issue(["dr", "restoreFrom"], `"${d.restoreFrom}" needs dr.mode "rebuild"; pilot-light always streams from the primary`);
+        }
+        if (d.mode === "rebuild" && d.restoreFrom === "stream") {
+            issue(["dr", "restoreFrom"], `a rebuild restores from "tier2" or "tier3"; "stream" needs a live primary (use mode pilot-light)`);
+        }
+        if (d.targetTime !== undefined && d.mode !== "rebuild") {
+            issue(["dr", "targetTime"], `a point-in-time target needs dr.mode "rebuild"; a pilot-light standby always follows the primary`);
+        }
+    }
+    if (c.kubernetes?.cluster === "existing" && c.hasKubeconfig === false) {
+        issue(["kubeconfig"], `required when kubernetes.cluster is "existing"; set it with: pulumi config set --secret kubeconfig -- "$(cat ~/.kube/config)"`);
+    }
+    const names = (c.services ?? []).map((s) => s.name);
+    names.forEach((n, i) => {
+        if (names.indexOf(n) !== i) issue(["services", i, "name"], `"${n}" is declared twice; service names must be unique`);
+    });
+    return found;
+}
+
+/** The longest retention, in days, of any data class kept in the given tier. */
+export function longestRetentionDays(tiers: TierDefinitions, tier: TierId): number {
+    let longest = 0;
+    for (const byTier of Object.values(tiers) as Partial<Record<TierId, { retentionDays: number }>>[]) {
+        longest = Math.max(longest, byTier[tier]?.retentionDays ?? 0);
+    }
+    return longest;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Validation entry point
+
+export class ConfigError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "ConfigError";
+    }
+}
+
+function keyOf(path: readonly PropertyKey[]): string {
+    if (path.length === 0) return NAMESPACE;
+    const [head, ...rest] = path;
+    return `${NAMESPACE}:${String(head)}${rest.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("")}`;
+}
+
+function show(value: unknown): string {
+    if (value === undefined) return "nothing";
+    const text = JSON.stringify(value);
+    return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+function describe(issue: z.core.$ZodIssue): string {
+    const key = keyOf(issue.path);
+    switch (issue.code) {
+        case "unrecognized_keys":
+            return `${issue.keys.map((k) => keyOf([...issue.path, k])).join(", ")}: not a known setting; check the spelling against the README's config reference`;
+        case "invalid_value":
+            return `${key}: got ${show(issue.input)}; use one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}`;
+        case "invalid_type":
+            return issue.input === undefined
+                ? `${key}: required (${issue.expected}) but not set`
+                : `${key}: got ${show(issue.input)}; expected ${issue.expected}`;
+        case "too_small":
+        case "too_big":
+            return `${key}: got ${show(issue.input)}; ${issue.message.replace(/^Too (small|big): /, "")}`;
+        default:
+            return `${key}: ${issue.message}`;
+    }
+}
+
+/** Validates raw config; throws one ConfigError listing every problem, each naming its key. */
+export function validateConfig(raw: Record<string, unknown>): FortressConfig {
+    const result = configSchema.safeParse(raw, { reportInput: true });
+    const problems = result.success ? [] : result.error.issues.map(describe);
+    const sections: Record<string, unknown> = {};
+    for (const [key, section] of Object.entries(configSchema.shape)) {
+        const parsed = (section as z.ZodType).safeParse(raw[key]);
+        if (parsed.success) sections[key] = parsed.data;
+    }
+    problems.push(...crossFieldRules(sections as Partial<Parsed>).map((i) => `${keyOf(i.path)}: ${i.message}`));
+    if (!result.success || problems.length > 0) {
+        throw new ConfigError(problems);
+    }
+    const c = result.data;
+    const resolved: ResolvedObjectives = {
+        scenarios: Object.fromEntries(SCENARIOS.map((s) => [s, c.objectives.scenarios[s] ?? DEFAULT_SCENARIO_OBJECTIVES[s]])) as Record<ScenarioId, ScenarioObjective>,
+        dataClasses: Object.fromEntries(
+            DATA_CLASS_OBJECTIVES.map((d) => [d, c.objectives.dataClasses[d] ?? { rpoSeconds: DEFAULT_DATA_CLASS_RPO[d] }]),
+        ) as Record<DataClassObjectiveId, { rpoSeconds: number }>,
+        criticalServicesRtoSeconds: c.objectives.criticalServicesRtoSeconds,
+    };
+    return { ...c, objectives: resolved };
+}
+
+/** The top-level keys a stack file may set under the project namespace. */
+export const CONFIG_KEYS: readonly string[] = [...Object.keys(configSchema.shape).filter((k) => k !== "hasKubeconfig"), "kubeconfig"];
