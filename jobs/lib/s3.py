@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""The backup jobs' S3 and CloudWatch client (called by the shell scripts beside it).
+
+    s3.py put BUCKET KEY FILE            upload FILE with a SHA-256 checksum header
+    s3.py get BUCKET KEY FILE            download KEY to FILE
+    s3.py list BUCKET PREFIX SUFFIX      keys under PREFIX ending in SUFFIX, oldest first
+    s3.py newest BUCKET PREFIX SUFFIX    the last of those (exit 3 when there is none)
+    s3.py publish-age BUCKET PREFIX NAMESPACE METRIC [DIM=VALUE ...]
+                                         age in seconds of the newest manifest under PREFIX,
+                                         sent to CloudWatch and printed
+
+Environment: AWS_REGION (required); S3_ENDPOINT_URL and CLOUDWATCH_ENDPOINT_URL for an
+S3-compatible store or a local endpoint (unset on AWS). Credentials come from the standard
+chain: IRSA web identity in the cluster, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY elsewhere.
+
+Backup keys embed a UTC timestamp (PREFIX/20250101T000500Z...), so name order is time order.
+Name order, not LastModified, decides "newest": a replicated or re-uploaded copy gets a new
+LastModified but keeps the time the snapshot was taken.
+"""
+import hashlib
+import json
+import os
+import sys
+import time
+from datetime import datetime, timezone
+
+try:
+    import boto3
+    import botocore.exceptions
+    from boto3.s3.transfer import TransferConfig
+except ImportError:
+    sys.exit("s3.py: ERROR: python3 module boto3 is missing; install python3-boto3 or run in the fortress job image (jobs/Dockerfile)")
+
+NO_BACKUP = 3
+
+
+def fail(message):
+    sys.exit(f"s3.py: ERROR: {message}")
+
+
+def region():
+    r = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not r:
+        fail("environment variable AWS_REGION is not set: the bucket's AWS region, e.g. eu-west-1")
+    return r
+
+
+def client(service, endpoint_var):
+    endpoint = os.environ.get(endpoint_var) or None
+    return boto3.client(service, region_name=region(), endpoint_url=endpoint)
+
+
+def where(bucket, key=""):
+    endpoint = os.environ.get("S3_ENDPOINT_URL")
+    return f"s3://{bucket}/{key}" + (f" at {endpoint}" if endpoint else "")
+
+
+def explain(err, what):
+    """Turns a botocore error into one line that says what failed and what to check."""
+    if isinstance(err, botocore.exceptions.NoCredentialsError):
+        return (f"{what}: no AWS credentials; in the cluster the job's service account must carry the tier's "
+                "writer role (IRSA), elsewhere set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+    if isinstance(err, botocore.exceptions.EndpointConnectionError):
+        return f"{what}: cannot reach the endpoint ({err}); check S3_ENDPOINT_URL / AWS_REGION and the network path"
+    if isinstance(err, botocore.exceptions.ClientError):
+        code = err.response.get("Error", {}).get("Code", "?")
+        msg = err.response.get("Error", {}).get("Message", "")
+        hint = {
+            "NoSuchBucket": "check BACKUP_BUCKET",
+            "NoSuchKey": "the object does not exist; list the prefix to see what does",
+            "404": "the object does not exist; list the prefix to see what does",
+            "AccessDenied": "the role lacks permission for this bucket/prefix; check the tier's writer/reader role",
+            "403": "the role lacks permission for this bucket/prefix; check the tier's writer/reader role",
+            "InvalidAccessKeyId": "the credentials are not valid for this endpoint",
+            "SignatureDoesNotMatch": "the secret key does not match the access key",
+        }.get(code, "")
+        return f"{what}: {code} {msg}".rstrip() + (f"; {hint}" if hint else "")
+    return f"{what}: {err}"
+
+
+def put(bucket, key, path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    s3 = client("s3", "S3_ENDPOINT_URL")
+    try:
+        # The SHA-256 checksum header lets S3 reject a body damaged in transit, and satisfies
+        # the integrity header that PutObject into an Object Lock bucket requires.
+        s3.upload_file(
+            path, bucket, key,
+            ExtraArgs={"ChecksumAlgorithm": "SHA256", "Metadata": {"sha256": digest.hexdigest()}},
+            Config=TransferConfig(multipart_threshold=256 * 1024 * 1024, multipart_chunksize=64 * 1024 * 1024),
+        )
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        fail(explain(e, f"upload of {path} to {where(bucket, key)} failed"))
+    except boto3.exceptions.S3UploadFailedError as e:
+        # The transfer manager flattens the ClientError into text; recover its code for the hint.
+        text = str(e)
+        code = next((c for c in ("NoSuchBucket", "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch") if c in text), None)
+        if code:
+            e = botocore.exceptions.ClientError({"Error": {"Code": code, "Message": text.split(": ", 1)[-1]}}, "PutObject")
+        fail(explain(e, f"upload of {path} to {where(bucket, key)} failed"))
+
+
+def get(bucket, key, path):
+    s3 = client("s3", "S3_ENDPOINT_URL")
+    try:
+        s3.download_file(bucket, key, path)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        fail(explain(e, f"download of {where(bucket, key)} failed"))
+
+
+def keys(bucket, prefix, suffix):
+    s3 = client("s3", "S3_ENDPOINT_URL")
+    found = []
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix.rstrip("/") + "/"):
+            found.extend(o["Key"] for o in page.get("Contents", []) if o["Key"].endswith(suffix))
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        fail(explain(e, f"listing {where(bucket, prefix + '/')} failed"))
+    return sorted(found)
+
+
+def publish_age(bucket, prefix, namespace, metric, dims):
+    manifests = keys(bucket, prefix, ".manifest.json")
+    if not manifests:
+        # No datum: the backup-age alarm treats missing data as breaching.
+        print(f"no backup under {where(bucket, prefix + '/')}; no age published", file=sys.stderr)
+        return NO_BACKUP
+    s3 = client("s3", "S3_ENDPOINT_URL")
+    try:
+        body = s3.get_object(Bucket=bucket, Key=manifests[-1])["Body"].read()
+        created = json.loads(body)["createdAtEpoch"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        fail(explain(e, f"reading {where(bucket, manifests[-1])} failed"))
+    except (ValueError, KeyError) as e:
+        fail(f"{where(bucket, manifests[-1])} is not a backup manifest ({e}); it must be JSON with createdAtEpoch")
+    age = max(0, int(time.time()) - int(created))
+    dimensions = []
+    for d in dims:
+        name, sep, value = d.partition("=")
+        if not sep or not name or not value:
+            fail(f"dimension {d!r}: use NAME=VALUE, e.g. Tier=tier1")
+        dimensions.append({"Name": name, "Value": value})
+    cw = client("cloudwatch", "CLOUDWATCH_ENDPOINT_URL")
+    try:
+        cw.put_metric_data(Namespace=namespace, MetricData=[{
+            "MetricName": metric, "Dimensions": dimensions, "Value": age, "Unit": "Seconds",
+            "Timestamp": datetime.now(timezone.utc),
+        }])
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        fail(explain(e, f"publishing {namespace}/{metric} to CloudWatch failed"))
+    print(age)
+    return 0
+
+
+USAGE = __doc__.split("\n\n")[1]
+
+
+def main(argv):
+    if not argv:
+        fail("no command\n" + USAGE)
+    cmd, args = argv[0], argv[1:]
+    arity = {"put": 3, "get": 3, "list": 3, "newest": 3}
+    if cmd in arity:
+        if len(args) != arity[cmd]:
+            fail(f"{cmd} takes {arity[cmd]} arguments, got {len(args)}\n{USAGE}")
+        if cmd == "put":
+            put(*args)
+        elif cmd == "get":
+            get(*args)
+        else:
+            found = keys(*args)
+            if cmd == "newest":
+                if not found:
+                    return NO_BACKUP
+                found = found[-1:]
+            print("\n".join(found))
+        return 0
+    if cmd == "publish-age":
+        if len(args) < 4:
+            fail(f"publish-age takes BUCKET PREFIX NAMESPACE METRIC [DIM=VALUE ...]\n{USAGE}")
+        return publish_age(args[0], args[1], args[2], args[3], args[4:])
+    fail(f"unknown command {cmd!r}\n{USAGE}")
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
