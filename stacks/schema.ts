@@ -199,6 +199,8 @@ const kubernetes = z
         /** `existing`: a cluster reached by the secret `kubeconfig`; `eks`: the stack creates one. */
         cluster: z.enum(["existing", "eks"]).default("existing"),
         namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS-1123 label").default("fortress"),
+        /** kubeconfig context to use when no `kubeconfig` secret is set (ambient KUBECONFIG). */
+        context: z.string().min(1).optional(),
         /** Storage class of the local NVMe volumes (tier 1 of the database). */
         nvmeStorageClass: z.string().default("local-nvme"),
         /** Storage class of ordinary persistent volumes. */
@@ -306,10 +308,22 @@ const dr = z.strictObject({
 
 export const ENVIRONMENTS = ["dev", "staging", "prod"] as const;
 
+const awsAccount = z
+    .strictObject({
+        /** The role CI deploys with; the only administrator of the backup keys. */
+        deployRoleName: z.string().min(1).default("fortress-dr-deployer"),
+        /** The only role that may destroy a backup version (incident use, audited). */
+        breakGlassRoleName: z.string().min(1).default("fortress-dr-break-glass"),
+    })
+    .prefault({});
+
 export const configSchema = z
     .strictObject({
         environment: z.enum(ENVIRONMENTS),
         role: z.enum(["primary", "dr"]),
+        /** Prefix of globally unique names (buckets): `<namePrefix>-<environment>-...`. */
+        namePrefix: z.string().regex(/^[a-z0-9][a-z0-9-]{1,30}[a-z0-9]$/, "must be 3-32 lowercase letters, digits and hyphens").default("pat-fortress"),
+        aws: awsAccount,
         regions,
         gcs,
         objectives,
@@ -452,8 +466,14 @@ function crossFieldRules(c: Partial<Parsed>): RuleIssue[] {
             issue(["dr", "targetTime"], `a point-in-time target needs dr.mode "rebuild"; a pilot-light standby always follows the primary`);
         }
     }
-    if (c.kubernetes?.cluster === "existing" && c.hasKubeconfig === false) {
-        issue(["kubeconfig"], `required when kubernetes.cluster is "existing"; set it with: pulumi config set --secret kubeconfig -- "$(cat ~/.kube/config)"`);
+    if (c.kubernetes?.cluster === "existing" && c.hasKubeconfig === false && c.kubernetes.context === undefined) {
+        issue(
+            ["kubernetes", "context"],
+            `an existing cluster needs a way in: set kubernetes.context (a context of the ambient KUBECONFIG) or the secret kubeconfig (pulumi config set --secret kubeconfig -- "$(cat ~/.kube/config)")`,
+        );
+    }
+    if (c.role === "primary" && c.kubernetes !== undefined && c.kubernetes.oidcProvider === undefined) {
+        issue(["kubernetes", "oidcProvider"], `required on a primary stack: the backup writer roles are assumed through IRSA; give the cluster's OIDC issuer without https:// (oidc.eks.<region>.amazonaws.com/id/<id>)`);
     }
     const names = (c.services ?? []).map((s) => s.name);
     names.forEach((n, i) => {

@@ -1,0 +1,118 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { TierId } from "./retention";
+import {
+    BUCKET_LIST_ACTIONS,
+    DESTRUCTIVE_KMS_ACTIONS,
+    DESTRUCTIVE_S3_ACTIONS,
+    KMS_USE_ACTIONS,
+    PolicyDocument,
+    READER_S3_ACTIONS,
+    WRITER_S3_ACTIONS,
+    doc,
+} from "./policy-documents";
+
+export interface TierTarget {
+    readonly bucketArn: pulumi.Input<string>;
+    /** The key in the bucket's region. */
+    readonly kmsKeyArn: pulumi.Input<string>;
+}
+
+export interface BackupAccessArgs {
+    /** The cluster's OIDC issuer without scheme, `oidc.eks.<region>.amazonaws.com/id/<id>`. */
+    readonly oidcIssuer: pulumi.Input<string>;
+    readonly accountId: pulumi.Input<string>;
+    /** Kubernetes namespace of the backup jobs and database pods. */
+    readonly namespace: string;
+    /** Service accounts allowed to assume the writer roles (the jobs, the database pods). */
+    readonly writerServiceAccounts: readonly string[];
+    /** Service accounts allowed to assume the reader roles (restore and verification jobs). */
+    readonly readerServiceAccounts: readonly string[];
+    readonly tiers: Readonly<Partial<Record<TierId, TierTarget>>>;
+}
+
+/**
+ * Per-tier writer and reader roles for the backup engines, assumed through IRSA.
+ *
+ * A writer can add and read backups and delete current versions — which on a versioned bucket
+ * only adds a delete marker, the way pgBackRest expires its own files — but an explicit Deny
+ * removes every action that could destroy a version or the settings that keep versions. An
+ * explicit Deny wins over any Allow attached later, so the guarantee survives a careless edit.
+ */
+export class BackupAccess extends pulumi.ComponentResource {
+    public readonly writerRoleArns: Partial<Record<TierId, pulumi.Output<string>>> = {};
+    public readonly readerRoleArns: Partial<Record<TierId, pulumi.Output<string>>> = {};
+
+    constructor(name: string, args: BackupAccessArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("fortress:storage:BackupAccess", name, {}, opts);
+        if (args.writerServiceAccounts.length === 0) {
+            throw new Error(`BackupAccess ${name}: writerServiceAccounts is empty; name the service accounts of the backup jobs`);
+        }
+        if (Object.keys(args.tiers).length === 0) {
+            throw new Error(`BackupAccess ${name}: tiers is empty; give at least one tier's bucket and key`);
+        }
+
+        for (const [tier, target] of Object.entries(args.tiers) as [TierId, TierTarget][]) {
+            for (const kind of ["writer", "reader"] as const) {
+                const accounts = kind === "writer" ? args.writerServiceAccounts : args.readerServiceAccounts;
+                if (accounts.length === 0) continue;
+                const role = new aws.iam.Role(
+                    `${name}-${tier}-${kind}`,
+                    {
+                        description: `Fortress DR: ${kind} of ${tier} backups`,
+                        assumeRolePolicy: pulumi
+                            .all([args.accountId, args.oidcIssuer])
+                            .apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, args.namespace, accounts))),
+                        maxSessionDuration: 3600,
+                    },
+                    { parent: this },
+                );
+                new aws.iam.RolePolicy(
+                    `${name}-${tier}-${kind}-policy`,
+                    {
+                        role: role.id,
+                        policy: pulumi
+                            .all([target.bucketArn, target.kmsKeyArn])
+                            .apply(([bucket, key]) => JSON.stringify(kind === "writer" ? writerPolicy(bucket, key) : readerPolicy(bucket, key))),
+                    },
+                    { parent: this },
+                );
+                (kind === "writer" ? this.writerRoleArns : this.readerRoleArns)[tier] = role.arn;
+            }
+        }
+        this.registerOutputs({ writerRoleArns: this.writerRoleArns, readerRoleArns: this.readerRoleArns });
+    }
+}
+
+export function irsaTrustPolicy(accountId: string, issuer: string, namespace: string, serviceAccounts: readonly string[]): PolicyDocument {
+    return doc({
+        Sid: "IrsaServiceAccounts",
+        Effect: "Allow",
+        Principal: { Federated: `arn:aws:iam::${accountId}:oidc-provider/${issuer}` },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+            StringEquals: {
+                [`${issuer}:aud`]: "sts.amazonaws.com",
+                [`${issuer}:sub`]: serviceAccounts.map((sa) => `system:serviceaccount:${namespace}:${sa}`),
+            },
+        },
+    });
+}
+
+export function writerPolicy(bucketArn: string, keyArn: string): PolicyDocument {
+    return doc(
+        { Sid: "ListTier", Effect: "Allow", Action: [...BUCKET_LIST_ACTIONS], Resource: bucketArn },
+        { Sid: "WriteBackups", Effect: "Allow", Action: [...WRITER_S3_ACTIONS], Resource: `${bucketArn}/*` },
+        { Sid: "UseTierKey", Effect: "Allow", Action: [...KMS_USE_ACTIONS], Resource: keyArn },
+        { Sid: "NeverDestroyBackups", Effect: "Deny", Action: [...DESTRUCTIVE_S3_ACTIONS, ...DESTRUCTIVE_KMS_ACTIONS], Resource: "*" },
+    );
+}
+
+export function readerPolicy(bucketArn: string, keyArn: string): PolicyDocument {
+    return doc(
+        { Sid: "ListTier", Effect: "Allow", Action: [...BUCKET_LIST_ACTIONS], Resource: bucketArn },
+        { Sid: "ReadBackups", Effect: "Allow", Action: [...READER_S3_ACTIONS], Resource: `${bucketArn}/*` },
+        { Sid: "DecryptWithTierKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:DescribeKey"], Resource: keyArn },
+        { Sid: "NeverDestroyBackups", Effect: "Deny", Action: [...DESTRUCTIVE_S3_ACTIONS, ...DESTRUCTIVE_KMS_ACTIONS, "s3:DeleteObject"], Resource: "*" },
+    );
+}

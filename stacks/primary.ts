@@ -1,0 +1,22 @@
+/**
+ * The primary stack: everything that must exist before a disaster, in every region it
+ * touches. It never reads the DR stack; the DR stack reads these exports.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { providers as makeProviders } from "./providers";
+import type { FortressConfig } from "./schema";
+import { declareManifest } from "./steps/manifest";
+import { declareStorage } from "./steps/storage";
+
+export async function primary(config: FortressConfig, _kubeconfig?: pulumi.Output<string>): Promise<Record<string, unknown>> {
+    const providers = makeProviders(config);
+    const storage = declareStorage(config, providers);
+    declareManifest(config, storage, providers.aws.primary);
+
+    return {
+        environment: config.environment,
+        regions: config.regions,
+        tiers: storage.tiers,
+        gcsTier3Bucket: storage.gcsBucketName,
+    };
+}

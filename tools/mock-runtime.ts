@@ -1,0 +1,250 @@
+/**
+ * Runs a Pulumi program under the SDK's mock runtime and records every resource it
+ * registers: type, name, parent, provider, region, options and inputs. The offline plan and
+ * the tests both use it, so what the tests assert is what the plan prints.
+ *
+ * The mocks answer like the providers would for the outputs the program reads (ARNs, IDs,
+ * names); they never talk to a cloud. Secrets stay secret: a `secure:` config value is
+ * replaced by "[secret]" before the program sees it, and any secret input is recorded as
+ * "[secret]".
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+
+// Internal SDK modules: the mock monitor is patched to see parents and options.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const settings = require("@pulumi/pulumi/runtime/settings");
+
+export const SECRET_PLACEHOLDER = "[secret]";
+export const MOCK_ACCOUNT_ID = "123456789012";
+const PROJECT = "fortress-dr";
+
+export interface RecordedResource {
+    readonly type: string;
+    readonly name: string;
+    readonly urn: string;
+    /** URN of the parent resource, if any. */
+    readonly parent?: string;
+    /** URN of the provider resource, if an explicit one was used. */
+    readonly provider?: string;
+    /** Resolved from the resource's own region/location, else its provider's. */
+    readonly region?: string;
+    readonly custom: boolean;
+    readonly protect: boolean;
+    readonly retainOnDelete: boolean;
+    readonly dependsOn: readonly string[];
+    readonly inputs: Record<string, any>;
+}
+
+export interface RunOptions {
+    readonly stack: string;
+    /** Config as `pulumi.runtime.setAllConfig` takes it: key -> string (JSON for objects). */
+    readonly config: Record<string, string>;
+    readonly secretKeys?: readonly string[];
+    /** Outputs of other stacks, by fully qualified name, for StackReference. */
+    readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
+}
+
+export interface RunResult<T> {
+    readonly resources: RecordedResource[];
+    readonly outputs: T;
+}
+
+function mask(value: unknown): unknown {
+    if (pulumi.Output.isInstance(value)) return SECRET_PLACEHOLDER;
+    if (Array.isArray(value)) return value.map(mask);
+    if (value && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v)]));
+    }
+    return value;
+}
+
+function shortHash(text: string): string {
+    let h = 2166136261;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+    return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+/** Output state the mock provider returns: inputs plus the computed properties programs read. */
+function computedState(type: string, name: string, inputs: Record<string, any>, region: string | undefined, stackOutputs: RunOptions["stackOutputs"]) {
+    const r = region ?? "us-east-1";
+    const acct = MOCK_ACCOUNT_ID;
+    const [pkg, mod] = type.split(":");
+    const service = (mod ?? "").split("/")[0];
+    switch (type) {
+        case "aws:s3/bucket:Bucket": {
+            const bucket = inputs.bucket ?? `${name}-${shortHash(name)}`;
+            return { id: bucket, state: { bucket, arn: `arn:aws:s3:::${bucket}`, region: r, bucketDomainName: `${bucket}.s3.amazonaws.com` } };
+        }
+        case "aws:kms/key:Key": {
+            const keyId = `mrk-${shortHash(name)}${shortHash(name + "k")}`;
+            return { id: keyId, state: { keyId, arn: `arn:aws:kms:${r}:${acct}:key/${keyId}` } };
+        }
+        case "aws:kms/replicaKey:ReplicaKey": {
+            const keyId = String(inputs.primaryKeyArn ?? "").split("/").pop() || `mrk-${shortHash(name)}`;
+            return { id: keyId, state: { keyId, arn: `arn:aws:kms:${r}:${acct}:key/${keyId}` } };
+        }
+        case "aws:iam/role:Role": {
+            const roleName = inputs.name ?? `${name}-${shortHash(name).slice(0, 7)}`;
+            return { id: roleName, state: { name: roleName, arn: `arn:aws:iam::${acct}:role/${roleName}`, uniqueId: `AROA${shortHash(name)}` } };
+        }
+        case "pulumi:pulumi:StackReference": {
+            const ref = inputs.name as string;
+            const outputs = stackOutputs?.[ref];
+            if (!outputs) throw new Error(`StackReference to "${ref}": no outputs of that stack were given to the mock runtime`);
+            return { id: ref, state: { name: ref, outputs, secretOutputNames: [] } };
+        }
+        default:
+            if (pkg === "aws") return { id: `${name}-id`, state: { arn: `arn:aws:${service}:${r}:${acct}:${name}` } };
+            if (pkg === "gcp") return { id: inputs.name ?? `${name}-id`, state: { name: inputs.name ?? name, selfLink: `https://mock.googleapis.com/${name}` } };
+            if (pkg === "random") return { id: `${name}-id`, state: { result: `mock-${shortHash(name)}`, hex: shortHash(name) } };
+            return { id: `${name}-id`, state: {} };
+    }
+}
+
+function mockCall(token: string, inputs: Record<string, any>): Record<string, any> {
+    switch (token) {
+        case "aws:index/getCallerIdentity:getCallerIdentity":
+            return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:sts::${MOCK_ACCOUNT_ID}:assumed-role/fortress-dr-deployer/plan`, userId: "AROAMOCK:plan", id: MOCK_ACCOUNT_ID };
+        case "aws:index/getRegion:getRegion":
+            return { name: inputs.region ?? "us-east-1", id: inputs.region ?? "us-east-1" };
+        case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
+            return { emailAddress: `service-000000000000@gs-project-accounts.iam.gserviceaccount.com`, project: inputs.project, id: "gcs-agent" };
+        case "gcp:storage/getTransferProjectServiceAccount:getTransferProjectServiceAccount":
+            return { email: `project-000000000000@storage-transfer-service.iam.gserviceaccount.com`, subjectId: "100000000000000000001", project: inputs.project, id: "sts-agent" };
+        default:
+            throw new Error(`the mock runtime has no answer for invoke ${token}; add one to tools/mock-runtime.ts`);
+    }
+}
+
+let running = false;
+
+/** Runs `program` under mocks with the given config and returns what it registered. */
+export async function runUnderMocks<T>(options: RunOptions, program: () => Promise<T> | T): Promise<RunResult<T>> {
+    if (running) throw new Error("runUnderMocks is not re-entrant: the Pulumi runtime is process-global");
+    running = true;
+    const resources: RecordedResource[] = [];
+    const providerRegions = new Map<string, string | undefined>();
+    const failures: unknown[] = [];
+    const onRejection = (e: unknown) => failures.push(e);
+    process.on("unhandledRejection", onRejection);
+    try {
+        pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
+        await pulumi.runtime.setMocks(
+            {
+                newResource: (args) => {
+                    const region = resolveRegion(args.type, args.inputs, args.provider, providerRegions);
+                    const { id, state } = computedState(args.type, args.name, args.inputs, region, options.stackOutputs);
+                    return { id, state: { ...args.inputs, ...state } };
+                },
+                call: (args) => mockCall(args.token, args.inputs),
+            },
+            PROJECT,
+            options.stack,
+            false,
+        );
+        const monitor = settings.getMonitor();
+        const register = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) =>
+            register(req, (err: any, resp: any) => {
+                if (!err && resp) {
+                    const type: string = req.getType();
+                    const inputs = mask(pulumi.runtime.deserializeProperties(req.getObject())) as Record<string, any>;
+                    const provider: string | undefined = req.getProvider() ? String(req.getProvider()).split("::").slice(0, -1).join("::") : undefined;
+                    const urn: string = resp.getUrn();
+                    if (type.startsWith("pulumi:providers:")) providerRegions.set(urn, providerLocation(type, inputs));
+                    resources.push({
+                        type,
+                        name: req.getName(),
+                        urn,
+                        parent: req.getParent() || undefined,
+                        provider,
+                        region: resolveRegion(type, inputs, req.getProvider(), providerRegions),
+                        custom: req.getCustom(),
+                        protect: req.getProtect() === true,
+                        retainOnDelete: req.getRetainondelete() === true,
+                        dependsOn: req.getDependenciesList(),
+                        inputs,
+                    });
+                }
+                callback(err, resp);
+            });
+        const outputs = await program();
+        await settings.waitForRPCs();
+        // Let rejected applies surface before deciding the run succeeded.
+        await new Promise((r) => setImmediate(r));
+        if (failures.length > 0) throw failures[0];
+        return { resources, outputs };
+    } finally {
+        process.off("unhandledRejection", onRejection);
+        running = false;
+    }
+}
+
+/** Where a provider's resources live: an AWS region, `gcp:<project>`, or `kubernetes:<context>`. */
+function providerLocation(type: string, inputs: Record<string, any>): string | undefined {
+    if (type === "pulumi:providers:aws") return inputs.region;
+    if (type === "pulumi:providers:gcp") return `gcp:${inputs.project ?? "default"}`;
+    if (type === "pulumi:providers:kubernetes") return `kubernetes:${inputs.context ?? inputs.cluster ?? "kubeconfig"}`;
+    return undefined;
+}
+
+function resolveRegion(type: string, inputs: Record<string, any>, providerRef: string | undefined, providerRegions: Map<string, string | undefined>): string | undefined {
+    if (type.startsWith("pulumi:providers:")) return providerLocation(type, inputs);
+    if (typeof inputs.region === "string") return inputs.region;
+    // GCS and Cloud KMS locations are case-insensitive ("us" = "US").
+    if (type.startsWith("gcp:") && typeof inputs.location === "string") return inputs.location.toUpperCase();
+    if (providerRef) {
+        const urn = String(providerRef).split("::").slice(0, -1).join("::");
+        return providerRegions.get(urn);
+    }
+    return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stack files
+
+export interface StackFileConfig {
+    readonly config: Record<string, string>;
+    readonly secretKeys: string[];
+}
+
+export const STACKS_DIR = path.resolve(__dirname, "..", "stacks");
+
+export function stackFile(stack: string): string {
+    return path.join(STACKS_DIR, `Pulumi.${stack}.yaml`);
+}
+
+export function listStacks(): string[] {
+    return fs
+        .readdirSync(STACKS_DIR)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/**
+ * Reads a stack's config file the way the Pulumi CLI hands it to a program: every value as a
+ * string, objects as JSON. A `secure:` value is never decrypted: it becomes "[secret]".
+ */
+export function readStackConfig(stack: string): StackFileConfig {
+    const file = stackFile(stack);
+    if (!fs.existsSync(file)) {
+        throw new Error(`no stack "${stack}": ${path.relative(process.cwd(), file)} does not exist; stacks are ${listStacks().join(", ")}`);
+    }
+    const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
+    const entries = Object.entries((doc.config ?? {}) as Record<string, unknown>);
+    const config: Record<string, string> = {};
+    const secretKeys: string[] = [];
+    for (const [key, value] of entries) {
+        if (value && typeof value === "object" && "secure" in (value as object)) {
+            config[key] = SECRET_PLACEHOLDER;
+            secretKeys.push(key);
+        } else {
+            config[key] = typeof value === "string" ? value : JSON.stringify(value);
+        }
+    }
+    return { config, secretKeys };
+}
