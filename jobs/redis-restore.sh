@@ -100,7 +100,7 @@ log "restoring from s3://$BACKUP_BUCKET/$MANIFEST_KEY"
 older_hint() {
     local others
     others="$(s3 list "$BACKUP_BUCKET" "$BACKUP_PREFIX" .manifest.json | grep -vxF "$MANIFEST_KEY" | tail -3 | tr '\n' ' ')" || true
-    [[ -n "$others" ]] && printf 'to restore an earlier snapshot set MANIFEST_KEY to one of: %s' "$others"
+    [[ -n "$others" ]] && printf '; to restore an earlier snapshot set MANIFEST_KEY to one of: %s' "${others% }"
 }
 
 t="$(now_ms)"
@@ -123,7 +123,7 @@ t="$(now_ms)"
 want="$(field .sha256)"
 got="$(sha256_of "$enc")"
 [[ "$got" == "$want" ]] ||
-    refuse "sha256 mismatch for s3://$BACKUP_BUCKET/$object_key: the object hashes to $got but its manifest records $want (size $(size_of "$enc") vs $(field .size) bytes); the snapshot is corrupt or was altered. $(older_hint)"
+    refuse "sha256 mismatch for s3://$BACKUP_BUCKET/$object_key: the object hashes to $got but its manifest records $want (size $(size_of "$enc") vs $(field .size) bytes); the snapshot is corrupt or was altered$(older_hint)"
 step_done verify "$t" "sha256=$got"
 
 t="$(now_ms)"

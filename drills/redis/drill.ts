@@ -1,0 +1,463 @@
+/**
+ * The Redis drill: real `redis-server` and a local S3 endpoint (moto) on 127.0.0.1, and the
+ * very job scripts the CronJobs run (jobs/redis-snapshot.sh, jobs/redis-restore.sh).
+ *
+ *  1. A server with the production persistence settings (components/redis/config.ts) is
+ *     filled with a data set; a writer then sets keys continuously and logs every
+ *     acknowledged write (sequence number and time) to acks.log.
+ *  2. The snapshot script runs against it (tier 1 bucket) while the writer keeps writing.
+ *  3. The server is killed with SIGKILL.
+ *  4. Pod-restart path: a server restarted on the same directory (AOF) — what it lost.
+ *  5. Volume-lost path: the restore script loads the newest snapshot into a fresh directory;
+ *     a fresh server with the production settings starts on it — what it lost, measured
+ *     against the acknowledged-write log and against the tier-1 snapshot interval.
+ *  6. The stored object is corrupted (one flipped byte) and the restore is run again over the
+ *     restored directory with --replace-existing: it must refuse, say why, and leave every
+ *     file byte-identical; the same with a wrong encryption key.
+ *  7. The restored server is snapshotted into an Object Lock (COMPLIANCE) bucket — tier 3.
+ */
+import { createHash, randomBytes } from "crypto";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import { parse as parseYaml } from "yaml";
+import { redisServerConfig } from "../../components/redis/config";
+import { maxIntervalSeconds } from "../../components/core/cron";
+import { DEFAULT_DATA_CLASS_RPO, NAMESPACE, configSchema } from "../../stacks/schema";
+import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
+import { GiveUp, ProcessGroup, ScriptResult, freePort, runScript, sleep, stepTimings, versionOf, waitFor } from "./procs";
+import { RespClient } from "./resp";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const JOBS = path.join(ROOT, "jobs");
+const STORE_PY = path.join(__dirname, "store.py");
+const REGION = "eu-west-1";
+
+const now = () => performance.timeOrigin + performance.now();
+
+interface Sizes {
+    readonly prefillKeys: number;
+    readonly valueBytes: number;
+    readonly writesPerSecond: number;
+    readonly warmupMs: number;
+    /** Writing goes on this long after the snapshot job finished, then the server is killed. */
+    readonly afterSnapshotMs: number;
+}
+
+const QUICK: Sizes = { prefillKeys: 100_000, valueBytes: 256, writesPerSecond: 500, warmupMs: 2_000, afterSnapshotMs: 2_000 };
+const FULL: Sizes = { prefillKeys: 1_000_000, valueBytes: 256, writesPerSecond: 1_000, warmupMs: 5_000, afterSnapshotMs: 10_000 };
+
+function prefillValue(i: number, bytes: number): string {
+    const h = createHash("sha256").update(`p:${i}`).digest("hex");
+    return h.repeat(Math.ceil(bytes / h.length)).slice(0, bytes);
+}
+const writerValue = (seq: number) => `w:${seq}:${(seq * 2654435761) % 4294967296}`;
+
+/** The tier-1 Redis schedule and cache RPO of the prod stack (its file, or the schema defaults). */
+function prodObjectives(): { schedule: string; intervalSeconds: number; cacheRpoSeconds: number; source: string } {
+    const file = path.join(ROOT, "stacks", "Pulumi.prod.yaml");
+    let raw: Record<string, unknown> = {};
+    if (fs.existsSync(file)) {
+        const cfg = (parseYaml(fs.readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
+        raw = Object.fromEntries(Object.entries(cfg).map(([k, v]) => [k.replace(`${NAMESPACE}:`, ""), v]));
+    }
+    const tiers = configSchema.shape.tiers.parse(raw.tiers);
+    const schedule = tiers.redis.tier1.snapshot;
+    const objectives = raw.objectives as { dataClasses?: { cache?: { rpoSeconds?: number } } } | undefined;
+    return {
+        schedule,
+        intervalSeconds: maxIntervalSeconds(schedule),
+        cacheRpoSeconds: objectives?.dataClasses?.cache?.rpoSeconds ?? DEFAULT_DATA_CLASS_RPO.cache,
+        source: fs.existsSync(file) ? "stacks/Pulumi.prod.yaml (tiers.redis.tier1)" : "schema default",
+    };
+}
+
+/** sha256 of every file under `dir`, path-sorted: equal before and after means untouched. */
+function treeDigest(dir: string): { files: number; digest: string } {
+    const entries: string[] = [];
+    const walk = (d: string) => {
+        for (const name of fs.readdirSync(d).sort()) {
+            const p = path.join(d, name);
+            const st = fs.statSync(p);
+            if (st.isDirectory()) walk(p);
+            else entries.push(`${path.relative(dir, p)} ${st.size} ${createHash("sha256").update(fs.readFileSync(p)).digest("hex")}`);
+        }
+    };
+    walk(dir);
+    return { files: entries.length, digest: createHash("sha256").update(entries.join("\n")).digest("hex") };
+}
+
+class Writer {
+    /** ackAt[seq] = when the server's reply to SET w:<seq> arrived (epoch ms). */
+    readonly ackAt: number[] = [0];
+    private stopRequested = false;
+    stoppedBy: string | undefined;
+    private done: Promise<void> | undefined;
+
+    constructor(private readonly client: RespClient, private readonly perSecond: number, private readonly log: fs.WriteStream) {}
+
+    get lastAcked(): number {
+        return this.ackAt.length - 1;
+    }
+
+    start(): void {
+        const started = now();
+        this.done = (async () => {
+            while (!this.stopRequested) {
+                const due = Math.floor(((now() - started) / 1000) * this.perSecond);
+                if (this.lastAcked >= due) {
+                    await sleep(2);
+                    continue;
+                }
+                const seq = this.lastAcked + 1;
+                try {
+                    await this.client.command("SET", `w:${seq}`, writerValue(seq));
+                } catch (e) {
+                    this.stoppedBy = e instanceof Error ? e.message : String(e);
+                    return;
+                }
+                const at = now();
+                this.ackAt.push(at);
+                this.log.write(`${seq} ${at.toFixed(1)}\n`);
+            }
+        })();
+    }
+
+    async stop(): Promise<void> {
+        this.stopRequested = true;
+        await this.done;
+    }
+
+    /** Waits until the writer has noticed its connection is gone (after a kill). */
+    async stopped(timeoutMs: number): Promise<void> {
+        await Promise.race([this.done, sleep(timeoutMs)]);
+        this.stopRequested = true;
+    }
+}
+
+/** Which writer keys 1..upTo a server holds: the longest gap-free prefix, and any strays. */
+async function writerKeysPresent(c: RespClient, upTo: number): Promise<{ prefix: number; holes: number; wrongValues: number; beyond: number }> {
+    let prefix = 0;
+    let holes = 0;
+    let wrongValues = 0;
+    let beyond = 0;
+    let inPrefix = true;
+    for (let from = 1; from <= upTo + 1; from += 1000) {
+        const seqs = Array.from({ length: Math.min(1000, upTo + 1 - from + 1) }, (_, i) => from + i);
+        const values = (await c.command("MGET", ...seqs.map((s) => `w:${s}`))) as (string | null)[];
+        seqs.forEach((s, i) => {
+            const v = values[i];
+            if (v === null) {
+                inPrefix = false;
+                return;
+            }
+            if (v !== writerValue(s)) wrongValues++;
+            if (inPrefix) prefix = s;
+            else if (s <= upTo) holes++;
+            else beyond++;
+        });
+    }
+    return { prefix, holes, wrongValues, beyond };
+}
+
+async function prefillIntact(c: RespClient, n: number, bytes: number): Promise<{ missing: number; wrong: number }> {
+    let missing = 0;
+    let wrong = 0;
+    for (let from = 0; from < n; from += 1000) {
+        const ids = Array.from({ length: Math.min(1000, n - from) }, (_, i) => from + i);
+        const values = (await c.command("MGET", ...ids.map((i) => `p:${i}`))) as (string | null)[];
+        ids.forEach((id, k) => {
+            if (values[k] === null) missing++;
+            else if (values[k] !== prefillValue(id, bytes)) wrong++;
+        });
+    }
+    return { missing, wrong };
+}
+
+function httpUp(port: number): Promise<boolean> {
+    return new Promise((resolve) => {
+        const req = http.get({ host: "127.0.0.1", port, path: "/", timeout: 1000 }, (res) => {
+            res.resume();
+            resolve(true);
+        });
+        req.on("error", () => resolve(false));
+        req.on("timeout", () => {
+            req.destroy();
+            resolve(false);
+        });
+    });
+}
+
+function lastLines(text: string, n = 4): string {
+    return text.trim().split("\n").slice(-n).join(" | ");
+}
+
+export const run: Drill = async (options: DrillOptions): Promise<DrillReport> => {
+    const sizes = options.quick ? QUICK : FULL;
+    const startedAt = new Date().toISOString();
+    const figures: DrillFigure[] = [];
+    const checks: DrillCheck[] = [];
+    const fig = (name: string, value: number | string, unit: string) => figures.push({ name, value, unit });
+    const check = (name: string, passed: boolean, detail: string) => checks.push({ name, passed, detail });
+    const sec = (ms: number) => Math.round(ms) / 1000;
+
+    for (const [cmd, hint] of [["redis-server", "apt-get install redis-server"], ["lz4", "apt-get install lz4"], ["moto_server", "pip install 'moto[server]'"], ["jq", "apt-get install jq"]]) {
+        if (versionOf("sh", ["-c", `command -v ${cmd}`]) === "not found") throw new Error(`${cmd} is not installed; ${hint} (the install step of .ci/run does this)`);
+    }
+    const objectives = prodObjectives();
+    const procs = new ProcessGroup();
+    const dirs = { a: "server-a", b: "server-b", naive: "naive" } as const;
+    for (const d of Object.values(dirs)) fs.mkdirSync(path.join(options.workDir, d), { recursive: true });
+    const keyFile = path.join(options.workDir, "backup.key");
+    fs.writeFileSync(keyFile, randomBytes(32).toString("hex"), { mode: 0o600 });
+    const wrongKeyFile = path.join(options.workDir, "wrong.key");
+    fs.writeFileSync(wrongKeyFile, randomBytes(32).toString("hex"), { mode: 0o600 });
+
+    const [motoPort, portA, portB, restorePort, naivePort] = await Promise.all([freePort(), freePort(), freePort(), freePort(), freePort()]);
+    const endpoint = `http://127.0.0.1:${motoPort}`;
+    // Only loopback credentials and endpoints: nothing from the caller's AWS environment.
+    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
+    Object.assign(env, {
+        AWS_ACCESS_KEY_ID: "drill",
+        AWS_SECRET_ACCESS_KEY: "drill",
+        AWS_REGION: REGION,
+        AWS_CONFIG_FILE: "/dev/null",
+        AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
+        AWS_EC2_METADATA_DISABLED: "true",
+        S3_ENDPOINT_URL: endpoint,
+        CLOUDWATCH_ENDPOINT_URL: endpoint,
+    });
+    const tier1 = { BACKUP_BUCKET: "drill-tier1", BACKUP_PREFIX: "redis/tier1", BACKUP_TIER: "tier1" };
+    const tier3 = { BACKUP_BUCKET: "drill-tier3-locked", BACKUP_PREFIX: "redis/tier3", BACKUP_TIER: "tier3" };
+    const store = async (...args: string[]) => {
+        const r = await runScript("python3", [STORE_PY, ...args], env, 60_000);
+        if (r.code !== 0) throw new Error(`store.py ${args.join(" ")} failed: ${lastLines(r.stderr)}`);
+        return r.stdout.trim() ? JSON.parse(r.stdout) : undefined;
+    };
+    const script = (name: string, vars: Record<string, string>, args: string[] = []): Promise<ScriptResult> =>
+        runScript(path.join(JOBS, name), args, { ...env, ...vars, BACKUP_KEY_FILE: vars.BACKUP_KEY_FILE ?? keyFile }, 900_000);
+    const startRedis = async (name: string, dir: string, port: number): Promise<{ ms: number; client: RespClient; pid: number }> => {
+        const conf = path.join(options.workDir, `${name}.conf`);
+        fs.writeFileSync(conf, [...redisServerConfig({ port, dir: path.join(options.workDir, dir), bind: "127.0.0.1" }), "daemonize no", ""].join("\n"));
+        const t = now();
+        const m = procs.start(name, "redis-server", [conf], path.join(options.workDir, `${name}.log`));
+        let client: RespClient | undefined;
+        await waitFor(`${name} to accept connections on ${port}`, 300_000, async () => {
+            if (m.child.exitCode !== null) throw new GiveUp(`${name} exited with ${m.child.exitCode}; see ${name}.log in ${options.workDir}`);
+            client ??= await RespClient.connect(port);
+            // PING answers -LOADING until the data set is in memory.
+            return (await client.command("PING")) === "PONG";
+        });
+        return { ms: now() - t, client: client!, pid: m.child.pid! };
+    };
+    const shutdown = async (c: RespClient) => {
+        await c.command("SHUTDOWN").catch(() => undefined); // the connection drops as it exits
+        c.close();
+    };
+
+    try {
+        // --- S3 endpoint ---------------------------------------------------------------
+        procs.start("moto", "moto_server", ["-H", "127.0.0.1", "-p", String(motoPort)], path.join(options.workDir, "moto.log"), env);
+        await waitFor(`moto_server on ${motoPort}`, 30_000, () => httpUp(motoPort));
+        await store("bucket", tier1.BACKUP_BUCKET);
+        await store("bucket", tier3.BACKUP_BUCKET, "1");
+
+        // --- 1. The production server, a data set, the writer -----------------------------
+        let a = await startRedis("server-a", dirs.a, portA);
+        let t = now();
+        for (let from = 0; from < sizes.prefillKeys; from += 1000) {
+            const batch: Promise<unknown>[] = [];
+            for (let i = from; i < Math.min(from + 1000, sizes.prefillKeys); i++) batch.push(a.client.command("SET", `p:${i}`, prefillValue(i, sizes.valueBytes)));
+            await Promise.all(batch);
+        }
+        fig("prefill keys", sizes.prefillKeys, "keys");
+        fig("prefill time", sec(now() - t), "s");
+        const ackLog = fs.createWriteStream(path.join(options.workDir, "acks.log"));
+        const writer = new Writer(await RespClient.connect(portA), sizes.writesPerSecond, ackLog);
+        const writerStart = now();
+        writer.start();
+        await sleep(sizes.warmupMs);
+
+        // --- 2. Snapshot to tier 1 while writing --------------------------------------------
+        const snapStart = now();
+        const snap = await script("redis-snapshot.sh", { ...tier1, REDIS_HOST: "127.0.0.1", REDIS_PORT: String(portA) });
+        const snapEnd = now();
+        if (snap.code !== 0) throw new Error(`redis-snapshot.sh failed (exit ${snap.code}): ${lastLines(snap.stderr)}`);
+        const snapSteps = stepTimings(snap.stderr);
+        fig("snapshot total", sec(snap.ms), "s");
+        for (const s of ["dump", "check", "compress", "encrypt", "manifest", "upload"]) fig(`snapshot step ${s}`, sec(snapSteps[s] ?? NaN), "s");
+        const rdbBytes = Number(/step=dump ms=\d+ bytes=(\d+)/.exec(snap.stderr)?.[1] ?? NaN);
+        const storedBytes = Number(/step=upload ms=\d+ bytes=(\d+)/.exec(snap.stderr)?.[1] ?? NaN);
+        fig("snapshot RDB size", rdbBytes, "bytes");
+        fig("snapshot stored size (lz4 + aes)", storedBytes, "bytes");
+
+        const metric = await store("metric", "Fortress/Backups", "NewestBackupAgeSeconds", "DataClass=redis", "Tier=tier1");
+        check(
+            "the snapshot run publishes the newest-backup age",
+            metric.count >= 1 && metric.latest !== null && metric.latest <= Math.ceil(snap.ms / 1000) + 2,
+            `Fortress/Backups NewestBackupAgeSeconds{DataClass=redis,Tier=tier1}: ${metric.count} datapoint(s), latest ${metric.latest} s (job took ${sec(snap.ms)} s)`,
+        );
+
+        // --- 3. Crash -------------------------------------------------------------------------
+        await sleep(sizes.afterSnapshotMs);
+        const killAt = now();
+        process.kill(a.pid, "SIGKILL");
+        await writer.stopped(5_000);
+        ackLog.end();
+        a.client.close();
+        const lastAcked = writer.lastAcked;
+        const rate = lastAcked / ((writer.ackAt[lastAcked] - writerStart) / 1000);
+        fig("writer acknowledged writes", lastAcked, "writes");
+        fig("writer rate", Math.round(rate), "writes/s");
+        fig("kill -9 after snapshot start", sec(killAt - snapStart), "s");
+
+        // --- 4. Pod restart: same directory, AOF ---------------------------------------------
+        a = await startRedis("server-a-restarted", dirs.a, portA);
+        fig("restart on same volume (AOF load) to ready", sec(a.ms), "s");
+        const aof = await writerKeysPresent(a.client, lastAcked);
+        const aofPrefill = await prefillIntact(a.client, sizes.prefillKeys, sizes.valueBytes);
+        fig("keys lost, restart on same volume (AOF everysec)", lastAcked - aof.prefix, "keys");
+        check(
+            "kill -9 then restart on the same volume (AOF everysec) loses no acknowledged write",
+            aof.prefix === lastAcked && aof.holes === 0 && aof.wrongValues === 0 && aofPrefill.missing + aofPrefill.wrong === 0,
+            `writer keys present 1..${aof.prefix} of ${lastAcked} acknowledged (holes ${aof.holes}, wrong values ${aof.wrongValues}, unacknowledged-but-applied ${aof.beyond}); data set missing ${aofPrefill.missing}, wrong ${aofPrefill.wrong}`,
+        );
+        await shutdown(a.client);
+
+        // --- 5. Volume lost: restore the newest snapshot into a fresh directory ------------------
+        const restore = await script("redis-restore.sh", { ...tier1, REDIS_DATA_DIR: path.join(options.workDir, dirs.b), RESTORE_PORT: String(restorePort) });
+        if (restore.code !== 0) throw new Error(`redis-restore.sh failed (exit ${restore.code}): ${lastLines(restore.stderr)}`);
+        const restoreSteps = stepTimings(restore.stderr);
+        fig("restore total", sec(restore.ms), "s");
+        for (const s of ["download", "verify", "decrypt", "decompress", "check", "place", "load", "aof"]) fig(`restore step ${s}`, sec(restoreSteps[s] ?? NaN), "s");
+        const manifestKey = /restoring from s3:\/\/[^/]+\/(\S+)/.exec(restore.stderr)?.[1];
+        if (!manifestKey) throw new Error(`redis-restore.sh did not say which snapshot it restored: ${lastLines(restore.stderr)}`);
+        const objectKey = manifestKey.replace(/\.manifest\.json$/, ".rdb.lz4.enc");
+
+        // The trap the restore procedure avoids: AOF on over a directory holding only the RDB.
+        fs.copyFileSync(path.join(options.workDir, dirs.b, "dump.rdb"), path.join(options.workDir, dirs.naive, "dump.rdb"));
+        const naive = await startRedis("naive", dirs.naive, naivePort);
+        const naiveKeys = Number(await naive.client.command("DBSIZE"));
+        await shutdown(naive.client);
+        fig("keys seen by a server started with appendonly yes over the RDB alone", naiveKeys, "keys");
+
+        const b = await startRedis("server-b", dirs.b, portB);
+        fig("fresh server (appendonly yes) on restored volume to ready", sec(b.ms), "s");
+        const restored = await writerKeysPresent(b.client, lastAcked);
+        const restoredPrefill = await prefillIntact(b.client, sizes.prefillKeys, sizes.valueBytes);
+        const point = restored.prefix;
+        const lost = lastAcked - point;
+        const lossWindowMs = lost === 0 ? 0 : writer.ackAt[lastAcked] - writer.ackAt[point];
+        const dumpMs = snapSteps.dump ?? NaN;
+        fig("keys lost, restore from newest snapshot", lost, "keys");
+        fig("loss window (acknowledged writes not in the snapshot)", sec(lossWindowMs), "s");
+        fig("snapshot consistency point after job start", point === 0 ? "before writer" : sec(writer.ackAt[point] - snapStart), "s");
+        fig("tier-1 snapshot interval", objectives.intervalSeconds, `s (${objectives.schedule}, ${objectives.source})`);
+        fig("writes at risk over one full interval at this rate", Math.round(rate * (objectives.intervalSeconds + snap.ms / 1000)), "writes");
+        fig("worst-case snapshot loss bound (interval + job duration)", objectives.intervalSeconds + sec(snap.ms), `s (cache RPO objective ${objectives.cacheRpoSeconds} s)`);
+        fig("recovery time, volume lost (restore + start)", sec(restore.ms + b.ms), "s");
+
+        check(
+            "the restored data set is complete and correct",
+            restoredPrefill.missing === 0 && restoredPrefill.wrong === 0,
+            `${sizes.prefillKeys} keys checked by value: ${restoredPrefill.missing} missing, ${restoredPrefill.wrong} wrong`,
+        );
+        check(
+            "restored writer keys are a gap-free prefix of the acknowledged writes, each with its value",
+            restored.holes === 0 && restored.wrongValues === 0 && restored.beyond === 0 && point > 0,
+            `present w:1..w:${point}; holes ${restored.holes}, wrong values ${restored.wrongValues}, keys past the prefix ${restored.beyond}`,
+        );
+        const nextAck = writer.ackAt[point + 1] ?? Infinity;
+        check(
+            "the snapshot's consistency point lies within the snapshot job's run: nothing acknowledged before the job started is lost",
+            nextAck >= snapStart && writer.ackAt[point] <= snapEnd,
+            `last write in the snapshot acknowledged ${sec(writer.ackAt[point] - snapStart)} s after the job started, first missing write ${sec(nextAck - snapStart)} s after; the job ran ${sec(snapEnd - snapStart)} s, its dump step ${sec(dumpMs)} s`,
+        );
+        check(
+            "keys lost by the snapshot restore are bounded by the time since the snapshot, within the tier-1 interval",
+            lossWindowMs <= killAt - snapStart && lossWindowMs / 1000 <= objectives.intervalSeconds,
+            `${lost} writes lost over ${sec(lossWindowMs)} s; the kill came ${sec(killAt - snapStart)} s after the snapshot started; the interval is ${objectives.intervalSeconds} s, so the worst case is about ${objectives.intervalSeconds + sec(snap.ms)} s of writes`,
+        );
+        check(
+            "the restore loads with AOF off, then enables it: the production server (appendonly yes) starts with every restored key",
+            Number(await b.client.command("DBSIZE")) === sizes.prefillKeys + point && fs.existsSync(path.join(options.workDir, dirs.b, "appendonlydir")),
+            `fresh server holds ${await b.client.command("DBSIZE")} keys (${sizes.prefillKeys} + ${point}); a server started with appendonly yes over the RDB alone saw ${naiveKeys}`,
+        );
+
+        // --- 7. Tier 3: the restored server into the Object Lock bucket ---------------------------
+        const snap3 = await script("redis-snapshot.sh", { ...tier3, REDIS_HOST: "127.0.0.1", REDIS_PORT: String(portB) });
+        const lockedKeys = snap3.code === 0 ? /stored s3:\/\/[^/]+\/(\S+)/.exec(snap3.stderr)?.[1] : undefined;
+        const head = lockedKeys ? await store("head", tier3.BACKUP_BUCKET, lockedKeys.replace(/\.manifest\.json$/, ".rdb.lz4.enc")) : undefined;
+        const bare = await store("put-without-checksum", tier3.BACKUP_BUCKET, "redis/tier3/bare-control-object");
+        check(
+            "snapshots upload into an Object Lock (COMPLIANCE) bucket with the integrity header it requires",
+            snap3.code === 0 && head?.lockMode === "COMPLIANCE" && typeof head?.checksumSha256 === "string" && bare.accepted === false,
+            snap3.code === 0
+                ? `stored with SHA-256 checksum ${head?.checksumSha256}, lock ${head?.lockMode} until ${head?.retainUntil}; a PutObject without Content-MD5 or checksum was ${bare.accepted ? "accepted" : `refused (${bare.error})`}`
+                : `redis-snapshot.sh to the locked bucket failed (exit ${snap3.code}): ${lastLines(snap3.stderr)}`,
+        );
+
+        // --- 6. Refusals: the data directory must not change -------------------------------------
+        const keysBefore = Number(await b.client.command("DBSIZE"));
+        await shutdown(b.client);
+        await sleep(200);
+        const bDir = path.join(options.workDir, dirs.b);
+        const before = treeDigest(bDir);
+        const restoreVars = { ...tier1, REDIS_DATA_DIR: bDir, RESTORE_PORT: String(restorePort), MANIFEST_KEY: manifestKey };
+
+        const wrongKey = await script("redis-restore.sh", { ...restoreVars, BACKUP_KEY_FILE: wrongKeyFile }, ["--replace-existing"]);
+        const afterWrongKey = treeDigest(bDir);
+        check(
+            "a restore with the wrong encryption key is refused and the data directory is untouched",
+            wrongKey.code !== 0 && /REFUSED: decryption/.test(wrongKey.stderr) && afterWrongKey.digest === before.digest,
+            `exit ${wrongKey.code}: "${/ERROR: (.*)/.exec(wrongKey.stderr)?.[1] ?? lastLines(wrongKey.stderr)}"; ${before.files} files ${afterWrongKey.digest === before.digest ? "byte-identical" : "CHANGED"}`,
+        );
+
+        const corruption = await store("corrupt", tier1.BACKUP_BUCKET, objectKey);
+        const corrupt = await script("redis-restore.sh", restoreVars, ["--replace-existing"]);
+        const after = treeDigest(bDir);
+        const message = /ERROR: (.*)/.exec(corrupt.stderr)?.[1] ?? lastLines(corrupt.stderr);
+        fig("corrupt snapshot refused after", sec(corrupt.ms), "s");
+        const b2 = await startRedis("server-b-after-refusal", dirs.b, portB);
+        const keysAfter = Number(await b2.client.command("DBSIZE"));
+        const intactAfter = await prefillIntact(b2.client, sizes.prefillKeys, sizes.valueBytes);
+        await shutdown(b2.client);
+        check(
+            "a corrupted snapshot (one flipped byte) is refused with a clear message",
+            corrupt.code !== 0 && /REFUSED: sha256 mismatch/.test(corrupt.stderr) && corrupt.stderr.includes(objectKey),
+            `byte ${corruption.offset} of s3://${tier1.BACKUP_BUCKET}/${objectKey} flipped; exit ${corrupt.code}: "${message}"`,
+        );
+        check(
+            "the refused restore left the existing data untouched",
+            after.digest === before.digest && keysAfter === keysBefore && intactAfter.missing + intactAfter.wrong === 0,
+            `${before.files} files in the data directory ${after.digest === before.digest ? "byte-identical" : "CHANGED"} (sha256 of the tree ${before.digest.slice(0, 16)}…); server restarted with ${keysAfter} keys (before: ${keysBefore}), data set ${intactAfter.missing} missing, ${intactAfter.wrong} wrong`,
+        );
+        if (writer.stoppedBy === undefined) throw new Error("the writer did not notice the kill: the server was not killed");
+    } finally {
+        await procs.stopAll();
+    }
+    // Kept when a check failed, for the logs and data directories; gone otherwise.
+    if (checks.every((c) => c.passed)) fs.rmSync(options.workDir, { recursive: true, force: true });
+    else console.error(`redis drill: work directory kept for inspection: ${options.workDir}`);
+
+    return {
+        drill: "redis",
+        startedAt,
+        machine: {
+            cpus: os.cpus().length,
+            cpuModel: os.cpus()[0]?.model ?? "unknown",
+            memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+            node: process.version,
+            versions: {
+                "redis-server": versionOf("redis-server", ["--version"]),
+                lz4: versionOf("lz4", ["--version"]),
+                openssl: versionOf("openssl", ["version"]),
+                boto3: versionOf("python3", ["-c", "import boto3; print('boto3', boto3.__version__)"]),
+                moto: versionOf("python3", ["-c", "import moto; print('moto', moto.__version__)"]),
+            },
+        },
+        figures,
+        checks,
+    };
+};
