@@ -525,6 +525,8 @@ function describe(issue: z.core.$ZodIssue): string {
                 ? `${key}: required (${issue.expected}) but not set`
                 : `${key}: got ${show(issue.input)}; expected ${issue.expected}`;
         case "too_small":
+            if (issue.origin === "string" && issue.minimum === 1) return `${key}: must not be empty`;
+            return `${key}: got ${show(issue.input)}; ${issue.message.replace(/^Too (small|big): /, "")}`;
         case "too_big":
             return `${key}: got ${show(issue.input)}; ${issue.message.replace(/^Too (small|big): /, "")}`;
         default:

@@ -30,13 +30,17 @@ export function resolveOutputs<T>(value: T): Promise<unknown> {
 }
 
 export interface EvaluateOptions {
-    /** Extra or replacement config values (key -> string), e.g. a test's mutation. */
-    readonly configOverrides?: Record<string, string>;
+    /** Extra or replacement config values (key -> string; undefined removes the key), e.g. a test's mutation. */
+    readonly configOverrides?: Record<string, string | undefined>;
 }
 
 export async function evaluateStack(stack: string, options: EvaluateOptions = {}): Promise<PlanResult> {
     const file = readStackConfig(stack);
-    const config = { ...file.config, ...options.configOverrides };
+    const config: Record<string, string> = { ...file.config };
+    for (const [key, value] of Object.entries(options.configOverrides ?? {})) {
+        if (value === undefined) delete config[key];
+        else config[key] = value;
+    }
     const stackOutputs = await primaryOutputsFor(config);
     const { resources, outputs } = await runUnderMocks({ stack, config, secretKeys: file.secretKeys, stackOutputs }, async () => {
         const loaded = loadConfig();

@@ -211,7 +211,8 @@ export interface StackFileConfig {
     readonly secretKeys: string[];
 }
 
-export const STACKS_DIR = path.resolve(__dirname, "..", "stacks");
+/** The stack files; FORTRESS_STACKS_DIR points elsewhere (tests, a fork's own stacks). */
+export const STACKS_DIR = path.resolve(process.env.FORTRESS_STACKS_DIR ?? path.join(__dirname, "..", "stacks"));
 
 export function stackFile(stack: string): string {
     return path.join(STACKS_DIR, `Pulumi.${stack}.yaml`);

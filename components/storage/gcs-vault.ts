@@ -12,7 +12,7 @@ export interface GcsVaultArgs {
     readonly retentionDays: number;
     /** Lock the retention policy: irreversible, so no one can shorten it. */
     readonly lockRetention: boolean;
-    /** Move objects to ARCHIVE after this many days. @default 30 */
+    /** Move objects to ARCHIVE after this many days. @default never */
     readonly archiveAfterDays?: number;
     /** The S3 tier-3 bucket the transfer reads. */
     readonly sourceBucketName: pulumi.Input<string>;
@@ -36,7 +36,8 @@ export interface GcsVaultArgs {
 
 /**
  * The cross-cloud copy of tier 3: a GCS multi-region bucket with a customer-managed key in
- * its location, a retention policy (locked in prod), lifecycle to ARCHIVE, and a daily
+ * its location, a retention policy (locked in prod), lifecycle to ARCHIVE when tier 3 has a
+ * storage-class transition, and a daily
  * Storage Transfer Service job that copies the S3 tier-3 bucket through a federated AWS role
  * (Google's service agent assumes it by web identity; no long-lived AWS keys exist).
  *
@@ -51,8 +52,8 @@ export class GcsVault extends pulumi.ComponentResource {
 
     constructor(name: string, args: GcsVaultArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("fortress:storage:GcsVault", name, {}, opts);
-        const archiveAfterDays = args.archiveAfterDays ?? 30;
-        if (archiveAfterDays >= args.retentionDays) {
+        const archiveAfterDays = args.archiveAfterDays;
+        if (archiveAfterDays !== undefined && archiveAfterDays >= args.retentionDays) {
             throw new Error(`GcsVault ${name}: archiveAfterDays ${archiveAfterDays} must be below retentionDays ${args.retentionDays}`);
         }
         const protect = args.protect ?? false;
@@ -85,7 +86,9 @@ export class GcsVault extends pulumi.ComponentResource {
                 retentionPolicy: { retentionPeriod: String(args.retentionDays * 86_400), isLocked: args.lockRetention },
                 softDeletePolicy: { retentionDurationSeconds: 7 * 86_400 },
                 lifecycleRules: [
-                    { action: { type: "SetStorageClass", storageClass: "ARCHIVE" }, condition: { age: archiveAfterDays, matchesStorageClasses: ["STANDARD"] } },
+                    ...(archiveAfterDays === undefined
+                        ? []
+                        : [{ action: { type: "SetStorageClass", storageClass: "ARCHIVE" }, condition: { age: archiveAfterDays, matchesStorageClasses: ["STANDARD"] } }]),
                     { action: { type: "Delete" }, condition: { age: args.retentionDays + 1 } },
                 ],
                 forceDestroy: false,

@@ -177,6 +177,8 @@ export function declareStorage(config: FortressConfig, providers: Providers, par
             bucketName: bucketName(namePrefix, environment, "tier3", config.gcs.location.toLowerCase()),
             retentionDays: config.storage.tier3.objectLock.days,
             lockRetention: config.gcs.lockRetention,
+            // Tier 3's first storage-class transition is when data goes cold; GCS follows it.
+            archiveAfterDays: config.storage.tier3.transitions[0]?.afterDays,
             sourceBucketName: buckets.tier3.bucketName,
             sourceBucketArn: buckets.tier3.arn,
             sourceKmsKeyArn: keyIn.tier3,
