@@ -11,5 +11,6 @@ export function rawConfig(): Record<string, unknown> {
         },
         jobImage: "ghcr.io/example/fortress-jobs@sha256:" + "0".repeat(64),
         hasKubeconfig: true,
+        kubernetes: { oidcProvider: "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE" },
     };
 }
