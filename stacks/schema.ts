@@ -270,6 +270,13 @@ const postgres = z
         repo1Size: z.string().default("200Gi"),
         /** Upper bound of the local WAL queue while a repo is unreachable (archive-push-queue-max). */
         walQueueMax: z.string().regex(/^\d+(GiB|MiB)$/, 'must look like "4GiB"').default("4GiB"),
+        /**
+         * pgBackRest io-timeout: how long one S3 read/write may make no progress. It bounds how
+         * long an unreachable S3 repo holds back WAL to the local repo (docs/postgres.md, drill (e)).
+         */
+        repoIoTimeoutSeconds: positiveInt.max(60).default(5),
+        /** Parallel pgBackRest processes (async WAL push, backups). */
+        archiveProcessMax: positiveInt.max(16).default(2),
         stanza: z.string().default("db"),
     })
     .prefault({});
