@@ -32,6 +32,8 @@
 #   REDIS_SERVER=redis-server REDIS_CLI=redis-cli REDIS_CHECK_RDB=redis-check-rdb
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/backup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/backup.sh"
 
 VERIFY_ONLY=0
 REPLACE_EXISTING=0
@@ -64,12 +66,7 @@ if ((VERIFY_ONLY == 0)); then
 fi
 require_commands "$REDIS_CHECK_RDB" lz4 openssl sha256sum jq python3
 
-own_work_dir=""
-if [[ -z "${WORK_DIR:-}" ]]; then
-    WORK_DIR="$(mktemp -d)"
-    own_work_dir="$WORK_DIR"
-fi
-mkdir -p "$WORK_DIR"
+with_work_dir
 loader_pid=""
 cleanup() {
     local rc=$?
@@ -77,77 +74,25 @@ cleanup() {
         kill -9 "$loader_pid" 2>/dev/null || true
         log "the loading server was still running and has been stopped"
     fi
-    [[ -n "$own_work_dir" ]] && rm -rf "$own_work_dir"
+    cleanup_work_dir
     exit "$rc"
 }
 trap cleanup EXIT
+REFUSE_UNTOUCHED="${REDIS_DATA_DIR:-}"
 
-refuse() {
-    die "REFUSED: $*; nothing was restored${REDIS_DATA_DIR:+ and $REDIS_DATA_DIR was not touched}"
-}
-
-# --- 1. Which snapshot -------------------------------------------------------------------
-if [[ -z "${MANIFEST_KEY:-}" ]]; then
-    MANIFEST_KEY="$(s3 newest "$BACKUP_BUCKET" "$BACKUP_PREFIX" .manifest.json)" || {
-        rc=$?
-        ((rc == 3)) && die "no snapshot manifest under s3://$BACKUP_BUCKET/$BACKUP_PREFIX/; check BACKUP_BUCKET and BACKUP_PREFIX"
-        exit "$rc"
-    }
-fi
-[[ "$MANIFEST_KEY" == *.manifest.json ]] || die "MANIFEST_KEY=$MANIFEST_KEY: not a manifest key (…/<stamp>.manifest.json)"
-log "restoring from s3://$BACKUP_BUCKET/$MANIFEST_KEY"
-
-older_hint() {
-    local others
-    others="$(s3 list "$BACKUP_BUCKET" "$BACKUP_PREFIX" .manifest.json | grep -vxF "$MANIFEST_KEY" | tail -3 | tr '\n' ' ')" || true
-    [[ -n "$others" ]] && printf '; to restore an earlier snapshot set MANIFEST_KEY to one of: %s' "${others% }"
-}
-
-t="$(now_ms)"
-manifest="$WORK_DIR/manifest.json"
-s3 get "$BACKUP_BUCKET" "$MANIFEST_KEY" "$manifest"
-jq -e '.format == "fortress-backup/1" and .dataClass == "redis" and (.object|type) == "string"
-       and (.sha256|test("^[0-9a-f]{64}$")) and (.plaintext.sha256|test("^[0-9a-f]{64}$"))
-       and .compression == "lz4" and (.encryption.cipher|type) == "string"
-       and (.encryption.kdfIterations|type) == "number" and (.plaintext.keys|type) == "number"
-       and (.plaintext.expires|type) == "number"' "$manifest" >/dev/null 2>&1 ||
-    refuse "s3://$BACKUP_BUCKET/$MANIFEST_KEY is not a valid fortress-backup/1 Redis manifest"
-field() { jq -r "$1" "$manifest"; }
-object_key="$(field .object)"
-enc="$WORK_DIR/snapshot.rdb.lz4.enc"
-s3 get "$BACKUP_BUCKET" "$object_key" "$enc"
-step_done download "$t" "bytes=$(size_of "$enc")"
-
-# --- 2. Verify, decrypt, decompress, verify again -------------------------------------------
-t="$(now_ms)"
-want="$(field .sha256)"
-got="$(sha256_of "$enc")"
-[[ "$got" == "$want" ]] ||
-    refuse "sha256 mismatch for s3://$BACKUP_BUCKET/$object_key: the object hashes to $got but its manifest records $want (size $(size_of "$enc") vs $(field .size) bytes); the snapshot is corrupt or was altered$(older_hint)"
-step_done verify "$t" "sha256=$got"
-
-t="$(now_ms)"
-decrypt_file "$(field .encryption.cipher)" "$(field .encryption.kdfDigest)" "$(field .encryption.kdfIterations)" \
-    "$enc" "$WORK_DIR/snapshot.rdb.lz4" 2>"$WORK_DIR/decrypt.err" ||
-    refuse "decryption of s3://$BACKUP_BUCKET/$object_key failed ($(head -1 "$WORK_DIR/decrypt.err")); BACKUP_KEY_FILE does not hold the key this snapshot was written with"
-rm -f "$enc"
-step_done decrypt "$t"
-
-t="$(now_ms)"
+# --- 1. Fetch and verify: nothing below touches the data directory until all checks pass ----
+[[ -n "${MANIFEST_KEY:-}" ]] || MANIFEST_KEY="$(backup_newest_manifest)"
 rdb="$WORK_DIR/snapshot.rdb"
-lz4 -q -d "$WORK_DIR/snapshot.rdb.lz4" "$rdb" 2>"$WORK_DIR/lz4.err" ||
-    refuse "lz4 decompression of s3://$BACKUP_BUCKET/$object_key failed: $(head -1 "$WORK_DIR/lz4.err")"
-rm -f "$WORK_DIR/snapshot.rdb.lz4"
-got="$(sha256_of "$rdb")"
-[[ "$got" == "$(field .plaintext.sha256)" ]] ||
-    refuse "the decrypted RDB hashes to $got but the manifest records $(field .plaintext.sha256)"
-step_done decompress "$t" "bytes=$(size_of "$rdb")"
+backup_fetch "$MANIFEST_KEY" redis "$rdb"
+manifest="$WORK_DIR/manifest.json"
+jq -e '(.plaintext.keys|type) == "number" and (.plaintext.expires|type) == "number"' "$manifest" >/dev/null ||
+    refuse "s3://$BACKUP_BUCKET/$MANIFEST_KEY has no key count (plaintext.keys / plaintext.expires)"
+keys="$(jq -r .plaintext.keys "$manifest")"
+expires="$(jq -r .plaintext.expires "$manifest")"
 
 t="$(now_ms)"
 "$REDIS_CHECK_RDB" "$rdb" >"$WORK_DIR/check.out" 2>&1 ||
-    refuse "the RDB fails $REDIS_CHECK_RDB: $(grep -E 'ERROR|error' "$WORK_DIR/check.out" | head -3 | tr '\n' ' ')"
-keys="$(field .plaintext.keys)"
-expires="$(field .plaintext.expires)"
+    refuse "the RDB fails $REDIS_CHECK_RDB: $(grep -iE 'error' "$WORK_DIR/check.out" | head -3 | tr '\n' ' ')"
 step_done check "$t" "keys=$keys"
 
 if ((VERIFY_ONLY == 1)); then
@@ -155,7 +100,7 @@ if ((VERIFY_ONLY == 1)); then
     exit 0
 fi
 
-# --- 3. Only now: the data directory ----------------------------------------------------
+# --- 2. Only now: the data directory ----------------------------------------------------
 existing=()
 for f in "$REDIS_DATA_DIR/$REDIS_DBFILENAME" "$REDIS_DATA_DIR/$REDIS_APPENDDIRNAME"; do
     [[ -e "$f" ]] && existing+=("$f")
@@ -178,7 +123,7 @@ mv "$REDIS_DATA_DIR/.$REDIS_DBFILENAME.restoring" "$REDIS_DATA_DIR/$REDIS_DBFILE
 rm -f "$rdb"
 step_done place "$t"
 
-# --- 4. Load with AOF off, then enable AOF --------------------------------------------------
+# --- 3. Load with AOF off, then enable AOF --------------------------------------------------
 cli() { "$REDIS_CLI" -h 127.0.0.1 -p "$RESTORE_PORT" "$@"; }
 info_field() { cli INFO "$1" 2>/dev/null | tr -d '\r' | sed -n "s/^$2:\(.*\)$/\1/p"; }
 deadline=$(($(date +%s) + RESTORE_TIMEOUT_SECONDS))
@@ -223,4 +168,4 @@ loader_pid=""
 [[ -d "$REDIS_DATA_DIR/$REDIS_APPENDDIRNAME" ]] || die "no $REDIS_APPENDDIRNAME was written in $REDIS_DATA_DIR"
 step_done aof "$t"
 
-log "restored $dbsize keys from s3://$BACKUP_BUCKET/$MANIFEST_KEY (taken $(field .createdAt)) into $REDIS_DATA_DIR; start the server with appendonly yes"
+log "restored $dbsize keys from s3://$BACKUP_BUCKET/$MANIFEST_KEY (taken $(jq -r .createdAt "$manifest")) into $REDIS_DATA_DIR; start the server with appendonly yes"

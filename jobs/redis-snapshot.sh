@@ -26,11 +26,12 @@
 #   REDIS_CLI=redis-cli REDIS_CHECK_RDB=redis-check-rdb   tool names (valkey-* also work)
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/backup.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/backup.sh"
 
 REDIS_CLI="${REDIS_CLI:-redis-cli}"
 REDIS_CHECK_RDB="${REDIS_CHECK_RDB:-redis-check-rdb}"
 REDIS_PORT="${REDIS_PORT:-6379}"
-METRIC_NAMESPACE="${METRIC_NAMESPACE:-Fortress/Backups}"
 SNAPSHOT_TIMEOUT_SECONDS="${SNAPSHOT_TIMEOUT_SECONDS:-600}"
 
 require_env REDIS_HOST "the Redis/Valkey server to snapshot, e.g. fortress-redis.fortress.svc"
@@ -46,98 +47,40 @@ if [[ -n "${REDIS_PASSWORD_FILE:-}" ]]; then
 fi
 require_commands "$REDIS_CLI" "$REDIS_CHECK_RDB" lz4 openssl sha256sum jq python3 timeout
 
-own_work_dir=""
-if [[ -z "${WORK_DIR:-}" ]]; then
-    WORK_DIR="$(mktemp -d)"
-    own_work_dir="$WORK_DIR"
-fi
-mkdir -p "$WORK_DIR"
+with_work_dir
 
 # Publish the newest-backup age on every exit, failures included: a failing job then shows
 # as a growing age, which is what the backup-age alarm watches.
 finish() {
     local rc=$?
-    local age
-    if age="$(s3 publish-age "$BACKUP_BUCKET" "$BACKUP_PREFIX" "$METRIC_NAMESPACE" NewestBackupAgeSeconds \
-        DataClass=redis "Tier=$BACKUP_TIER")"; then
-        log "metric $METRIC_NAMESPACE/NewestBackupAgeSeconds{DataClass=redis,Tier=$BACKUP_TIER}=$age"
-    else
-        log "WARNING: could not publish the newest-backup age"
-    fi
-    [[ -n "$own_work_dir" ]] && rm -rf "$own_work_dir"
+    publish_backup_age redis
+    cleanup_work_dir
     if ((rc == 0)); then log "done"; else log "FAILED (exit $rc)"; fi
     exit "$rc"
 }
 trap finish EXIT
 
-stamp="$(date -u +%Y%m%dT%H%M%SZ)"
-created_epoch="$(date -u +%s)"
-rdb="$WORK_DIR/$stamp.rdb"
-object_key="$BACKUP_PREFIX/$stamp.rdb.lz4.enc"
-manifest_key="$BACKUP_PREFIX/$stamp.manifest.json"
-log "snapshot of $REDIS_HOST:$REDIS_PORT to s3://$BACKUP_BUCKET/$object_key ($BACKUP_TIER)"
+backup_begin
+BACKUP_SOURCE="$REDIS_HOST:$REDIS_PORT"
+rdb="$WORK_DIR/$BACKUP_STAMP.rdb"
+log "snapshot of $BACKUP_SOURCE to s3://$BACKUP_BUCKET/$BACKUP_PREFIX/$BACKUP_STAMP.* ($BACKUP_TIER)"
 
 # 1. Dump. --rdb makes the server fork and stream an RDB as it would to a new replica.
 t="$(now_ms)"
 timeout "$SNAPSHOT_TIMEOUT_SECONDS" "$REDIS_CLI" -h "$REDIS_HOST" -p "$REDIS_PORT" --rdb "$rdb" >/dev/null 2>"$WORK_DIR/dump.err" ||
-    die "redis-cli --rdb from $REDIS_HOST:$REDIS_PORT failed or exceeded ${SNAPSHOT_TIMEOUT_SECONDS}s: $(tr '\n' ' ' <"$WORK_DIR/dump.err")"
-[[ -s "$rdb" ]] || die "redis-cli --rdb from $REDIS_HOST:$REDIS_PORT produced an empty file"
+    die "redis-cli --rdb from $BACKUP_SOURCE failed or exceeded ${SNAPSHOT_TIMEOUT_SECONDS}s: $(tr '\n' ' ' <"$WORK_DIR/dump.err")"
+[[ -s "$rdb" ]] || die "redis-cli --rdb from $BACKUP_SOURCE produced an empty file"
 step_done dump "$t" "bytes=$(size_of "$rdb")"
 
 # 2. Check the RDB before it leaves the machine: a snapshot that cannot load is not a backup.
 t="$(now_ms)"
 "$REDIS_CHECK_RDB" "$rdb" >"$WORK_DIR/check.out" 2>&1 ||
-    die "the dumped RDB fails $REDIS_CHECK_RDB: $(grep -E 'ERROR|error' "$WORK_DIR/check.out" | head -3 | tr '\n' ' ')"
+    die "the dumped RDB fails $REDIS_CHECK_RDB: $(grep -iE 'error' "$WORK_DIR/check.out" | head -3 | tr '\n' ' ')"
 keys_read="$(sed -n 's/^\[info\] \([0-9]*\) keys read$/\1/p' "$WORK_DIR/check.out")"
 expires="$(sed -n 's/^\[info\] \([0-9]*\) expires$/\1/p' "$WORK_DIR/check.out")"
 [[ -n "$keys_read" && -n "$expires" ]] || die "could not read the key count from $REDIS_CHECK_RDB output"
 step_done check "$t" "keys=$keys_read"
 
-rdb_sha256="$(sha256_of "$rdb")"
-rdb_size="$(size_of "$rdb")"
-
-# 3. Compress. lz4 frames carry a content checksum, a second integrity check on restore.
-t="$(now_ms)"
-lz4 -q -z "$rdb" "$rdb.lz4"
-rm -f "$rdb"
-step_done compress "$t" "bytes=$(size_of "$rdb.lz4")"
-
-# 4. Encrypt.
-t="$(now_ms)"
-encrypt_file "$rdb.lz4" "$rdb.lz4.enc"
-rm -f "$rdb.lz4"
-step_done encrypt "$t"
-
-# 5. Manifest: checksums of what is stored and of what it decrypts to, and how to open it.
-t="$(now_ms)"
-enc="$rdb.lz4.enc"
-jq -n \
-    --arg format "fortress-backup/1" \
-    --arg dataClass redis \
-    --arg tier "$BACKUP_TIER" \
-    --arg source "$REDIS_HOST:$REDIS_PORT" \
-    --arg createdAt "$stamp" \
-    --argjson createdAtEpoch "$created_epoch" \
-    --arg object "$object_key" \
-    --arg sha256 "$(sha256_of "$enc")" \
-    --argjson size "$(size_of "$enc")" \
-    --arg compression lz4 \
-    --arg cipher "$CIPHER" --arg kdfDigest "$KDF_DIGEST" --argjson kdfIterations "$KDF_ITERATIONS" \
-    --arg plainSha256 "$rdb_sha256" --argjson plainSize "$rdb_size" \
-    --argjson keys "$keys_read" --argjson expires "$expires" \
-    '{format: $format, dataClass: $dataClass, tier: $tier, source: $source,
-      createdAt: $createdAt, createdAtEpoch: $createdAtEpoch,
-      object: $object, sha256: $sha256, size: $size, compression: $compression,
-      encryption: {cipher: $cipher, kdf: "pbkdf2", kdfDigest: $kdfDigest, kdfIterations: $kdfIterations},
-      plaintext: {format: "rdb", sha256: $plainSha256, size: $plainSize, keys: $keys, expires: $expires}}' \
-    >"$WORK_DIR/$stamp.manifest.json"
-step_done manifest "$t"
-
-# 6. Upload: object first, manifest last (the manifest marks the snapshot complete).
-t="$(now_ms)"
-s3 put "$BACKUP_BUCKET" "$object_key" "$enc"
-s3 put "$BACKUP_BUCKET" "$manifest_key" "$WORK_DIR/$stamp.manifest.json"
-step_done upload "$t" "bytes=$(size_of "$enc")"
-rm -f "$enc"
-
-log "stored s3://$BACKUP_BUCKET/$manifest_key (keys=$keys_read, rdb sha256=$rdb_sha256)"
+# 3-6. Compress, encrypt, manifest, upload.
+backup_store "$rdb" redis rdb "{\"keys\": $keys_read, \"expires\": $expires}"
+log "stored s3://$BACKUP_BUCKET/$BACKUP_MANIFEST_KEY (keys=$keys_read)"
