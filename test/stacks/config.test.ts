@@ -1,7 +1,20 @@
 import * as assert from "assert";
 import { configProblems, Mutation } from "../helpers/stacks";
 import { evaluateStack } from "../../tools/evaluate";
-import { DEFAULT_SCENARIO_OBJECTIVES, validateConfig } from "../../stacks/schema";
+import { DEFAULT_SCENARIO_OBJECTIVES, NAMESPACE, validateConfig } from "../../stacks/schema";
+import { listStacks, readStackConfig } from "../../tools/mock-runtime";
+
+/** A stack file's values as the config module hands them to validation. */
+function rawFromFile(stack: string): Record<string, unknown> {
+    const { config } = readStackConfig(stack);
+    const raw: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(config)) {
+        const [ns, name] = key.split(":");
+        if (ns !== NAMESPACE) continue;
+        raw[name] = /^[[{]/.test(value) ? JSON.parse(value) : value;
+    }
+    return raw;
+}
 
 /** Asserts exactly one problem and that it names the key and carries the advice. */
 async function rejects(mutations: Mutation[], key: string, ...advice: RegExp[]): Promise<void> {
@@ -12,6 +25,14 @@ async function rejects(mutations: Mutation[], key: string, ...advice: RegExp[]):
 }
 
 describe("stack config validation (through pulumi.Config, as `pulumi up` reads it)", () => {
+    for (const stack of listStacks()) {
+        it(`accepts the committed stack file of ${stack}`, () => {
+            const c = validateConfig(rawFromFile(stack));
+            assert.strictEqual(c.role, stack.endsWith("-dr") ? "dr" : "primary");
+            assert.strictEqual(c.environment, stack.replace(/-dr$/, ""));
+        });
+    }
+
     it("rejects an unknown region, naming the key and the accepted regions", () =>
         rejects([{ key: "regions", path: ["dr"], value: "us-wets-2" }], "fortress-dr:regions.dr", /"us-wets-2" is not a known AWS region/, /use one of .*us-west-2/));
 
