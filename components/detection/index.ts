@@ -1,0 +1,4 @@
+export * from "./alarm-set";
+export * from "./alert-topic";
+export * from "./failover-endpoint";
+export * from "./metrics";

@@ -1,0 +1,132 @@
+/**
+ * Step: detection and alerting of the primary stack — Route 53 health checks and failover
+ * records for every public hostname, the alert topics, and the alarms on health, replication,
+ * backup age and Redis replica lag. Alarms live where AWS publishes their metric (see
+ * components/detection/metrics.ts); everything Fortress publishes itself goes to the DR region.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { bucketName } from "../../components/core/names";
+import {
+    AlarmHome,
+    AlarmSet,
+    AlarmSpec,
+    AlertTopic,
+    FailoverEndpoint,
+    backupAgeAlarms,
+    healthCheckAlarm,
+    redisReplicaLagAlarm,
+    replicationAlarms,
+} from "../../components/detection";
+import type { Providers } from "../providers";
+import type { FortressConfig } from "../schema";
+
+/** Route 53 publishes health-check metrics only in us-east-1. */
+export const ROUTE53_METRICS_REGION = "us-east-1";
+/** The StatefulSet of the platform's Redis (a dimension of its replica-lag metric). */
+export const REDIS_CLUSTER_NAME = "fortress-redis";
+/** Replication rule ids of stacks/steps/storage.ts; a test checks they match the plan. */
+export const REPLICATION_RULES = [
+    { ruleId: "tier1-to-tier2", from: "tier1", to: "tier2" },
+    { ruleId: "configuration-to-tier3", from: "tier1", to: "tier3" },
+] as const;
+
+export interface DetectionOutputs {
+    /** Where the job-published metrics go and the DR stack's alarms live. */
+    readonly monitoringRegion: string;
+    readonly alarmNamePrefix: string;
+    /** The alert topic of each region that holds alarms. */
+    readonly alertTopicArns: Readonly<Record<string, pulumi.Output<string>>>;
+    readonly endpoints: ReadonlyArray<{ readonly hostname: string; readonly healthCheckIds: Readonly<Record<"primary" | "dr", pulumi.Output<string>>> }>;
+}
+
+/** The alarm names' prefix and the alert topics' name: unique per environment in an account. */
+export function alertNamePrefix(config: FortressConfig): string {
+    return `${config.namePrefix}-${config.environment}`;
+}
+
+/** The alarms that do not depend on a health check id: replication, backup age, Redis lag. */
+export function dataPathAlarms(config: FortressConfig): AlarmSpec[] {
+    const { namePrefix, environment, regions } = config;
+    const regionOf = { tier1: regions.primary, tier2: regions.dr, tier3: regions.tier3 } as const;
+    const bucket = (tier: "tier1" | "tier2" | "tier3") => bucketName(namePrefix, environment, tier, regionOf[tier]);
+    return [
+        ...REPLICATION_RULES.flatMap((r) =>
+            replicationAlarms(
+                { ruleId: r.ruleId, sourceBucket: bucket(r.from), destinationBucket: bucket(r.to), destinationIsDr: regionOf[r.to] === regions.dr },
+                config.objectives.scenarios.S4.rpoSeconds ?? 300,
+            ),
+        ),
+        ...backupAgeAlarms(config.tiers as unknown as Record<string, Record<string, Record<string, string | number | undefined>>>),
+        redisReplicaLagAlarm(REDIS_CLUSTER_NAME, config.redis.maxReplicaLagSeconds),
+    ];
+}
+
+/** The AWS provider of each region: one the stack already has, or a new one with the same tags. */
+function providersByRegion(config: FortressConfig, providers: Providers): (region: string) => aws.Provider {
+    const known = new Map<string, aws.Provider>([
+        [config.regions.primary, providers.aws.primary],
+        [config.regions.dr, providers.aws.dr],
+        [config.regions.tier3, providers.aws.tier3],
+    ]);
+    return (region) => {
+        const existing = known.get(region);
+        if (existing) return existing;
+        const made = new aws.Provider(`aws-${region}`, {
+            region: region as aws.Region,
+            defaultTags: { tags: { "fortress:environment": config.environment, "fortress:stack": pulumi.getStack(), "fortress:managed-by": "pulumi" } },
+        });
+        known.set(region, made);
+        return made;
+    };
+}
+
+export function declareDetection(config: FortressConfig, providers: Providers, accountId: pulumi.Input<string>): DetectionOutputs {
+    const e = config.endpoints;
+    const providerIn = providersByRegion(config, providers);
+    const route53 = providerIn(ROUTE53_METRICS_REGION);
+    const endpoints = e.hosts.map((h) => {
+        const ep = new FailoverEndpoint(
+            `endpoint-${h.hostname.replace(/\./g, "-")}`,
+            {
+                zoneId: e.hostedZoneId,
+                hostname: h.hostname,
+                primaryTarget: h.primaryTarget,
+                drTarget: h.drTarget,
+                healthPath: h.healthPath,
+                intervalSeconds: e.healthCheck.intervalSeconds,
+                failureThreshold: e.healthCheck.failureThreshold,
+                checkerRegions: e.healthCheck.regions,
+                ttlSeconds: e.ttlSeconds,
+                activeRegion: e.activeRegion,
+            },
+            { provider: route53 },
+        );
+        return { hostname: h.hostname, healthCheckIds: ep.healthCheckIds };
+    });
+
+    const specs: AlarmSpec[] = [
+        ...endpoints.flatMap((ep) =>
+            (["primary", "dr"] as const).map((region) =>
+                healthCheckAlarm(`health-${ep.hostname.replace(/\./g, "-")}-${region}`, ep.healthCheckIds[region], `${ep.hostname} in the ${region} region`),
+            ),
+        ),
+        ...dataPathAlarms(config),
+    ];
+
+    const regionOfHome: Record<AlarmHome, string> = { route53: ROUTE53_METRICS_REGION, primary: config.regions.primary, dr: config.regions.dr };
+    const prefix = alertNamePrefix(config);
+    const byRegion = new Map<string, AlarmSpec[]>();
+    for (const s of specs) {
+        const region = regionOfHome[s.home];
+        byRegion.set(region, [...(byRegion.get(region) ?? []), s]);
+    }
+    const alertTopicArns: Record<string, pulumi.Output<string>> = {};
+    for (const [region, alarms] of byRegion) {
+        const provider = providerIn(region);
+        const topic = new AlertTopic(`alerts-${region}`, { topicName: `${prefix}-alerts`, subscribers: config.alerts.subscribers, accountId }, { provider });
+        new AlarmSet(`alarms-${region}`, { alarms, namePrefix: prefix, topicArn: topic.arn }, { provider });
+        alertTopicArns[region] = topic.arn;
+    }
+    return { monitoringRegion: config.regions.dr, alarmNamePrefix: prefix, alertTopicArns, endpoints };
+}
