@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { providers as makeProviders } from "./providers";
 import type { FortressConfig } from "./schema";
+import { declareDetection } from "./steps/detection";
 import { declareManifest } from "./steps/manifest";
 import { declareStorage } from "./steps/storage";
 
@@ -12,11 +13,18 @@ export async function primary(config: FortressConfig, _kubeconfig?: pulumi.Outpu
     const providers = makeProviders(config);
     const storage = declareStorage(config, providers);
     declareManifest(config, storage, providers.aws.primary);
+    const detection = declareDetection(config, providers, storage.accountId);
 
     return {
         environment: config.environment,
         regions: config.regions,
         tiers: storage.tiers,
         gcsTier3Bucket: storage.gcsBucketName,
+        monitoring: {
+            region: detection.monitoringRegion,
+            alarmNamePrefix: detection.alarmNamePrefix,
+            alertTopicArn: detection.alertTopicArns[detection.monitoringRegion],
+        },
+        endpoints: detection.endpoints,
     };
 }

@@ -214,6 +214,14 @@ const kubernetes = z
                 minSize: z.number().int().nonnegative().default(2),
                 desiredSize: positiveInt.default(3),
                 maxSize: positiveInt.default(6),
+                /**
+                 * Private subnets of an existing VPC for the cluster and its nodes (at least two
+                 * availability zones). Unset: the stack creates a VPC with a public and a private
+                 * subnet and a NAT gateway in each of three zones.
+                 */
+                subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'must look like "subnet-0123abcd"')).min(2).optional(),
+                /** CIDR of the VPC the stack creates (ignored with subnetIds). */
+                vpcCidr: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/16$/, 'must be a /16, e.g. "10.60.0.0/16"').default("10.60.0.0/16"),
             })
             .prefault({}),
     })
@@ -226,6 +234,16 @@ const service = z.strictObject({
     replicas: positiveInt.default(2),
     critical: z.boolean().default(false),
     healthPath: z.string().startsWith("/").default("/healthz"),
+    /** Public hostnames (endpoints.hosts[].hostname) the DR ingress routes to this service. */
+    hosts: z.array(z.string().min(1)).default([]),
+    /** Liveness and readiness probes (DR plan: every 10 s, 5 s timeout, 3 failures). */
+    probes: z
+        .strictObject({
+            periodSeconds: positiveInt.default(10),
+            timeoutSeconds: positiveInt.default(5),
+            failureThreshold: positiveInt.default(3),
+        })
+        .prefault({}),
 });
 
 const endpoints = z.strictObject({
@@ -250,6 +268,11 @@ const endpoints = z.strictObject({
         })
         .prefault({}),
     ttlSeconds: z.number().int().min(1).max(60, "failover records must use a TTL of at most 60 s").default(30),
+    /**
+     * The region the PRIMARY failover records point at. Set to "dr" after a promotion so that
+     * traffic never fails back on its own to a recovered primary whose database is stale.
+     */
+    activeRegion: z.enum(["primary", "dr"]).default("primary"),
 });
 
 const alerts = z
@@ -283,18 +306,47 @@ const postgres = z
 
 const redis = z
     .strictObject({
+        /** Server and Sentinel image; jobs/Dockerfile copies its tools from the same image. */
         image: z.string().default("valkey/valkey:8.1.3"),
         storageSize: z.string().default("10Gi"),
         /** Replica lag alarm threshold (DR plan: lag monitoring < 1 s). */
         maxReplicaLagSeconds: positiveInt.default(1),
+        /** Prometheus exporter sidecar: replica lag and offsets per member. */
+        exporterImage: z.string().default("oliver006/redis_exporter:v1.67.0"),
     })
     .prefault({});
 
 const platform = z
     .strictObject({
-        velero: z.strictObject({ chartVersion: z.string().default("10.1.1") }).prefault({}),
-        sealedSecrets: z.strictObject({ chartVersion: z.string().default("2.17.3") }).prefault({}),
-        vault: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
+        velero: z
+            .strictObject({
+                /** vmware-tanzu/velero chart; its major version tracks Velero's minor (12.x: Velero 1.18). */
+                chartVersion: z.string().default("12.0.3"),
+                /** The server image; its CRDs are the ones the tests validate against (v1.18.1). */
+                image: z.string().default("velero/velero:v1.18.1"),
+                /** AWS plugin built for Velero 1.18. */
+                awsPluginImage: z.string().default("velero/velero-plugin-for-aws:v1.14.0"),
+            })
+            .prefault({}),
+        sealedSecrets: z
+            .strictObject({
+                chartVersion: z.string().default("2.17.3"),
+                /** Where the controller and its sealing keys live (kubeseal's default). */
+                namespace: z.string().default("kube-system"),
+            })
+            .prefault({}),
+        vault: z
+            .strictObject({
+                enabled: z.boolean().default(true),
+                /** Where the raft snapshot jobs reach Vault. */
+                address: z.string().url().default("https://vault-active.vault.svc:8200"),
+                /** Vault's namespace and service account (the auto-unseal role trusts them). */
+                namespace: z.string().default("vault"),
+                serviceAccount: z.string().default("vault"),
+                /** Vault Kubernetes-auth role bound to the backup jobs' service account. */
+                snapshotRole: z.string().default("fortress-backup"),
+            })
+            .prefault({}),
     })
     .prefault({});
 
@@ -308,6 +360,14 @@ const dr = z.strictObject({
     restoreFrom: z.enum(["stream", "tier2", "tier3"]).default("stream"),
     /** Point-in-time target of a rebuild (ISO 8601 with zone). */
     targetTime: z.iso.datetime({ offset: true }).optional(),
+    /** The service mesh and the DR ingress gateway (Istio Helm charts). */
+    istio: z
+        .strictObject({
+            /** Install Istio's charts. Unset: installed on a cluster the stack creates, assumed present on an existing one. */
+            install: z.boolean().optional(),
+            chartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must look like "1.30.1"').default("1.30.1"),
+        })
+        .prefault({}),
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -467,7 +527,14 @@ function crossFieldRules(c: Partial<Parsed>): RuleIssue[] {
             issue(["dr", "restoreFrom"], `"${d.restoreFrom}" needs dr.mode "rebuild"; pilot-light always streams from the primary`);
         }
         if (d.mode === "rebuild" && d.restoreFrom === "stream") {
-            issue(["dr", "restoreFrom"], `a rebuild restores from "tier2" or "tier3"; "stream" needs a live primary (use mode pilot-light)`);
+            if (d.promote) {
+                issue(
+                    ["dr", "promote"],
+                    `promoting a rebuild needs a database source, but dr.restoreFrom is "stream" (dr.mode "rebuild" has no standby to promote): set dr.restoreFrom to "tier2" or "tier3", or set dr.mode to "pilot-light" to promote the streaming standby`,
+                );
+            } else {
+                issue(["dr", "restoreFrom"], `a rebuild restores from "tier2" or "tier3"; "stream" needs a live primary (use mode pilot-light)`);
+            }
         }
         if (d.targetTime !== undefined && d.mode !== "rebuild") {
             issue(["dr", "targetTime"], `a point-in-time target needs dr.mode "rebuild"; a pilot-light standby always follows the primary`);
@@ -485,6 +552,56 @@ function crossFieldRules(c: Partial<Parsed>): RuleIssue[] {
     const names = (c.services ?? []).map((s) => s.name);
     names.forEach((n, i) => {
         if (names.indexOf(n) !== i) issue(["services", i, "name"], `"${n}" is declared twice; service names must be unique`);
+    });
+    found.push(...clusterAndRoutingRules(c));
+    return found;
+}
+
+/** Detection, workloads and the DR cluster: the rules of the sections issue 4 added. */
+function clusterAndRoutingRules(c: Partial<Parsed>): RuleIssue[] {
+    const found: RuleIssue[] = [];
+    const issue = (path: (string | number)[], message: string) => found.push({ path, message });
+    const k = c.kubernetes;
+    if (k?.cluster === "eks") {
+        if (c.role === "primary") {
+            issue(["kubernetes", "cluster"], `"eks" is for a DR stack, which creates its cluster; a primary stack runs on the platform's existing cluster: set kubernetes.cluster to "existing"`);
+        }
+        if (k.context !== undefined) {
+            issue(["kubernetes", "context"], `is for an existing cluster, but kubernetes.cluster is "eks" (the stack creates the cluster and its own kubeconfig): remove kubernetes.context or set kubernetes.cluster to "existing"`);
+        }
+        if (c.hasKubeconfig === true) {
+            issue(["kubeconfig"], `is for an existing cluster, but kubernetes.cluster is "eks": remove it (pulumi config rm kubeconfig) or set kubernetes.cluster to "existing"`);
+        }
+        const e = k.eks;
+        if (e.minSize > e.desiredSize || e.desiredSize > e.maxSize) {
+            issue(["kubernetes", "eks", "desiredSize"], `${e.desiredSize} must lie between kubernetes.eks.minSize (${e.minSize}) and kubernetes.eks.maxSize (${e.maxSize})`);
+        }
+    }
+    // Every public hostname is routed by exactly one service, and no service claims a hostname
+    // that has no health check and failover record.
+    const hostnames = (c.endpoints?.hosts ?? []).map((h) => h.hostname);
+    const services = c.services ?? [];
+    if (c.endpoints !== undefined && services.length > 0) {
+        hostnames.forEach((h, i) => {
+            const routedBy = services.filter((s) => s.hosts.includes(h)).map((s) => s.name);
+            if (routedBy.length === 0) {
+                issue(["endpoints", "hosts", i, "hostname"], `"${h}" is routed by no service, so the DR ingress would answer 404 for it: add it to the hosts of one of services (${services.map((s) => s.name).join(", ")})`);
+            } else if (routedBy.length > 1) {
+                issue(["endpoints", "hosts", i, "hostname"], `"${h}" is routed by services ${routedBy.join(" and ")}; a hostname must belong to exactly one service`);
+            }
+        });
+        services.forEach((s, i) =>
+            s.hosts.forEach((h, j) => {
+                if (!hostnames.includes(h)) {
+                    issue(["services", i, "hosts", j], `"${h}" is not one of endpoints.hosts[].hostname, so it would have no health check and no failover record: add it to endpoints.hosts or remove it`);
+                }
+            }),
+        );
+    }
+    services.forEach((s, i) => {
+        if (s.probes.timeoutSeconds >= s.probes.periodSeconds) {
+            issue(["services", i, "probes", "timeoutSeconds"], `${s.probes.timeoutSeconds} must be shorter than probes.periodSeconds (${s.probes.periodSeconds}), or probes overlap`);
+        }
     });
     return found;
 }
