@@ -20,6 +20,7 @@
 #   AWS_REGION                 the bucket's region
 #   S3_ENDPOINT_URL            optional; an S3-compatible endpoint instead of AWS
 #   CLOUDWATCH_ENDPOINT_URL    optional; likewise for the metric
+#   CLOUDWATCH_REGION          optional; the metric's region (default AWS_REGION)
 #   METRIC_NAMESPACE=Fortress/Backups
 #   SNAPSHOT_TIMEOUT_SECONDS=600
 #   WORK_DIR                   optional scratch directory (default: a new temporary one)

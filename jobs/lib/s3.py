@@ -9,7 +9,8 @@
                                          age in seconds of the newest manifest under PREFIX,
                                          sent to CloudWatch and printed
 
-Environment: AWS_REGION (required); S3_ENDPOINT_URL and CLOUDWATCH_ENDPOINT_URL for an
+Environment: AWS_REGION (required); CLOUDWATCH_REGION for the metric (default AWS_REGION);
+S3_ENDPOINT_URL and CLOUDWATCH_ENDPOINT_URL for an
 S3-compatible store or a local endpoint (unset on AWS). Credentials come from the standard
 chain: IRSA web identity in the cluster, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY elsewhere.
 
@@ -45,9 +46,9 @@ def region():
     return r
 
 
-def client(service, endpoint_var):
+def client(service, endpoint_var, region_var=None):
     endpoint = os.environ.get(endpoint_var) or None
-    return boto3.client(service, region_name=region(), endpoint_url=endpoint)
+    return boto3.client(service, region_name=(region_var and os.environ.get(region_var)) or region(), endpoint_url=endpoint)
 
 
 def where(bucket, key=""):
@@ -143,7 +144,8 @@ def publish_age(bucket, prefix, namespace, metric, dims):
         if not sep or not name or not value:
             fail(f"dimension {d!r}: use NAME=VALUE, e.g. Tier=tier1")
         dimensions.append({"Name": name, "Value": value})
-    cw = client("cloudwatch", "CLOUDWATCH_ENDPOINT_URL")
+    # Every tier's age goes to one region (CLOUDWATCH_REGION, the primary) where the alarms are.
+    cw = client("cloudwatch", "CLOUDWATCH_ENDPOINT_URL", "CLOUDWATCH_REGION")
     try:
         cw.put_metric_data(Namespace=namespace, MetricData=[{
             "MetricName": metric, "Dimensions": dimensions, "Value": age, "Unit": "Seconds",

@@ -1,0 +1,133 @@
+/**
+ * The CronJob every backup job runs as: the job image, one script from jobs/, one tier's
+ * bucket through that tier's writer role, and the encryption key from a Kubernetes secret.
+ * A plain function, so the Redis, Sealed Secrets and Vault components build identical jobs
+ * and the tests can validate the result against the Kubernetes schema.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { maxIntervalSeconds } from "../core/cron";
+
+export type TierId = "tier1" | "tier2" | "tier3";
+
+/** Where one tier's backups go and the role that may write them. */
+export interface BackupTarget {
+    readonly bucketName: pulumi.Input<string>;
+    readonly region: string;
+    /** The tier's writer role, assumed through the pod's projected service-account token. */
+    readonly writerRoleArn: pulumi.Input<string>;
+}
+
+export interface BackupCronJobOptions {
+    readonly name: string;
+    readonly namespace: string;
+    readonly tier: TierId;
+    /** Five-field cron from the tier config. */
+    readonly schedule: string;
+    readonly image: string;
+    /** Script in /opt/fortress/jobs of the job image. */
+    readonly script: string;
+    readonly args?: string[];
+    readonly target: BackupTarget;
+    /** Key prefix in the bucket, `<tier>/<dataClass>/...`. */
+    readonly prefix: string;
+    readonly serviceAccountName: string;
+    /** Secret holding the encryption passphrase under the key `passphrase`. */
+    readonly keySecretName: string;
+    /** Region of the CloudWatch metric (the primary region, where the alarms are). */
+    readonly metricsRegion: string;
+    readonly env?: { name: string; value: pulumi.Input<string> }[];
+    /** Further secrets mounted as files (e.g. the Redis password). */
+    readonly secretFiles?: { readonly name: string; readonly secretName: pulumi.Input<string>; readonly mountPath: string }[];
+    readonly labels?: Record<string, string>;
+}
+
+export const JOBS_DIR = "/opt/fortress/jobs";
+export const KEY_MOUNT = "/var/run/fortress/backup-key";
+export const KEY_SECRET_FIELD = "passphrase";
+const TOKEN_MOUNT = "/var/run/secrets/eks.amazonaws.com/serviceaccount";
+
+/**
+ * A job may run at most until the next one is due (and never longer than an hour), so a hung
+ * dump never overlaps the next snapshot; Forbid makes the overlap impossible besides.
+ */
+export function activeDeadlineSeconds(schedule: string): number {
+    return Math.max(60, Math.min(3600, Math.floor(maxIntervalSeconds(schedule) * 0.9)));
+}
+
+export function backupCronJobSpec(o: BackupCronJobOptions): k8s.types.input.batch.v1.CronJob {
+    if (!o.prefix.startsWith(`${o.tier}/`)) {
+        throw new Error(`backup job ${o.name}: prefix "${o.prefix}" must start with "${o.tier}/" (the tier whose schedule writes it) so the bucket's lifecycle rule for that tier applies`);
+    }
+    const labels = { "app.kubernetes.io/name": o.name, "app.kubernetes.io/part-of": "fortress-dr", "fortress/tier": o.tier, ...o.labels };
+    const deadline = activeDeadlineSeconds(o.schedule);
+    return {
+        apiVersion: "batch/v1",
+        kind: "CronJob",
+        metadata: { name: o.name, namespace: o.namespace, labels },
+        spec: {
+            schedule: o.schedule,
+            timeZone: "Etc/UTC",
+            concurrencyPolicy: "Forbid",
+            // A run missed by more than this is skipped rather than run late; the age metric shows it.
+            startingDeadlineSeconds: Math.min(300, deadline),
+            successfulJobsHistoryLimit: 3,
+            failedJobsHistoryLimit: 3,
+            jobTemplate: {
+                metadata: { labels },
+                spec: {
+                    backoffLimit: 1,
+                    activeDeadlineSeconds: deadline,
+                    ttlSecondsAfterFinished: 86_400,
+                    template: {
+                        metadata: { labels },
+                        spec: {
+                            serviceAccountName: o.serviceAccountName,
+                            restartPolicy: "Never",
+                            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                            containers: [
+                                {
+                                    name: "backup",
+                                    image: o.image,
+                                    command: [`${JOBS_DIR}/${o.script}`],
+                                    args: o.args,
+                                    env: [
+                                        { name: "BACKUP_TIER", value: o.tier },
+                                        { name: "BACKUP_BUCKET", value: o.target.bucketName },
+                                        { name: "BACKUP_PREFIX", value: o.prefix.replace(/\/$/, "") },
+                                        { name: "BACKUP_KEY_FILE", value: `${KEY_MOUNT}/${KEY_SECRET_FIELD}` },
+                                        { name: "AWS_REGION", value: o.target.region },
+                                        // IRSA by hand: every tier's writer role trusts this service account, and
+                                        // the job picks the one for its tier (the webhook could inject only one).
+                                        { name: "AWS_ROLE_ARN", value: o.target.writerRoleArn },
+                                        { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${TOKEN_MOUNT}/token` },
+                                        { name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" },
+                                        { name: "CLOUDWATCH_REGION", value: o.metricsRegion },
+                                        ...(o.env ?? []),
+                                    ],
+                                    resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "2Gi" } },
+                                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                    volumeMounts: [
+                                        { name: "backup-key", mountPath: KEY_MOUNT, readOnly: true },
+                                        { name: "aws-token", mountPath: TOKEN_MOUNT, readOnly: true },
+                                        { name: "scratch", mountPath: "/tmp" },
+                                        ...(o.secretFiles ?? []).map((f) => ({ name: f.name, mountPath: f.mountPath, readOnly: true })),
+                                    ],
+                                },
+                            ],
+                            volumes: [
+                                { name: "backup-key", secret: { secretName: o.keySecretName, defaultMode: 0o440 } },
+                                {
+                                    name: "aws-token",
+                                    projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] },
+                                },
+                                { name: "scratch", emptyDir: {} },
+                                ...(o.secretFiles ?? []).map((f) => ({ name: f.name, secret: { secretName: f.secretName, defaultMode: 0o440 } })),
+                            ],
+                        },
+                    },
+                },
+            },
+        },
+    };
+}

@@ -1,0 +1,4 @@
+export * from "./config";
+export * from "./redis";
+export * from "./scripts";
+export * from "./snapshots";

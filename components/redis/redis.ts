@@ -1,0 +1,315 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { redisServerConfig, sentinelConfig } from "./config";
+import { ScriptNames, startRedisScript, startSentinelScript } from "./scripts";
+
+export interface RedisArgs {
+    readonly namespace: string;
+    /** Official Valkey (or Redis) image, used for the data members and the Sentinels. */
+    readonly image: string;
+    /** Prometheus exporter sidecar image (oliver006/redis_exporter). */
+    readonly exporterImage: string;
+    readonly storageClass: string;
+    /** Size of each member's volume, e.g. "10Gi". */
+    readonly storageSize: string;
+    /** Replica-lag threshold the alert rule uses (DR plan: < 1 s). */
+    readonly maxReplicaLagSeconds: number;
+    /** Probe period; the DR plan's health checks run every 10 s. @default 10 */
+    readonly probePeriodSeconds?: number;
+    /** Primary's name in Sentinel. @default "fortress" */
+    readonly masterName?: string;
+    /** Sentinel marks the primary down after this long unreachable. @default 5000 */
+    readonly downAfterMilliseconds?: number;
+}
+
+export const REDIS_PORT = 6379;
+export const SENTINEL_PORT = 26379;
+export const EXPORTER_PORT = 9121;
+/** One primary and two replicas; three Sentinels with a quorum of two. */
+export const REDIS_MEMBERS = 3;
+export const SENTINELS = 3;
+export const SENTINEL_QUORUM = 2;
+/** uid of the valkey user in the official image. */
+const VALKEY_UID = 999;
+
+/**
+ * Redis (Valkey) as a StatefulSet of one primary and two replicas with persistent volumes,
+ * AOF persistence (`appendonly yes`, `appendfsync everysec`, automatic rewrite), probes, a
+ * PodDisruptionBudget, an exporter sidecar for replica lag, and a three-member Sentinel
+ * StatefulSet for automatic failover.
+ *
+ * Clients discover the primary through the Sentinel service; the plain `<name>` service
+ * reaches any member (the snapshot jobs use it: every member holds the whole data set).
+ */
+export class Redis extends pulumi.ComponentResource {
+    /** Service reaching any member (reads, snapshots). */
+    public readonly serviceName: string;
+    /** Service of the Sentinels, which name the current primary. */
+    public readonly sentinelServiceName: string;
+    /** Secret holding the server password under `password`. */
+    public readonly passwordSecretName: string;
+    public readonly masterName: string;
+    public readonly statefulSet: k8s.apps.v1.StatefulSet;
+
+    constructor(name: string, args: RedisArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("fortress:redis:Redis", name, {}, opts);
+        validateRedisArgs(name, args);
+        const ns = args.namespace;
+        const period = args.probePeriodSeconds ?? 10;
+        const masterName = args.masterName ?? "fortress";
+        const names: ScriptNames = {
+            redisSet: name,
+            redisHeadless: `${name}-headless`,
+            sentinelSet: `${name}-sentinel`,
+            sentinelHeadless: `${name}-sentinel-headless`,
+            namespace: ns,
+            masterName,
+            redisPort: REDIS_PORT,
+            sentinelPort: SENTINEL_PORT,
+            sentinels: SENTINELS,
+        };
+        const redisLabels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "redis", "app.kubernetes.io/part-of": "fortress-dr" };
+        const sentinelLabels = { ...redisLabels, "app.kubernetes.io/name": `${name}-sentinel`, "app.kubernetes.io/component": "sentinel" };
+        const child = { parent: this };
+
+        const password = new random.RandomPassword(`${name}-password`, { length: 48, special: false }, child);
+        const secret = new k8s.core.v1.Secret(
+            `${name}-password`,
+            { metadata: { name: `${name}-password`, namespace: ns, labels: redisLabels }, stringData: { password: password.result } },
+            child,
+        );
+
+        const config = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            {
+                metadata: { name: `${name}-config`, namespace: ns, labels: redisLabels },
+                data: {
+                    "redis.conf": redisServerConfig({ port: REDIS_PORT, dir: "/data" }).join("\n") + "\n",
+                    "sentinel.conf":
+                        sentinelConfig({
+                            port: SENTINEL_PORT,
+                            masterName,
+                            initialPrimaryHost: `${name}-0.${names.redisHeadless}.${ns}.svc.cluster.local`,
+                            redisPort: REDIS_PORT,
+                            quorum: SENTINEL_QUORUM,
+                            downAfterMilliseconds: args.downAfterMilliseconds ?? 5000,
+                            failoverTimeoutMilliseconds: 60_000,
+                        }).join("\n") + "\n",
+                    "start-redis.sh": startRedisScript(names),
+                    "start-sentinel.sh": startSentinelScript(names),
+                },
+            },
+            child,
+        );
+
+        for (const [svc, labels, port, headless] of [
+            [names.redisHeadless, redisLabels, REDIS_PORT, true],
+            [name, redisLabels, REDIS_PORT, false],
+            [names.sentinelHeadless, sentinelLabels, SENTINEL_PORT, true],
+            [`${name}-sentinel`, sentinelLabels, SENTINEL_PORT, false],
+        ] as const) {
+            new k8s.core.v1.Service(
+                svc,
+                {
+                    metadata: { name: svc, namespace: ns, labels },
+                    spec: {
+                        ...(headless ? { clusterIP: "None", publishNotReadyAddresses: true } : {}),
+                        selector: labels,
+                        ports: [{ name: port === REDIS_PORT ? "redis" : "sentinel", port, targetPort: port }],
+                    },
+                },
+                child,
+            );
+        }
+
+        const passwordEnv = { name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: `${name}-password`, key: "password" } } };
+        const cliAuthEnv = { name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: `${name}-password`, key: "password" } } };
+        const ping = (port: number) => ({ exec: { command: ["sh", "-c", `valkey-cli -p ${port} --no-auth-warning ping | grep -q PONG`] } });
+        // The architecture's probe settings: every 10 s, 5 s timeout, 3 failures.
+        const probe = (port: number) => ({ ...ping(port), periodSeconds: period, timeoutSeconds: 5, failureThreshold: 3 });
+        const podSecurity = { runAsNonRoot: true, runAsUser: VALKEY_UID, runAsGroup: VALKEY_UID, fsGroup: VALKEY_UID, seccompProfile: { type: "RuntimeDefault" } };
+        const containerSecurity = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+        const spread = (labels: Record<string, string>) => ({
+            podAntiAffinity: {
+                preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels } } }],
+            },
+        });
+        const configVolume = { name: "config", configMap: { name: `${name}-config`, defaultMode: 0o555 } };
+
+        this.statefulSet = new k8s.apps.v1.StatefulSet(
+            name,
+            {
+                metadata: { name, namespace: ns, labels: redisLabels },
+                spec: {
+                    serviceName: names.redisHeadless,
+                    replicas: REDIS_MEMBERS,
+                    selector: { matchLabels: redisLabels },
+                    podManagementPolicy: "OrderedReady",
+                    updateStrategy: { type: "RollingUpdate" },
+                    template: {
+                        metadata: {
+                            labels: redisLabels,
+                            annotations: {
+                                "prometheus.io/scrape": "true",
+                                "prometheus.io/port": String(EXPORTER_PORT),
+                                // A rollout whenever the configuration changes.
+                                "fortress/config-hash": hashOf(redisServerConfig({ port: REDIS_PORT, dir: "/data" }).join("\n") + startRedisScript(names)),
+                            },
+                        },
+                        spec: {
+                            securityContext: podSecurity,
+                            affinity: spread(redisLabels),
+                            terminationGracePeriodSeconds: 60,
+                            containers: [
+                                {
+                                    name: "redis",
+                                    image: args.image,
+                                    command: ["sh", "/etc/fortress-redis/start-redis.sh"],
+                                    ports: [{ name: "redis", containerPort: REDIS_PORT }],
+                                    env: [passwordEnv, cliAuthEnv],
+                                    // A large AOF takes a while to load; the startup probe allows 10 minutes.
+                                    startupProbe: { ...ping(REDIS_PORT), periodSeconds: period, timeoutSeconds: 5, failureThreshold: 60 },
+                                    readinessProbe: probe(REDIS_PORT),
+                                    livenessProbe: probe(REDIS_PORT),
+                                    resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } },
+                                    securityContext: containerSecurity,
+                                    volumeMounts: [
+                                        { name: "data", mountPath: "/data" },
+                                        { name: "config", mountPath: "/etc/fortress-redis" },
+                                        { name: "run", mountPath: "/run/fortress" },
+                                    ],
+                                },
+                                {
+                                    name: "exporter",
+                                    image: args.exporterImage,
+                                    ports: [{ name: "metrics", containerPort: EXPORTER_PORT }],
+                                    env: [
+                                        { name: "REDIS_ADDR", value: `redis://localhost:${REDIS_PORT}` },
+                                        passwordEnv,
+                                    ],
+                                    readinessProbe: { httpGet: { path: "/health", port: EXPORTER_PORT }, periodSeconds: period, timeoutSeconds: 5, failureThreshold: 3 },
+                                    resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+                                    securityContext: containerSecurity,
+                                },
+                            ],
+                            volumes: [configVolume, { name: "run", emptyDir: {} }],
+                        },
+                    },
+                    volumeClaimTemplates: [
+                        {
+                            metadata: { name: "data", labels: redisLabels },
+                            spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClass, resources: { requests: { storage: args.storageSize } } },
+                        },
+                    ],
+                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+                },
+            },
+            { parent: this, dependsOn: [config, secret] },
+        );
+
+        new k8s.apps.v1.StatefulSet(
+            `${name}-sentinel`,
+            {
+                metadata: { name: `${name}-sentinel`, namespace: ns, labels: sentinelLabels },
+                spec: {
+                    serviceName: names.sentinelHeadless,
+                    replicas: SENTINELS,
+                    selector: { matchLabels: sentinelLabels },
+                    podManagementPolicy: "Parallel",
+                    template: {
+                        metadata: { labels: sentinelLabels },
+                        spec: {
+                            securityContext: podSecurity,
+                            affinity: spread(sentinelLabels),
+                            containers: [
+                                {
+                                    name: "sentinel",
+                                    image: args.image,
+                                    command: ["sh", "/etc/fortress-redis/start-sentinel.sh"],
+                                    ports: [{ name: "sentinel", containerPort: SENTINEL_PORT }],
+                                    env: [passwordEnv],
+                                    readinessProbe: probe(SENTINEL_PORT),
+                                    livenessProbe: probe(SENTINEL_PORT),
+                                    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                                    securityContext: containerSecurity,
+                                    volumeMounts: [
+                                        { name: "data", mountPath: "/data" },
+                                        { name: "config", mountPath: "/etc/fortress-redis" },
+                                    ],
+                                },
+                            ],
+                            volumes: [configVolume, { name: "data", emptyDir: {} }],
+                        },
+                    },
+                },
+            },
+            { parent: this, dependsOn: [config, secret, this.statefulSet] },
+        );
+
+        // The alert rules as a Prometheus rule file, for whichever Prometheus scrapes the exporters.
+        new k8s.core.v1.ConfigMap(
+            `${name}-alert-rules`,
+            {
+                metadata: { name: `${name}-alert-rules`, namespace: ns, labels: { ...redisLabels, "prometheus-rules": "true" } },
+                data: { "redis-replication.rules.json": JSON.stringify({ groups: [{ name: `${name}-replication`, rules: replicaLagRules(name, args.maxReplicaLagSeconds) }] }, null, 2) },
+            },
+            child,
+        );
+
+        // Voluntary disruptions (node drains) keep a primary and a replica, and a Sentinel quorum.
+        for (const [pdb, labels, minAvailable] of [
+            [name, redisLabels, REDIS_MEMBERS - 1],
+            [`${name}-sentinel`, sentinelLabels, SENTINEL_QUORUM],
+        ] as const) {
+            new k8s.policy.v1.PodDisruptionBudget(
+                pdb,
+                { metadata: { name: pdb, namespace: ns, labels }, spec: { minAvailable, selector: { matchLabels: labels } } },
+                child,
+            );
+        }
+
+        this.serviceName = name;
+        this.sentinelServiceName = `${name}-sentinel`;
+        this.passwordSecretName = `${name}-password`;
+        this.masterName = masterName;
+        this.registerOutputs({ serviceName: this.serviceName, sentinelServiceName: this.sentinelServiceName });
+    }
+}
+
+/**
+ * The replica-lag alert for the < 1 s objective, in PromQL over the exporter's metrics.
+ * Redis reports a replica's lag in whole seconds (time since its last REPLCONF ACK, sent
+ * every second), so the byte offset gap is the finer signal; both are given.
+ */
+export function replicaLagRules(name: string, maxLagSeconds: number): { alert: string; expr: string; for: string }[] {
+    return [
+        { alert: `${name}ReplicaLagSeconds`, expr: `max(redis_connected_slave_lag_seconds{pod=~"${name}-[0-9]+"}) > ${maxLagSeconds}`, for: "30s" },
+        {
+            alert: `${name}ReplicaOffsetGap`,
+            expr: `max(redis_master_repl_offset{pod=~"${name}-[0-9]+"}) - min(redis_connected_slave_offset_bytes{pod=~"${name}-[0-9]+"}) > 1048576`,
+            for: "30s",
+        },
+    ];
+}
+
+function hashOf(text: string): string {
+    let h = 2166136261;
+    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
+    return (h >>> 0).toString(16).padStart(8, "0");
+}
+
+export function validateRedisArgs(name: string, args: RedisArgs): void {
+    if (!/^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$/.test(args.storageSize)) {
+        throw new Error(`Redis ${name}: storageSize "${args.storageSize}" is not a Kubernetes quantity; use e.g. "10Gi"`);
+    }
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name) || name.length > 40) {
+        throw new Error(`Redis ${name}: the name must be a DNS-1123 label of at most 40 characters (it prefixes pod and service names)`);
+    }
+    if (!(args.maxReplicaLagSeconds > 0)) {
+        throw new Error(`Redis ${name}: maxReplicaLagSeconds ${args.maxReplicaLagSeconds} must be positive`);
+    }
+    if (!args.image.includes(":")) {
+        throw new Error(`Redis ${name}: image "${args.image}" has no tag; pin a version (e.g. valkey/valkey:8.1.3)`);
+    }
+}
