@@ -45,7 +45,7 @@ require_commands curl tar lz4 openssl sha256sum jq python3
 with_work_dir
 finish() {
     local rc=$?
-    publish_backup_age vault-raft
+    publish_backup_age secrets
     cleanup_work_dir
     if ((rc == 0)); then log "done"; else log "FAILED (exit $rc)"; fi
     exit "$rc"

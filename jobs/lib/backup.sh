@@ -73,6 +73,8 @@ backup_store() {
 }
 
 # publish_backup_age DATA_CLASS: the newest manifest's age to CloudWatch. Never fails the job.
+# DATA_CLASS is the tier config's name (redis, secrets, ...): the alarms are keyed on it, and
+# several jobs of one class (Sealed Secrets keys, Vault snapshots) share its alarm.
 publish_backup_age() {
     local data_class="$1" age
     if age="$(s3 publish-age "$BACKUP_BUCKET" "$BACKUP_PREFIX" "${METRIC_NAMESPACE:-Fortress/Backups}" NewestBackupAgeSeconds \

@@ -8,8 +8,13 @@
     s3.py publish-age BUCKET PREFIX NAMESPACE METRIC [DIM=VALUE ...]
                                          age in seconds of the newest manifest under PREFIX,
                                          sent to CloudWatch and printed
+    s3.py publish-object-age BUCKET PREFIX SUFFIX NAMESPACE METRIC [DIM=VALUE ...]
+                                         the same from the newest LastModified of the keys
+                                         ending in SUFFIX (backups other tools write: Velero)
+    s3.py put-metric NAMESPACE METRIC VALUE UNIT [DIM=VALUE ...]
+                                         one CloudWatch datapoint
 
-Environment: AWS_REGION (required); CLOUDWATCH_REGION for the metric (default AWS_REGION);
+Environment: AWS_REGION (required); CLOUDWATCH_REGION for metrics (default AWS_REGION);
 S3_ENDPOINT_URL and CLOUDWATCH_ENDPOINT_URL for an
 S3-compatible store or a local endpoint (unset on AWS). Credentials come from the standard
 chain: IRSA web identity in the cluster, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY elsewhere.
@@ -138,21 +143,53 @@ def publish_age(bucket, prefix, namespace, metric, dims):
     except (ValueError, KeyError) as e:
         fail(f"{where(bucket, manifests[-1])} is not a backup manifest ({e}); it must be JSON with createdAtEpoch")
     age = max(0, int(time.time()) - int(created))
-    dimensions = []
+    # Every tier's age goes to one region (CLOUDWATCH_REGION, the monitoring region) where the alarms are.
+    put_metric(namespace, metric, age, "Seconds", dims)
+    print(age)
+    return 0
+
+
+def dimensions_of(dims):
+    out = []
     for d in dims:
         name, sep, value = d.partition("=")
         if not sep or not name or not value:
             fail(f"dimension {d!r}: use NAME=VALUE, e.g. Tier=tier1")
-        dimensions.append({"Name": name, "Value": value})
-    # Every tier's age goes to one region (CLOUDWATCH_REGION, the primary) where the alarms are.
+        out.append({"Name": name, "Value": value})
+    return out
+
+
+def put_metric(namespace, metric, value, unit, dims):
+    try:
+        number = float(value)
+    except ValueError:
+        fail(f"metric value {value!r} is not a number")
     cw = client("cloudwatch", "CLOUDWATCH_ENDPOINT_URL", "CLOUDWATCH_REGION")
     try:
         cw.put_metric_data(Namespace=namespace, MetricData=[{
-            "MetricName": metric, "Dimensions": dimensions, "Value": age, "Unit": "Seconds",
+            "MetricName": metric, "Dimensions": dimensions_of(dims), "Value": number, "Unit": unit,
             "Timestamp": datetime.now(timezone.utc),
         }])
     except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
         fail(explain(e, f"publishing {namespace}/{metric} to CloudWatch failed"))
+
+
+def publish_object_age(bucket, prefix, suffix, namespace, metric, dims):
+    """Age of the newest object ending in SUFFIX, by LastModified (for stores other tools write)."""
+    s3 = client("s3", "S3_ENDPOINT_URL")
+    newest = None
+    try:
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix.rstrip("/") + "/"):
+            for o in page.get("Contents", []):
+                if o["Key"].endswith(suffix) and (newest is None or o["LastModified"] > newest):
+                    newest = o["LastModified"]
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        fail(explain(e, f"listing {where(bucket, prefix + '/')} failed"))
+    if newest is None:
+        print(f"no object ending in {suffix} under {where(bucket, prefix + '/')}; no age published", file=sys.stderr)
+        return NO_BACKUP
+    age = max(0, int((datetime.now(timezone.utc) - newest).total_seconds()))
+    put_metric(namespace, metric, age, "Seconds", dims)
     print(age)
     return 0
 
@@ -180,6 +217,15 @@ def main(argv):
                 found = found[-1:]
             print("\n".join(found))
         return 0
+    if cmd == "put-metric":
+        if len(args) < 4:
+            fail(f"put-metric takes NAMESPACE METRIC VALUE UNIT [DIM=VALUE ...]\n{USAGE}")
+        put_metric(args[0], args[1], args[2], args[3], args[4:])
+        return 0
+    if cmd == "publish-object-age":
+        if len(args) < 5:
+            fail(f"publish-object-age takes BUCKET PREFIX SUFFIX NAMESPACE METRIC [DIM=VALUE ...]\n{USAGE}")
+        return publish_object_age(args[0], args[1], args[2], args[3], args[4], args[5:])
     if cmd == "publish-age":
         if len(args) < 4:
             fail(f"publish-age takes BUCKET PREFIX NAMESPACE METRIC [DIM=VALUE ...]\n{USAGE}")

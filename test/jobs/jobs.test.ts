@@ -64,7 +64,7 @@ describe("jobs: argument checks name the missing or bad setting", () => {
     }
 });
 
-describe("jobs: Sealed Secrets key and Vault raft snapshot backups round-trip through S3", function () {
+describe("jobs: Sealed Secrets keys, Vault snapshots, Velero age and Redis lag, against moto and loopback stand-ins", function () {
     const procs = new ProcessGroup();
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "jobs-store-"));
     let env: NodeJS.ProcessEnv;
@@ -125,7 +125,7 @@ describe("jobs: Sealed Secrets key and Vault raft snapshot backups round-trip th
             const backup = await run("sealed-secrets-key-backup.sh", vars);
             assert.strictEqual(backup.code, 0, backup.stderr);
             assert.strictEqual(seenQuery, "/api/v1/namespaces/kube-system/secrets?labelSelector=sealedsecrets.bitnami.com%2Fsealed-secrets-key");
-            assert.match(backup.stderr, /NewestBackupAgeSeconds\{DataClass=sealed-secrets-key,Tier=tier2\}=\d+/);
+            assert.match(backup.stderr, /NewestBackupAgeSeconds\{DataClass=secrets,Tier=tier2\}=\d+/);
 
             const out = path.join(tmp, "keys.json");
             const fetch = await run("backup-fetch.sh", { ...vars, DATA_CLASS: "sealed-secrets-key", OUTPUT_FILE: out });
@@ -165,6 +165,45 @@ describe("jobs: Sealed Secrets key and Vault raft snapshot backups round-trip th
         } finally {
             api.server.close();
         }
+    });
+
+    it("publishes the newest Velero backup's age as the configuration data class", async () => {
+        const vars = { ...env, BACKUP_PREFIX: "tier2/configuration/velero" };
+        const empty = await run("velero-backup-age.sh", vars);
+        assert.notStrictEqual(empty.code, 0);
+        assert.match(empty.stderr, /no completed Velero backup under s3:\/\/tier2-test\/tier2\/configuration\/velero\/backups\//);
+        fs.writeFileSync(path.join(tmp, "velero-backup.json"), "{}");
+        const put = await runScript("python3", [path.join(JOBS, "lib", "s3.py"), "put", "tier2-test", "tier2/configuration/velero/backups/daily-1/velero-backup.json", path.join(tmp, "velero-backup.json")], env, 30_000);
+        assert.strictEqual(put.code, 0, put.stderr);
+        const r = await run("velero-backup-age.sh", vars);
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.match(r.stderr, /NewestBackupAgeSeconds\{DataClass=configuration,Tier=tier2\}=[0-9]\b/);
+        const metric = JSON.parse((await runScript("python3", [STORE_PY, "metric", "Fortress/Backups", "NewestBackupAgeSeconds", "DataClass=configuration", "Tier=tier2"], env, 30_000)).stdout);
+        assert.strictEqual(metric.count, 1);
+    });
+
+    it("publishes the Redis replicas' worst lag, and a missing replica as far behind", async () => {
+        const [primaryPort, replicaPort, sentinelPort] = [await freePort(), await freePort(), await freePort()];
+        const dir = path.join(tmp, "lag");
+        fs.mkdirSync(dir);
+        const start = (name: string, args: string[]) => procs.start(name, "redis-server", args, path.join(dir, `${name}.log`));
+        start("primary", ["--port", String(primaryPort), "--bind", "127.0.0.1", "--save", "", "--dir", dir, "--dbfilename", "p.rdb"]);
+        start("replica", ["--port", String(replicaPort), "--bind", "127.0.0.1", "--save", "", "--dir", dir, "--dbfilename", "r.rdb", "--replicaof", "127.0.0.1", String(primaryPort)]);
+        fs.writeFileSync(path.join(dir, "sentinel.conf"), `port ${sentinelPort}\nbind 127.0.0.1\nsentinel monitor fortress 127.0.0.1 ${primaryPort} 1\n`);
+        start("sentinel", [path.join(dir, "sentinel.conf"), "--sentinel"]);
+        const info = () => execFileSync("redis-cli", ["-p", String(primaryPort), "INFO", "replication"], { encoding: "utf8" });
+        await waitFor("the replica to come online", 20_000, async () => /slave0:.*state=online/.test(info()));
+        await waitFor("Sentinel to know the primary", 20_000, async () => execFileSync("redis-cli", ["-p", String(sentinelPort), "SENTINEL", "get-master-addr-by-name", "fortress"], { encoding: "utf8" }).includes(String(primaryPort)));
+        const vars = { ...env, SENTINEL_HOST: "127.0.0.1", SENTINEL_PORT: String(sentinelPort), REDIS_MASTER_NAME: "fortress", CLUSTER_NAME: "test-redis", ONCE: "1" };
+        const ok = await run("redis-lag-publisher.sh", { ...vars, EXPECTED_REPLICAS: "1" });
+        assert.strictEqual(ok.code, 0, ok.stderr);
+        assert.match(ok.stderr, /ReplicaLagSeconds\{Cluster=test-redis\}=[01]$/m);
+        const missing = await run("redis-lag-publisher.sh", { ...vars, EXPECTED_REPLICAS: "2" });
+        assert.strictEqual(missing.code, 0, missing.stderr);
+        assert.match(missing.stderr, /only 1 of 2 replicas online/);
+        assert.match(missing.stderr, /ReplicaLagSeconds\{Cluster=test-redis\}=3600$/m);
+        const metric = JSON.parse((await runScript("python3", [STORE_PY, "metric", "Fortress/Redis", "ReplicaLagSeconds", "Cluster=test-redis"], env, 30_000)).stdout);
+        assert.strictEqual(metric.latest, 3600);
     });
 
     it("takes a Vault raft snapshot through the Kubernetes login and fetches it back identical", async () => {
