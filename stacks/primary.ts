@@ -3,17 +3,21 @@
  * touches. It never reads the DR stack; the DR stack reads these exports.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { providers as makeProviders } from "./providers";
+import { existingClusterProvider, providers as makeProviders } from "./providers";
 import type { FortressConfig } from "./schema";
 import { declareDetection } from "./steps/detection";
 import { declareManifest } from "./steps/manifest";
 import { declareStorage } from "./steps/storage";
+import { declareWorkloads } from "./steps/workloads";
 
-export async function primary(config: FortressConfig, _kubeconfig?: pulumi.Output<string>): Promise<Record<string, unknown>> {
+export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output<string>): Promise<Record<string, unknown>> {
     const providers = makeProviders(config);
     const storage = declareStorage(config, providers);
     declareManifest(config, storage, providers.aws.primary);
     const detection = declareDetection(config, providers, storage.accountId);
+    // The primary cluster's provider: steps that declare Kubernetes objects share this one.
+    const cluster = existingClusterProvider("primary-cluster", config, kubeconfig);
+    declareWorkloads(config, cluster);
 
     return {
         environment: config.environment,

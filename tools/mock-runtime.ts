@@ -90,6 +90,41 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
             const roleName = inputs.name ?? `${name}-${shortHash(name).slice(0, 7)}`;
             return { id: roleName, state: { name: roleName, arn: `arn:aws:iam::${acct}:role/${roleName}`, uniqueId: `AROA${shortHash(name)}` } };
         }
+        case "aws:eks/cluster:Cluster": {
+            const clusterName = inputs.name ?? `${name}-${shortHash(name).slice(0, 7)}`;
+            const oidcId = shortHash(name + "oidc").toUpperCase().padEnd(32, "0");
+            return {
+                id: clusterName,
+                state: {
+                    name: clusterName,
+                    arn: `arn:aws:eks:${r}:${acct}:cluster/${clusterName}`,
+                    endpoint: `https://${oidcId}.gr7.${r}.eks.amazonaws.com`,
+                    certificateAuthority: { data: "bW9jay1jbHVzdGVyLWNh" },
+                    identities: [{ oidcs: [{ issuer: `https://oidc.eks.${r}.amazonaws.com/id/${oidcId}` }] }],
+                },
+            };
+        }
+        case "aws:acm/certificate:Certificate": {
+            const domains: string[] = [inputs.domainName, ...(inputs.subjectAlternativeNames ?? [])].filter((d) => typeof d === "string");
+            return {
+                id: `${name}-id`,
+                state: {
+                    arn: `arn:aws:acm:${r}:${acct}:certificate/${shortHash(name)}`,
+                    domainValidationOptions: domains.map((d) => ({
+                        domainName: d,
+                        resourceRecordName: `_${shortHash(d)}.${d}.`,
+                        resourceRecordType: "CNAME",
+                        resourceRecordValue: `_${shortHash(d + "v")}.acm-validations.aws.`,
+                    })),
+                },
+            };
+        }
+        case "kubernetes:core/v1:Service":
+            // A LoadBalancer Service gets its load balancer's DNS name in status, as on AWS.
+            if (inputs.spec?.type === "LoadBalancer") {
+                return { id: `${name}-id`, state: { status: { loadBalancer: { ingress: [{ hostname: `${name}-${shortHash(name)}.elb.amazonaws.com` }] } } } };
+            }
+            return { id: `${name}-id`, state: {} };
         case "pulumi:pulumi:StackReference": {
             const ref = inputs.name as string;
             const outputs = stackOutputs?.[ref];
@@ -104,10 +139,15 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
     }
 }
 
-function mockCall(token: string, inputs: Record<string, any>): Record<string, any> {
+function mockCall(token: string, inputs: Record<string, any>, providerRegion?: string): Record<string, any> {
     switch (token) {
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:sts::${MOCK_ACCOUNT_ID}:assumed-role/fortress-dr-deployer/plan`, userId: "AROAMOCK:plan", id: MOCK_ACCOUNT_ID };
+        case "aws:index/getAvailabilityZones:getAvailabilityZones": {
+            const region = providerRegion ?? "us-east-1";
+            const names = ["a", "b", "c"].map((z) => `${region}${z}`);
+            return { names, zoneIds: names.map((_, i) => `${region.replace(/-/g, "")}-az${i + 1}`), id: region };
+        }
         case "aws:index/getRegion:getRegion":
             return { name: inputs.region ?? "us-east-1", id: inputs.region ?? "us-east-1" };
         case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
@@ -139,7 +179,7 @@ export async function runUnderMocks<T>(options: RunOptions, program: () => Promi
                     const { id, state } = computedState(args.type, args.name, args.inputs, region, options.stackOutputs);
                     return { id, state: { ...args.inputs, ...state } };
                 },
-                call: (args) => mockCall(args.token, args.inputs),
+                call: (args) => mockCall(args.token, args.inputs, resolveRegion(args.token, {}, args.provider, providerRegions)),
             },
             PROJECT,
             options.stack,

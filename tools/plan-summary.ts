@@ -4,6 +4,7 @@
  */
 import { describeInterval, maxIntervalSeconds } from "../components/core/cron";
 import type { PlanResult, PlannedResource } from "./evaluate";
+import { detectionSection } from "./plan-dr";
 
 function table(rows: string[][], indent = "  "): string {
     const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
@@ -110,6 +111,7 @@ export function renderSummary(result: PlanResult): string {
     if (c.role === "primary") {
         out += tiersTable(result);
         out += schedulesTable(result);
+        out += detectionSection(result);
     }
     return out;
 }

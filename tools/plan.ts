@@ -7,9 +7,13 @@
  */
 import { ConfigError } from "../stacks/schema";
 import { evaluateStack, PlanResult } from "./evaluate";
+import { DR_MODES, evaluateModes, renderModes, summarizeMode } from "./plan-dr";
+import type { DrModeName } from "../stacks/steps/dr-mode";
 import { renderSummary } from "./plan-summary";
 
-const USAGE = "usage: npm run plan -- <stack> [--json]   (stacks: see stacks/Pulumi.<stack>.yaml)";
+const USAGE =
+    "usage: npm run plan -- <stack> [--json] [--mode=pilot-light|rebuild|promote]   (stacks: see stacks/Pulumi.<stack>.yaml)\n" +
+    "  a DR stack is evaluated in all three modes; --mode picks the one shown in full (default: its configured mode)";
 
 export function planDocument(result: PlanResult): Record<string, unknown> {
     return {
@@ -33,7 +37,13 @@ export function planDocument(result: PlanResult): Record<string, unknown> {
 async function main(argv: string[]): Promise<number> {
     const flags = argv.filter((a) => a.startsWith("--"));
     const positional = argv.filter((a) => !a.startsWith("--"));
-    const unknownFlag = flags.find((f) => f !== "--json");
+    const modeFlag = flags.find((f) => f.startsWith("--mode="));
+    const unknownFlag = flags.find((f) => f !== "--json" && f !== modeFlag);
+    const wantedMode = modeFlag?.slice("--mode=".length);
+    if (wantedMode !== undefined && !(DR_MODES as readonly string[]).includes(wantedMode)) {
+        console.error(`--mode=${wantedMode}: not a DR mode; use ${DR_MODES.join(", ")}\n${USAGE}`);
+        return 2;
+    }
     if (positional.length !== 1 || unknownFlag) {
         console.error(unknownFlag ? `unknown option ${unknownFlag}\n${USAGE}` : USAGE);
         return 2;
@@ -50,10 +60,27 @@ async function main(argv: string[]): Promise<number> {
         console.error(e instanceof Error ? e.message : String(e));
         return 1;
     }
+    if (result.config.role !== "dr") {
+        if (wantedMode !== undefined) {
+            console.error(`--mode: ${stack} is a primary stack; modes belong to DR stacks (e.g. prod-dr)`);
+            return 2;
+        }
+        process.stdout.write(flags.includes("--json") ? JSON.stringify(planDocument(result), null, 2) + "\n" : renderSummary(result));
+        return 0;
+    }
+    let modes: Record<DrModeName, PlanResult>;
+    try {
+        modes = await evaluateModes(stack, result, evaluateStack);
+    } catch (e) {
+        console.error(e instanceof ConfigError ? `stacks/Pulumi.${stack}.yaml with another dr mode: ${e.message}` : e instanceof Error ? e.message : String(e));
+        return 1;
+    }
+    const shown = modes[(wantedMode as DrModeName | undefined) ?? (result.outputs.mode as DrModeName)];
     if (flags.includes("--json")) {
-        process.stdout.write(JSON.stringify(planDocument(result), null, 2) + "\n");
+        const doc = { ...planDocument(shown), modes: Object.fromEntries(DR_MODES.map((m) => [m, summarizeMode(m, modes[m])])) };
+        process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
     } else {
-        process.stdout.write(renderSummary(result));
+        process.stdout.write(`${renderSummary(shown)}${renderModes(stack, modes)}`);
     }
     return 0;
 }

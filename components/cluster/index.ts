@@ -1,0 +1,2 @@
+export * from "./eks-cluster";
+export * from "./network";

@@ -1,0 +1,164 @@
+/**
+ * The DR-region stack: reads the primary stack's outputs through a StackReference and declares,
+ * as a list of named steps, what runs in the DR region for the configured mode (see
+ * stacks/steps/dr-mode.ts). A step either declares its resources or reports, by name, the
+ * component it is waiting for — the plan prints both, so nothing missing is silent.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { AlarmSet, standbyLagAlarm } from "../components/detection";
+import { PG_CLUSTER_NAME } from "../components/core/names";
+import type { FortressConfig } from "./schema";
+import { DrCluster, declareDrCluster } from "./steps/dr-cluster";
+import { DrEndpoint, declareDrCertificate, declareDrRouting } from "./steps/dr-endpoint";
+import { DrPlan, drPlan } from "./steps/dr-mode";
+import { Mesh, declareMesh } from "./steps/mesh";
+import { declareWorkloads } from "./steps/workloads";
+
+/** What the DR stack reads from the primary stack (stacks/primary.ts exports). */
+export interface PrimaryOutputs {
+    readonly environment: pulumi.Output<string>;
+    readonly tiers: pulumi.Output<Record<string, { region: string; bucketName: string; kmsKeyArn: string; readerRoleArn: string; writerRoleArn: string }>>;
+    readonly monitoring: pulumi.Output<{ region: string; alarmNamePrefix: string; alertTopicArn: string }>;
+}
+
+export interface DrContext {
+    readonly config: FortressConfig;
+    readonly plan: DrPlan;
+    readonly primary: PrimaryOutputs;
+    /** AWS provider of the DR region. */
+    readonly aws: aws.Provider;
+    readonly kubeconfig?: pulumi.Output<string>;
+    cluster?: DrCluster;
+    certificate?: DrEndpoint;
+    mesh?: Mesh;
+    /** Resources the platform's workloads wait for (operators, database, Redis). */
+    readonly dataServices: pulumi.Resource[];
+}
+
+export interface StepResult {
+    readonly status: "declared" | "pending";
+    /** What the step declared, or what it waits for and who builds it. */
+    readonly detail: string;
+}
+
+export interface DrStep {
+    readonly name: string;
+    readonly run: (ctx: DrContext) => StepResult;
+}
+
+const cluster = (ctx: DrContext) => {
+    if (!ctx.cluster) throw new Error(`DR step order: the cluster step must run before the steps that use the cluster`);
+    return ctx.cluster;
+};
+
+/** The DR stack's steps, in order. Issue 5 and 6 replace the pending ones with their components. */
+export const DR_STEPS: DrStep[] = [
+    {
+        name: "cluster",
+        run: (ctx) => {
+            ctx.cluster = declareDrCluster(ctx.config, ctx.aws, ctx.kubeconfig);
+            const k = ctx.config.kubernetes;
+            return {
+                status: "declared",
+                detail:
+                    ctx.cluster.kind === "eks"
+                        ? `EKS ${k.eks.version} in ${ctx.config.regions.dr}: ${k.eks.instanceType} nodes ${k.eks.minSize}-${k.eks.maxSize}, EBS CSI driver, snapshot controller, storage class ${k.storageClass}`
+                        : `existing cluster (${ctx.kubeconfig ? "kubeconfig secret" : `context ${k.context}`}), namespace ${k.namespace}`,
+            };
+        },
+    },
+    {
+        name: "mesh",
+        run: (ctx) => {
+            ctx.certificate = declareDrCertificate(ctx.config, ctx.aws);
+            ctx.mesh = declareMesh(ctx.config, cluster(ctx).provider, ctx.certificate.certificateArn, cluster(ctx).ready);
+            return { status: "declared", detail: `${ctx.mesh.ready.length > 0 ? `Istio ${ctx.config.dr!.istio.chartVersion} charts` : "Istio assumed installed"}, ingress NLB with the DR certificate` };
+        },
+    },
+    {
+        name: "operators",
+        run: () => ({ status: "pending", detail: "Percona operator (components/postgres, issue 6), Velero and Sealed Secrets (components/platform, issue 5) are not wired into the DR stack yet" }),
+    },
+    {
+        name: "database",
+        run: (ctx) => {
+            const db = ctx.plan.database;
+            const from = db.source.kind === "stream" ? "the standby streaming from the primary (fallback repo2)" : `a restore from ${db.source.repo} (${db.source.tier})${db.source.targetTime ? ` to ${db.source.targetTime}` : ""}`;
+            const what = db.standby ? `standby: ${from}` : `primary: ${from}, promoted`;
+            return { status: "pending", detail: `PerconaPGCluster ${PG_CLUSTER_NAME} as ${what}; waits for the standby variant of components/postgres (issue 6)` };
+        },
+    },
+    {
+        name: "redis",
+        run: (ctx) => ({ status: "pending", detail: `Redis restored from the newest ${ctx.plan.redis.restoreFrom} snapshot: waits for a restore option on components/redis (issue 5)` }),
+    },
+    {
+        name: "workloads",
+        run: (ctx) => {
+            const c = cluster(ctx);
+            declareWorkloads(ctx.config, c.provider, (s) => ctx.plan.workloads[s.name], [...c.ready, ...ctx.dataServices]);
+            return { status: "declared", detail: Object.entries(ctx.plan.workloads).map(([n, r]) => `${n}=${r}`).join(", ") || "no services configured" };
+        },
+    },
+    {
+        name: "endpoint",
+        run: (ctx) => {
+            if (!ctx.mesh) throw new Error(`DR step order: the mesh step must run before the endpoint step`);
+            declareDrRouting(ctx.config, cluster(ctx).provider, ctx.mesh.gatewayService, ctx.aws, [...cluster(ctx).ready, ...ctx.mesh.ready]);
+            const names = [...new Set(ctx.config.endpoints.hosts.map((h) => h.drTarget))].join(", ");
+            return { status: "declared", detail: `${names} -> ingress load balancer (${ctx.plan.serving ? "serving" : "warm, takes traffic only on failover"})` };
+        },
+    },
+    {
+        name: "monitoring",
+        run: (ctx) => {
+            if (!ctx.plan.standbyLagAlarm) return { status: "declared", detail: "no standby to watch in this mode" };
+            const m = ctx.primary.monitoring;
+            new AlarmSet(
+                "dr-alarms",
+                {
+                    alarms: [standbyLagAlarm(PG_CLUSTER_NAME, ctx.config.objectives.dataClasses.database.rpoSeconds)],
+                    namePrefix: `${ctx.config.namePrefix}-${ctx.config.environment}`,
+                    topicArn: m.apply((x) => x.alertTopicArn),
+                },
+                { provider: ctx.aws },
+            );
+            return { status: "declared", detail: `standby replication lag alarm (> ${ctx.config.objectives.dataClasses.database.rpoSeconds} s) to the primary stack's DR-region alert topic` };
+        },
+    },
+];
+
+export async function dr(config: FortressConfig, kubeconfig?: pulumi.Output<string>): Promise<Record<string, unknown>> {
+    const plan = drPlan(config);
+    const ref = new pulumi.StackReference(config.dr!.primaryStack);
+    const primary: PrimaryOutputs = {
+        environment: ref.requireOutput("environment") as pulumi.Output<string>,
+        tiers: ref.requireOutput("tiers") as PrimaryOutputs["tiers"],
+        monitoring: ref.requireOutput("monitoring") as PrimaryOutputs["monitoring"],
+    };
+    // The primary's environment must be this one: a prod DR stack reading staging would
+    // restore the wrong backups.
+    const checkedEnv = primary.environment.apply((env) => {
+        if (env !== config.environment) {
+            throw new Error(`dr.primaryStack: "${config.dr!.primaryStack}" is a ${env} stack but this stack's environment is ${config.environment}; point dr.primaryStack at the ${config.environment} primary`);
+        }
+        return env;
+    });
+    const provider = new aws.Provider(`aws-${config.regions.dr}`, {
+        region: config.regions.dr as aws.Region,
+        defaultTags: { tags: { "fortress:environment": config.environment, "fortress:stack": pulumi.getStack(), "fortress:managed-by": "pulumi", "fortress:dr-mode": plan.mode } },
+    });
+    const ctx: DrContext = { config, plan, primary, aws: provider, kubeconfig, dataServices: [] };
+    const steps: Record<string, StepResult> = {};
+    for (const step of DR_STEPS) steps[step.name] = step.run(ctx);
+
+    return {
+        environment: checkedEnv,
+        mode: plan.mode,
+        plan,
+        steps,
+        cluster: ctx.cluster?.eks ? { name: ctx.cluster.eks.clusterName, oidcIssuer: ctx.cluster.eks.oidcIssuer } : { name: "existing" },
+        drEndpoints: config.endpoints.hosts.map((h) => h.drTarget),
+    };
+}
