@@ -32,8 +32,8 @@ export interface BackupCronJobOptions {
     /** Key prefix in the bucket, `<tier>/<dataClass>/...`. */
     readonly prefix: string;
     readonly serviceAccountName: string;
-    /** Secret holding the encryption passphrase under the key `passphrase`. */
-    readonly keySecretName: string;
+    /** Secret holding the encryption passphrase under the key `passphrase`; absent for jobs that only read or report. */
+    readonly keySecretName?: string;
     /** Region of the CloudWatch metric (the primary region, where the alarms are). */
     readonly metricsRegion: string;
     readonly env?: { name: string; value: pulumi.Input<string> }[];
@@ -95,7 +95,7 @@ export function backupCronJobSpec(o: BackupCronJobOptions): k8s.types.input.batc
                                         { name: "BACKUP_TIER", value: o.tier },
                                         { name: "BACKUP_BUCKET", value: o.target.bucketName },
                                         { name: "BACKUP_PREFIX", value: o.prefix.replace(/\/$/, "") },
-                                        { name: "BACKUP_KEY_FILE", value: `${KEY_MOUNT}/${KEY_SECRET_FIELD}` },
+                                        ...(o.keySecretName ? [{ name: "BACKUP_KEY_FILE", value: `${KEY_MOUNT}/${KEY_SECRET_FIELD}` }] : []),
                                         { name: "AWS_REGION", value: o.target.region },
                                         // IRSA by hand: every tier's writer role trusts this service account, and
                                         // the job picks the one for its tier (the webhook could inject only one).
@@ -108,7 +108,7 @@ export function backupCronJobSpec(o: BackupCronJobOptions): k8s.types.input.batc
                                     resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "2Gi" } },
                                     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                                     volumeMounts: [
-                                        { name: "backup-key", mountPath: KEY_MOUNT, readOnly: true },
+                                        ...(o.keySecretName ? [{ name: "backup-key", mountPath: KEY_MOUNT, readOnly: true }] : []),
                                         { name: "aws-token", mountPath: TOKEN_MOUNT, readOnly: true },
                                         { name: "scratch", mountPath: "/tmp" },
                                         ...(o.secretFiles ?? []).map((f) => ({ name: f.name, mountPath: f.mountPath, readOnly: true })),
@@ -116,7 +116,7 @@ export function backupCronJobSpec(o: BackupCronJobOptions): k8s.types.input.batc
                                 },
                             ],
                             volumes: [
-                                { name: "backup-key", secret: { secretName: o.keySecretName, defaultMode: 0o440 } },
+                                ...(o.keySecretName ? [{ name: "backup-key", secret: { secretName: o.keySecretName, defaultMode: 0o440 } }] : []),
                                 {
                                     name: "aws-token",
                                     projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] },

@@ -17,6 +17,18 @@ export interface RedisArgs {
     readonly maxReplicaLagSeconds: number;
     /** Probe period; the DR plan's health checks run every 10 s. @default 10 */
     readonly probePeriodSeconds?: number;
+    /**
+     * Publishes the replicas' worst lag to CloudWatch (Fortress/Redis ReplicaLagSeconds) from
+     * the job image, for the lag alarm. @default none
+     */
+    readonly lagPublisher?: {
+        readonly jobImage: string;
+        readonly clusterName: string;
+        readonly metricsRegion: string;
+        readonly serviceAccountName: string;
+        /** A role the publisher assumes for cloudwatch:PutMetricData. */
+        readonly roleArn: pulumi.Input<string>;
+    };
     /** Primary's name in Sentinel. @default "fortress" */
     readonly masterName?: string;
     /** Sentinel marks the primary down after this long unreachable. @default 5000 */
@@ -256,6 +268,59 @@ export class Redis extends pulumi.ComponentResource {
             },
             child,
         );
+
+        if (args.lagPublisher) {
+            const lp = args.lagPublisher;
+            const labels = { ...redisLabels, "app.kubernetes.io/name": `${name}-lag`, "app.kubernetes.io/component": "lag-publisher" };
+            new k8s.apps.v1.Deployment(
+                `${name}-lag`,
+                {
+                    metadata: { name: `${name}-lag`, namespace: ns, labels },
+                    spec: {
+                        replicas: 1,
+                        selector: { matchLabels: labels },
+                        template: {
+                            metadata: { labels },
+                            spec: {
+                                serviceAccountName: lp.serviceAccountName,
+                                securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                                containers: [
+                                    {
+                                        name: "publisher",
+                                        image: lp.jobImage,
+                                        command: ["/opt/fortress/jobs/redis-lag-publisher.sh"],
+                                        env: [
+                                            { name: "SENTINEL_HOST", value: `${name}-sentinel.${ns}.svc` },
+                                            { name: "SENTINEL_PORT", value: String(SENTINEL_PORT) },
+                                            { name: "REDIS_MASTER_NAME", value: masterName },
+                                            { name: "REDIS_PASSWORD_FILE", value: "/var/run/fortress/redis/password" },
+                                            { name: "CLUSTER_NAME", value: lp.clusterName },
+                                            { name: "EXPECTED_REPLICAS", value: String(REDIS_MEMBERS - 1) },
+                                            { name: "AWS_REGION", value: lp.metricsRegion },
+                                            { name: "AWS_ROLE_ARN", value: lp.roleArn },
+                                            { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token" },
+                                        ],
+                                        resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+                                        securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
+                                        volumeMounts: [
+                                            { name: "password", mountPath: "/var/run/fortress/redis", readOnly: true },
+                                            { name: "aws-token", mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", readOnly: true },
+                                            { name: "scratch", mountPath: "/tmp" },
+                                        ],
+                                    },
+                                ],
+                                volumes: [
+                                    { name: "password", secret: { secretName: `${name}-password`, defaultMode: 0o440 } },
+                                    { name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } },
+                                    { name: "scratch", emptyDir: {} },
+                                ],
+                            },
+                        },
+                    },
+                },
+                { parent: this, dependsOn: [secret] },
+            );
+        }
 
         // Voluntary disruptions (node drains) keep a primary and a replica, and a Sentinel quorum.
         for (const [pdb, labels, minAvailable] of [

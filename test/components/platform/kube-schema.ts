@@ -102,7 +102,8 @@ export function strictSchema(s: any): any {
     return out;
 }
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// Formats (date-time) appear only in status fields, which components never set.
+const ajv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 
 /** Validates a custom resource against its CRD; throws naming the resource and every error. */
 export function validateCustomResource(r: RecordedResource, crds: readonly CrdVersionSchema[]): void {

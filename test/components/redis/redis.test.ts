@@ -105,9 +105,21 @@ describe("redis/Redis", () => {
         assert.match(rules.groups[0].rules[0].expr, /redis_connected_slave_lag_seconds.* > 1$/);
     });
 
+    it("publishes the replicas' lag from a Deployment of the job image when asked", async () => {
+        const rs = await recordResources(() => {
+            new Redis("redis", redisArgs({ lagPublisher: { jobImage: "job:1", clusterName: "fortress-redis", metricsRegion: "us-west-2", serviceAccountName: "fortress-backup", roleArn: "arn:aws:iam::1:role/m" } }));
+        });
+        const c = one(rs, "kubernetes:apps/v1:Deployment", "redis-lag").inputs.spec.template.spec.containers[0];
+        assert.deepStrictEqual(c.command, ["/opt/fortress/jobs/redis-lag-publisher.sh"]);
+        const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
+        assert.strictEqual(env.EXPECTED_REPLICAS, "2");
+        assert.strictEqual(env.SENTINEL_HOST, "redis-sentinel.fortress.svc");
+        assert.strictEqual(ofType(await recordResources(() => void new Redis("redis", redisArgs())), "kubernetes:apps/v1:Deployment").length, 0);
+    });
+
     it("every Kubernetes object it declares passes the Kubernetes schema", async () => {
         const rs = await recordResources(() => {
-            new Redis("redis", redisArgs());
+            new Redis("redis", redisArgs({ lagPublisher: { jobImage: "job:1", clusterName: "c", metricsRegion: "us-west-2", serviceAccountName: "sa", roleArn: "arn:aws:iam::1:role/m" } }));
         });
         const objects = kubernetesObjects(rs);
         assert.ok(objects.length >= 10, `expected the full set of objects, got ${objects.length}`);

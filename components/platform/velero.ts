@@ -1,0 +1,231 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { irsaTrustPolicy, writerPolicy } from "../storage/backup-access";
+import { PolicyDocument, doc } from "../storage/policy-documents";
+import { maxIntervalSeconds } from "../core/cron";
+import { BackupTarget, backupCronJobSpec } from "./backup-job";
+
+export interface VeleroLocation {
+    readonly bucketName: pulumi.Input<string>;
+    readonly bucketArn: pulumi.Input<string>;
+    readonly region: string;
+    /** The bucket's SSE-KMS key (in its region). */
+    readonly kmsKeyArn: pulumi.Input<string>;
+}
+
+export interface VeleroSchedule {
+    /** Five-field cron from `tiers.configuration`. */
+    readonly snapshot: string;
+    readonly retentionDays: number;
+}
+
+export interface VeleroArgs {
+    /** @default "velero" */
+    readonly namespace?: string;
+    /** vmware-tanzu/velero chart version, pinned. */
+    readonly chartVersion: string;
+    /** Velero server image `repository:tag`. */
+    readonly image: string;
+    /** velero-plugin-for-aws image `repository:tag`. */
+    readonly awsPluginImage: string;
+    /** The cluster's OIDC issuer without scheme, for the server's IRSA role. */
+    readonly oidcIssuer: pulumi.Input<string>;
+    readonly accountId: pulumi.Input<string>;
+    /** Tier 2 (daily configuration bundle) and tier 3 (weekly comprehensive backup). */
+    readonly locations: { readonly tier2: VeleroLocation; readonly tier3: VeleroLocation };
+    readonly schedules: { readonly tier2: VeleroSchedule; readonly tier3: VeleroSchedule };
+    /**
+     * The job that reports each tier's newest Velero backup age to CloudWatch (the
+     * backup-age alarms of the configuration data class). @default none
+     */
+    readonly ageReporting?: {
+        readonly namespace: string;
+        readonly jobImage: string;
+        readonly serviceAccountName: string;
+        readonly metricsRegion: string;
+        /** Roles that may list each tier (its writer role). */
+        readonly roleArns: { readonly tier2: pulumi.Input<string>; readonly tier3: pulumi.Input<string> };
+    };
+}
+
+export const VELERO_SERVICE_ACCOUNT = "velero-server";
+const VELERO_REPO = "https://vmware-tanzu.github.io/helm-charts";
+
+/**
+ * Velero from its Helm chart (pinned, AWS plugin), an IRSA role that can write tier 2 and
+ * tier 3 but never destroy a version, a BackupStorageLocation per tier, and two Schedules
+ * from the tier config:
+ *  - tier 2: the daily configuration bundle, every Kubernetes object, no volume data,
+ *    kept `tiers.configuration.tier2.retentionDays` (30 days);
+ *  - tier 3: the weekly comprehensive backup, every object plus volume data through the node
+ *    agent (kopia), kept a year in the Object Lock bucket.
+ * Keys are written under `<tier>/configuration/velero/` so each tier's lifecycle rule applies.
+ */
+export class Velero extends pulumi.ComponentResource {
+    public readonly roleArn: pulumi.Output<string>;
+    public readonly namespace: string;
+
+    constructor(name: string, args: VeleroArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("fortress:platform:Velero", name, {}, opts);
+        const ns = args.namespace ?? "velero";
+        for (const [tier, s] of Object.entries(args.schedules)) {
+            if (s.retentionDays * 86_400 < maxIntervalSeconds(s.snapshot)) {
+                throw new Error(`Velero ${name}: schedules.${tier} keeps ${s.retentionDays} day(s) but runs "${s.snapshot}"; the TTL must outlive the interval`);
+            }
+        }
+        const [repository, tag] = splitImage(name, "image", args.image);
+        splitImage(name, "awsPluginImage", args.awsPluginImage);
+        const child = { parent: this };
+
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { "app.kubernetes.io/part-of": "fortress-dr" } } }, child);
+
+        const role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                description: "Fortress DR: Velero server, writer of tier 2 and tier 3 configuration backups",
+                assumeRolePolicy: pulumi
+                    .all([args.accountId, args.oidcIssuer])
+                    .apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, ns, [VELERO_SERVICE_ACCOUNT]))),
+                maxSessionDuration: 3600,
+            },
+            child,
+        );
+        new aws.iam.RolePolicy(
+            `${name}-policy`,
+            {
+                role: role.id,
+                policy: pulumi
+                    .all([args.locations.tier2.bucketArn, args.locations.tier2.kmsKeyArn, args.locations.tier3.bucketArn, args.locations.tier3.kmsKeyArn])
+                    .apply(([b2, k2, b3, k3]) => JSON.stringify(mergePolicies({ Tier2: writerPolicy(b2, k2), Tier3: writerPolicy(b3, k3) }))),
+            },
+            child,
+        );
+
+        const release = new k8s.helm.v3.Release(
+            name,
+            {
+                name: "velero",
+                chart: "velero",
+                version: args.chartVersion,
+                repositoryOpts: { repo: VELERO_REPO },
+                namespace: ns,
+                atomic: true,
+                values: {
+                    image: { repository, tag },
+                    initContainers: [
+                        {
+                            name: "velero-plugin-for-aws",
+                            image: args.awsPluginImage,
+                            imagePullPolicy: "IfNotPresent",
+                            volumeMounts: [{ mountPath: "/target", name: "plugins" }],
+                        },
+                    ],
+                    serviceAccount: { server: { create: true, name: VELERO_SERVICE_ACCOUNT, annotations: { "eks.amazonaws.com/role-arn": role.arn } } },
+                    // IRSA, not a static key in a Secret.
+                    credentials: { useSecret: false },
+                    // Locations are declared below as objects of their own, validated against the CRDs.
+                    configuration: { backupStorageLocation: [], volumeSnapshotLocation: [], uploaderType: "kopia" },
+                    snapshotsEnabled: false,
+                    // The node agent copies volume data for the weekly comprehensive backup.
+                    deployNodeAgent: true,
+                    metrics: { enabled: true },
+                },
+            },
+            { parent: this, dependsOn: [namespace] },
+        );
+
+        const locations = {} as Record<"tier2" | "tier3", k8s.apiextensions.CustomResource>;
+        for (const tier of ["tier2", "tier3"] as const) {
+            const loc = args.locations[tier];
+            locations[tier] = new k8s.apiextensions.CustomResource(
+                `${name}-${tier}`,
+                {
+                    apiVersion: "velero.io/v1",
+                    kind: "BackupStorageLocation",
+                    metadata: { name: tier, namespace: ns },
+                    spec: {
+                        provider: "aws",
+                        default: tier === "tier2",
+                        accessMode: "ReadWrite",
+                        objectStorage: { bucket: loc.bucketName, prefix: `${tier}/configuration/velero` },
+                        config: {
+                            region: loc.region,
+                            kmsKeyId: loc.kmsKeyArn,
+                            // The integrity header an Object Lock bucket (tier 3) requires on PutObject.
+                            checksumAlgorithm: "CRC32",
+                        },
+                    },
+                },
+                { parent: this, dependsOn: [release] },
+            );
+        }
+
+        const schedule = (id: string, tier: "tier2" | "tier3", volumes: boolean) =>
+            new k8s.apiextensions.CustomResource(
+                `${name}-${id}`,
+                {
+                    apiVersion: "velero.io/v1",
+                    kind: "Schedule",
+                    metadata: { name: id, namespace: ns, labels: { "fortress/tier": tier } },
+                    spec: {
+                        schedule: args.schedules[tier].snapshot,
+                        useOwnerReferencesInBackup: false,
+                        template: {
+                            storageLocation: tier,
+                            ttl: `${args.schedules[tier].retentionDays * 24}h0m0s`,
+                            includedNamespaces: ["*"],
+                            includeClusterResources: true,
+                            snapshotVolumes: false,
+                            defaultVolumesToFsBackup: volumes,
+                        },
+                    },
+                },
+                { parent: this, dependsOn: [locations[tier]] },
+            );
+        schedule("configuration-daily", "tier2", false);
+        schedule("comprehensive-weekly", "tier3", true);
+
+        if (args.ageReporting) {
+            const rep = args.ageReporting;
+            for (const tier of ["tier2", "tier3"] as const) {
+                const target: BackupTarget = { bucketName: args.locations[tier].bucketName, region: args.locations[tier].region, writerRoleArn: rep.roleArns[tier] };
+                new k8s.batch.v1.CronJob(
+                    `${name}-age-${tier}`,
+                    backupCronJobSpec({
+                        name: `${name}-age-${tier}`,
+                        namespace: rep.namespace,
+                        tier,
+                        // Hourly: the alarm's threshold is a day or more, and a stale age must still show.
+                        schedule: "17 * * * *",
+                        image: rep.jobImage,
+                        script: "velero-backup-age.sh",
+                        target,
+                        prefix: `${tier}/configuration/velero/`,
+                        serviceAccountName: rep.serviceAccountName,
+                        metricsRegion: rep.metricsRegion,
+                        labels: { "fortress/data-class": "configuration" },
+                    }),
+                    child,
+                );
+            }
+        }
+
+        this.roleArn = role.arn;
+        this.namespace = ns;
+        this.registerOutputs({ roleArn: this.roleArn });
+    }
+}
+
+/** Several policies in one document, each statement's Sid suffixed with its source's name. */
+export function mergePolicies(parts: Record<string, PolicyDocument>): PolicyDocument {
+    return doc(...Object.entries(parts).flatMap(([suffix, d]) => d.Statement.map((s) => ({ ...s, Sid: `${s.Sid}${suffix}` }))));
+}
+
+function splitImage(component: string, field: string, image: string): [string, string] {
+    const at = image.lastIndexOf(":");
+    if (at <= 0 || image.slice(at).includes("/")) {
+        throw new Error(`Velero ${component}: ${field} "${image}" has no tag; pin a version (repository:tag)`);
+    }
+    return [image.slice(0, at), image.slice(at + 1)];
+}
