@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { existingClusterProvider, providers as makeProviders } from "./providers";
 import type { FortressConfig } from "./schema";
+import { declareDataProtection } from "./steps/data-protection";
 import { declareDetection } from "./steps/detection";
 import { declareManifest } from "./steps/manifest";
 import { declareStorage } from "./steps/storage";
@@ -18,6 +19,7 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
     // The primary cluster's provider: steps that declare Kubernetes objects share this one.
     const cluster = existingClusterProvider("primary-cluster", config, kubeconfig);
     declareWorkloads(config, cluster);
+    const protection = declareDataProtection(config, providers, cluster, storage, detection);
 
     return {
         environment: config.environment,
@@ -30,5 +32,10 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
             alertTopicArn: detection.alertTopicArns[detection.monitoringRegion],
         },
         endpoints: detection.endpoints,
+        // The DR region opens the encrypted Redis, sealing-key and Vault backups with these.
+        backupPassphrases: protection.backupPassphrases,
+        vault: protection.vault,
+        uploads: protection.uploads,
+        logArchive: protection.logArchive,
     };
 }

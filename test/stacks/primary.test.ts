@@ -43,16 +43,16 @@ describe("primary stacks", () => {
 
     it("prod encrypts with one multi-Region key replicated to the DR and tier-3 regions", () => {
         const rs = results.prod.resources;
-        assert.strictEqual(one(rs, "aws:kms/key:Key").inputs.multiRegion, true);
-        assert.deepStrictEqual(ofType(rs, "aws:kms/replicaKey:ReplicaKey").map((r) => r.region).sort(), ["us-east-2", "us-west-2"]);
+        assert.strictEqual(one(rs, "aws:kms/key:Key", "backup-key").inputs.multiRegion, true);
+        assert.deepStrictEqual(ofType(rs, "aws:kms/replicaKey:ReplicaKey", /^backup-key-/).map((r) => r.region).sort(), ["us-east-2", "us-west-2"]);
     });
 
     it("prod locks tier 3 in COMPLIANCE mode and replicates tier 1 with RTC", () => {
         const rs = results.prod.resources;
-        const lock = one(rs, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration");
+        const lock = one(rs, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "tier3-object-lock");
         assert.strictEqual(lock.region, "us-east-2");
         assert.deepStrictEqual(lock.inputs.rule.defaultRetention, { mode: "COMPLIANCE", days: 365 });
-        const replication = one(rs, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+        const replication = one(rs, "aws:s3/bucketReplicationConfig:BucketReplicationConfig", "tier1-replication-config");
         assert.ok(replication.inputs.rules.every((r: any) => r.destination.replicationTime.status === "Enabled"));
         assert.deepStrictEqual(
             replication.inputs.rules.map((r: any) => r.destination.bucket),
@@ -94,7 +94,7 @@ describe("primary stacks", () => {
         for (const stack of ["dev", "staging"]) {
             assert.ok(ofType(results[stack].resources, "aws:s3/bucket:Bucket").every((b) => !b.protect), `${stack} buckets unprotected`);
         }
-        assert.strictEqual(one(results.dev.resources, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration").inputs.rule.defaultRetention.mode, "GOVERNANCE");
+        assert.strictEqual(one(results.dev.resources, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration", "tier3-object-lock").inputs.rule.defaultRetention.mode, "GOVERNANCE");
     });
 
     it("every resource name is unique per type and every child name starts with its parent's", () => {
