@@ -5,6 +5,7 @@ import {
     PgBackRestInput,
     operatorGlobalOptions,
     renderPgBackRest,
+    tier1LossBoundSeconds,
     toIni,
 } from "../../../components/postgres/pgbackrest";
 import { validateConfig } from "../../../stacks/schema";
@@ -16,7 +17,7 @@ function inputFrom(raw: Record<string, unknown>): PgBackRestInput {
         schedules: c.tiers.database,
         databaseRpoSeconds: c.objectives.dataClasses.database.rpoSeconds,
         walQueueMax: c.postgres.walQueueMax,
-        ioTimeoutSeconds: 10,
+        archivePushIoTimeoutSeconds: c.postgres.archivePushIoTimeoutSeconds,
         processMax: 2,
         locations: {
             tier1: { kind: "posix" },
@@ -65,7 +66,17 @@ describe("postgres/pgbackrest renderer", () => {
         assert.strictEqual(s.options["compress-type"], "zst");
         assert.strictEqual(s.options["archive-async"], "y");
         assert.strictEqual(s.options["archive-push-queue-max"], "4GB");
-        assert.strictEqual(s.options["io-timeout"], "10");
+        assert.ok(!("io-timeout" in s.options), "backups and restores keep the default io-timeout");
+    });
+
+    it("gives WAL archiving alone tight S3 timeouts, and bounds tier 1's loss while S3 is down", () => {
+        const raw = rawConfig();
+        raw.postgres = { archivePushIoTimeoutSeconds: 3 };
+        const s = renderPgBackRest(inputFrom(raw));
+        assert.deepStrictEqual(s.archivePushOptions, { "io-timeout": "3", "archive-timeout": "24" });
+        // archive_timeout 30 s + two 24 s cycles.
+        assert.strictEqual(tier1LossBoundSeconds(s), 78);
+        assert.strictEqual(tier1LossBoundSeconds(renderPgBackRest(inputFrom(rawConfig()))), 30 + 2 * 16);
     });
 
     it("derives archive_timeout from the database RPO", () => {
@@ -116,7 +127,7 @@ describe("postgres/pgbackrest renderer", () => {
         assert.throws(() => renderPgBackRest({ ...input, walQueueMax: "4GB" }), /postgres\.walQueueMax: got "4GB"; use a positive size such as "4GiB"/);
         assert.throws(() => renderPgBackRest({ ...input, walQueueMax: "0GiB" }), PgBackRestConfigError);
         assert.throws(() => renderPgBackRest({ ...input, databaseRpoSeconds: 1 }), /rpoSeconds: got 1; WAL archiving cannot bound loss below 2 s/);
-        assert.throws(() => renderPgBackRest({ ...input, ioTimeoutSeconds: 0 }), /postgres\.repoIoTimeoutSeconds: got 0/);
+        assert.throws(() => renderPgBackRest({ ...input, archivePushIoTimeoutSeconds: 0 }), /postgres\.archivePushIoTimeoutSeconds: got 0/);
         assert.throws(() => renderPgBackRest({ ...input, processMax: 0 }), /postgres\.archiveProcessMax: got 0/);
         assert.throws(
             () => renderPgBackRest({ ...input, locations: { ...input.locations, tier2: { kind: "s3", bucket: "b", region: "r", endpoint: "https://s3.example", credentials: "web-id" } } }),

@@ -1,0 +1,165 @@
+/**
+ * The PerconaPGCluster custom resource as plain data: the primary, the DR standby and a
+ * cluster rebuilt from a repository. Pure (values may be Pulumi inputs, but nothing here
+ * creates a resource), so tests validate every variant against the operator's CRD.
+ *
+ * The CRD is operator v3.0.0's (../shared/schemas/percona-pg-crd.yaml); the Helm chart is
+ * pinned to the same version (postgres.operatorChartVersion) and `crVersion` says so too.
+ */
+import type * as pulumi from "@pulumi/pulumi";
+import { PgBackRestSettings, RenderedRepo, operatorGlobalOptions } from "./pgbackrest";
+
+export const PERCONA_API_VERSION = "pgv2.percona.com/v2";
+export const PERCONA_KIND = "PerconaPGCluster";
+/** The operator version the CRD file and the chart pin belong to. */
+export const PERCONA_CR_VERSION = "3.0.0";
+
+/** Where an S3 repo's bucket is (a storage tier's bucket). */
+export interface RepoBucket {
+    readonly bucket: pulumi.Input<string>;
+    readonly region: string;
+}
+
+export type ClusterRole =
+    /** The platform's database: Patroni synchronous mode, all three repos with their schedules. */
+    | { readonly kind: "primary" }
+    /** DR pilot light: streams from the primary over TLS and falls back to repo2; no schedules. */
+    | { readonly kind: "standby"; readonly host: string; readonly port: number }
+    /** DR rebuild: a new cluster restored from repo2 or repo3, optionally to a point in time. */
+    | { readonly kind: "rebuild"; readonly repo: "repo2" | "repo3"; readonly targetTime?: string };
+
+export interface ClusterSpecInput {
+    readonly role: ClusterRole;
+    readonly postgresVersion: number;
+    readonly image: string;
+    readonly instances: number;
+    readonly storageClass: string;
+    readonly storageSize: string;
+    /** Tier 1: a volume of the local NVMe storage class on the repo host. */
+    readonly repo1: { readonly storageClass: string; readonly size: string };
+    readonly buckets: Readonly<Partial<Record<"repo2" | "repo3", RepoBucket>>>;
+    readonly settings: PgBackRestSettings;
+    readonly stanza: string;
+    /** Secret holding secrets.conf (cipher passphrases) and ConfigMap holding archive-push.conf. */
+    readonly configuration: { readonly secretName: string; readonly configMapName: string };
+    /** Server and replication-client certificates signed by the CA both regions share. */
+    readonly tls: { readonly serverSecretName: string; readonly replicationSecretName: string };
+    /** Promoted: a standby or rebuild that now takes writes and backs itself up. */
+    readonly promoted: boolean;
+    readonly pgBouncerReplicas: number;
+}
+
+export class ClusterSpecError extends Error {}
+
+export const S3_ENDPOINT = (region: string) => `s3.${region}.amazonaws.com`;
+
+function repoEntry(input: ClusterSpecInput, repo: RenderedRepo, withSchedules: boolean): Record<string, unknown> {
+    const schedules = withSchedules ? { schedules: { ...repo.schedules } } : {};
+    if (repo.location.kind === "posix") {
+        return {
+            name: repo.name,
+            volume: {
+                volumeClaimSpec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: input.repo1.storageClass,
+                    resources: { requests: { storage: input.repo1.size } },
+                },
+            },
+            ...schedules,
+        };
+    }
+    const b = input.buckets[repo.name as "repo2" | "repo3"];
+    if (!b) throw new ClusterSpecError(`buckets.${repo.name}: required — ${repo.name} (${repo.tier}) is an S3 repo; pass the tier's bucket and region`);
+    return { name: repo.name, s3: { bucket: b.bucket, region: b.region, endpoint: S3_ENDPOINT(b.region) }, ...schedules };
+}
+
+/** Keeps only the options of the given repos (a standby must not carry repo1/repo3 settings). */
+function optionsFor(settings: PgBackRestSettings, repos: readonly RenderedRepo[]): Record<string, string> {
+    const keep = new Set(repos.map((r) => r.name));
+    return Object.fromEntries(
+        Object.entries(operatorGlobalOptions(settings)).filter(([k]) => {
+            const m = /^(repo\d+)-/.exec(k);
+            return m === null || keep.has(m[1]);
+        }),
+    );
+}
+
+export function perconaClusterSpec(input: ClusterSpecInput): Record<string, unknown> {
+    const { role } = input;
+    if (!Number.isInteger(input.instances) || input.instances < 1) {
+        throw new ClusterSpecError(`postgres.instances: got ${input.instances}; use at least 1 (3 gives a synchronous replica and a spare)`);
+    }
+    if (role.kind === "rebuild" && role.targetTime !== undefined && Number.isNaN(Date.parse(role.targetTime))) {
+        throw new ClusterSpecError(`dr.targetTime: "${role.targetTime}" is not a date; use ISO 8601 with a zone, e.g. "2026-03-01T12:00:00Z"`);
+    }
+    const byName = (n: string) => input.settings.repos.find((r) => r.name === n)!;
+    const writes = role.kind === "primary" || input.promoted;
+    // The DR region keeps tier 1 on its own NVMe and tier 2 in its own region; tier 3 is only
+    // a source for a rebuild. A standby only reads repo2.
+    const repos =
+        role.kind === "primary"
+            ? input.settings.repos
+            : role.kind === "standby" && !input.promoted
+              ? [byName("repo2")]
+              : [byName("repo1"), byName("repo2")];
+    const spec: Record<string, unknown> = {
+        crVersion: PERCONA_CR_VERSION,
+        image: input.image,
+        postgresVersion: input.postgresVersion,
+        instances: [
+            {
+                name: "instance1",
+                replicas: input.instances,
+                dataVolumeClaimSpec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: input.storageClass,
+                    resources: { requests: { storage: input.storageSize } },
+                },
+            },
+        ],
+        patroni: {
+            // One synchronous replica: an in-region failover loses no acknowledged commit.
+            // Not strict: with the replica gone the primary keeps taking writes, asynchronously.
+            dynamicConfiguration: { synchronous_mode: true, synchronous_node_count: 1, synchronous_mode_strict: false },
+        },
+        config: { parameters: { ...withoutOperatorOwned(input.settings.postgresParameters), synchronous_commit: "on" } },
+        proxy: { pgBouncer: { replicas: input.pgBouncerReplicas } },
+        secrets: {
+            customTLSSecret: { name: input.tls.serverSecretName },
+            customReplicationTLSSecret: { name: input.tls.replicationSecretName },
+        },
+        backups: {
+            pgbackrest: {
+                configuration: [{ secret: { name: input.configuration.secretName } }, { configMap: { name: input.configuration.configMapName } }],
+                global: optionsFor(input.settings, repos),
+                repos: repos.map((r) => repoEntry(input, r, writes)),
+            },
+        },
+    };
+    if (role.kind === "standby" && !input.promoted) {
+        spec.standby = { enabled: true, host: role.host, port: role.port, repoName: "repo2" };
+    }
+    if (role.kind === "rebuild") {
+        const source = byName(role.repo);
+        spec.dataSource = {
+            pgbackrest: {
+                stanza: input.stanza,
+                configuration: [{ secret: { name: input.configuration.secretName } }],
+                global: optionsFor(input.settings, [source]),
+                repo: repoEntry(input, source, false),
+                options: role.targetTime !== undefined ? ["--type=time", `--target=${role.targetTime}`, "--target-action=promote"] : [],
+            },
+        };
+    }
+    return spec;
+}
+
+/** archive_mode and archive_command belong to the operator (the CRD's CEL rules reject them). */
+function withoutOperatorOwned(params: Readonly<Record<string, string>>): Record<string, string> {
+    return Object.fromEntries(Object.entries(params).filter(([k]) => k !== "archive_mode" && k !== "archive_command"));
+}
+
+/** The whole custom resource. */
+export function perconaCluster(name: string, namespace: string, input: ClusterSpecInput): { apiVersion: string; kind: string; metadata: { name: string; namespace: string }; spec: Record<string, unknown> } {
+    return { apiVersion: PERCONA_API_VERSION, kind: PERCONA_KIND, metadata: { name, namespace }, spec: perconaClusterSpec(input) };
+}
