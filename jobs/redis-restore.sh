@@ -20,7 +20,9 @@
 #                       to <data dir>/pre-restore-<stamp>/ before the snapshot is placed
 #
 # Environment (required unless a default is shown):
-#   BACKUP_BUCKET, BACKUP_PREFIX, AWS_REGION, BACKUP_KEY_FILE   as for redis-snapshot.sh
+#   BACKUP_BUCKET, AWS_REGION, BACKUP_KEY_FILE   as for redis-snapshot.sh
+#   BACKUP_PREFIX              one prefix, or several separated by spaces: the newest
+#                              snapshot under any of them is restored
 #   S3_ENDPOINT_URL            optional; an S3-compatible endpoint instead of AWS
 #   MANIFEST_KEY               optional; the snapshot to restore (default: the newest)
 #   REDIS_DATA_DIR             the data directory to restore into (not with --verify-only);

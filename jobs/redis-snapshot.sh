@@ -39,6 +39,7 @@ require_env REDIS_HOST "the Redis/Valkey server to snapshot, e.g. fortress-redis
 require_port REDIS_PORT
 require_tier BACKUP_TIER
 require_store_env
+require_single_prefix
 require_key_env
 [[ "$SNAPSHOT_TIMEOUT_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "SNAPSHOT_TIMEOUT_SECONDS=$SNAPSHOT_TIMEOUT_SECONDS: use a whole number of seconds"
 if [[ -n "${REDIS_PASSWORD_FILE:-}" ]]; then

@@ -38,6 +38,7 @@ if [[ "$KUBERNETES_API" == https://* ]]; then
 fi
 require_tier BACKUP_TIER
 require_store_env
+require_single_prefix
 require_key_env
 require_commands curl lz4 openssl sha256sum jq python3
 

@@ -39,6 +39,7 @@ else
 fi
 require_tier BACKUP_TIER
 require_store_env
+require_single_prefix
 require_key_env
 require_commands curl tar lz4 openssl sha256sum jq python3
 

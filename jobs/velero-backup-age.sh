@@ -13,6 +13,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
 require_tier BACKUP_TIER
 require_store_env
+require_single_prefix
 require_commands python3
 
 age="$(s3 publish-object-age "$BACKUP_BUCKET" "$BACKUP_PREFIX/backups" velero-backup.json \

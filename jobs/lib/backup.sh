@@ -86,12 +86,21 @@ publish_backup_age() {
 }
 
 # backup_newest_manifest: the key of the newest manifest under BACKUP_PREFIX, or die.
+# BACKUP_PREFIX may list several prefixes (space-separated) for a restore: in the DR region
+# the tier-2 bucket holds both tier 2's own snapshots and the RTC copies of tier 1's, and
+# the newest of either is the smallest loss. Snapshot names are UTC stamps, so the newest
+# is the greatest file name whatever its prefix.
 backup_newest_manifest() {
-    local key rc=0
-    key="$(s3 newest "$BACKUP_BUCKET" "$BACKUP_PREFIX" .manifest.json)" || rc=$?
-    ((rc == 3)) && die "no snapshot manifest under s3://$BACKUP_BUCKET/$BACKUP_PREFIX/; check BACKUP_BUCKET and BACKUP_PREFIX"
-    ((rc == 0)) || exit "$rc"
-    printf '%s' "$key"
+    local best="" key prefix rc
+    for prefix in $BACKUP_PREFIX; do
+        rc=0
+        key="$(s3 newest "$BACKUP_BUCKET" "$prefix" .manifest.json)" || rc=$?
+        ((rc == 3)) && continue
+        ((rc == 0)) || exit "$rc"
+        if [[ -z "$best" || "${key##*/}" > "${best##*/}" ]]; then best="$key"; fi
+    done
+    [[ -n "$best" ]] || die "no snapshot manifest under s3://$BACKUP_BUCKET/ in $BACKUP_PREFIX; check BACKUP_BUCKET and BACKUP_PREFIX"
+    printf '%s' "$best"
 }
 
 # refuse MESSAGE: stop before anything is changed, and say so.
@@ -101,7 +110,9 @@ refuse() {
 
 _older_hint() {
     local others
-    others="$(s3 list "$BACKUP_BUCKET" "$BACKUP_PREFIX" .manifest.json | grep -vxF "$1" | tail -3 | tr '\n' ' ')" || true
+    local prefix
+    others="$(for prefix in $BACKUP_PREFIX; do s3 list "$BACKUP_BUCKET" "$prefix" .manifest.json; done |
+        grep -vxF "$1" | awk -F/ '{print $NF " " $0}' | sort | cut -d' ' -f2 | tail -3 | tr '\n' ' ')" || true
     [[ -n "$others" ]] && printf '; to restore an earlier snapshot set MANIFEST_KEY to one of: %s' "${others% }"
 }
 

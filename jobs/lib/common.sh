@@ -96,11 +96,19 @@ s3() {
 # Object-store settings shared by every job.
 require_store_env() {
     require_env BACKUP_BUCKET "the tier's S3 bucket name (from the stack's storage outputs)"
-    require_env BACKUP_PREFIX "the key prefix inside the bucket, e.g. redis/tier1"
+    require_env BACKUP_PREFIX "the key prefix inside the bucket, e.g. tier1/redis"
     require_env AWS_REGION "the bucket's AWS region, e.g. eu-west-1"
-    [[ "$BACKUP_PREFIX" != /* && "$BACKUP_PREFIX" != */ ]] ||
-        die "BACKUP_PREFIX=$BACKUP_PREFIX: must not start or end with '/'; use e.g. redis/tier1"
+    local prefix
+    for prefix in $BACKUP_PREFIX; do
+        [[ "$prefix" != /* && "$prefix" != */ ]] ||
+            die "BACKUP_PREFIX=$BACKUP_PREFIX: a prefix must not start or end with '/'; use e.g. tier1/redis"
+    done
     export AWS_REGION
+}
+
+# A backup is written under exactly one prefix (several are for restores only).
+require_single_prefix() {
+    [[ "$BACKUP_PREFIX" != *" "* ]] || die "BACKUP_PREFIX=$BACKUP_PREFIX: a backup is written under one prefix; several are for restores only"
 }
 
 require_key_env() {

@@ -18,7 +18,8 @@ const STORE_PY = path.resolve(__dirname, "..", "..", "drills", "redis", "store.p
 
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
     const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("KUBERNETES_")));
-    return { ...env, ...extra };
+    // Never the instance metadata service: only loopback traffic.
+    return { ...env, AWS_EC2_METADATA_DISABLED: "true", ...extra };
 }
 
 const run = (script: string, env: NodeJS.ProcessEnv, args: string[] = []): Promise<ScriptResult> => runScript(path.join(JOBS, script), args, env, 120_000);
@@ -41,9 +42,10 @@ describe("jobs: argument checks name the missing or bad setting", () => {
         ["redis-snapshot.sh", { ...store }, /environment variable REDIS_HOST is not set/],
         ["redis-snapshot.sh", { ...store, REDIS_HOST: "h", REDIS_PORT: "70000" }, /REDIS_PORT=70000: not a TCP port/],
         ["redis-snapshot.sh", { ...store, REDIS_HOST: "h", BACKUP_TIER: "tier4" }, /BACKUP_TIER=tier4: not a tier; use tier1, tier2 or tier3/],
-        ["redis-snapshot.sh", { ...store, REDIS_HOST: "h", BACKUP_PREFIX: "/abs" }, /BACKUP_PREFIX=\/abs: must not start or end with '\/'/],
+        ["redis-snapshot.sh", { ...store, REDIS_HOST: "h", BACKUP_PREFIX: "/abs" }, /BACKUP_PREFIX=\/abs: a prefix must not start or end with '\/'/],
         ["redis-snapshot.sh", { ...store, REDIS_HOST: "h", BACKUP_KEY_FILE: path.join(tmp, "none") }, /BACKUP_KEY_FILE=.*none: no such file/],
         ["redis-snapshot.sh", { ...store, REDIS_HOST: "h", AWS_REGION: "" }, /environment variable AWS_REGION is not set/],
+        ["redis-snapshot.sh", { ...store, REDIS_HOST: "127.0.0.1", REDIS_PORT: "1", BACKUP_PREFIX: "tier1/redis tier2/redis" }, /a backup is written under one prefix/],
         ["redis-restore.sh", { ...store }, /environment variable REDIS_DATA_DIR is not set/],
         ["redis-restore.sh", { ...store, REDIS_DATA_DIR: path.join(tmp, "missing") }, /REDIS_DATA_DIR=.*missing: no such directory/],
         ["redis-restore.sh", { ...store }, /unknown argument --force/, ["--force"]],
@@ -204,6 +206,29 @@ describe("jobs: Sealed Secrets keys, Vault snapshots, Velero age and Redis lag, 
         assert.match(missing.stderr, /ReplicaLagSeconds\{Cluster=test-redis\}=3600$/m);
         const metric = JSON.parse((await runScript("python3", [STORE_PY, "metric", "Fortress/Redis", "ReplicaLagSeconds", "Cluster=test-redis"], env, 30_000)).stdout);
         assert.strictEqual(metric.latest, 3600);
+    });
+
+    it("restores the newest snapshot across several prefixes (tier 2's own and tier 1's replicated copies)", async () => {
+        const port = await freePort();
+        const dir = path.join(tmp, "multi");
+        fs.mkdirSync(dir);
+        procs.start("redis-multi", "redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--dir", dir, "--repl-diskless-sync-delay", "0"], path.join(dir, "redis.log"));
+        await waitFor("redis-server", 10_000, async () => execFileSync("redis-cli", ["-p", String(port), "PING"], { encoding: "utf8" }).includes("PONG"));
+        execFileSync("redis-cli", ["-p", String(port), "SET", "k", "v"]);
+        const snap = async (prefix: string) => {
+            const r = await run("redis-snapshot.sh", { ...env, REDIS_HOST: "127.0.0.1", REDIS_PORT: String(port), BACKUP_PREFIX: prefix });
+            assert.strictEqual(r.code, 0, r.stderr);
+            await new Promise((res) => setTimeout(res, 1100)); // snapshot names have one-second resolution
+            return /stored s3:\/\/[^/]+\/(\S+)/.exec(r.stderr)![1];
+        };
+        const verify = () => run("redis-restore.sh", { ...env, BACKUP_PREFIX: "tier1/redis tier2/redis" }, ["--verify-only"]);
+        await snap("tier2/redis");
+        const newestTier1 = await snap("tier1/redis");
+        assert.match((await verify()).stderr, new RegExp(`restoring from s3://tier2-test/${newestTier1.replace(/\./g, "\\.")}`));
+        const newestTier2 = await snap("tier2/redis");
+        const r = await verify();
+        assert.strictEqual(r.code, 0, r.stderr);
+        assert.match(r.stderr, new RegExp(`restoring from s3://tier2-test/${newestTier2.replace(/\./g, "\\.")}`));
     });
 
     it("takes a Vault raft snapshot through the Kubernetes login and fetches it back identical", async () => {
