@@ -29,6 +29,26 @@ export interface RedisArgs {
         /** A role the publisher assumes for cloudwatch:PutMetricData. */
         readonly roleArn: pulumi.Input<string>;
     };
+    /**
+     * Restore the first member's empty volume from the newest snapshot before it starts (the
+     * DR region's rebuild). Members 1 and 2 then replicate from it; a volume that already holds
+     * data is never restored over. @default none
+     */
+    readonly restore?: {
+        readonly jobImage: string;
+        readonly bucketName: pulumi.Input<string>;
+        readonly region: string;
+        /** Searched together; the newest snapshot under any of them is restored. */
+        readonly prefixes: readonly string[];
+        /** A reader role of the tier, trusted for `serviceAccountName`. */
+        readonly readerRoleArn: pulumi.Input<string>;
+        /** The snapshots' passphrase (the primary stack's export). */
+        readonly passphrase: pulumi.Input<string>;
+        /** Service account the Redis pods run under while restoring is possible. */
+        readonly serviceAccountName: string;
+        /** A specific snapshot instead of the newest. @default newest */
+        readonly manifestKey?: string;
+    };
     /** Primary's name in Sentinel. @default "fortress" */
     readonly masterName?: string;
     /** Sentinel marks the primary down after this long unreachable. @default 5000 */
@@ -149,6 +169,48 @@ export class Redis extends pulumi.ComponentResource {
         });
         const configVolume = { name: "config", configMap: { name: `${name}-config`, defaultMode: 0o555 } };
 
+        const restore = args.restore;
+        let restoreSecret: k8s.core.v1.Secret | undefined;
+        if (restore) {
+            if (restore.prefixes.length === 0) throw new Error(`Redis ${name}: restore.prefixes is empty; give the snapshot prefixes to search (e.g. tier2/redis, tier1/redis)`);
+            restoreSecret = new k8s.core.v1.Secret(
+                `${name}-restore-key`,
+                { metadata: { name: `${name}-restore-key`, namespace: ns, labels: redisLabels }, stringData: { passphrase: restore.passphrase } },
+                child,
+            );
+        }
+        const restoreInit = restore && {
+            name: "restore",
+            image: restore.jobImage,
+            command: ["sh", "-c", RESTORE_ENTRYPOINT],
+            env: [
+                { name: "BACKUP_BUCKET", value: restore.bucketName },
+                { name: "BACKUP_PREFIX", value: restore.prefixes.map((p) => p.replace(/\/$/, "")).join(" ") },
+                { name: "BACKUP_KEY_FILE", value: "/var/run/fortress/restore-key/passphrase" },
+                { name: "AWS_REGION", value: restore.region },
+                { name: "AWS_ROLE_ARN", value: restore.readerRoleArn },
+                { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token" },
+                { name: "REDIS_DATA_DIR", value: "/data" },
+                { name: "RESTORE_PORT", value: "6390" },
+                ...(restore.manifestKey ? [{ name: "MANIFEST_KEY", value: restore.manifestKey }] : []),
+            ],
+            resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } },
+            securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
+            volumeMounts: [
+                { name: "data", mountPath: "/data" },
+                { name: "restore-key", mountPath: "/var/run/fortress/restore-key", readOnly: true },
+                { name: "aws-token", mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", readOnly: true },
+                { name: "scratch", mountPath: "/tmp" },
+            ],
+        };
+        const restoreVolumes = restore
+            ? [
+                  { name: "restore-key", secret: { secretName: `${name}-restore-key`, defaultMode: 0o440 } },
+                  { name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } },
+                  { name: "scratch", emptyDir: {} },
+              ]
+            : [];
+
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             name,
             {
@@ -173,6 +235,7 @@ export class Redis extends pulumi.ComponentResource {
                             securityContext: podSecurity,
                             affinity: spread(redisLabels),
                             terminationGracePeriodSeconds: 60,
+                            ...(restore ? { serviceAccountName: restore.serviceAccountName, initContainers: [restoreInit!] } : {}),
                             containers: [
                                 {
                                     name: "redis",
@@ -205,7 +268,7 @@ export class Redis extends pulumi.ComponentResource {
                                     securityContext: containerSecurity,
                                 },
                             ],
-                            volumes: [configVolume, { name: "run", emptyDir: {} }],
+                            volumes: [configVolume, { name: "run", emptyDir: {} }, ...restoreVolumes],
                         },
                     },
                     volumeClaimTemplates: [
@@ -217,7 +280,7 @@ export class Redis extends pulumi.ComponentResource {
                     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                 },
             },
-            { parent: this, dependsOn: [config, secret] },
+            { parent: this, dependsOn: [config, secret, ...(restoreSecret ? [restoreSecret] : [])] },
         );
 
         new k8s.apps.v1.StatefulSet(
@@ -341,6 +404,18 @@ export class Redis extends pulumi.ComponentResource {
         this.registerOutputs({ serviceName: this.serviceName, sentinelServiceName: this.sentinelServiceName });
     }
 }
+
+/**
+ * The restore init container's entrypoint: only the first member restores, and only onto an
+ * empty volume, so a restarted pod never has its data replaced and members 1 and 2 take a
+ * full sync from member 0 as ordinary replicas.
+ */
+export const RESTORE_ENTRYPOINT = [
+    'ordinal="${HOSTNAME##*-}"',
+    'if [ "$ordinal" != 0 ]; then echo "member $ordinal replicates from member 0; nothing to restore"; exit 0; fi',
+    'if [ -e /data/appendonlydir ] || [ -e /data/dump.rdb ]; then echo "the volume holds data; not restoring over it"; exit 0; fi',
+    "exec /opt/fortress/jobs/redis-restore.sh",
+].join("\n");
 
 /**
  * The replica-lag alert for the < 1 s objective, in PromQL over the exporter's metrics.

@@ -3,7 +3,7 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Redis, RedisArgs, RedisSnapshots, RedisSnapshotsArgs, redisServerConfig, sentinelConfig, startRedisScript, startSentinelScript } from "../../../components/redis";
+import { RESTORE_ENTRYPOINT, Redis, RedisArgs, RedisSnapshots, RedisSnapshotsArgs, redisServerConfig, sentinelConfig, startRedisScript, startSentinelScript } from "../../../components/redis";
 import { maxIntervalSeconds } from "../../../components/core/cron";
 import { configSchema } from "../../../stacks/schema";
 import { errorOf, ofType, one, recordResources } from "../../helpers/pulumi";
@@ -115,6 +115,43 @@ describe("redis/Redis", () => {
         assert.strictEqual(env.EXPECTED_REPLICAS, "2");
         assert.strictEqual(env.SENTINEL_HOST, "redis-sentinel.fortress.svc");
         assert.strictEqual(ofType(await recordResources(() => void new Redis("redis", redisArgs())), "kubernetes:apps/v1:Deployment").length, 0);
+    });
+
+    it("restores member 0's empty volume from the newest snapshot when asked (the DR rebuild)", async () => {
+        const restore = {
+            jobImage: "job:1",
+            bucketName: "acme-tier2",
+            region: "us-west-2",
+            prefixes: ["tier2/redis", "tier1/redis/"],
+            readerRoleArn: "arn:aws:iam::1:role/tier2-reader",
+            passphrase: "p",
+            serviceAccountName: "fortress-restore",
+        };
+        const rs = await recordResources(() => void new Redis("redis", redisArgs({ restore })));
+        const pod = one(rs, "kubernetes:apps/v1:StatefulSet", "redis").inputs.spec.template.spec;
+        assert.strictEqual(pod.serviceAccountName, "fortress-restore");
+        const init = pod.initContainers[0];
+        const env = Object.fromEntries(init.env.map((e: any) => [e.name, e.value]));
+        assert.strictEqual(env.BACKUP_PREFIX, "tier2/redis tier1/redis");
+        assert.strictEqual(env.AWS_ROLE_ARN, "arn:aws:iam::1:role/tier2-reader");
+        assert.strictEqual(env.REDIS_DATA_DIR, "/data");
+        for (const o of kubernetesObjects(rs)) validateCoreObject(o);
+        const plain = await recordResources(() => void new Redis("redis", redisArgs()));
+        assert.strictEqual(one(plain, "kubernetes:apps/v1:StatefulSet", "redis").inputs.spec.template.spec.initContainers, undefined);
+    });
+
+    it("the restore entrypoint restores only member 0, and only onto an empty volume", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "redis-restore-entry-"));
+        try {
+            const script = RESTORE_ENTRYPOINT.replace(/\/data\//g, `${dir}/`).replace("exec /opt/fortress/jobs/redis-restore.sh", "echo RESTORING");
+            const runAs = (host: string) => execFileSync("sh", ["-c", script], { env: { ...process.env, HOSTNAME: host }, encoding: "utf8" });
+            assert.match(runAs("fortress-redis-1"), /member 1 replicates from member 0/);
+            assert.match(runAs("fortress-redis-0"), /RESTORING/);
+            fs.writeFileSync(path.join(dir, "dump.rdb"), "x");
+            assert.match(runAs("fortress-redis-0"), /the volume holds data; not restoring over it/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("every Kubernetes object it declares passes the Kubernetes schema", async () => {
