@@ -11,7 +11,7 @@
  *     runs PostgreSQL 15 + pgBackRest against it, so the numbers it measures are the numbers
  *     of this configuration.
  */
-import type { PgRepoSchedule, TierId } from "../../stacks/schema";
+import type { FortressConfig, PgRepoSchedule, TierId } from "../../stacks/schema";
 
 /** Where a repository lives. `path` omitted: the operator's default (`/pgbackrest/repoN`). */
 export type RepoLocation =
@@ -202,6 +202,18 @@ export function renderPgBackRest(input: PgBackRestInput): PgBackRestSettings {
         postgresParameters: { archive_mode: "on", archive_timeout: `${archiveTimeoutSeconds}s` },
         archiveTimeoutSeconds,
     };
+}
+
+/** The settings of a stack: its tiers, its database RPO and its postgres section, at the given locations. */
+export function renderFromConfig(config: Pick<FortressConfig, "tiers" | "objectives" | "postgres">, locations: PgBackRestInput["locations"]): PgBackRestSettings {
+    return renderPgBackRest({
+        schedules: config.tiers.database,
+        databaseRpoSeconds: config.objectives.dataClasses.database.rpoSeconds,
+        walQueueMax: config.postgres.walQueueMax,
+        archivePushIoTimeoutSeconds: config.postgres.archivePushIoTimeoutSeconds,
+        processMax: config.postgres.archiveProcessMax,
+        locations,
+    });
 }
 
 /**

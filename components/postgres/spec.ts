@@ -6,19 +6,12 @@
  * The CRD is operator v3.0.0's (../shared/schemas/percona-pg-crd.yaml); the Helm chart is
  * pinned to the same version (postgres.operatorChartVersion) and `crVersion` says so too.
  */
-import type * as pulumi from "@pulumi/pulumi";
 import { PgBackRestSettings, RenderedRepo, operatorGlobalOptions } from "./pgbackrest";
 
 export const PERCONA_API_VERSION = "pgv2.percona.com/v2";
 export const PERCONA_KIND = "PerconaPGCluster";
 /** The operator version the CRD file and the chart pin belong to. */
 export const PERCONA_CR_VERSION = "3.0.0";
-
-/** Where an S3 repo's bucket is (a storage tier's bucket). */
-export interface RepoBucket {
-    readonly bucket: pulumi.Input<string>;
-    readonly region: string;
-}
 
 export type ClusterRole =
     /** The platform's database: Patroni synchronous mode, all three repos with their schedules. */
@@ -37,7 +30,6 @@ export interface ClusterSpecInput {
     readonly storageSize: string;
     /** Tier 1: a volume of the local NVMe storage class on the repo host. */
     readonly repo1: { readonly storageClass: string; readonly size: string };
-    readonly buckets: Readonly<Partial<Record<"repo2" | "repo3", RepoBucket>>>;
     readonly settings: PgBackRestSettings;
     readonly stanza: string;
     /** Secret holding secrets.conf (cipher passphrases) and ConfigMap holding archive-push.conf. */
@@ -51,6 +43,7 @@ export interface ClusterSpecInput {
 
 export class ClusterSpecError extends Error {}
 
+/** The regional S3 endpoint of a tier bucket. */
 export const S3_ENDPOINT = (region: string) => `s3.${region}.amazonaws.com`;
 
 function repoEntry(input: ClusterSpecInput, repo: RenderedRepo, withSchedules: boolean): Record<string, unknown> {
@@ -68,9 +61,8 @@ function repoEntry(input: ClusterSpecInput, repo: RenderedRepo, withSchedules: b
             ...schedules,
         };
     }
-    const b = input.buckets[repo.name as "repo2" | "repo3"];
-    if (!b) throw new ClusterSpecError(`buckets.${repo.name}: required — ${repo.name} (${repo.tier}) is an S3 repo; pass the tier's bucket and region`);
-    return { name: repo.name, s3: { bucket: b.bucket, region: b.region, endpoint: S3_ENDPOINT(b.region) }, ...schedules };
+    const l = repo.location;
+    return { name: repo.name, s3: { bucket: l.bucket, region: l.region, endpoint: l.endpoint }, ...schedules };
 }
 
 /** Keeps only the options of the given repos (a standby must not carry repo1/repo3 settings). */

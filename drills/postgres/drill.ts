@@ -21,7 +21,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { PgBackRestSettings, renderPgBackRest, tier1LossBoundSeconds, toIni } from "../../components/postgres/pgbackrest";
+import { PgBackRestSettings, renderFromConfig, tier1LossBoundSeconds, toIni } from "../../components/postgres/pgbackrest";
 import { VERIFY_METRICS, VerifyResult, parseVerifyResults, verificationScript } from "../../components/postgres/verify-script";
 import { FortressConfig, NAMESPACE, validateConfig } from "../../stacks/schema";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
@@ -181,13 +181,10 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         const stanza = config.postgres.stanza || STANZA_FALLBACK;
         const s3 = (bucket: string, region: string, tier: string) =>
             ({ kind: "s3", bucket, region, endpoint: `localhost:${lab.endpoints[tier].port}`, path: `/pgbackrest/${tier === "tier2" ? "repo2" : "repo3"}`, credentials: "shared", uriStyle: "path", caFile: lab.caFile }) as const;
-        const settings = renderPgBackRest({
-            schedules: config.tiers.database,
-            databaseRpoSeconds: config.objectives.dataClasses.database.rpoSeconds,
-            walQueueMax: config.postgres.walQueueMax,
-            archivePushIoTimeoutSeconds: config.postgres.archivePushIoTimeoutSeconds,
-            processMax: config.postgres.archiveProcessMax,
-            locations: { tier1: { kind: "posix", path: repo1 }, tier2: s3(tier2Bucket, config.regions.dr, "tier2"), tier3: s3(tier3Bucket, config.regions.tier3, "tier3") },
+        const settings = renderFromConfig(config, {
+            tier1: { kind: "posix", path: repo1 },
+            tier2: s3(tier2Bucket, config.regions.dr, "tier2"),
+            tier3: s3(tier3Bucket, config.regions.tier3, "tier3"),
         });
         const pgPort = await freePort();
         const primary = new PgServer("primary", path.join(options.workDir, "pgdata"), pgPort, socketDir, path.join(logDir, "primary.log"));

@@ -4,12 +4,19 @@ import {
     PgBackRestConfigError,
     PgBackRestInput,
     operatorGlobalOptions,
+    renderFromConfig,
     renderPgBackRest,
     tier1LossBoundSeconds,
     toIni,
 } from "../../../components/postgres/pgbackrest";
 import { validateConfig } from "../../../stacks/schema";
 import { rawConfig } from "./fixtures";
+
+const LOCATIONS: PgBackRestInput["locations"] = {
+    tier1: { kind: "posix" },
+    tier2: { kind: "s3", bucket: "fortress-prod-tier2", region: "us-west-2", endpoint: "s3.us-west-2.amazonaws.com", credentials: "web-id" },
+    tier3: { kind: "s3", bucket: "fortress-prod-tier3", region: "eu-west-1", endpoint: "s3.eu-west-1.amazonaws.com", credentials: "web-id" },
+};
 
 function inputFrom(raw: Record<string, unknown>): PgBackRestInput {
     const c = validateConfig(raw);
@@ -19,11 +26,7 @@ function inputFrom(raw: Record<string, unknown>): PgBackRestInput {
         walQueueMax: c.postgres.walQueueMax,
         archivePushIoTimeoutSeconds: c.postgres.archivePushIoTimeoutSeconds,
         processMax: 2,
-        locations: {
-            tier1: { kind: "posix" },
-            tier2: { kind: "s3", bucket: "fortress-prod-tier2", region: "us-west-2", endpoint: "s3.us-west-2.amazonaws.com", credentials: "web-id" },
-            tier3: { kind: "s3", bucket: "fortress-prod-tier3", region: "eu-west-1", endpoint: "s3.eu-west-1.amazonaws.com", credentials: "web-id" },
-        },
+        locations: LOCATIONS,
     };
 }
 
@@ -120,6 +123,11 @@ describe("postgres/pgbackrest renderer", () => {
         assert.strictEqual(s.options["repo2-storage-port"], "9443");
         assert.strictEqual(s.options["repo2-s3-uri-style"], "path");
         assert.strictEqual(s.options["repo2-storage-ca-file"], "/tmp/ca.pem");
+    });
+
+    it("renders a stack config the same way the explicit input does", () => {
+        const c = validateConfig(rawConfig());
+        assert.deepStrictEqual(renderFromConfig(c, LOCATIONS), renderPgBackRest({ ...inputFrom(rawConfig()), processMax: c.postgres.archiveProcessMax }));
     });
 
     it("rejects bad input with the field and the fix", () => {

@@ -1,0 +1,217 @@
+/**
+ * Daily backup verification: `pgbackrest verify` and `info` on the S3 repos and a restore
+ * test, by the script the drill runs too (verify-script.ts), then one CloudWatch datapoint per
+ * result and alarms on them. The job reads with the verifier role (tier 2 and 3 reader
+ * policies); it never writes to a repo.
+ *
+ * repo1 is a volume mounted by the operator's repo host only (ReadWriteOnce), so this job
+ * cannot read it; its verification runs where it lives (docs/postgres.md, "Verification").
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CronError, maxIntervalSeconds, parseCron } from "../core/cron";
+import type { PgRepoSchedule, TierId } from "../../stacks/schema";
+import type { AlarmSpec } from "../detection/metrics";
+import { JOBS_DIR } from "../platform/backup-job";
+import { PgBackRestSettings, toIni } from "./pgbackrest";
+import { VERIFY_METRICS, verificationScript } from "./verify-script";
+
+export const VERIFY_METRIC_NAMESPACE = "Fortress/Postgres";
+
+/**
+ * Daily, one hour after the last daily full backup of any tier starts: each run then checks
+ * that day's fulls. A config without a daily full gets 03:00 UTC.
+ */
+export function verificationSchedule(schedules: Readonly<Record<TierId, PgRepoSchedule>>): string {
+    let latest: number | undefined;
+    for (const s of Object.values(schedules)) {
+        let cron;
+        try {
+            cron = parseCron(s.full);
+            if (maxIntervalSeconds(cron) !== 86_400) continue;
+        } catch (e) {
+            if (e instanceof CronError) throw new Error(`tiers.database: ${e.message}`);
+            throw e;
+        }
+        const start = Math.max(...cron.hours) * 60 + Math.max(...cron.minutes);
+        latest = Math.max(latest ?? 0, start);
+    }
+    const at = ((latest ?? 120) + 60) % 1440;
+    return `${at % 60} ${Math.floor(at / 60)} * * *`;
+}
+
+/** The alarms on the job's results: any 0, or a day without a result, is a failure. */
+export function verificationAlarms(clusterName: string, repos: readonly number[], restoreRepo: number): AlarmSpec[] {
+    const alarm = (metric: string, repo: number, what: string): AlarmSpec => ({
+        name: `pg-${metric.replace(/[A-Z]/g, (c, i) => (i ? "-" : "") + c.toLowerCase())}-repo${repo}`,
+        home: "primary",
+        description: `PostgreSQL ${clusterName} repo${repo}: ${what} failed, or no result in a day (the verification job runs daily)`,
+        namespace: VERIFY_METRIC_NAMESPACE,
+        metricName: metric,
+        dimensions: { Cluster: clusterName, Repo: `repo${repo}` },
+        statistic: "Minimum",
+        periodSeconds: 86_400,
+        evaluationPeriods: 1,
+        threshold: 1,
+        comparison: "LessThanThreshold",
+        treatMissingData: "breaching",
+    });
+    return [
+        ...repos.flatMap((r) => [alarm(VERIFY_METRICS.verifyOk, r, "pgbackrest verify"), alarm(VERIFY_METRICS.infoOk, r, "pgbackrest info status")]),
+        alarm(VERIFY_METRICS.restoreOk, restoreRepo, "the restore test"),
+    ];
+}
+
+export interface BackupVerificationArgs {
+    readonly clusterName: string;
+    readonly namespace: string;
+    readonly schedule: string;
+    readonly settings: PgBackRestSettings;
+    readonly stanza: string;
+    /** Secret with the cipher passphrases (the cluster's conf.d file). */
+    readonly cipherSecretName: string;
+    /** The PostgreSQL image of the cluster (it carries pgbackrest and the server binaries). */
+    readonly postgresImage: string;
+    /** PostgreSQL binaries in that image. @default "/usr/pgsql-15/bin" */
+    readonly pgBin?: string;
+    /** The backup-job image (jobs/Dockerfile): publishes the results to CloudWatch. */
+    readonly jobImage: string;
+    readonly serviceAccountName: string;
+    readonly verifierRoleArn: pulumi.Input<string>;
+    /** Region of the CloudWatch metrics (the monitoring region, where the alarms are). */
+    readonly metricsRegion: string;
+    /** Volume for the restored copy: the cluster's storage class and data size. */
+    readonly scratch: { readonly storageClass: string; readonly size: string };
+    /** The repo restored by the test. @default 2 */
+    readonly restoreRepo?: number;
+}
+
+export class BackupVerification extends pulumi.ComponentResource {
+    public readonly cronJob: k8s.batch.v1.CronJob;
+
+    constructor(name: string, args: BackupVerificationArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("fortress:postgres:BackupVerification", name, {}, opts);
+        const restoreRepo = args.restoreRepo ?? 2;
+        const s3Repos = args.settings.repos.filter((r) => r.location.kind === "s3");
+        if (!s3Repos.some((r) => r.index === restoreRepo)) {
+            throw new Error(`BackupVerification ${name}: restoreRepo ${restoreRepo} is not an S3 repo this job can read; use one of ${s3Repos.map((r) => r.index).join(", ")}`);
+        }
+        // The job's own pgbackrest.conf: the rendered options of the S3 repos, their locations
+        // from the tier buckets, the IRSA key type — the same settings the cluster runs with.
+        // The job's own pgbackrest.conf: the rendered options of the S3 repos — the same settings
+        // the cluster runs with — plus the path the operator gives each repo.
+        const global: Record<string, string> = { "log-path": "/tmp", "lock-path": "/tmp", "spool-path": "/tmp" };
+        for (const [k, v] of Object.entries(args.settings.options)) {
+            const m = /^(repo\d+)-/.exec(k);
+            if (m === null || s3Repos.some((r) => r.name === m[1])) global[k] = v;
+        }
+        for (const r of s3Repos) global[`${r.name}-path`] ??= `/pgbackrest/${r.name}`;
+        const conf = toIni({ global });
+        const files = new k8s.core.v1.ConfigMap(
+            `${name}-files`,
+            { metadata: { name: `${args.clusterName}-verify`, namespace: args.namespace }, data: { "verify-backups.sh": verificationScript(), "pgbackrest.conf": conf } },
+            { parent: this },
+        );
+        const repos = s3Repos.map((r) => r.index);
+        const results = "/results/verify.txt";
+        const publish = [
+            "set -u",
+            `failed=0`,
+            `while read -r metric repo value; do`,
+            `  unit=Count; [ "$metric" = ${VERIFY_METRICS.restoreSeconds} ] && unit=Seconds`,
+            `  python3 ${JOBS_DIR}/lib/s3.py put-metric ${VERIFY_METRIC_NAMESPACE} "$metric" "$value" "$unit" Cluster=${args.clusterName} Repo="repo$repo" || failed=1`,
+            `  [ "$unit" = Count ] && [ "$value" != 1 ] && failed=1`,
+            `done < ${results}`,
+            `[ -s ${results} ] || { echo "no verification results: the verify step did not run" >&2; exit 1; }`,
+            `exit $failed`,
+        ].join("\n");
+        const token = { name: "aws-token", mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", readOnly: true };
+        this.cronJob = new k8s.batch.v1.CronJob(
+            name,
+            {
+                metadata: { name: `${args.clusterName}-verify`, namespace: args.namespace },
+                spec: {
+                    schedule: args.schedule,
+                    timeZone: "Etc/UTC",
+                    concurrencyPolicy: "Forbid",
+                    successfulJobsHistoryLimit: 3,
+                    failedJobsHistoryLimit: 3,
+                    jobTemplate: {
+                        spec: {
+                            backoffLimit: 0,
+                            activeDeadlineSeconds: 6 * 3600,
+                            template: {
+                                spec: {
+                                    serviceAccountName: args.serviceAccountName,
+                                    restartPolicy: "Never",
+                                    securityContext: { runAsNonRoot: true, runAsUser: 26, runAsGroup: 26, fsGroup: 26, seccompProfile: { type: "RuntimeDefault" } },
+                                    initContainers: [
+                                        {
+                                            name: "verify",
+                                            image: args.postgresImage,
+                                            // Always exits 0 so the results are published; the publisher fails the job.
+                                            command: ["bash", "-c", "bash /fortress/verify-backups.sh || true"],
+                                            env: [
+                                                { name: "STANZA", value: args.stanza },
+                                                { name: "REPOS", value: repos.join(" ") },
+                                                { name: "RESTORE_REPO", value: String(restoreRepo) },
+                                                { name: "RESULTS", value: results },
+                                                { name: "SCRATCH", value: "/scratch" },
+                                                { name: "PG_BIN", value: args.pgBin ?? "/usr/pgsql-15/bin" },
+                                                { name: "PGBR_ARGS", value: "--config=/fortress/pgbackrest.conf --config-include-path=/etc/pgbackrest/conf.d" },
+                                                { name: "AWS_ROLE_ARN", value: args.verifierRoleArn },
+                                                { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${token.mountPath}/token` },
+                                            ],
+                                            resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "4Gi" } },
+                                            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                                            volumeMounts: [
+                                                { name: "files", mountPath: "/fortress", readOnly: true },
+                                                { name: "cipher", mountPath: "/etc/pgbackrest/conf.d", readOnly: true },
+                                                token,
+                                                { name: "scratch", mountPath: "/scratch" },
+                                                { name: "results", mountPath: "/results" },
+                                            ],
+                                        },
+                                    ],
+                                    containers: [
+                                        {
+                                            name: "publish",
+                                            image: args.jobImage,
+                                            command: ["bash", "-c", publish],
+                                            env: [
+                                                { name: "AWS_REGION", value: args.metricsRegion },
+                                                { name: "CLOUDWATCH_REGION", value: args.metricsRegion },
+                                                { name: "AWS_ROLE_ARN", value: args.verifierRoleArn },
+                                                { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${token.mountPath}/token` },
+                                            ],
+                                            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+                                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                            volumeMounts: [token, { name: "results", mountPath: "/results", readOnly: true }],
+                                        },
+                                    ],
+                                    volumes: [
+                                        { name: "files", configMap: { name: `${args.clusterName}-verify`, defaultMode: 0o555 } },
+                                        { name: "cipher", secret: { secretName: args.cipherSecretName, defaultMode: 0o440 } },
+                                        { name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } },
+                                        // The restore test needs room for the database: a volume of its size, gone with the pod.
+                                        {
+                                            name: "scratch",
+                                            ephemeral: {
+                                                volumeClaimTemplate: {
+                                                    spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.scratch.storageClass, resources: { requests: { storage: args.scratch.size } } },
+                                                },
+                                            },
+                                        },
+                                        { name: "results", emptyDir: {} },
+                                    ],
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            { parent: this, dependsOn: [files] },
+        );
+        this.registerOutputs({ schedule: args.schedule });
+    }
+}
