@@ -35,6 +35,8 @@ export interface RecordedResource {
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
     readonly dependsOn: readonly string[];
+    /** Input name -> URNs its value depends on (what the policy engine gets as propertyDependencies). */
+    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
     readonly inputs: Record<string, any>;
 }
 
@@ -206,6 +208,9 @@ export async function runUnderMocks<T>(options: RunOptions, program: () => Promi
                         protect: req.getProtect() === true,
                         retainOnDelete: req.getRetainondelete() === true,
                         dependsOn: req.getDependenciesList(),
+                        propertyDependencies: Object.fromEntries(
+                            req.getPropertydependenciesMap().toArray().map(([k, v]: [string, any]) => [k, v[0] ?? []]),
+                        ),
                         inputs,
                     });
                 }

@@ -64,6 +64,11 @@ export function distanceKm(a: string, b: string): number {
     const ra = AWS_REGIONS[a];
     const rb = AWS_REGIONS[b];
     if (!ra || !rb) throw new Error(`unknown AWS region "${!ra ? a : b}"; known: ${Object.keys(AWS_REGIONS).join(", ")}`);
+    return greatCircleKm(ra, rb);
+}
+
+/** Great-circle (haversine) distance between two coordinates, in kilometres. */
+export function greatCircleKm(ra: { readonly lat: number; readonly lon: number }, rb: { readonly lat: number; readonly lon: number }): number {
     const rad = (d: number) => (d * Math.PI) / 180;
     const dLat = rad(rb.lat - ra.lat);
     const dLon = rad(rb.lon - ra.lon);

@@ -1,0 +1,208 @@
+/**
+ * Every constant the objectives model uses that is neither declared by the stack nor read
+ * from a drill report: vendor-documented behaviour, each with the document it comes from and
+ * whether the vendor guarantees it or only describes it as typical.
+ *
+ * A constant here is a published figure, never a guess. Where a vendor publishes no number
+ * (how fast Kubernetes endpoints propagate, how long Patroni takes to promote), the model
+ * leaves the term open and says so instead of inventing one.
+ */
+
+/** How firmly a figure holds. */
+export type Basis =
+    /** A value the stack itself declares (a probe period, a TTL, a schedule). */
+    | "declared"
+    /** Vendor-guaranteed behaviour: an SLA, or protocol semantics of a declared setting. */
+    | "guaranteed"
+    /** A vendor-published figure that is an average or typical value, not a bound. */
+    | "typical"
+    /** Measured by one of this project's drills (reports/drill-*.json), at the drill's scale. */
+    | "measured"
+    /** A decision of this project (ARCHITECTURE.md), not a property of any product. */
+    | "design";
+
+export interface Source {
+    readonly title: string;
+    /** URL, or a path in this repository (reports/drill-redis.json#"snapshot total"). */
+    readonly ref: string;
+    /** The sentence the figure rests on, paraphrased closely. */
+    readonly says: string;
+}
+
+export interface VendorConstant {
+    readonly id: string;
+    readonly label: string;
+    readonly seconds: number;
+    readonly basis: Exclude<Basis, "declared" | "measured">;
+    readonly source: Source;
+}
+
+const constant = (c: VendorConstant): VendorConstant => Object.freeze(c);
+
+const ROUTE53_HEALTH = "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html";
+
+export const CONSTANTS = Object.freeze({
+    route53ConnectWindow: constant({
+        id: "route53ConnectWindow",
+        label: "Route 53 health checker TCP connect window",
+        seconds: 4,
+        basis: "guaranteed",
+        source: {
+            title: "Amazon Route 53 Developer Guide: How Route 53 determines whether a health check is healthy",
+            ref: ROUTE53_HEALTH,
+            says: "Route 53 must be able to establish a TCP connection with the endpoint within four seconds; an endpoint that is down (a regional outage) fails each check after this window.",
+        },
+    }),
+    route53DefaultInterval: constant({
+        id: "route53DefaultInterval",
+        label: "Route 53 health check request interval when none is declared",
+        seconds: 30,
+        basis: "guaranteed",
+        source: {
+            title: "Amazon Route 53 API Reference: HealthCheckConfig.RequestInterval",
+            ref: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html",
+            says: "RequestInterval is 10 or 30 seconds; if you don't specify a value, the default is 30 seconds.",
+        },
+    }),
+    elbAliasTtl: constant({
+        id: "elbAliasTtl",
+        label: "TTL of a Route 53 alias record to an Elastic Load Balancer",
+        seconds: 60,
+        basis: "guaranteed",
+        source: {
+            title: "Amazon Route 53 FAQs: DNS Failover",
+            ref: "https://aws.amazon.com/route53/faqs/",
+            says: "To configure DNS Failover for ELB and S3 website endpoints you use alias records, which have a fixed TTL of 60 seconds; AWS recommends a TTL of 60 seconds or less for DNS Failover.",
+        },
+    }),
+    s3RtcSla: constant({
+        id: "s3RtcSla",
+        label: "S3 Replication Time Control bound",
+        seconds: 900,
+        basis: "guaranteed",
+        source: {
+            title: "Amazon S3 User Guide: Meeting compliance requirements with S3 Replication Time Control",
+            ref: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-time-control.html",
+            says: "S3 RTC replicates 99.99 percent of new objects within 15 minutes, backed by a service level agreement; most objects replicate within seconds, but only the 15-minute figure is a bound.",
+        },
+    }),
+    eksControlPlaneCreateAverage: constant({
+        id: "eksControlPlaneCreateAverage",
+        label: "EKS control plane creation (AWS-stated average)",
+        seconds: 540,
+        basis: "typical",
+        source: {
+            title: "AWS What's New, 2021-03-19: Amazon EKS reduces cluster creation time by 40%",
+            ref: "https://aws.amazon.com/about-aws/whats-new/2021/03/amazon-eks-reduces-cluster-creation-time-40-percent/",
+            says: "Create a new EKS cluster control plane in 9 minutes or less, on average. An average, not a bound; node groups are extra.",
+        },
+    }),
+    eksControlPlaneCreatePlanning: constant({
+        id: "eksControlPlaneCreatePlanning",
+        label: "EKS control plane creation (planning figure: the pre-2021 average users still report)",
+        seconds: 900,
+        basis: "typical",
+        source: {
+            title: "aws/containers-roadmap#1227: Reduction in EKS cluster creation time",
+            ref: "https://github.com/aws/containers-roadmap/issues/1227",
+            says: "EKS control plane provisioning averaged 15 minutes before the 2021 improvement; users on the same issue report 10 to 14 minutes afterwards. AWS publishes no upper bound.",
+        },
+    }),
+    k8sProbeDefaults: constant({
+        id: "k8sProbeDefaults",
+        label: "Kubernetes probe defaults (periodSeconds 10, timeoutSeconds 1, failureThreshold 3)",
+        seconds: 10,
+        basis: "guaranteed",
+        source: {
+            title: "Kubernetes documentation: Configure Liveness, Readiness and Startup Probes",
+            ref: "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
+            says: "periodSeconds defaults to 10, timeoutSeconds to 1, failureThreshold to 3; after failureThreshold consecutive failures the probe has failed (readiness: the pod leaves the Service's endpoints; liveness: the container restarts).",
+        },
+    }),
+    patroniDefaults: constant({
+        id: "patroniDefaults",
+        label: "Patroni leader lease 30 s and sync period 10 s (PerconaPGCluster defaults)",
+        seconds: 30,
+        basis: "guaranteed",
+        source: {
+            title: "Percona Operator for PostgreSQL v3.0.0 CRD (spec.patroni), ../shared/schemas/percona-pg-crd.yaml; Patroni docs (ttl, loop_wait)",
+            ref: "https://patroni.readthedocs.io/en/latest/dynamic_configuration.html",
+            says: "leaderLeaseDurationSeconds (Patroni ttl, default 30) is the time before automatic failover starts; syncPeriodSeconds (loop_wait, default 10) is how often members act on the lock.",
+        },
+    }),
+    sentinelPingPeriod: constant({
+        id: "sentinelPingPeriod",
+        label: "Redis Sentinel PING period",
+        seconds: 1,
+        basis: "guaranteed",
+        source: {
+            title: "Redis documentation: High availability with Redis Sentinel",
+            ref: "https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/",
+            says: "Every Sentinel sends a PING once per second to every known instance; an instance that gives no valid reply for down-after-milliseconds is subjectively down.",
+        },
+    }),
+    redisEverysecLoss: constant({
+        id: "redisEverysecLoss",
+        label: "Redis AOF appendfsync everysec: writes a lost machine can take with it",
+        seconds: 1,
+        basis: "typical",
+        source: {
+            title: "Redis documentation: Redis persistence",
+            ref: "https://redis.io/docs/latest/operate/oss_and_stack/management/persistence/",
+            says: "With appendfsync everysec you may lose one second of data if there is a disaster (a lost machine takes its unsynced writes with it).",
+        },
+    }),
+    patroniSynchronous: constant({
+        id: "patroniSynchronous",
+        label: "Patroni synchronous mode: failover only to a standby that has every acknowledged commit",
+        seconds: 0,
+        basis: "guaranteed",
+        source: {
+            title: "Patroni documentation: Replication modes (synchronous mode)",
+            ref: "https://patroni.readthedocs.io/en/latest/replication_modes.html",
+            says: "With synchronous mode on, Patroni will not promote a standby unless it is certain that the standby contains all transactions that may have returned a successful commit status to the client.",
+        },
+    }),
+    statelessServices: constant({
+        id: "statelessServices",
+        label: "Platform services keep no state of their own",
+        seconds: 0,
+        basis: "design",
+        source: {
+            title: "ARCHITECTURE.md decisions 2, 3 and 6",
+            ref: "../shared/ARCHITECTURE.md",
+            says: "State lives in PostgreSQL and Redis; the platform's services are Deployments that any replica can serve, so losing one loses no data.",
+        },
+    }),
+    s3Durability: constant({
+        id: "s3Durability",
+        label: "An object S3 acknowledged is stored apart from the cluster that wrote it",
+        seconds: 0,
+        basis: "guaranteed",
+        source: {
+            title: "Amazon S3 User Guide: Data protection in Amazon S3",
+            ref: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/DataDurability.html",
+            says: "S3 Standard stores objects redundantly on multiple devices across a minimum of three Availability Zones in a Region; losing the Kubernetes cluster (S3) loses nothing S3 acknowledged.",
+        },
+    }),
+    gitConfiguration: constant({
+        id: "gitConfiguration",
+        label: "Configuration is code: every change is a git commit before it is deployed",
+        seconds: 0,
+        basis: "design",
+        source: {
+            title: "ARCHITECTURE.md decision 5 (Configuration and secrets)",
+            ref: "../shared/ARCHITECTURE.md",
+            says: "Configuration is versioned in git; the stack config, the programs and the DR manifest are all derived from a commit.",
+        },
+    }),
+});
+
+export type ConstantId = keyof typeof CONSTANTS;
+
+/** Kubernetes probe defaults, applied when a probe leaves a field unset. */
+export const K8S_PROBE_DEFAULTS = Object.freeze({ periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 });
+/** Route 53 API default failure threshold. */
+export const ROUTE53_DEFAULT_FAILURE_THRESHOLD = 3;
+/** PerconaPGCluster spec.patroni defaults (CRD v3.0.0). */
+export const PATRONI_DEFAULTS = Object.freeze({ leaderLeaseDurationSeconds: 30, syncPeriodSeconds: 10 });

@@ -1,0 +1,4 @@
+export * from "./constants";
+export * from "./drills";
+export * from "./model";
+export * from "./resources";

@@ -1,0 +1,660 @@
+/**
+ * The objectives model: from what a stack declares and its resolved config, the detection
+ * time, RTO and RPO each scenario (S1-S5) can actually achieve for each kind of data, the
+ * mechanism that bounds each, and every figure that went into it with its source.
+ *
+ * A cell is a sum of terms. Each term is declared by the stack (a probe period, a TTL, a cron
+ * schedule), guaranteed by a vendor (an SLA, a protocol rule), typical per a vendor (an
+ * average), measured by a drill in `reports/`, or a project design decision. A term that no
+ * one has declared or measured is *open*: the cell then says how much of the objective is
+ * left for it rather than pretending it is zero. Status per cell:
+ *
+ *   within      every term known, sum <= objective
+ *   exceeds     the known terms alone are over the objective
+ *   missing     a mechanism the scenario needs is not declared at all
+ *   open        known terms fit, but some term is unmeasured (the remaining budget is shown)
+ *   informational  no objective to compare with (S5 data loss "depends on scope")
+ *   not-owned   the mechanism belongs to the other stack of the pair (primary vs DR)
+ *
+ * RTO is counted from the failure, so it includes detection.
+ */
+import type { DataClassObjectiveId, FortressConfig, ScenarioId } from "../../stacks/schema";
+import { Basis, CONSTANTS, ConstantId, PATRONI_DEFAULTS } from "./constants";
+import { DrillReportLike, MeasuredId, findFigure } from "./drills";
+import {
+    DeclaredResource,
+    T,
+    count,
+    readKnown,
+    failoverRecords,
+    healthChecks,
+    pgClusters,
+    probeDetectionSeconds,
+    redisConfigs,
+    replicationRules,
+    scheduledJobs,
+    workloads,
+    PgClusterMech,
+    ScheduledJobMech,
+} from "./resources";
+
+export type Metric = "detect" | "rto" | "rpo";
+export type Subject = "services" | DataClassObjectiveId;
+export type CellStatus = "within" | "exceeds" | "missing" | "open" | "informational" | "not-owned";
+
+export interface Term {
+    readonly label: string;
+    readonly seconds: number;
+    readonly basis: Basis;
+    /** URL, repository path (with the drill figure), or the declaring resource and field. */
+    readonly ref: string;
+}
+
+export interface Cell {
+    readonly metric: Metric;
+    readonly objectiveSeconds: number | null;
+    /** Sum of the known terms; null when the mechanism is missing. */
+    readonly achievableSeconds: number | null;
+    readonly status: CellStatus;
+    readonly mechanism: string;
+    readonly terms: readonly Term[];
+    /** Terms nobody declared or measured. */
+    readonly open: readonly string[];
+    /** True when a term is only a vendor's typical figure or a drill measurement at drill scale. */
+    readonly typical: boolean;
+    readonly notes: readonly string[];
+}
+
+export interface Row {
+    readonly scenario: ScenarioId;
+    readonly scenarioName: string;
+    readonly subject: Subject;
+    readonly detect: Cell;
+    readonly rto: Cell;
+    readonly rpo: Cell;
+}
+
+export interface ConstantUse {
+    readonly label: string;
+    readonly value: string;
+    readonly basis: Basis;
+    readonly ref: string;
+    readonly says?: string;
+}
+
+export interface ObjectivesTable {
+    readonly stack: string;
+    readonly environment: string;
+    readonly role: string;
+    readonly rows: readonly Row[];
+    /** Every figure a cell used, once, with its source. */
+    readonly constants: readonly ConstantUse[];
+    /** Resources whose inputs are unknown until deployed, and unreadable drill reports. */
+    readonly notes: readonly string[];
+    readonly summary: Readonly<Record<CellStatus, number>>;
+}
+
+export interface ModelInput {
+    readonly stack: string;
+    readonly config: FortressConfig;
+    readonly resources: readonly DeclaredResource[];
+    readonly reports?: readonly DrillReportLike[];
+    /** Extra notes to carry (e.g. drill reports that failed to parse). */
+    readonly notes?: readonly string[];
+}
+
+const SCENARIO_NAMES: Readonly<Record<ScenarioId, string>> = {
+    S1: "service failure",
+    S2: "database corruption",
+    S3: "complete infrastructure failure",
+    S4: "regional disaster",
+    S5: "security breach",
+};
+
+/** Which subjects each scenario is about. */
+const ROWS: readonly [ScenarioId, readonly Subject[]][] = [
+    ["S1", ["services", "database", "cache"]],
+    ["S2", ["database"]],
+    ["S3", ["services", "database", "cache", "configuration", "logs", "uploads"]],
+    ["S4", ["services", "database", "cache", "configuration", "logs", "uploads"]],
+    ["S5", ["services", "database", "cache", "configuration", "logs", "uploads"]],
+];
+
+// ---------------------------------------------------------------------------------------------
+// Terms and bounds
+
+interface Path {
+    readonly mechanism: string;
+    readonly terms: readonly Term[];
+    readonly open?: readonly string[];
+    readonly notes?: readonly string[];
+}
+interface Missing {
+    readonly missing: string;
+}
+type Bound = Path | Missing;
+
+function isMissing(b: Bound): b is Missing {
+    return "missing" in b;
+}
+
+function vendor(id: ConstantId, label?: string, seconds?: number): Term {
+    const c = CONSTANTS[id];
+    return { label: label ?? c.label, seconds: seconds ?? c.seconds, basis: c.basis, ref: c.source.ref };
+}
+
+const declared = (label: string, seconds: number, ref: string): Term => ({ label, seconds, basis: "declared", ref });
+
+const sum = (terms: readonly Term[]) => terms.reduce((n, t) => n + t.seconds, 0);
+
+/** Of several ways to bound a cell, the best: smallest known sum, then fewest open terms. */
+function best(...bounds: Bound[]): Bound {
+    const paths = bounds.filter((b): b is Path => !isMissing(b));
+    if (paths.length === 0) return bounds.find(isMissing) ?? { missing: "no mechanism" };
+    return paths.reduce((a, b) => {
+        const d = sum(a.terms) - sum(b.terms);
+        if (d !== 0) return d < 0 ? a : b;
+        return (a.open?.length ?? 0) <= (b.open?.length ?? 0) ? a : b;
+    });
+}
+
+/** A path plus the terms of another (RTO = detection + recovery). */
+function then(first: Bound, second: Bound): Bound {
+    if (isMissing(first)) return first;
+    if (isMissing(second)) return second;
+    return {
+        mechanism: `${first.mechanism}, then ${second.mechanism}`,
+        terms: [...first.terms, ...second.terms],
+        open: [...(first.open ?? []), ...(second.open ?? [])],
+        notes: [...(first.notes ?? []), ...(second.notes ?? [])],
+    };
+}
+
+function cell(metric: Metric, objectiveSeconds: number | null, b: Bound): Cell {
+    if (isMissing(b)) {
+        return { metric, objectiveSeconds, achievableSeconds: null, status: "missing", mechanism: "none declared", terms: [], open: [], typical: false, notes: [b.missing] };
+    }
+    const achievable = sum(b.terms);
+    const open = b.open ?? [];
+    const status: CellStatus =
+        objectiveSeconds === null ? "informational" : achievable > objectiveSeconds ? "exceeds" : open.length > 0 ? "open" : "within";
+    const notes = [...(b.notes ?? [])];
+    if (status === "open" && objectiveSeconds !== null) {
+        notes.push(`${objectiveSeconds - achievable} s of the ${objectiveSeconds} s objective remain for: ${open.join("; ")}`);
+    }
+    return {
+        metric,
+        objectiveSeconds,
+        achievableSeconds: achievable,
+        status,
+        mechanism: b.mechanism,
+        terms: b.terms,
+        open,
+        typical: b.terms.some((t) => t.basis === "typical" || t.basis === "measured"),
+        notes,
+    };
+}
+
+const notOwned = (metric: Metric, objectiveSeconds: number | null, owner: string): Cell => ({
+    metric,
+    objectiveSeconds,
+    achievableSeconds: null,
+    status: "not-owned",
+    mechanism: owner,
+    terms: [],
+    open: [],
+    typical: false,
+    notes: [],
+});
+
+// ---------------------------------------------------------------------------------------------
+// Mechanisms
+
+interface Ctx {
+    readonly config: FortressConfig;
+    readonly rs: readonly DeclaredResource[];
+    readonly reports: readonly DrillReportLike[];
+    readonly unknown: string[];
+}
+
+function collect<V>(ctx: Ctx, r: { found: V[]; unknown: string[] }): V[] {
+    ctx.unknown.push(...r.unknown);
+    return r.found;
+}
+
+function measured(ctx: Ctx, id: MeasuredId, label: string): Term | undefined {
+    const f = findFigure(ctx.reports, id);
+    if (!f || f.unit !== "s") return undefined;
+    return { label: `${label} (measured, ${f.context})`, seconds: f.value, basis: "measured", ref: f.ref };
+}
+
+/** Route 53 declares the primary region's endpoint down. */
+function dnsDetection(ctx: Ctx): Bound {
+    const checks = collect(ctx, healthChecks(ctx.rs));
+    if (checks.length === 0) {
+        return { missing: `no Route 53 endpoint health check (${T.healthCheck} of type HTTP, HTTPS or TCP) is declared: a failure of the primary region's endpoint is not detected` };
+    }
+    const worst = checks.reduce((a, b) => (a.intervalSeconds * a.failureThreshold >= b.intervalSeconds * b.failureThreshold ? a : b));
+    return {
+        mechanism: `Route 53 health check ${worst.name} (${checks.length} declared; the slowest bounds)`,
+        terms: [
+            declared(`health check ${worst.name}: requestInterval ${worst.intervalSeconds} s x failureThreshold ${worst.failureThreshold}`, worst.intervalSeconds * worst.failureThreshold, `${T.healthCheck} ${worst.name}.requestInterval/failureThreshold`),
+            vendor("route53ConnectWindow"),
+        ],
+    };
+}
+
+/** Clients follow the failover after the PRIMARY record's TTL. */
+function dnsSwitch(ctx: Ctx): Bound {
+    const records = collect(ctx, failoverRecords(ctx.rs));
+    const primaries = records.filter((r) => r.role === "PRIMARY");
+    if (primaries.length === 0) return { missing: `no failover record (${T.record} with failoverRoutingPolicies type PRIMARY) is declared: DNS never moves clients to the DR region` };
+    if (!records.some((r) => r.role === "SECONDARY")) return { missing: `PRIMARY failover records are declared but no SECONDARY: there is nowhere for DNS to fail over to` };
+    const terms = primaries.map((r) =>
+        r.alias ? vendor("elbAliasTtl", `record ${r.name}: alias record, fixed TTL`) : declared(`record ${r.name}: ttl ${r.ttlSeconds ?? "?"} s`, r.ttlSeconds ?? 0, `${T.record} ${r.name}.ttl`),
+    );
+    const worst = terms.reduce((a, b) => (a.seconds >= b.seconds ? a : b));
+    return { mechanism: "DNS failover (PRIMARY -> SECONDARY record)", terms: [worst] };
+}
+
+function drTakeover(what: string): Bound {
+    return {
+        mechanism: "the DR stack takes over",
+        terms: [],
+        open: [`${what} in the DR region (declared by the DR stack; no drill here measures it)`],
+    };
+}
+
+/** The Deployments of the platform's services (config `services`), by name. */
+function appWorkloads(ctx: Ctx) {
+    const names = new Set(ctx.config.services.map((s) => s.name));
+    return collect(ctx, workloads(ctx.rs)).filter((w) => w.kind === "Deployment" && (names.has(w.name) || names.has(w.podLabels["app.kubernetes.io/name"] ?? "")));
+}
+
+function missingServices(ctx: Ctx): string[] {
+    const have = new Set(appWorkloads(ctx).flatMap((w) => [w.name, w.podLabels["app.kubernetes.io/name"]]));
+    return ctx.config.services.map((s) => s.name).filter((n) => !have.has(n));
+}
+
+function probeDetection(ctx: Ctx): Bound {
+    const ws = appWorkloads(ctx);
+    const absent = missingServices(ctx);
+    if (absent.length > 0) return { missing: `services ${absent.join(", ")} are configured but no Deployment of theirs is declared in this stack: S1 detection relies on their readiness and liveness probes` };
+    const bare = ws.flatMap((w) => w.containers.filter((c) => !c.readiness && !c.liveness).map((c) => `${w.name}/${c.name}`));
+    if (bare.length > 0) return { missing: `containers without a readiness or liveness probe: ${bare.join(", ")}; their failure is never detected` };
+    let worst: { label: string; seconds: number; ref: string } | undefined;
+    for (const w of ws) {
+        for (const c of w.containers) {
+            const p = c.readiness ?? c.liveness!;
+            const s = probeDetectionSeconds(p);
+            if (!worst || s > worst.seconds) {
+                worst = {
+                    label: `probe of ${w.name}/${c.name}: periodSeconds ${p.periodSeconds} x failureThreshold ${p.failureThreshold} + timeoutSeconds ${p.timeoutSeconds}`,
+                    seconds: s,
+                    ref: `${T.deployment} ${w.name}.spec.template.spec.containers[${c.name}].${c.readiness ? "readinessProbe" : "livenessProbe"}`,
+                };
+            }
+        }
+    }
+    return {
+        mechanism: `readiness probes (${ws.length} Deployment${ws.length === 1 ? "" : "s"}; the slowest bounds)`,
+        terms: [{ ...declared(worst!.label, worst!.seconds, worst!.ref) }],
+        notes: [`probe semantics and defaults: ${CONSTANTS.k8sProbeDefaults.source.ref}`],
+    };
+}
+
+function serviceRestore(ctx: Ctx): Bound {
+    const ws = appWorkloads(ctx);
+    const single = ws.filter((w) => w.replicas < 2).map((w) => w.name);
+    return {
+        mechanism: single.length === 0 ? "the other replicas serve (every Deployment has 2 or more)" : "restart of single-replica Deployments",
+        terms: [],
+        open: single.length === 0 ? [] : [`restarting ${single.join(", ")} (one replica: image pull, start, readiness; not measured)`],
+        notes: ["plus Endpoints propagation to kube-proxy and the Istio sidecars: typically seconds, no published bound"],
+    };
+}
+
+function pgCluster(ctx: Ctx): PgClusterMech | undefined {
+    return collect(ctx, pgClusters(ctx.rs)).find((c) => !c.standby) ?? undefined;
+}
+
+const NO_PG = `no PostgreSQL cluster (${T.pgCluster}) is declared in this stack`;
+
+function patroniDetection(pg: PgClusterMech): Bound {
+    const lease = pg.leaderLeaseSeconds;
+    const sync = pg.syncPeriodSeconds;
+    const ref = `${T.pgCluster} ${pg.name}.spec.patroni`;
+    const term = (label: string, v: number, def: number, field: string) =>
+        v === def ? vendor("patroniDefaults", `${label} ${v} s (default)`, v) : declared(`${label} ${v} s`, v, `${ref}.${field}`);
+    return {
+        mechanism: "Patroni leader lease expiry",
+        terms: [term("leader lease (ttl)", lease, PATRONI_DEFAULTS.leaderLeaseDurationSeconds, "leaderLeaseDurationSeconds"), term("sync period (loop_wait)", sync, PATRONI_DEFAULTS.syncPeriodSeconds, "syncPeriodSeconds")],
+    };
+}
+
+/** Loss bounded by WAL archiving to repositories that survive the scenario. */
+function walArchive(ctx: Ctx, pg: PgClusterMech, survives: (repo: PgClusterMech["repos"][number]) => boolean, where: string): Bound {
+    const repos = pg.repos.filter(survives);
+    if (repos.length === 0) return { missing: `no pgBackRest repository of ${pg.name} survives: ${where}` };
+    if (pg.archiveTimeoutSeconds === undefined || pg.archiveTimeoutSeconds <= 0) {
+        return { missing: `archive_timeout is not set on ${pg.name}: a WAL segment is archived only when it fills (16 MB), so time-based loss is unbounded` };
+    }
+    const delivery = measured(ctx, "postgresArchiveLoss", "WAL lost beyond archive_timeout by a crash (async archiver delivery)");
+    return {
+        mechanism: `WAL archived to ${repos.map((r) => r.name).join(", ")} (${where})`,
+        terms: [
+            declared(`archive_timeout ${pg.archiveTimeoutText}`, pg.archiveTimeoutSeconds, `${T.pgCluster} ${pg.name}.spec.patroni.dynamicConfiguration.postgresql.parameters.archive_timeout`),
+            ...(delivery ? [delivery] : []),
+        ],
+        open: delivery ? [] : ["the async archiver's delivery after the segment switch (no postgres drill figure in reports/)"],
+    };
+}
+
+function redisJobs(ctx: Ctx): ScheduledJobMech[] {
+    return collect(ctx, scheduledJobs(ctx.rs)).filter((j) => j.dataClass === "redis" && j.purpose === "backup" && j.worstGapSeconds !== undefined);
+}
+
+/** Newest usable snapshot: one schedule gap plus the job's own run time old. */
+function snapshotPath(ctx: Ctx, jobs: readonly ScheduledJobMech[], via: string, extra: Term[] = []): Bound {
+    if (jobs.length === 0) return { missing: `no Redis snapshot CronJob writes ${via}` };
+    const job = jobs.reduce((a, b) => (a.worstGapSeconds! <= b.worstGapSeconds! ? a : b));
+    const run = measured(ctx, "redisSnapshotJob", "snapshot job run time");
+    return {
+        mechanism: `Redis snapshots ${via} (CronJob ${job.name})`,
+        terms: [declared(`schedule "${job.schedule}" worst gap`, job.worstGapSeconds!, `${T.cronJob} ${job.name}.spec.schedule`), ...(run ? [run] : []), ...extra],
+        open: run ? [] : ["the snapshot job's run time (no redis drill figure in reports/)"],
+    };
+}
+
+function missingClass(subject: Subject): Bound {
+    return { missing: `no backup, replication or store of ${subject} is declared in this stack` };
+}
+
+function bucketsFor(ctx: Ctx, purpose: string): DeclaredResource[] {
+    return ctx.rs.filter((r) => r.type === T.bucket && r.props.tags?.["fortress:purpose"] === purpose);
+}
+
+/** Replication rules configured on the given source bucket. */
+function replicationFrom(ctx: Ctx, source: DeclaredResource) {
+    const configs = ctx.rs.filter((r) => r.type === T.replication && readKnown(() => r.props.bucket === source.props.bucket || r.props.bucket === source.name).known && (r.props.bucket === source.props.bucket || r.props.bucket === source.name));
+    return collect(ctx, replicationRules(configs)).filter((r) => r.enabled);
+}
+
+/** Loss of a class kept in S3 buckets tagged with `purpose`, for the scenario. */
+function bucketPath(ctx: Ctx, scenario: ScenarioId, subject: Subject, purpose: string): Bound {
+    const primary = bucketsFor(ctx, purpose).filter((b) => b.region === undefined || b.region === ctx.config.regions.primary);
+    if (primary.length === 0) return missingClass(subject);
+    const source = primary[0];
+    if (scenario === "S3") return { mechanism: `${subject} bucket ${source.name} (S3 outlives the cluster)`, terms: [vendor("s3Durability")] };
+    if (scenario === "S5") {
+        return { mechanism: `${subject} bucket ${source.name}: versioned; a compromised writer adds delete markers, older versions stay`, terms: [vendor("s3Durability")] };
+    }
+    const rtc = replicationFrom(ctx, source).find((r) => r.rtcMinutes !== undefined);
+    if (!rtc) {
+        const others = bucketsFor(ctx, purpose).filter((b) => b !== source && b.region !== undefined && b.region !== ctx.config.regions.primary);
+        return {
+            missing:
+                others.length > 0
+                    ? `${source.name} replicates to ${others.map((b) => b.name).join(", ")} without Replication Time Control: replication then has no time bound`
+                    : `${subject} live only in ${source.name} in the primary region; a regional disaster loses them (no replication to another region is declared)`,
+        };
+    }
+    return {
+        mechanism: `replication rule ${rtc.id} of ${source.name} to the DR region`,
+        terms: [vendor("s3RtcSla", `replication rule ${rtc.id}: S3 RTC ${rtc.rtcMinutes} min bound`, rtc.rtcMinutes! * 60)],
+        notes: ["most objects replicate within seconds; only the RTC figure is a bound (an alarm on ReplicationLatency shows the typical lag)"],
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+function objectiveOf(config: FortressConfig, scenario: ScenarioId, subject: Subject) {
+    const o = config.objectives.scenarios[scenario];
+    const anyCritical = config.services.some((s) => s.critical);
+    const rto = subject === "services" && anyCritical ? Math.min(o.rtoSeconds, config.objectives.criticalServicesRtoSeconds) : o.rtoSeconds;
+    const classRpo = subject === "services" ? null : config.objectives.dataClasses[subject].rpoSeconds;
+    const rpo = o.rpoSeconds === null ? null : classRpo === null ? o.rpoSeconds : Math.min(o.rpoSeconds, classRpo);
+    return { detect: o.detectSeconds, rto, rpo };
+}
+
+function primaryRow(ctx: Ctx, scenario: ScenarioId, subject: Subject): Omit<Row, "scenario" | "scenarioName" | "subject"> {
+    const obj = objectiveOf(ctx.config, scenario, subject);
+    const { regions } = ctx.config;
+    const pg = subject === "database" ? pgCluster(ctx) : undefined;
+    const cells = (detect: Bound, rto: Bound, rpo: Bound) => ({ detect: cell("detect", obj.detect, detect), rto: cell("rto", obj.rto, rto), rpo: cell("rpo", obj.rpo, rpo) });
+    const stateless: Bound = { mechanism: "stateless services", terms: [vendor("statelessServices")] };
+    const git: Bound = { mechanism: "configuration in git", terms: [vendor("gitConfiguration")] };
+
+    if (scenario === "S1") {
+        if (subject === "services") {
+            if (ctx.config.services.length === 0) {
+                const none: Bound = { mechanism: "no services configured", terms: [], notes: ["the stack config lists no services"] };
+                return { detect: cell("detect", null, none), rto: cell("rto", null, none), rpo: cell("rpo", null, none) };
+            }
+            const d = probeDetection(ctx);
+            return cells(d, then(d, serviceRestore(ctx)), stateless);
+        }
+        if (subject === "database") {
+            if (!pg) return cells({ missing: NO_PG }, { missing: NO_PG }, { missing: NO_PG });
+            const d = patroniDetection(pg);
+            const promote = measured(ctx, "postgresPromote", "replica promotion");
+            const rto = then(d, { mechanism: "promotion of a replica", terms: promote ? [promote] : [], open: promote ? [] : ["promotion of the replica (no postgres drill figure in reports/)"] });
+            const rpo: Bound =
+                pg.instances >= 2 && pg.synchronousMode
+                    ? { mechanism: `Patroni synchronous replication (${pg.instances} instances)`, terms: [vendor("patroniSynchronous")] }
+                    : {
+                          missing:
+                              pg.instances < 2
+                                  ? `${pg.name} has ${pg.instances} instance: nothing to fail over to`
+                                  : `${pg.name} replicates asynchronously: a failover loses what the replica had not received, bounded in bytes (maximum_lag_on_failover), not time; set spec.patroni.dynamicConfiguration.synchronous_mode: true`,
+                      };
+            return cells(d, rto, rpo);
+        }
+        // cache
+        const conf = collect(ctx, redisConfigs(ctx.rs));
+        const sentinel = conf.find((c) => c.downAfterMilliseconds !== undefined);
+        const server = conf.find((c) => c.appendonly !== undefined);
+        const d: Bound = sentinel
+            ? {
+                  mechanism: `Redis Sentinel (ConfigMap ${sentinel.configMap})`,
+                  terms: [declared(`down-after-milliseconds ${sentinel.downAfterMilliseconds}`, sentinel.downAfterMilliseconds! / 1000, `${T.configMap} ${sentinel.configMap}.data (sentinel.conf)`), vendor("sentinelPingPeriod")],
+              }
+            : { missing: `no Redis Sentinel configuration (sentinel down-after-milliseconds in a ${T.configMap}) is declared` };
+        const failover = measured(ctx, "redisSentinelFailover", "Sentinel failover");
+        const rto = then(d, { mechanism: "Sentinel promotes a replica", terms: failover ? [failover] : [], open: failover ? [] : ["Sentinel's election and promotion (no redis drill figure in reports/)"] });
+        let rpo: Bound;
+        if (!server?.appendonly) {
+            rpo = { missing: `Redis persistence is not declared (appendonly yes in the server's ConfigMap): a restarted server comes back empty` };
+        } else {
+            const crash = findFigure(ctx.reports, "redisProcessCrashLoss");
+            rpo = {
+                mechanism: `AOF (appendfsync ${server.appendfsync ?? "everysec"}) on the pod's volume; Sentinel failover to an async replica`,
+                terms: crash && crash.value === 0 ? [{ label: `acknowledged writes lost by kill -9 and restart on the same volume: 0 (measured)`, seconds: 0, basis: "measured", ref: crash.ref }] : [],
+                open: [
+                    ...(crash && crash.value === 0 ? [] : ["writes lost by a process crash (no redis drill figure in reports/)"]),
+                    "writes a replica had not received when Sentinel promotes it (asynchronous replication; redis.maxReplicaLagSeconds only alarms)",
+                ],
+            };
+        }
+        return cells(d, rto, rpo);
+    }
+
+    if (scenario === "S2") {
+        if (!pg) return cells({ missing: NO_PG }, { missing: NO_PG }, { missing: NO_PG });
+        const checks = collect(ctx, scheduledJobs(ctx.rs)).filter((j) => j.purpose === "verify" && j.dataClass === "database" && j.worstGapSeconds !== undefined);
+        let d: Bound;
+        if (checks.length === 0) {
+            d = { missing: "no integrity check is scheduled for the database (a CronJob running pgbackrest verify or pg_amcheck); corruption is found only when something reads it" };
+        } else {
+            const job = checks.reduce((a, b) => (a.worstGapSeconds! <= b.worstGapSeconds! ? a : b));
+            const run = measured(ctx, "postgresVerify", "verify run time");
+            d = {
+                mechanism: `integrity check CronJob ${job.name}`,
+                terms: [declared(`schedule "${job.schedule}" worst gap`, job.worstGapSeconds!, `${T.cronJob} ${job.name}.spec.schedule`), ...(run ? [run] : [])],
+                open: run ? [] : ["the check's own run time (no postgres drill figure in reports/)"],
+            };
+        }
+        const restore = measured(ctx, "postgresRestore", "point-in-time restore");
+        const rto = then(d, {
+            mechanism: "pgBackRest point-in-time restore",
+            terms: restore ? [restore] : [],
+            open: restore ? [] : ["the point-in-time restore (no postgres drill figure in reports/)"],
+            notes: restore ? ["restore time measured on the drill's data set; a larger database restores proportionally longer"] : [],
+        });
+        return cells(d, rto, walArchive(ctx, pg, () => true, "any repository; PITR stops before the corruption"));
+    }
+
+    // S3, S4, S5
+    const detect: Bound =
+        scenario === "S5"
+            ? count(ctx.rs, T.guardDuty) > 0
+                ? { mechanism: "GuardDuty", terms: [], open: ["GuardDuty finding to alert (AWS publishes no bound)"] }
+                : { missing: `no security detection (${T.guardDuty}, CloudTrail-based alarms) is declared: a breach is found by people, not by the stack` }
+            : dnsDetection(ctx);
+
+    let recovery: Bound;
+    if (scenario === "S5") {
+        recovery =
+            ctx.config.kubernetes.cluster === "eks"
+                ? { mechanism: "clean-slate rebuild on a new EKS cluster", terms: [vendor("eksControlPlaneCreatePlanning")], open: ["deploying the platform and restoring from tier 3 (not measured)"], notes: [`AWS states ${CONSTANTS.eksControlPlaneCreateAverage.seconds} s on average (${CONSTANTS.eksControlPlaneCreateAverage.source.ref})`] }
+                : drTakeover("a clean-slate rebuild (new cluster, restore from tier 3)");
+    } else {
+        const failover = then(dnsSwitch(ctx), drTakeover(subject === "cache" ? "restoring Redis from tier 2 and scaling workloads" : subject === "database" ? "promoting the standby cluster" : "scaling the platform's workloads"));
+        recovery = failover;
+    }
+    if (subject === "cache" && !isMissing(recovery) && scenario !== "S5") {
+        const restore = measured(ctx, "redisRestore", "restore of the newest snapshot");
+        if (restore) recovery = { ...recovery, terms: [...recovery.terms, restore], notes: [...(recovery.notes ?? []), "Redis restore measured on the drill's data set; a larger data set restores proportionally longer"] };
+    }
+    const stored = subject === "logs" ? bucketsFor(ctx, "log-archive") : subject === "uploads" ? bucketsFor(ctx, "uploads") : undefined;
+    const rto = stored !== undefined && stored.length === 0 ? missingClass(subject) : then(detect, recovery);
+
+    let rpo: Bound;
+    switch (subject) {
+        case "services":
+            rpo = stateless;
+            break;
+        case "configuration":
+            rpo = git;
+            break;
+        case "uploads":
+            rpo = bucketPath(ctx, scenario, subject, "uploads");
+            break;
+        case "logs": {
+            const path = bucketPath(ctx, scenario, subject, "log-archive");
+            rpo = isMissing(path)
+                ? path
+                : { ...path, open: [...(path.open ?? []), "CloudTrail and S3 access-log delivery into the archive (AWS publishes no bound)"], notes: [...(path.notes ?? []), "logs here are the account's audit logs (CloudTrail, S3 access logs) in the log archive; no application log shipping is declared"] };
+            break;
+        }
+        case "database":
+            rpo = !pg
+                ? { missing: NO_PG }
+                : scenario === "S3"
+                  ? walArchive(ctx, pg, (r) => r.kind !== "volume", "object storage outlives the cluster and its volumes")
+                  : scenario === "S4"
+                    ? walArchive(ctx, pg, (r) => r.kind !== "volume" && r.region !== undefined && r.region !== regions.primary, `a region other than ${regions.primary}`)
+                    : walArchive(ctx, pg, (r) => r.kind === "s3" && r.region === regions.tier3, `tier 3 (${regions.tier3}, Object Lock) only; tiers 1 and 2 may be tampered with`);
+            break;
+        case "cache": {
+            const jobs = redisJobs(ctx);
+            if (scenario === "S3") {
+                rpo = snapshotPath(ctx, jobs, "to any tier (S3 outlives the cluster)");
+            } else if (scenario === "S4") {
+                const direct = snapshotPath(ctx, jobs.filter((j) => j.tier === "tier2" || j.tier === "tier3"), "straight to tier 2 or 3 (out of the region)");
+                const rtc = collect(ctx, replicationRules(ctx.rs)).find((r) => r.enabled && "tier1/".startsWith(r.prefix) && r.rtcMinutes !== undefined);
+                const replicated = rtc
+                    ? snapshotPath(ctx, jobs.filter((j) => j.tier === "tier1"), `to tier 1, replicated by rule ${rtc.id}`, [vendor("s3RtcSla", `replication rule ${rtc.id}: S3 RTC ${rtc.rtcMinutes} min bound`, rtc.rtcMinutes! * 60)])
+                    : { missing: "no replication rule with Replication Time Control covers tier1/: replication without RTC has no time bound" };
+                rpo = best(direct, replicated);
+            } else {
+                rpo = snapshotPath(ctx, jobs.filter((j) => j.tier === "tier3"), "to tier 3 (immutable)");
+            }
+            break;
+        }
+    }
+    return cells(detect, rto, rpo);
+}
+
+function drRow(ctx: Ctx, scenario: ScenarioId, subject: Subject): Omit<Row, "scenario" | "scenarioName" | "subject"> {
+    const obj = objectiveOf(ctx.config, scenario, subject);
+    const owner = `the primary stack (${ctx.config.dr?.primaryStack ?? "?"})`;
+    if (scenario !== "S3" && scenario !== "S4") {
+        return { detect: notOwned("detect", obj.detect, owner), rto: notOwned("rto", obj.rto, owner), rpo: notOwned("rpo", obj.rpo, owner) };
+    }
+    let rto: Bound;
+    if (subject === "logs" || subject === "uploads") {
+        rto = missingClass(subject);
+    } else if (ctx.config.dr?.mode === "rebuild") {
+        rto =
+            ctx.config.kubernetes.cluster === "eks"
+                ? { mechanism: "rebuild on a new EKS cluster", terms: [vendor("eksControlPlaneCreatePlanning")], open: [`restoring from ${ctx.config.dr.restoreFrom} and deploying (not measured)`] }
+                : drTakeover(`restoring from ${ctx.config.dr.restoreFrom} and deploying`);
+    } else {
+        const standby = collect(ctx, pgClusters(ctx.rs)).some((c) => c.standby);
+        rto =
+            subject === "database" && !standby
+                ? { missing: `pilot-light mode, but no standby PostgreSQL cluster (${T.pgCluster} with spec.standby.enabled) is declared` }
+                : drTakeover(subject === "database" ? "promoting the standby cluster" : "scaling workloads up and pointing them at the promoted database");
+    }
+    return { detect: notOwned("detect", obj.detect, owner), rto: cell("rto", obj.rto, rto), rpo: notOwned("rpo", obj.rpo, owner) };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** Computes the objectives table of one stack. Pure: same input, same table. */
+export function computeObjectives(input: ModelInput): ObjectivesTable {
+    const ctx: Ctx = { config: input.config, rs: input.resources, reports: input.reports ?? [], unknown: [] };
+    const rows: Row[] = [];
+    for (const [scenario, subjects] of ROWS) {
+        for (const subject of subjects) {
+            const cells = input.config.role === "dr" ? drRow(ctx, scenario, subject) : primaryRow(ctx, scenario, subject);
+            rows.push({ scenario, scenarioName: SCENARIO_NAMES[scenario], subject, ...cells });
+        }
+    }
+    const summary: Record<CellStatus, number> = { within: 0, exceeds: 0, missing: 0, open: 0, informational: 0, "not-owned": 0 };
+    const seen = new Map<string, ConstantUse>();
+    for (const row of rows) {
+        for (const c of [row.detect, row.rto, row.rpo]) {
+            summary[c.status]++;
+            for (const t of c.terms) {
+                const key = `${t.label}|${t.ref}`;
+                if (seen.has(key)) continue;
+                const vc = Object.values(CONSTANTS).find((k) => k.source.ref === t.ref);
+                seen.set(key, { label: t.label, value: `${t.seconds} s`, basis: t.basis, ref: t.ref, says: vc?.source.says });
+            }
+        }
+    }
+    const unknown = [...new Set(ctx.unknown)].map((u) => `unknown until deployed, so not counted: ${u}`);
+    return {
+        stack: input.stack,
+        environment: input.config.environment,
+        role: input.config.role,
+        rows,
+        constants: [...seen.values()],
+        notes: [...(input.notes ?? []), ...unknown],
+        summary,
+    };
+}
+
+/** Cells that break an objective: a missing mechanism, or known terms over the budget. */
+export function failingCells(table: ObjectivesTable): { row: Row; cell: Cell }[] {
+    return table.rows.flatMap((row) => [row.detect, row.rto, row.rpo].filter((c) => c.status === "exceeds" || c.status === "missing").map((cell) => ({ row, cell })));
+}
+
+/** Cells whose known terms fit but which depend on an unmeasured term. */
+export function openCells(table: ObjectivesTable): { row: Row; cell: Cell }[] {
+    return table.rows.flatMap((row) => [row.detect, row.rto, row.rpo].filter((c) => c.status === "open").map((cell) => ({ row, cell })));
+}
+
+/** One line describing a cell, for findings and logs. */
+export function describeCell(row: Row, c: Cell): string {
+    const what = `${row.scenario} ${row.scenarioName} / ${row.subject} / ${c.metric === "detect" ? "detection" : c.metric.toUpperCase()}`;
+    const objective = c.objectiveSeconds === null ? "no objective" : `objective ${c.objectiveSeconds} s`;
+    if (c.status === "missing") return `${what}: not achievable (${objective}): ${c.notes[0]}`;
+    const known = `${c.achievableSeconds} s via ${c.mechanism} [${c.terms.map((t) => `${t.label} = ${t.seconds} s`).join(" + ") || "no fixed terms"}]`;
+    if (c.status === "exceeds") return `${what}: ${known} exceeds the ${objective}`;
+    if (c.status === "open") return `${what}: ${known}; ${c.notes[c.notes.length - 1]}`;
+    return `${what}: ${known} (${objective})`;
+}

@@ -1,0 +1,49 @@
+/**
+ * The compliance controls the rules serve, each written once. A rule lists the controls it
+ * provides evidence for; the plan's compliance view groups the rules by framework.
+ *
+ * Citations are to the primary texts: GDPR (Regulation (EU) 2016/679), the HIPAA Security
+ * Rule (45 CFR Part 164, Subpart C), PCI DSS v4.0, and the Sarbanes-Oxley Act (sections 404
+ * and 802). A rule supports a control; no rule alone makes a system compliant.
+ */
+export const FRAMEWORKS = ["GDPR", "HIPAA", "SOX", "PCI DSS"] as const;
+export type Framework = (typeof FRAMEWORKS)[number];
+
+export interface ComplianceRef {
+    readonly framework: Framework;
+    readonly control: string;
+}
+
+const ref = (framework: Framework, control: string): ComplianceRef => Object.freeze({ framework, control });
+
+export const CONTROLS = Object.freeze({
+    gdprEncryption: ref("GDPR", "Art. 32(1)(a): encryption of personal data"),
+    gdprResilience: ref("GDPR", "Art. 32(1)(b): ongoing confidentiality, integrity, availability and resilience of processing systems"),
+    gdprRestore: ref("GDPR", "Art. 32(1)(c): restore the availability of and access to personal data in a timely manner after an incident"),
+    gdprTesting: ref("GDPR", "Art. 32(1)(d): regularly testing and evaluating the effectiveness of the measures"),
+    gdprStorageLimitation: ref("GDPR", "Art. 5(1)(e): storage limitation (kept no longer than necessary)"),
+    gdprByDesign: ref("GDPR", "Art. 25: data protection by design and by default"),
+
+    hipaaBackup: ref("HIPAA", "45 CFR 164.308(a)(7)(ii)(A): data backup plan"),
+    hipaaDisasterRecovery: ref("HIPAA", "45 CFR 164.308(a)(7)(ii)(B): disaster recovery plan"),
+    hipaaEmergencyMode: ref("HIPAA", "45 CFR 164.308(a)(7)(ii)(C): emergency mode operation plan"),
+    hipaaTesting: ref("HIPAA", "45 CFR 164.308(a)(7)(ii)(D): testing and revision procedures"),
+    hipaaMediaBackup: ref("HIPAA", "45 CFR 164.310(d)(2)(iv): data backup and storage"),
+    hipaaAccessControl: ref("HIPAA", "45 CFR 164.312(a)(1): access control"),
+    hipaaEncryptionAtRest: ref("HIPAA", "45 CFR 164.312(a)(2)(iv): encryption and decryption"),
+    hipaaIntegrity: ref("HIPAA", "45 CFR 164.312(c)(1): integrity (protect ePHI from improper alteration or destruction)"),
+    hipaaTransmission: ref("HIPAA", "45 CFR 164.312(e)(2)(ii): encryption in transmission"),
+
+    pciRetention: ref("PCI DSS", "v4.0 Req. 3.2.1: data retention and disposal keep storage to a minimum"),
+    pciEncryptionAtRest: ref("PCI DSS", "v4.0 Req. 3.5.1: stored account data rendered unreadable by strong cryptography"),
+    pciKeyProtection: ref("PCI DSS", "v4.0 Req. 3.6.1: keys protecting stored account data are protected against disclosure and misuse"),
+    pciCryptoperiod: ref("PCI DSS", "v4.0 Req. 3.7.4: key changes at the end of the defined cryptoperiod"),
+    pciTransmission: ref("PCI DSS", "v4.0 Req. 4.2.1: strong cryptography for transmission over open, public networks"),
+    pciAccessModel: ref("PCI DSS", "v4.0 Req. 7.2.1: an access control model restricts access to what is needed"),
+    pciLeastPrivilege: ref("PCI DSS", "v4.0 Req. 7.2.2: access assigned by least privilege"),
+    pciIncidentResponse: ref("PCI DSS", "v4.0 Req. 12.10.1: incident response plan with business recovery and continuity procedures and data backup processes"),
+
+    soxOperations: ref("SOX", "Section 404 internal control, IT general controls: computer operations (backup and recovery)"),
+    soxLogicalAccess: ref("SOX", "Section 404 internal control, IT general controls: logical access to programs and data"),
+    soxRecordIntegrity: ref("SOX", "Section 802 (18 U.S.C. 1519): records are not destroyed or altered"),
+});

@@ -1,0 +1,54 @@
+import { pgClusters } from "../../components/objectives/resources";
+import { TIER_REPOS } from "../../components/postgres/pgbackrest";
+import { CONTROLS } from "../lib/compliance";
+import { stackRule } from "../lib/rule";
+import { StackView } from "../lib/stack-view";
+
+/**
+ * pgBackRest writes the database to all three tiers (ARCHITECTURE.md decision 2): repo1 on a
+ * local volume, repo2 in S3 in the DR region, repo3 in S3 in the tier-3 region; each encrypts
+ * client-side (aes-256-cbc) and keeps time-based retention equal to its tier's. The cipher
+ * passphrase never appears in the cluster resource itself.
+ */
+export const pgbackrestThreeTiers = stackRule({
+    name: "pgbackrest-three-tiers",
+    description: "pgBackRest repositories cover all three tiers, each with aes-256-cbc encryption and its tier's retention.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    compliance: [CONTROLS.hipaaBackup, CONTROLS.hipaaEncryptionAtRest, CONTROLS.gdprEncryption, CONTROLS.gdprRestore, CONTROLS.pciEncryptionAtRest, CONTROLS.soxOperations],
+    remediationSteps: "Build backups.pgbackrest from renderPgBackRest (components/postgres/pgbackrest.ts): repos repo1 (volume), repo2 (s3, regions.dr), repo3 (s3, regions.tier3); global repoN-cipher-type aes-256-cbc, repoN-retention-full-type time, repoN-retention-full = tiers.database.<tier>.retentionDays; cipher passphrases in a Secret.",
+    validateStack: (args, report) => {
+        const view = new StackView(args.resources);
+        const clusters = pgClusters(view.declared()).found.filter((c) => !c.standby);
+        if (clusters.length === 0) return args.notApplicable("no PostgreSQL cluster (other than a standby) is declared");
+        const m = view.manifest();
+        if (!m.ok) {
+            report(`cannot check the repositories' regions and retention: ${m.problem}`);
+            return;
+        }
+        const { regions, tiers } = m.config;
+        const wantRegion: Record<string, string | undefined> = { tier1: undefined, tier2: regions.dr, tier3: regions.tier3 };
+        for (const pg of clusters) {
+            TIER_REPOS.forEach((tier, i) => {
+                const name = `repo${i + 1}`;
+                const repo = pg.repos.find((r) => r.name === name);
+                const at = `PerconaPGCluster ${pg.name} ${name} (${tier})`;
+                if (!repo) {
+                    report(`${at}: not declared; the database has no ${tier} copy`);
+                    return;
+                }
+                if (tier === "tier1" && repo.kind !== "volume") report(`${at}: is ${repo.kind}; tier 1 is the local volume (restores must not depend on another region)`);
+                if (tier !== "tier1" && (repo.kind !== "s3" || repo.region !== wantRegion[tier])) {
+                    report(`${at}: is ${repo.kind}${repo.region ? ` in ${repo.region}` : ""}; ${tier} is S3 in ${wantRegion[tier]}`);
+                }
+                const g = pg.global;
+                if (g[`${name}-cipher-type`] !== "aes-256-cbc") report(`${at}: ${name}-cipher-type is ${g[`${name}-cipher-type`] ?? "unset"}; set aes-256-cbc so the repository is encrypted before it leaves the pod`);
+                if (g[`${name}-cipher-pass`] !== undefined) report(`${at}: ${name}-cipher-pass is written in the cluster resource in plain text; deliver it through the pgBackRest configuration Secret`);
+                const retention = tiers.database[tier].retentionDays;
+                if (g[`${name}-retention-full-type`] !== "time" || g[`${name}-retention-full`] !== String(retention)) {
+                    report(`${at}: retention is ${g[`${name}-retention-full-type`] ?? "count"} ${g[`${name}-retention-full`] ?? "unset"}; tiers.database.${tier}.retentionDays asks for time-based ${retention} days`);
+                }
+            });
+        }
+    },
+});
