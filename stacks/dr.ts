@@ -138,13 +138,13 @@ export async function dr(config: FortressConfig, kubeconfig?: pulumi.Output<stri
         monitoring: ref.requireOutput("monitoring") as PrimaryOutputs["monitoring"],
     };
     // The primary's environment must be this one: a prod DR stack reading staging would
-    // restore the wrong backups.
-    const checkedEnv = primary.environment.apply((env) => {
-        if (env !== config.environment) {
-            throw new Error(`dr.primaryStack: "${config.dr!.primaryStack}" is a ${env} stack but this stack's environment is ${config.environment}; point dr.primaryStack at the ${config.environment} primary`);
-        }
-        return env;
-    });
+    // restore the wrong backups. Checked before anything is declared.
+    const env = (await ref.getOutputDetails("environment")).value;
+    if (env !== config.environment) {
+        throw new Error(
+            `dr.primaryStack: "${config.dr!.primaryStack}" is ${env === undefined ? "a stack without an environment output (not a Fortress primary)" : `a ${env} stack`} but this stack's environment is ${config.environment}; point dr.primaryStack at the ${config.environment} primary`,
+        );
+    }
     const provider = new aws.Provider(`aws-${config.regions.dr}`, {
         region: config.regions.dr as aws.Region,
         defaultTags: { tags: { "fortress:environment": config.environment, "fortress:stack": pulumi.getStack(), "fortress:managed-by": "pulumi", "fortress:dr-mode": plan.mode } },
@@ -154,7 +154,7 @@ export async function dr(config: FortressConfig, kubeconfig?: pulumi.Output<stri
     for (const step of DR_STEPS) steps[step.name] = step.run(ctx);
 
     return {
-        environment: checkedEnv,
+        environment: env,
         mode: plan.mode,
         plan,
         steps,
