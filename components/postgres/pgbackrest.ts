@@ -12,6 +12,7 @@
  *     of this configuration.
  */
 import type { FortressConfig, PgRepoSchedule, TierId } from "../../stacks/schema";
+import { tierPrefix } from "../storage/retention";
 
 /** Where a repository lives. `path` omitted: the operator's default (`/pgbackrest/repoN`). */
 export type RepoLocation =
@@ -132,6 +133,14 @@ function locationOptions(repo: string, loc: RepoLocation, field: string): Record
     };
 }
 
+/**
+ * Where a tier's S3 repo keeps its files: the database's prefix of the tier bucket's key
+ * layout (`<tier>/database/`), so the bucket's lifecycle rule for the data class applies.
+ */
+export function s3RepoPath(tier: TierId): string {
+    return `/${tierPrefix(tier, "database").replace(/\/$/, "")}`;
+}
+
 /** Renders the pgBackRest settings of the three tiers. Throws PgBackRestConfigError naming the field. */
 export function renderPgBackRest(input: PgBackRestInput): PgBackRestSettings {
     const rpo = input.databaseRpoSeconds;
@@ -220,7 +229,7 @@ export function renderFromConfig(config: Pick<FortressConfig, "tiers" | "objecti
  * Options the Percona operator writes itself from `backups.pgbackrest.repos[]` and must not
  * appear again in `global` (a second value would be ambiguous to pgBackRest).
  */
-const OPERATOR_MANAGED = /^repo\d+-(type|path|s3-bucket|s3-region|s3-endpoint)$/;
+const OPERATOR_MANAGED = /^repo\d+-(type|s3-bucket|s3-region|s3-endpoint)$/;
 
 /** The `global` map for the PerconaPGCluster: everything but what the operator derives from `repos[]`. */
 export function operatorGlobalOptions(settings: PgBackRestSettings): Record<string, string> {

@@ -112,9 +112,13 @@ export function perconaClusterSpec(input: ClusterSpecInput): Record<string, unkn
         patroni: {
             // One synchronous replica: an in-region failover loses no acknowledged commit.
             // Not strict: with the replica gone the primary keeps taking writes, asynchronously.
-            dynamicConfiguration: { synchronous_mode: true, synchronous_node_count: 1, synchronous_mode_strict: false },
+            dynamicConfiguration: {
+                synchronous_mode: true,
+                synchronous_node_count: 1,
+                synchronous_mode_strict: false,
+                postgresql: { parameters: { ...withoutOperatorOwned(input.settings.postgresParameters), synchronous_commit: "on" } },
+            },
         },
-        config: { parameters: { ...withoutOperatorOwned(input.settings.postgresParameters), synchronous_commit: "on" } },
         proxy: { pgBouncer: { replicas: input.pgBouncerReplicas } },
         secrets: {
             customTLSSecret: { name: input.tls.serverSecretName },
@@ -146,7 +150,7 @@ export function perconaClusterSpec(input: ClusterSpecInput): Record<string, unkn
     return spec;
 }
 
-/** archive_mode and archive_command belong to the operator (the CRD's CEL rules reject them). */
+/** archive_mode and archive_command belong to the operator (it sets them for pgBackRest). */
 function withoutOperatorOwned(params: Readonly<Record<string, string>>): Record<string, string> {
     return Object.fromEntries(Object.entries(params).filter(([k]) => k !== "archive_mode" && k !== "archive_command"));
 }

@@ -98,14 +98,16 @@ export class BackupVerification extends pulumi.ComponentResource {
         }
         // The job's own pgbackrest.conf: the rendered options of the S3 repos, their locations
         // from the tier buckets, the IRSA key type — the same settings the cluster runs with.
-        // The job's own pgbackrest.conf: the rendered options of the S3 repos — the same settings
-        // the cluster runs with — plus the path the operator gives each repo.
+        // The job's own pgbackrest.conf: the rendered options of the S3 repos, the same settings
+        // the cluster runs with.
         const global: Record<string, string> = { "log-path": "/tmp", "lock-path": "/tmp", "spool-path": "/tmp" };
         for (const [k, v] of Object.entries(args.settings.options)) {
             const m = /^(repo\d+)-/.exec(k);
             if (m === null || s3Repos.some((r) => r.name === m[1])) global[k] = v;
         }
-        for (const r of s3Repos) global[`${r.name}-path`] ??= `/pgbackrest/${r.name}`;
+        for (const r of s3Repos) {
+            if (global[`${r.name}-path`] === undefined) throw new Error(`BackupVerification ${name}: ${r.name} has no path in the rendered settings; give its location a path (s3RepoPath)`);
+        }
         const conf = toIni({ global });
         const files = new k8s.core.v1.ConfigMap(
             `${name}-files`,
@@ -118,7 +120,7 @@ export class BackupVerification extends pulumi.ComponentResource {
             "set -u",
             `failed=0`,
             `while read -r metric repo value; do`,
-            `  unit=Count; [ "$metric" = ${VERIFY_METRICS.restoreSeconds} ] && unit=Seconds`,
+            `  case "$metric" in *Seconds) unit=Seconds ;; *) unit=Count ;; esac`,
             `  python3 ${JOBS_DIR}/lib/s3.py put-metric ${VERIFY_METRIC_NAMESPACE} "$metric" "$value" "$unit" Cluster=${args.clusterName} Repo="repo$repo" || failed=1`,
             `  [ "$unit" = Count ] && [ "$value" != 1 ] && failed=1`,
             `done < ${results}`,

@@ -13,6 +13,7 @@
 export const VERIFY_METRICS = {
     infoOk: "InfoOk",
     verifyOk: "VerifyOk",
+    verifySeconds: "VerifySeconds",
     restoreOk: "RestoreTestOk",
     restoreSeconds: "RestoreTestSeconds",
 } as const;
@@ -64,7 +65,9 @@ for repo in $REPOS; do
     fi
     # verify exits 0 even after finding invalid files, and says "status: ok" only when asked
     # for text output with --verbose; without --repo it would read repo1 only.
+    vstart=$(date +%s)
     out="$(pgbr --repo="$repo" --output=text --verbose verify 2>&1)"; rc=$?
+    result ${m.verifySeconds} "$repo" "$(($(date +%s) - vstart))"
     if [ "$rc" -eq 0 ] && verdict "$out"; then result ${m.verifyOk} "$repo" 1; else
         result ${m.verifyOk} "$repo" 0; failed=1
         echo "repo$repo: pgbackrest verify (exit $rc): $(grep -E 'invalid|missing|status: |ERROR' <<<"$out" | head -n 5 | tr -s ' ')" >&2

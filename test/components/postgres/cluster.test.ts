@@ -11,6 +11,7 @@ import {
     ReplicationTls,
     perconaCluster,
     renderFromConfig,
+    s3RepoPath,
     verificationAlarms,
     verificationSchedule,
 } from "../../../components/postgres";
@@ -25,8 +26,8 @@ const crds = loadCrds(path.join(SHARED_SCHEMAS, "percona-pg-crd.yaml"));
 const config: FortressConfig = validateConfig(rawConfig());
 const settings = renderFromConfig(config, {
     tier1: { kind: "posix" },
-    tier2: { kind: "s3", bucket: "pat-fortress-prod-tier2-us-west-2", region: "us-west-2", endpoint: "s3.us-west-2.amazonaws.com", credentials: "web-id" },
-    tier3: { kind: "s3", bucket: "pat-fortress-prod-tier3-eu-west-1", region: "eu-west-1", endpoint: "s3.eu-west-1.amazonaws.com", credentials: "web-id" },
+    tier2: { kind: "s3", bucket: "pat-fortress-prod-tier2-us-west-2", region: "us-west-2", endpoint: "s3.us-west-2.amazonaws.com", path: s3RepoPath("tier2"), credentials: "web-id" },
+    tier3: { kind: "s3", bucket: "pat-fortress-prod-tier3-eu-west-1", region: "eu-west-1", endpoint: "s3.eu-west-1.amazonaws.com", path: s3RepoPath("tier3"), credentials: "web-id" },
 });
 const pems = { ca: "CA", serverCert: "SC", serverKey: "SK", replicationCert: "RC", replicationKey: "RK" };
 
@@ -89,15 +90,17 @@ describe("postgres/PostgresCluster (primary)", () => {
         assert.strictEqual(g["repo2-cipher-type"], "aes-256-cbc");
         assert.strictEqual(g["repo2-s3-key-type"], "web-id");
         assert.ok(!("repo2-s3-bucket" in g), "the operator writes the bucket from repos[]");
+        assert.strictEqual(g["repo2-path"], "/tier2/database", "the database's prefix of the tier bucket, where its lifecycle rule applies");
+        assert.strictEqual(g["repo3-path"], "/tier3/database");
     });
 
     it("runs Patroni in synchronous mode with one synchronous replica, pgBouncer, archive_timeout from the RPO", async () => {
         const spec = specOf(await record(clusterArgs({ kind: "primary" })));
-        assert.deepStrictEqual(spec.patroni.dynamicConfiguration, { synchronous_mode: true, synchronous_node_count: 1, synchronous_mode_strict: false });
+        const dyn = spec.patroni.dynamicConfiguration;
+        assert.deepStrictEqual([dyn.synchronous_mode, dyn.synchronous_node_count, dyn.synchronous_mode_strict], [true, 1, false]);
         assert.strictEqual(spec.instances[0].replicas, 3);
         assert.strictEqual(spec.proxy.pgBouncer.replicas, 2);
-        assert.strictEqual(spec.config.parameters.archive_timeout, `${settings.archiveTimeoutSeconds}s`);
-        assert.ok(!("archive_mode" in spec.config.parameters), "the CRD's CEL rules forbid archive_mode");
+        assert.deepStrictEqual(dyn.postgresql.parameters, { archive_timeout: `${settings.archiveTimeoutSeconds}s`, synchronous_commit: "on" }, "archive_mode and archive_command stay the operator's");
         assert.strictEqual(spec.crVersion, PERCONA_CR_VERSION);
         assert.deepStrictEqual(spec.secrets, { customTLSSecret: { name: "fortress-pg-cluster-cert" }, customReplicationTLSSecret: { name: "fortress-pg-replication-cert" } });
     });
@@ -317,7 +320,7 @@ describe("postgres/BackupVerification", () => {
         const files = one(rs, "kubernetes:core/v1:ConfigMap").inputs.data;
         assert.match(files["verify-backups.sh"], /--output=text --verbose verify/);
         assert.match(files["pgbackrest.conf"], /repo2-s3-bucket=pat-fortress-prod-tier2-us-west-2/);
-        assert.match(files["pgbackrest.conf"], /repo2-path=\/pgbackrest\/repo2/);
+        assert.match(files["pgbackrest.conf"], /repo2-path=\/tier2\/database\n/);
         assert.doesNotMatch(files["pgbackrest.conf"], /repo1-|cipher-pass/);
         for (const o of kubernetesObjects(rs)) validateCoreObject(o);
         const err = await errorOf(() =>
