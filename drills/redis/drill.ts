@@ -228,8 +228,9 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         S3_ENDPOINT_URL: endpoint,
         CLOUDWATCH_ENDPOINT_URL: endpoint,
     });
-    const tier1 = { BACKUP_BUCKET: "drill-tier1", BACKUP_PREFIX: "redis/tier1", BACKUP_TIER: "tier1" };
-    const tier3 = { BACKUP_BUCKET: "drill-tier3-locked", BACKUP_PREFIX: "redis/tier3", BACKUP_TIER: "tier3" };
+    // The production key layout: <tier>/<dataClass>/ (components/storage/retention.ts).
+    const tier1 = { BACKUP_BUCKET: "drill-tier1", BACKUP_PREFIX: "tier1/redis", BACKUP_TIER: "tier1" };
+    const tier3 = { BACKUP_BUCKET: "drill-tier3-locked", BACKUP_PREFIX: "tier3/redis", BACKUP_TIER: "tier3" };
     const store = async (...args: string[]) => {
         const r = await runScript("python3", [STORE_PY, ...args], env, 60_000);
         if (r.code !== 0) throw new Error(`store.py ${args.join(" ")} failed: ${lastLines(r.stderr)}`);
@@ -245,9 +246,17 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         let client: RespClient | undefined;
         await waitFor(`${name} to accept connections on ${port}`, 300_000, async () => {
             if (m.child.exitCode !== null) throw new GiveUp(`${name} exited with ${m.child.exitCode}; see ${name}.log in ${options.workDir}`);
+            // A connection made while the server starts can be dropped; start over with a new one.
+            if (client?.closed) client = undefined;
             client ??= await RespClient.connect(port);
-            // PING answers -LOADING until the data set is in memory.
-            return (await client.command("PING")) === "PONG";
+            const c = client;
+            // PING answers -LOADING until the data set is in memory; an unanswered PING is retried.
+            const reply = await Promise.race([c.command("PING"), sleep(2000).then(() => "no answer")]);
+            if (reply === "no answer") {
+                c.close();
+                client = undefined;
+            }
+            return reply === "PONG";
         });
         return { ms: now() - t, client: client!, pid: m.child.pid! };
     };
@@ -389,7 +398,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         const snap3 = await script("redis-snapshot.sh", { ...tier3, REDIS_HOST: "127.0.0.1", REDIS_PORT: String(portB) });
         const lockedKeys = snap3.code === 0 ? /stored s3:\/\/[^/]+\/(\S+)/.exec(snap3.stderr)?.[1] : undefined;
         const head = lockedKeys ? await store("head", tier3.BACKUP_BUCKET, lockedKeys.replace(/\.manifest\.json$/, ".rdb.lz4.enc")) : undefined;
-        const bare = await store("put-without-checksum", tier3.BACKUP_BUCKET, "redis/tier3/bare-control-object");
+        const bare = await store("put-without-checksum", tier3.BACKUP_BUCKET, "tier3/redis/bare-control-object");
         check(
             "snapshots upload into an Object Lock (COMPLIANCE) bucket with the integrity header it requires",
             snap3.code === 0 && head?.lockMode === "COMPLIANCE" && typeof head?.checksumSha256 === "string" && bare.accepted === false,

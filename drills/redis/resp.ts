@@ -59,6 +59,11 @@ export class RespClient {
         });
     }
 
+    /** True once the connection has failed or closed; every later command rejects. */
+    get closed(): boolean {
+        return this.closedError !== undefined;
+    }
+
     close(): void {
         this.socket.destroy();
     }
