@@ -8,6 +8,7 @@ import type { FortressConfig } from "./schema";
 import { declareDataProtection } from "./steps/data-protection";
 import { declareDetection } from "./steps/detection";
 import { declareManifest } from "./steps/manifest";
+import { declarePostgres } from "./steps/postgres";
 import { declareStorage } from "./steps/storage";
 import { declareWorkloads } from "./steps/workloads";
 
@@ -20,6 +21,7 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
     const cluster = existingClusterProvider("primary-cluster", config, kubeconfig);
     declareWorkloads(config, cluster);
     const protection = declareDataProtection(config, providers, cluster, storage, detection);
+    const postgres = declarePostgres(config, providers, cluster, storage, detection);
 
     return {
         environment: config.environment,
@@ -37,5 +39,7 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
         vault: protection.vault,
         uploads: protection.uploads,
         logArchive: protection.logArchive,
+        // The DR standby opens repo2/repo3 with these and streams with the shared certificates.
+        postgres: { cipherPassphrases: postgres.cipherPassphrases, replicationTls: postgres.replicationTls },
     };
 }

@@ -44,7 +44,8 @@ export function verificationSchedule(schedules: Readonly<Record<TierId, PgRepoSc
 export function verificationAlarms(clusterName: string, repos: readonly number[], restoreRepo: number): AlarmSpec[] {
     const alarm = (metric: string, repo: number, what: string): AlarmSpec => ({
         name: `pg-${metric.replace(/[A-Z]/g, (c, i) => (i ? "-" : "") + c.toLowerCase())}-repo${repo}`,
-        home: "primary",
+        // The job publishes to the monitoring region (the DR region), where the alert topic is.
+        home: "dr",
         description: `PostgreSQL ${clusterName} repo${repo}: ${what} failed, or no result in a day (the verification job runs daily)`,
         namespace: VERIFY_METRIC_NAMESPACE,
         metricName: metric,
