@@ -39,6 +39,12 @@ function apiVersionKind(r: RecordedResource): { apiVersion: string; kind: string
     return { apiVersion: m[1].replace(/^core\//, ""), kind: m[2] };
 }
 
+/** A kind of Kubernetes itself (core, apps, batch, policy, *.k8s.io), not an operator's CR. */
+export function isCoreKind(r: RecordedResource): boolean {
+    const group = /^kubernetes:([^/:]+)\//.exec(r.type)?.[1] ?? "";
+    return group === "core" || !group.includes(".") || group.endsWith(".k8s.io");
+}
+
 /** Validates one core-kind object; throws naming the resource and the schema error. */
 export function validateCoreObject(r: RecordedResource): void {
     const { apiVersion, kind } = apiVersionKind(r);
