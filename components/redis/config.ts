@@ -52,6 +52,9 @@ export function redisServerConfig(o: RedisServerConfigOptions): string[] {
     ];
 }
 
+/** How long Sentinel waits before it calls an unreachable primary down (the drill measures it). */
+export const DEFAULT_DOWN_AFTER_MILLISECONDS = 5000;
+
 export interface SentinelConfigOptions {
     readonly port: number;
     /** The monitored primary's name in Sentinel. */

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { redisServerConfig, sentinelConfig } from "./config";
+import { DEFAULT_DOWN_AFTER_MILLISECONDS, redisServerConfig, sentinelConfig } from "./config";
 import { ScriptNames, startRedisScript, startSentinelScript } from "./scripts";
 
 export interface RedisArgs {
@@ -125,7 +125,7 @@ export class Redis extends pulumi.ComponentResource {
                             initialPrimaryHost: `${name}-0.${names.redisHeadless}.${ns}.svc.cluster.local`,
                             redisPort: REDIS_PORT,
                             quorum: SENTINEL_QUORUM,
-                            downAfterMilliseconds: args.downAfterMilliseconds ?? 5000,
+                            downAfterMilliseconds: args.downAfterMilliseconds ?? DEFAULT_DOWN_AFTER_MILLISECONDS,
                             failoverTimeoutMilliseconds: 60_000,
                         }).join("\n") + "\n",
                     "start-redis.sh": startRedisScript(names),

@@ -15,6 +15,8 @@
  *     restored directory with --replace-existing: it must refuse, say why, and leave every
  *     file byte-identical; the same with a wrong encryption key.
  *  7. The restored server is snapshotted into an Object Lock (COMPLIANCE) bucket — tier 3.
+ *  8. Sentinel: a primary, two replicas and three Sentinels; the primary is killed under
+ *     writes; the time until a replica is promoted and accepts writes, and what it lacks.
  */
 import { createHash, randomBytes } from "crypto";
 import * as fs from "fs";
@@ -22,11 +24,12 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { redisServerConfig } from "../../components/redis/config";
+import { DEFAULT_DOWN_AFTER_MILLISECONDS, redisServerConfig } from "../../components/redis/config";
 import { maxIntervalSeconds } from "../../components/core/cron";
-import { DEFAULT_DATA_CLASS_RPO, NAMESPACE, configSchema } from "../../stacks/schema";
+import { DEFAULT_DATA_CLASS_RPO, DEFAULT_SCENARIO_OBJECTIVES, NAMESPACE, configSchema } from "../../stacks/schema";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
 import { GiveUp, ProcessGroup, ScriptResult, freePort, runScript, sleep, stepTimings, versionOf, waitFor } from "./procs";
+import { sentinelFailover } from "./failover";
 import { RespClient } from "./resp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -55,7 +58,7 @@ function prefillValue(i: number, bytes: number): string {
 const writerValue = (seq: number) => `w:${seq}:${(seq * 2654435761) % 4294967296}`;
 
 /** The tier-1 Redis schedule and cache RPO of the prod stack (its file, or the schema defaults). */
-function prodObjectives(): { schedule: string; intervalSeconds: number; cacheRpoSeconds: number; source: string } {
+function prodObjectives(): { schedule: string; intervalSeconds: number; cacheRpoSeconds: number; s1RtoSeconds: number; source: string } {
     const file = path.join(ROOT, "stacks", "Pulumi.prod.yaml");
     let raw: Record<string, unknown> = {};
     if (fs.existsSync(file)) {
@@ -64,11 +67,12 @@ function prodObjectives(): { schedule: string; intervalSeconds: number; cacheRpo
     }
     const tiers = configSchema.shape.tiers.parse(raw.tiers);
     const schedule = tiers.redis.tier1.snapshot;
-    const objectives = raw.objectives as { dataClasses?: { cache?: { rpoSeconds?: number } } } | undefined;
+    const objectives = raw.objectives as { dataClasses?: { cache?: { rpoSeconds?: number } }; scenarios?: { S1?: { rtoSeconds?: number } } } | undefined;
     return {
         schedule,
         intervalSeconds: maxIntervalSeconds(schedule),
         cacheRpoSeconds: objectives?.dataClasses?.cache?.rpoSeconds ?? DEFAULT_DATA_CLASS_RPO.cache,
+        s1RtoSeconds: objectives?.scenarios?.S1?.rtoSeconds ?? DEFAULT_SCENARIO_OBJECTIVES.S1.rtoSeconds,
         source: fs.existsSync(file) ? "stacks/Pulumi.prod.yaml (tiers.redis.tier1)" : "schema default",
     };
 }
@@ -443,6 +447,18 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
             `${before.files} files in the data directory ${after.digest === before.digest ? "byte-identical" : "CHANGED"} (sha256 of the tree ${before.digest.slice(0, 16)}…); server restarted with ${keysAfter} keys (before: ${keysBefore}), data set ${intactAfter.missing} missing, ${intactAfter.wrong} wrong`,
         );
         if (writer.stoppedBy === undefined) throw new Error("the writer did not notice the kill: the server was not killed");
+
+        // --- 8. Sentinel: the primary killed under writes, a replica promoted -------------------
+        const failover = await sentinelFailover({
+            workDir: options.workDir,
+            procs,
+            downAfterMilliseconds: DEFAULT_DOWN_AFTER_MILLISECONDS,
+            writesPerSecond: sizes.writesPerSecond,
+            writeMs: sizes.warmupMs,
+            rtoSeconds: objectives.s1RtoSeconds,
+        });
+        figures.push(...failover.figures);
+        checks.push(...failover.checks);
     } finally {
         await procs.stopAll();
     }
