@@ -13,6 +13,7 @@ import { DrCluster, declareDrCluster } from "./steps/dr-cluster";
 import { DrEndpoint, declareDrCertificate, declareDrRouting } from "./steps/dr-endpoint";
 import { DrPlan, drPlan } from "./steps/dr-mode";
 import { Mesh, declareMesh } from "./steps/mesh";
+import { PrimaryPostgres, declareDrPostgres } from "./steps/postgres";
 import { declareWorkloads } from "./steps/workloads";
 
 /** What the DR stack reads from the primary stack (stacks/primary.ts exports). */
@@ -20,6 +21,8 @@ export interface PrimaryOutputs {
     readonly environment: pulumi.Output<string>;
     readonly tiers: pulumi.Output<Record<string, { region: string; bucketName: string; kmsKeyArn: string; readerRoleArn: string; writerRoleArn: string }>>;
     readonly monitoring: pulumi.Output<{ region: string; alarmNamePrefix: string; alertTopicArn: string }>;
+    /** The repos' cipher passphrases and the replication certificates (secrets). */
+    readonly postgres: pulumi.Output<PrimaryPostgres>;
 }
 
 export interface DrContext {
@@ -78,7 +81,7 @@ export const DR_STEPS: DrStep[] = [
     },
     {
         name: "operators",
-        run: () => ({ status: "pending", detail: "Percona operator (components/postgres, issue 6), Velero and Sealed Secrets (components/platform, issue 5) are not wired into the DR stack yet" }),
+        run: () => ({ status: "pending", detail: "Velero and Sealed Secrets (components/platform, issue 5) are not wired into the DR stack yet; the Percona operator comes with the database step" }),
     },
     {
         name: "database",
@@ -86,7 +89,24 @@ export const DR_STEPS: DrStep[] = [
             const db = ctx.plan.database;
             const from = db.source.kind === "stream" ? "the standby streaming from the primary (fallback repo2)" : `a restore from ${db.source.repo} (${db.source.tier})${db.source.targetTime ? ` to ${db.source.targetTime}` : ""}`;
             const what = db.standby ? `standby: ${from}` : `primary: ${from}, promoted`;
-            return { status: "pending", detail: `PerconaPGCluster ${PG_CLUSTER_NAME} as ${what}; waits for the standby variant of components/postgres (issue 6)` };
+            const c = cluster(ctx);
+            const oidcIssuer = c.eks?.oidcIssuer ?? ctx.config.kubernetes.oidcProvider;
+            if (oidcIssuer === undefined) {
+                return { status: "pending", detail: `PerconaPGCluster ${PG_CLUSTER_NAME} as ${what}: waits for kubernetes.oidcProvider (the existing cluster's OIDC issuer), without which pgBackRest cannot reach repo2/repo3 through IRSA` };
+            }
+            const pg = declareDrPostgres({
+                config: ctx.config,
+                source: db.source,
+                standby: db.standby,
+                cluster: c.provider,
+                aws: ctx.aws,
+                oidcIssuer,
+                primary: ctx.primary.postgres,
+                tiers: ctx.primary.tiers,
+                dependsOn: c.ready,
+            });
+            ctx.dataServices.push(pg.cluster);
+            return { status: "declared", detail: `Percona operator chart ${ctx.config.postgres.operatorChartVersion}, PerconaPGCluster ${PG_CLUSTER_NAME} as ${what}` };
         },
     },
     {
@@ -136,6 +156,7 @@ export async function dr(config: FortressConfig, kubeconfig?: pulumi.Output<stri
         environment: ref.requireOutput("environment") as pulumi.Output<string>,
         tiers: ref.requireOutput("tiers") as PrimaryOutputs["tiers"],
         monitoring: ref.requireOutput("monitoring") as PrimaryOutputs["monitoring"],
+        postgres: ref.requireOutput("postgres") as PrimaryOutputs["postgres"],
     };
     // The primary's environment must be this one: a prod DR stack reading staging would
     // restore the wrong backups. Checked before anything is declared.

@@ -85,15 +85,20 @@ export function perconaClusterSpec(input: ClusterSpecInput): Record<string, unkn
         throw new ClusterSpecError(`dr.targetTime: "${role.targetTime}" is not a date; use ISO 8601 with a zone, e.g. "2026-03-01T12:00:00Z"`);
     }
     const byName = (n: string) => input.settings.repos.find((r) => r.name === n)!;
-    const writes = role.kind === "primary" || input.promoted;
-    // The DR region keeps tier 1 on its own NVMe and tier 2 in its own region; tier 3 is only
-    // a source for a rebuild. A standby only reads repo2.
+    // Who writes where. The primary: all three tiers. Once the DR region is promoted it is the
+    // primary: its own NVMe (tier 1) and the DR-region bucket (tier 2); tier 3 stays the old
+    // primary's, read only by a rebuild. A standby only reads repo2. A rebuild that is not yet
+    // promoted (a rehearsal, or a point-in-time copy) keeps its WAL and backups to itself on
+    // repo1: pushing into repo2 beside a primary that may still be alive would mix two histories.
     const repos =
         role.kind === "primary"
             ? input.settings.repos
-            : role.kind === "standby" && !input.promoted
-              ? [byName("repo2")]
-              : [byName("repo1"), byName("repo2")];
+            : input.promoted
+              ? [byName("repo1"), byName("repo2")]
+              : role.kind === "standby"
+                ? [byName("repo2")]
+                : [byName("repo1")];
+    const writes = role.kind !== "standby" || input.promoted;
     const spec: Record<string, unknown> = {
         crVersion: PERCONA_CR_VERSION,
         image: input.image,

@@ -156,8 +156,8 @@ export interface DrPostgresArgs {
     readonly cluster: k8s.Provider;
     /** AWS provider of the DR region (IAM is global; the caller identity is read through it). */
     readonly aws: aws.Provider;
-    /** OIDC issuer of the DR cluster, for IRSA. */
-    readonly oidcIssuer: pulumi.Input<string>;
+    /** OIDC issuer of the DR cluster, for IRSA (the created EKS cluster's, or kubernetes.oidcProvider). */
+    readonly oidcIssuer: pulumi.Input<string> | undefined;
     readonly primary: pulumi.Output<PrimaryPostgres>;
     /** The primary stack's tier outputs: the buckets and keys of tier 2 and tier 3. */
     readonly tiers: pulumi.Output<Record<string, { bucketName: string; kmsKeyArn: string }>>;
@@ -179,6 +179,10 @@ export function declareDrPostgres(a: DrPostgresArgs): { operator: PerconaOperato
     } else {
         role = { kind: "rebuild", repo: a.source.repo, ...(a.source.targetTime ? { targetTime: a.source.targetTime } : {}) };
     }
+    if (a.oidcIssuer === undefined) {
+        throw new Error(`kubernetes.oidcProvider: required in the DR stack on an existing cluster — pgBackRest reaches repo2/repo3 through IRSA; set the cluster's OIDC issuer (oidc.eks.<region>.amazonaws.com/id/<id>)`);
+    }
+    const oidcIssuer = a.oidcIssuer;
     // The DR cluster has its own OIDC issuer, so its own role with the same tier policies.
     const target = (tier: "tier2" | "tier3") => ({
         bucketArn: a.tiers.apply((t) => `arn:aws:s3:::${t[tier].bucketName}`),
@@ -188,7 +192,7 @@ export function declareDrPostgres(a: DrPostgresArgs): { operator: PerconaOperato
         "pgbackrest-dr",
         {
             accountId: aws.getCallerIdentityOutput({}, { provider: a.aws }).accountId,
-            oidcIssuer: a.oidcIssuer,
+            oidcIssuer,
             namespace: ns,
             writerServiceAccounts: PG_SERVICE_ACCOUNTS,
             verifierServiceAccount: RESTORE_JOB_SERVICE_ACCOUNT,

@@ -216,6 +216,9 @@ describe("postgres/PostgresCluster in the DR region", () => {
         assert.deepStrictEqual(ds.options, ["--type=time", "--target=2026-03-01T12:00:00Z", "--target-action=promote"]);
         assert.strictEqual(ds.stanza, config.postgres.stanza);
         assert.strictEqual(ds.global["repo3-cipher-type"], "aes-256-cbc");
+        const own = specOf(rs).backups.pgbackrest.repos;
+        assert.deepStrictEqual(own.map((r: any) => r.name), ["repo1"], "an unpromoted rebuild must not push WAL into the primary's repo2");
+        assert.deepStrictEqual(own[0].schedules, { full: config.tiers.database.tier1.full, incremental: config.tiers.database.tier1.incremental });
         validateAll(rs);
         const plain = await record(clusterArgs({ kind: "rebuild", repo: "repo2" }, { cipherPassphrases: passphrases }));
         assert.deepStrictEqual(specOf(plain).dataSource.pgbackrest.options, []);
