@@ -58,20 +58,25 @@ export const MEASURED = Object.freeze({
         figure: /sentinel failover/i,
         usedFor: "Sentinel electing and promoting a replica once the primary is objectively down",
     },
-    postgresArchiveLoss: {
+    postgresLossWindow: {
         drill: "postgres",
-        figure: /(lost|loss).*(crash|kill)|crash.*(lost|loss)/i,
-        usedFor: "WAL lost by a crash beyond archive_timeout: the async archiver's delivery lag",
+        figure: /worst-case loss window/i,
+        usedFor: "the longest span of acknowledged commits a crash lost under load: compared with the drill's archive_timeout, it shows how much the async archiver adds beyond it",
+    },
+    postgresDrillArchiveTimeout: {
+        drill: "postgres",
+        figure: /^archive_timeout\b/,
+        usedFor: "the archive_timeout the drill ran with (its loss windows are measured against it)",
     },
     postgresRestore: {
         drill: "postgres",
-        figure: /^(point-in-time )?restore( total)?( time)?$|pitr.*(time|total)|restore.*(total|time)/i,
-        usedFor: "a pgBackRest restore (point-in-time) until PostgreSQL accepts connections, at the drill's data-set size",
+        figure: /point-in-time restore.*until primary/i,
+        usedFor: "a pgBackRest point-in-time restore from repo1 until PostgreSQL is primary again, at the drill's data-set size",
     },
     postgresVerify: {
         drill: "postgres",
-        figure: /verify/i,
-        usedFor: "one pgbackrest verify run: the integrity check that detects a corrupt backup or WAL",
+        figure: /^verification job: .*(restore test|verify)/i,
+        usedFor: "one run of the verification job (pgbackrest verify and a restore test)",
     },
     postgresPromote: {
         drill: "postgres",

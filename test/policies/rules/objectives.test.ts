@@ -1,0 +1,155 @@
+import * as assert from "assert";
+import type { DrillReportLike } from "../../../components/objectives";
+import type { ReportsSource } from "../../../policies/lib/objectives-check";
+import { makeObjectivesUnmeasuredTerms } from "../../../policies/rules/objectives-unmeasured-terms";
+import { makeObjectivesWithinBudget } from "../../../policies/rules/objectives-within-budget";
+import { makeObjectivesWithinBudgetAdvisory } from "../../../policies/rules/objectives-within-budget-advisory";
+import { DR, PRIMARY, StackFixture, check, compliantPrimary, fixtureConfig, violations } from "../fixtures";
+
+const REPORTS: DrillReportLike[] = [
+    { drill: "redis", figures: [{ name: "snapshot total", value: 2, unit: "s" }, { name: "keys lost, restart on same volume (AOF everysec)", value: 0, unit: "keys" }] },
+    {
+        drill: "postgres",
+        figures: [
+            { name: "archive_timeout (from the database RPO)", value: 30, unit: "s" },
+            { name: "(d) worst-case loss window under load", value: 30.5, unit: "s" },
+            { name: "(b) point-in-time restore from repo1 until primary", value: 6.6, unit: "s" },
+            { name: "verification job: restore test from repo2", value: 7, unit: "s" },
+        ],
+    },
+];
+// One source object per test run: the rules cache the table per (resources, source).
+const source: ReportsSource = () => ({ reports: REPORTS, problems: [] });
+const mandatory = makeObjectivesWithinBudget(source);
+const advisory = makeObjectivesWithinBudgetAdvisory(source);
+const unmeasured = makeObjectivesUnmeasuredTerms(source);
+
+const CRON = "kubernetes:batch/v1:CronJob";
+const MANIFEST = "aws:s3/bucketObjectv2:BucketObjectv2";
+
+/**
+ * compliantPrimary plus everything the objectives need: faster Patroni lease, snapshots every
+ * 4 minutes to tiers 1 and 2, a verify job every minute, GuardDuty, and uploads and log
+ * archive buckets replicated with RTC and watched by latency alarms at the 300 s objective.
+ */
+function completePrimary(environment: "prod" | "staging" | "dev" = "prod"): StackFixture {
+    const { fixture: f } = compliantPrimary(environment);
+    const config = fixtureConfig(environment, (raw) => {
+        raw.tiers = { redis: { tier1: { snapshot: "*/4 * * * *", retentionDays: 1 }, tier2: { snapshot: "*/4 * * * *", retentionDays: 30 } } };
+    });
+    f.remove(MANIFEST).manifest(config, f.find("aws:s3/bucket:Bucket", "tier1"));
+    f.edit(CRON, "redis-snapshot-tier1", (i) => (i.spec.schedule = "*/4 * * * *"));
+    f.edit(CRON, "redis-snapshot-tier2", (i) => (i.spec.schedule = "*/4 * * * *"));
+    f.edit(CRON, "pg-verify", (i) => (i.spec.schedule = "* * * * *"));
+    f.edit("kubernetes:pgv2.percona.com/v2:PerconaPGCluster", "fortress-pg", (i) => Object.assign(i.spec.patroni, { leaderLeaseDurationSeconds: 15, syncPeriodSeconds: 5 }));
+    f.add("aws:guardduty/detector:Detector", "guardduty", { enable: true }, { provider: f.provider(PRIMARY) });
+    for (const purpose of ["uploads", "log-archive"]) {
+        const b = f.add("aws:s3/bucket:Bucket", purpose, { bucket: `b-${purpose}`, tags: { "fortress:purpose": purpose } }, { provider: f.provider(PRIMARY) });
+        const ruleId = `${purpose}-to-dr`;
+        f.add(
+            "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
+            `${purpose}-replication`,
+            { bucket: `b-${purpose}`, rules: [{ id: ruleId, status: "Enabled", filter: { prefix: "" }, destination: { bucket: `arn:aws:s3:::b-${purpose}-dr`, replicationTime: { status: "Enabled", time: { minutes: 15 } } } }] },
+            { provider: f.provider(PRIMARY), deps: { bucket: [b] } },
+        );
+        f.add("aws:cloudwatch/metricAlarm:MetricAlarm", `${purpose}-latency`, { namespace: "AWS/S3", metricName: "ReplicationLatency", dimensions: { RuleId: ruleId }, threshold: 300 }, { provider: f.provider(DR) });
+    }
+    return f;
+}
+
+describe("policy objectives-within-budget (and its advisory twin)", () => {
+    it("passes a prod stack whose every cell is within its objective (or only open/typical)", async () => {
+        const o = await check(mandatory, completePrimary().records);
+        assert.deepStrictEqual(violations(o), []);
+        assert.strictEqual(o.status, "pass");
+    });
+
+    it("fails prod for a cell over its objective, naming the cell, the mechanism and every term", async () => {
+        const f = completePrimary();
+        f.edit("aws:route53/healthCheck:HealthCheck", "app-primary", (i) => (i.requestInterval = 30));
+        assert.deepStrictEqual(violations(await check(mandatory, f.records)), [
+            "S3 complete infrastructure failure / services / detection: 94 s via Route 53 health check app-primary (1 declared; the slowest bounds) [health check app-primary: requestInterval 30 s x failureThreshold 3 = 90 s + Route 53 health checker TCP connect window = 4 s] exceeds the objective 60 s",
+            "S3 complete infrastructure failure / database / detection: 94 s via Route 53 health check app-primary (1 declared; the slowest bounds) [health check app-primary: requestInterval 30 s x failureThreshold 3 = 90 s + Route 53 health checker TCP connect window = 4 s] exceeds the objective 60 s",
+            "S3 complete infrastructure failure / cache / detection: 94 s via Route 53 health check app-primary (1 declared; the slowest bounds) [health check app-primary: requestInterval 30 s x failureThreshold 3 = 90 s + Route 53 health checker TCP connect window = 4 s] exceeds the objective 60 s",
+            "S3 complete infrastructure failure / configuration / detection: 94 s via Route 53 health check app-primary (1 declared; the slowest bounds) [health check app-primary: requestInterval 30 s x failureThreshold 3 = 90 s + Route 53 health checker TCP connect window = 4 s] exceeds the objective 60 s",
+            "S3 complete infrastructure failure / logs / detection: 94 s via Route 53 health check app-primary (1 declared; the slowest bounds) [health check app-primary: requestInterval 30 s x failureThreshold 3 = 90 s + Route 53 health checker TCP connect window = 4 s] exceeds the objective 60 s",
+            "S3 complete infrastructure failure / uploads / detection: 94 s via Route 53 health check app-primary (1 declared; the slowest bounds) [health check app-primary: requestInterval 30 s x failureThreshold 3 = 90 s + Route 53 health checker TCP connect window = 4 s] exceeds the objective 60 s",
+        ]);
+    });
+
+    it("fails prod for a missing mechanism", async () => {
+        const f = completePrimary();
+        f.remove("aws:guardduty/detector:Detector");
+        const v = violations(await check(mandatory, f.records));
+        assert.strictEqual(v.length, 12, "detection and RTO of the six S5 rows");
+        assert.match(v[0], /^S5 security breach \/ services \/ detection: not achievable \(objective 120 s\): no security detection \(an aws:guardduty\/detector:Detector\) is declared/);
+    });
+
+    it("is mandatory in prod and staging, advisory in dev", async () => {
+        for (const env of ["prod", "staging", "dev"] as const) {
+            const f = completePrimary(env);
+            f.edit("kubernetes:pgv2.percona.com/v2:PerconaPGCluster", "fortress-pg", (i) => (i.spec.patroni.dynamicConfiguration.postgresql.parameters.archive_timeout = "5min"));
+            const [m, a] = [await check(mandatory, f.records), await check(advisory, f.records)];
+            if (env === "dev") {
+                assert.deepStrictEqual([m.status, a.status], ["not-applicable", "warn"]);
+                assert.ok(a.findings.every((x) => x.enforcementLevel === "advisory") && a.findings.some((x) => /S4 regional disaster \/ database \/ RPO: 300.5 s .* exceeds the objective 60 s/.test(x.message)));
+            } else {
+                assert.deepStrictEqual([m.status, a.status], ["fail", "not-applicable"], env);
+                assert.ok(m.findings.some((x) => /S4 regional disaster \/ database \/ RPO: 300.5 s via WAL archived to repo2, repo3 .*\[archive_timeout 5min = 300 s \+ WAL delivery beyond archive_timeout .* = 0.5 s\] exceeds the objective 60 s/.test(x.message)));
+            }
+        }
+    });
+
+    it("fails naming the missing manifest when it cannot know the stack's objectives", async () => {
+        const f = completePrimary();
+        f.remove(MANIFEST);
+        const [m] = violations(await check(mandatory, f.records));
+        assert.match(m, /^cannot compute the objectives: no DR manifest .* and no stack config from the engine/);
+        assert.strictEqual((await check(advisory, f.records)).status, "not-applicable");
+    });
+
+    it("reads a DR stack's objectives from the engine's stack config; never blocks a rebuild during an incident", async () => {
+        const dr = (mode: "pilot-light" | "rebuild") =>
+            fixtureConfig("prod", (raw) => {
+                raw.role = "dr";
+                raw.dr = { primaryStack: "org/fortress-dr/prod", mode, ...(mode === "rebuild" ? { restoreFrom: "tier2" } : {}) };
+                raw.kubernetes = { cluster: "eks", eks: { subnetIds: ["subnet-a", "subnet-b"] } };
+                raw.hasKubeconfig = false;
+            });
+        const records = new StackFixture("prod-dr").records; // nothing declared: no standby
+        const pilot = await check(mandatory, records, { stackConfig: dr("pilot-light") });
+        assert.ok(violations(pilot).some((v) => /^S4 regional disaster \/ database \/ RTO: not achievable .*pilot-light mode, but no standby PostgreSQL cluster/.test(v)));
+        const rebuild = [await check(mandatory, records, { stackConfig: dr("rebuild") }), await check(advisory, records, { stackConfig: dr("rebuild") })];
+        assert.deepStrictEqual(rebuild.map((o) => o.status), ["not-applicable", "warn"]);
+        // The engine path: PULUMI_CONFIG, as recent CLIs pass it to a policy pack.
+        const env = process.env.PULUMI_CONFIG;
+        process.env.PULUMI_CONFIG = JSON.stringify({
+            "fortress-dr:environment": "prod",
+            "fortress-dr:role": "dr",
+            "fortress-dr:regions": JSON.stringify({ primary: "us-east-1", dr: "us-west-2", tier3: "us-east-2" }),
+            "fortress-dr:gcs": JSON.stringify({ project: "p", location: "US", lockRetention: true }),
+            "fortress-dr:endpoints": JSON.stringify({ hostedZoneId: "Z", hosts: [{ hostname: "app.example.com", primaryTarget: "a.example.com", drTarget: "dr.example.com" }] }),
+            "fortress-dr:services": JSON.stringify([{ name: "api", image: "api:1", hosts: ["app.example.com"] }]),
+            "fortress-dr:jobImage": "jobs:1",
+            "fortress-dr:kubernetes": JSON.stringify({ cluster: "eks", eks: { subnetIds: ["subnet-a", "subnet-b"] } }),
+            "fortress-dr:dr": JSON.stringify({ primaryStack: "org/fortress-dr/prod", mode: "rebuild", restoreFrom: "tier2" }),
+        });
+        try {
+            assert.strictEqual((await check(mandatory, new StackFixture("prod-dr-engine").records)).status, "not-applicable");
+        } finally {
+            if (env === undefined) delete process.env.PULUMI_CONFIG;
+            else process.env.PULUMI_CONFIG = env;
+        }
+    });
+});
+
+describe("policy objectives-unmeasured-terms", () => {
+    it("reports, as advice, each cell that holds only if an unmeasured step fits or only typically", async () => {
+        const o = await check(unmeasured, completePrimary().records);
+        assert.strictEqual(o.status, "warn");
+        assert.ok(o.findings.every((f) => f.enforcementLevel === "advisory"));
+        const messages = o.findings.map((f) => f.message);
+        assert.ok(messages.some((m) => /^S4 regional disaster \/ uploads \/ RPO: 900 s via replication rule uploads-to-dr .*; the guaranteed bound 900 s exceeds the 300 s objective; typically 300 s, and a declared alarm watches that term$/.test(m)));
+        assert.ok(messages.some((m) => /^S1 service failure \/ database \/ RTO: 20 s .*; 100 s of the 120 s objective remain for: promotion of the replica/.test(m)));
+    });
+});

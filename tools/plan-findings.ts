@@ -1,0 +1,157 @@
+/**
+ * The policy part of the offline plan: runs the pack's rules over the evaluated resources
+ * (policies/runner.ts, the same objects `pulumi preview --policy-pack policies` serves), and
+ * renders the findings, the objectives table and the compliance view. A mandatory violation
+ * makes the plan exit 1, as it would fail a preview.
+ */
+import { Cell, ObjectivesTable, Row } from "../components/objectives";
+import { FRAMEWORKS, Framework } from "../policies/lib/compliance";
+import { committedReports, objectivesOf } from "../policies/lib/objectives-check";
+import { withStackConfig } from "../policies/lib/stack-config";
+import type { FortressRule } from "../policies/lib/rule";
+import { RULES } from "../policies/rules";
+import { Finding, ResourceRecord, RuleOutcome, RunOptions, mandatoryFindings, runRules, toPolicyResources } from "../policies/runner";
+import type { PlanResult } from "./evaluate";
+
+export interface ComplianceEntry {
+    readonly rule: string;
+    readonly control: string;
+    readonly status: RuleOutcome["status"];
+    readonly enforcementLevel: string;
+    readonly severity: string;
+}
+
+export interface PlanFindings {
+    readonly outcomes: readonly RuleOutcome[];
+    readonly findings: readonly Finding[];
+    readonly objectives?: ObjectivesTable;
+    /** Why there is no objectives table (no manifest and no config), when there is none. */
+    readonly objectivesProblem?: string;
+    readonly compliance: Readonly<Record<Framework, readonly ComplianceEntry[]>>;
+    /** Rules with a mandatory violation, in pack order. */
+    readonly mandatoryViolations: readonly string[];
+    readonly exitCode: 0 | 1;
+}
+
+export interface PlanFindingsOptions {
+    /** @default every rule of the pack */
+    readonly rules?: readonly FortressRule[];
+    /** Per-policy config, as `pulumi preview --policy-pack-config` would give it. */
+    readonly policyConfig?: RunOptions["policyConfig"];
+}
+
+/** Runs the pack's rules over an evaluated stack. */
+export async function planFindings(result: Pick<PlanResult, "resources" | "config">, options: PlanFindingsOptions = {}): Promise<PlanFindings> {
+    const rules = options.rules ?? RULES;
+    const records = result.resources as readonly ResourceRecord[];
+    const stackResources = toPolicyResources(records);
+    const outcomes = await runRules(rules, records, { stackConfig: result.config, stackResources, policyConfig: options.policyConfig });
+    const table = await withStackConfig(result.config, async () => objectivesOf(stackResources, committedReports));
+    const compliance = Object.fromEntries(FRAMEWORKS.map((f) => [f, [] as ComplianceEntry[]])) as Record<Framework, ComplianceEntry[]>;
+    for (const rule of rules) {
+        const o = outcomes.find((x) => x.policy === rule.name)!;
+        for (const c of rule.compliance) {
+            compliance[c.framework].push({ rule: rule.name, control: c.control, status: o.status, enforcementLevel: o.enforcementLevel, severity: rule.severity });
+        }
+    }
+    const mandatory = mandatoryFindings(outcomes);
+    const mandatoryViolations = [...new Set(mandatory.map((f) => f.policy))];
+    return {
+        outcomes,
+        findings: outcomes.flatMap((o) => o.findings),
+        ...(table.ok ? { objectives: table.table } : { objectivesProblem: table.problem }),
+        compliance,
+        mandatoryViolations,
+        exitCode: mandatoryViolations.length > 0 ? 1 : 0,
+    };
+}
+
+/** The `--json` additions: findings, objectives and compliance. */
+export function findingsDocument(pf: PlanFindings): Record<string, unknown> {
+    return {
+        findings: pf.findings,
+        objectives: pf.objectives ?? { problem: pf.objectivesProblem },
+        compliance: {
+            rules: pf.outcomes.map((o) => ({ rule: o.policy, status: o.status, enforcementLevel: o.enforcementLevel, findings: o.findings.length, notApplicable: o.notApplicable })),
+            frameworks: pf.compliance,
+        },
+        mandatoryViolations: pf.mandatoryViolations,
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+function table(rows: string[][], indent = "  "): string {
+    if (rows.length === 0) return `${indent}(none)\n`;
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
+    return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+const MARK: Readonly<Record<Cell["status"], string>> = {
+    within: "ok",
+    typical: "typical",
+    exceeds: "OVER",
+    missing: "MISSING",
+    open: "open",
+    informational: "info",
+    "not-owned": "-",
+};
+
+function seconds(v: number | null): string {
+    if (v === null) return "-";
+    return Number.isInteger(v) ? `${v}` : v.toFixed(1);
+}
+
+/** "35/30 OVER": achievable / objective (seconds) and the verdict; "~" marks typical or drill-scale terms. */
+function cellText(c: Cell): string {
+    if (c.status === "not-owned") return "(DR pair)";
+    if (c.status === "missing") return `-/${seconds(c.objectiveSeconds)} MISSING`;
+    const typical = c.typicalSeconds !== undefined ? ` (typ. ${seconds(c.typicalSeconds)})` : "";
+    return `${seconds(c.achievableSeconds)}${c.typical ? "~" : ""}/${seconds(c.objectiveSeconds)} ${MARK[c.status]}${typical}`;
+}
+
+function why(row: Row, c: Cell): string {
+    const head = `${row.scenario} ${row.subject} ${c.metric === "detect" ? "detection" : c.metric.toUpperCase()}`;
+    if (c.status === "missing") return `    ${head}: ${c.notes[0]}`;
+    const terms = c.terms.map((t) => `${t.label} ${seconds(t.seconds)} s [${t.basis}]`).join(" + ");
+    const tail = c.status === "open" || c.status === "typical" ? ` ; ${c.notes[c.notes.length - 1]}` : "";
+    return `    ${head}: ${c.mechanism}: ${terms || "no fixed terms"}${tail}`;
+}
+
+export function renderObjectives(t: ObjectivesTable): string {
+    let out = `\nRecovery objectives: achievable / objective, seconds (computed from what ${t.stack || "the stack"} declares; "~" = a typical or drill-scale figure)\n`;
+    const rows = [["scenario", "data", "detect", "RTO", "RPO"]];
+    for (const r of t.rows) rows.push([`${r.scenario} ${r.scenarioName}`, r.subject, cellText(r.detect), cellText(r.rto), cellText(r.rpo)]);
+    out += table(rows);
+    const s = t.summary;
+    out += `  ${s.within} within, ${s.typical} within only typically (alarmed), ${s.exceeds} over, ${s.missing} missing, ${s.open} open (unmeasured term), ${s.informational} informational${s["not-owned"] ? `, ${s["not-owned"]} owned by the other stack of the pair` : ""}\n`;
+    const explained = t.rows.flatMap((r) => [r.detect, r.rto, r.rpo].filter((c) => c.status === "exceeds" || c.status === "missing" || c.status === "open" || c.status === "typical").map((c) => why(r, c)));
+    if (explained.length > 0) out += `\n  Why (every cell not within its objective):\n${explained.join("\n")}\n`;
+    out += `\n  Figures used (value, basis, source):\n`;
+    out += table(t.constants.map((c) => [c.label, c.value, c.basis, c.ref]), "    ");
+    for (const n of t.notes) out += `  note: ${n}\n`;
+    return out;
+}
+
+export function renderFindings(pf: PlanFindings): string {
+    let out = `\nPolicy pack (policies/, ${pf.outcomes.length} rules; run here without the engine, as \`pulumi preview --policy-pack policies\` runs them)\n`;
+    const rows = [["status", "rule", "level", "findings"]];
+    for (const o of pf.outcomes) rows.push([o.status === "fail" ? "FAIL" : o.status, o.policy, o.enforcementLevel, String(o.findings.length)]);
+    out += table(rows);
+    if (pf.findings.length > 0) {
+        out += `\n  Findings:\n`;
+        for (const f of pf.findings) out += `    [${f.enforcementLevel}] ${f.policy}${f.resource ? ` (${f.resource})` : ""}: ${f.message}\n`;
+    }
+    out += pf.objectives ? renderObjectives(pf.objectives) : `\nRecovery objectives: not computed: ${pf.objectivesProblem}\n`;
+    out += `\nCompliance: each framework's rules and their status in this stack\n`;
+    for (const f of FRAMEWORKS) {
+        out += `  ${f}\n`;
+        out += table(pf.compliance[f].map((e) => [e.status === "fail" ? "FAIL" : e.status, e.rule, e.control]), "    ");
+    }
+    out +=
+        pf.exitCode === 0
+            ? `\nNo mandatory violation.\n`
+            : `\n${pf.mandatoryViolations.length} rule(s) with a mandatory violation: ${pf.mandatoryViolations.join(", ")}; \`pulumi preview --policy-pack policies\` would fail.\n`;
+    return out;
+}
