@@ -266,10 +266,17 @@ export function archivePushCycleSeconds(ioTimeoutSeconds: number): number {
 }
 
 /**
+ * Between two runs: PostgreSQL sleeps 1 s before retrying a failed archive_command, then
+ * pgBackRest starts its processes; the drill measured the stall at 2 × (cycle + 2 s).
+ */
+export const ARCHIVER_RESTART_SECONDS = 2;
+
+/**
  * The worst time-based loss window of the local repo (tier 1) while an S3 repo is down: WAL
  * waits up to archive_timeout for its segment switch, then up to two cycles — the run already
  * under way when the segment completed, and the run that pushes it.
  */
 export function tier1LossBoundSeconds(settings: PgBackRestSettings): number {
-    return settings.archiveTimeoutSeconds + 2 * archivePushCycleSeconds(Number(settings.archivePushOptions["io-timeout"]));
+    const cycle = archivePushCycleSeconds(Number(settings.archivePushOptions["io-timeout"])) + ARCHIVER_RESTART_SECONDS;
+    return settings.archiveTimeoutSeconds + 2 * cycle;
 }

@@ -21,7 +21,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
-import { PgBackRestSettings, renderFromConfig, s3RepoPath, tier1LossBoundSeconds, toIni } from "../../components/postgres/pgbackrest";
+import { ARCHIVER_RESTART_SECONDS, PgBackRestSettings, renderFromConfig, s3RepoPath, tier1LossBoundSeconds, toIni } from "../../components/postgres/pgbackrest";
 import { VERIFY_METRICS, VerifyResult, parseVerifyResults, verificationScript } from "../../components/postgres/verify-script";
 import { FortressConfig, NAMESPACE, validateConfig } from "../../stacks/schema";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
@@ -507,7 +507,7 @@ async function outageScenario(pg: PgServer, sampler: Sampler, lab: S3Lab, sizes:
     check(
         "(e) tier 1 keeps receiving WAL while tier 2 is unreachable, within the configured bound",
         repo1Gained > 0 && outageWindow <= bound * 1000,
-        `${repo1Gained} segments reached repo1 during ${seconds(to - from)} s of outage; repo1's loss window peaked at ${seconds(outageWindow)} s (bound ${bound} s: archive_timeout ${settings.archiveTimeoutSeconds} s + 2 archive-push cycles of ${settings.archivePushOptions["archive-timeout"]} s); longest stall ${seconds(stallMs)} s`,
+        `${repo1Gained} segments reached repo1 during ${seconds(to - from)} s of outage; repo1's loss window peaked at ${seconds(outageWindow)} s (bound ${bound} s: archive_timeout ${settings.archiveTimeoutSeconds} s + 2 archive-push cycles of ${settings.archivePushOptions["archive-timeout"]} s + ${ARCHIVER_RESTART_SECONDS} s); longest stall ${seconds(stallMs)} s`,
     );
     return { from, to };
 }

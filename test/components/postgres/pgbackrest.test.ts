@@ -77,9 +77,9 @@ describe("postgres/pgbackrest renderer", () => {
         raw.postgres = { archivePushIoTimeoutSeconds: 3 };
         const s = renderPgBackRest(inputFrom(raw));
         assert.deepStrictEqual(s.archivePushOptions, { "io-timeout": "3", "archive-timeout": "24" });
-        // archive_timeout 30 s + two 24 s cycles.
-        assert.strictEqual(tier1LossBoundSeconds(s), 78);
-        assert.strictEqual(tier1LossBoundSeconds(renderPgBackRest(inputFrom(rawConfig()))), 30 + 2 * 16);
+        // archive_timeout 30 s + two cycles of 24 s plus the archiver's 2 s restart.
+        assert.strictEqual(tier1LossBoundSeconds(s), 30 + 2 * (24 + 2));
+        assert.strictEqual(tier1LossBoundSeconds(renderPgBackRest(inputFrom(rawConfig()))), 30 + 2 * (16 + 2));
     });
 
     it("derives archive_timeout from the database RPO", () => {
