@@ -4,12 +4,18 @@
  * Evaluates the stack's real program under the Pulumi SDK's mock runtime with that stack's
  * config file — no credentials, no Pulumi CLI, no cloud — and prints what it would declare.
  * Bad config exits 1 with the validation errors and nothing else.
+ *
+ * Then it runs the policy pack's rules over those resources (tools/plan-findings.ts) and
+ * prints the findings, the recovery-objectives table and the compliance view (--json: keys
+ * findings, objectives, compliance, mandatoryViolations). A mandatory violation exits 1, as it
+ * would fail `pulumi preview --policy-pack policies`.
  */
 import { ConfigError } from "../stacks/schema";
 import { evaluateStack, PlanResult } from "./evaluate";
 import { DR_MODES, evaluateModes, renderModes, summarizeMode } from "./plan-dr";
 import type { DrModeName } from "../stacks/steps/dr-mode";
 import { renderSummary } from "./plan-summary";
+import { findingsDocument, planFindings, renderFindings } from "./plan-findings";
 
 const USAGE =
     "usage: npm run plan -- <stack> [--json] [--mode=pilot-light|rebuild|promote]   (stacks: see stacks/Pulumi.<stack>.yaml)\n" +
@@ -65,8 +71,12 @@ async function main(argv: string[]): Promise<number> {
             console.error(`--mode: ${stack} is a primary stack; modes belong to DR stacks (e.g. prod-dr)`);
             return 2;
         }
-        process.stdout.write(flags.includes("--json") ? JSON.stringify(planDocument(result), null, 2) + "\n" : renderSummary(result));
-        return 0;
+        const checked = await planFindings(result);
+        process.stdout.write(
+            flags.includes("--json") ? JSON.stringify({ ...planDocument(result), ...findingsDocument(checked) }, null, 2) + "\n" : renderSummary(result) + renderFindings(checked),
+        );
+        if (checked.exitCode !== 0) console.error(`policy: mandatory violation of ${checked.mandatoryViolations.join(", ")}`);
+        return checked.exitCode;
     }
     let modes: Record<DrModeName, PlanResult>;
     try {
@@ -76,13 +86,15 @@ async function main(argv: string[]): Promise<number> {
         return 1;
     }
     const shown = modes[(wantedMode as DrModeName | undefined) ?? (result.outputs.mode as DrModeName)];
+    const checked = await planFindings(shown);
     if (flags.includes("--json")) {
-        const doc = { ...planDocument(shown), modes: Object.fromEntries(DR_MODES.map((m) => [m, summarizeMode(m, modes[m])])) };
+        const doc = { ...planDocument(shown), modes: Object.fromEntries(DR_MODES.map((m) => [m, summarizeMode(m, modes[m])])), ...findingsDocument(checked) };
         process.stdout.write(JSON.stringify(doc, null, 2) + "\n");
     } else {
-        process.stdout.write(`${renderSummary(shown)}${renderModes(stack, modes)}`);
+        process.stdout.write(`${renderSummary(shown)}${renderModes(stack, modes)}${renderFindings(checked)}`);
     }
-    return 0;
+    if (checked.exitCode !== 0) console.error(`policy: mandatory violation of ${checked.mandatoryViolations.join(", ")}`);
+    return checked.exitCode;
 }
 
 if (require.main === module) {

@@ -1,0 +1,78 @@
+/**
+ * The plan runs the policy pack: findings, the objectives table and the compliance view in
+ * text and --json, and exit code 1 exactly when a rule has a mandatory violation.
+ */
+import * as assert from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+function plan(args: string[], stacksDir?: string) {
+    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "plan.ts"), ...args], {
+        cwd: ROOT,
+        encoding: "utf8",
+        env: { ...process.env, ...(stacksDir ? { FORTRESS_STACKS_DIR: stacksDir } : {}) },
+        timeout: 120_000,
+        maxBuffer: 256 * 1024 * 1024,
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("npm run plan: policy findings, objectives and compliance", function () {
+    this.timeout(180_000);
+
+    it("prints every rule's status, the findings, the objectives table and each framework's rules; exits by the mandatory verdict", () => {
+        const r = plan(["prod"]);
+        assert.match(r.stdout, /^Policy pack \(policies\/, 20 rules; run here without the engine/m);
+        assert.match(r.stdout, /^ {2}(pass|FAIL|warn|not-applicable) +tier2-geo-separation +mandatory +\d+$/m);
+        assert.match(r.stdout, /^Recovery objectives: achievable \/ objective, seconds/m);
+        assert.match(r.stdout, /^ {2}S4 regional disaster +database +\S+\/300 \S+ +\S+\/600 \S+ +\S+\/60 /m);
+        assert.match(r.stdout, /^ {2}Figures used \(value, basis, source\):$/m);
+        assert.match(r.stdout, /Route 53 health checker TCP connect window +4 s +guaranteed +https:\/\/docs\.aws\.amazon\.com\/Route53\//);
+        assert.match(r.stdout, /^Compliance: each framework's rules and their status in this stack$/m);
+        for (const f of ["GDPR", "HIPAA", "SOX", "PCI DSS"]) assert.match(r.stdout, new RegExp(`^  ${f}$`, "m"));
+        const failing = /^(\d+) rule\(s\) with a mandatory violation: (.*); `pulumi preview --policy-pack policies` would fail\.$/m.exec(r.stdout);
+        if (failing) {
+            assert.strictEqual(r.code, 1, r.stderr);
+            assert.strictEqual(r.stderr.trim().split("\n").pop(), `policy: mandatory violation of ${failing[2]}`);
+        } else {
+            assert.match(r.stdout, /^No mandatory violation\.$/m);
+            assert.strictEqual(r.code, 0, r.stderr);
+        }
+    });
+
+    it("--json adds findings, the objectives table with every term, and the compliance view", () => {
+        const r = plan(["prod", "--json"]);
+        const doc = JSON.parse(r.stdout);
+        assert.ok(Array.isArray(doc.findings));
+        for (const f of doc.findings) assert.deepStrictEqual(Object.keys(f).filter((k) => ["policy", "enforcementLevel", "message", "kind"].includes(k)).length, 4);
+        assert.strictEqual(doc.objectives.rows.length, 22);
+        const cell = doc.objectives.rows.find((x: any) => x.scenario === "S3" && x.subject === "database").detect;
+        assert.deepStrictEqual(Object.keys(cell).slice(0, 5), ["metric", "objectiveSeconds", "achievableSeconds", "status", "mechanism"]);
+        assert.ok(cell.terms.every((t: any) => typeof t.seconds === "number" && t.ref && t.basis));
+        assert.deepStrictEqual(Object.keys(doc.compliance.frameworks), ["GDPR", "HIPAA", "SOX", "PCI DSS"]);
+        assert.strictEqual(doc.compliance.rules.length, 20);
+        assert.strictEqual(r.code, doc.mandatoryViolations.length > 0 ? 1 : 0);
+        assert.deepStrictEqual(doc.mandatoryViolations, doc.compliance.rules.filter((x: any) => x.status === "fail").map((x: any) => x.rule));
+    });
+
+    it("exits 1 naming the rule when prod's health checks slow to 30 s", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fortress-stacks-"));
+        try {
+            const text = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.prod.yaml"), "utf8");
+            const edited = text.replace(/^(  fortress-dr:endpoints:\n)/m, "$1    healthCheck: { intervalSeconds: 30 }\n");
+            assert.notStrictEqual(edited, text, "the prod stack file has an endpoints section to edit");
+            fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), edited);
+            const r = plan(["prod"], dir);
+            assert.strictEqual(r.code, 1, r.stderr);
+            assert.match(r.stderr, /^policy: mandatory violation of .*route53-health-check-fast/m);
+            assert.match(r.stdout, /^ {4}\[mandatory\] route53-health-check-fast \(HealthCheck [^)]+\): health check [^:]+: requestInterval 30 s; use 10 s/m);
+            assert.match(r.stdout, /^ {2}S3 complete infrastructure failure +services +94\/60 OVER/m);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+});
