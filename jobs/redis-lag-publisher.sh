@@ -16,6 +16,7 @@
 #   EXPECTED_REPLICAS=2
 #   PUBLISH_INTERVAL_SECONDS=10  MISSING_REPLICA_LAG=3600
 #   AWS_REGION / CLOUDWATCH_REGION, CLOUDWATCH_ENDPOINT_URL   where the metric goes
+#   HEARTBEAT_FILE=/tmp/heartbeat  touched every round, for the liveness probe
 #   ONCE=1                     publish one datapoint and exit (tests)
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -68,6 +69,8 @@ worst_lag() {
 }
 
 while :; do
+    # The pod's probes read this file's age: a hung loop stops touching it.
+    touch "${HEARTBEAT_FILE:-/tmp/heartbeat}"
     lag="$(worst_lag)"
     if s3 put-metric Fortress/Redis ReplicaLagSeconds "$lag" Seconds "Cluster=$CLUSTER_NAME"; then
         log "Fortress/Redis/ReplicaLagSeconds{Cluster=$CLUSTER_NAME}=$lag"

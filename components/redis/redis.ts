@@ -49,6 +49,8 @@ export interface RedisArgs {
         /** A specific snapshot instead of the newest. @default newest */
         readonly manifestKey?: string;
     };
+    /** Protect the StatefulSet (its volumes hold the data) from a destroy or replacement. @default false */
+    readonly protect?: boolean;
     /** Primary's name in Sentinel. @default "fortress" */
     readonly masterName?: string;
     /** Sentinel marks the primary down after this long unreachable. @default 5000 */
@@ -264,6 +266,7 @@ export class Redis extends pulumi.ComponentResource {
                                         passwordEnv,
                                     ],
                                     readinessProbe: { httpGet: { path: "/health", port: EXPORTER_PORT }, periodSeconds: period, timeoutSeconds: 5, failureThreshold: 3 },
+                                    livenessProbe: { httpGet: { path: "/health", port: EXPORTER_PORT }, periodSeconds: period, timeoutSeconds: 5, failureThreshold: 3 },
                                     resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { memory: "128Mi" } },
                                     securityContext: containerSecurity,
                                 },
@@ -280,7 +283,7 @@ export class Redis extends pulumi.ComponentResource {
                     persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
                 },
             },
-            { parent: this, dependsOn: [config, secret, ...(restoreSecret ? [restoreSecret] : [])] },
+            { parent: this, dependsOn: [config, secret, ...(restoreSecret ? [restoreSecret] : [])], protect: args.protect ?? false },
         );
 
         new k8s.apps.v1.StatefulSet(
@@ -335,12 +338,16 @@ export class Redis extends pulumi.ComponentResource {
         if (args.lagPublisher) {
             const lp = args.lagPublisher;
             const labels = { ...redisLabels, "app.kubernetes.io/name": `${name}-lag`, "app.kubernetes.io/component": "lag-publisher" };
+            // The loop touches a heartbeat every round; older than six rounds means it is hung.
+            const heartbeat = { exec: { command: ["sh", "-c", 'test $(( $(date +%s) - $(stat -c %Y /tmp/heartbeat) )) -lt 60'] }, periodSeconds: period, timeoutSeconds: 5, failureThreshold: 3 };
+            // Two publishers: a drain or a crash leaves the other one reporting (the alarm takes the maximum).
+            new k8s.policy.v1.PodDisruptionBudget(`${name}-lag`, { metadata: { name: `${name}-lag`, namespace: ns, labels }, spec: { minAvailable: 1, selector: { matchLabels: labels } } }, child);
             new k8s.apps.v1.Deployment(
                 `${name}-lag`,
                 {
                     metadata: { name: `${name}-lag`, namespace: ns, labels },
                     spec: {
-                        replicas: 1,
+                        replicas: 2,
                         selector: { matchLabels: labels },
                         template: {
                             metadata: { labels },
@@ -352,6 +359,10 @@ export class Redis extends pulumi.ComponentResource {
                                         name: "publisher",
                                         image: lp.jobImage,
                                         command: ["/opt/fortress/jobs/redis-lag-publisher.sh"],
+                                        // The first heartbeat is written before the first publish.
+                                        startupProbe: { ...heartbeat, failureThreshold: 12 },
+                                        readinessProbe: heartbeat,
+                                        livenessProbe: heartbeat,
                                         env: [
                                             { name: "SENTINEL_HOST", value: `${name}-sentinel.${ns}.svc` },
                                             { name: "SENTINEL_PORT", value: String(SENTINEL_PORT) },

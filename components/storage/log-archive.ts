@@ -1,7 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { keyPolicy } from "./backup-key";
+import { Replication, RTC_MINUTES } from "./replication";
 import { hardenBucket } from "./tier-bucket";
-import { denyInsecureTransport, denyVersionDeletion, doc } from "./policy-documents";
+import { PolicyDocument, Statement, denyInsecureTransport, denyVersionDeletion, doc } from "./policy-documents";
 
 export interface AccessLogSource {
     readonly bucketName: pulumi.Input<string>;
@@ -12,9 +14,26 @@ export interface AccessLogSource {
     readonly dependsOn?: pulumi.Resource[];
 }
 
+export interface LogArchiveReplica {
+    /** The DR region's copy of the archive (same lock), kept by replication with RTC. */
+    readonly bucketName: string;
+    readonly region: string;
+    readonly provider: aws.Provider;
+    /** Logs RPO (objectives.dataClasses.logs): the replication-latency alarm's threshold. */
+    readonly rpoSeconds: number;
+    /** SNS topic in the DR region for that alarm. @default no alarm */
+    readonly alarmTopicArn?: pulumi.Input<string>;
+}
+
 export interface LogArchiveArgs {
     readonly bucketName: string;
+    /** The archive's region (the provider's): the trail's home region. */
+    readonly region: string;
     readonly accountId: pulumi.Input<string>;
+    /** Roles that administer the archive's key (the deploy role). */
+    readonly adminRoleArns: pulumi.Input<pulumi.Input<string>[]>;
+    /** The copy in the DR region: without it a regional disaster takes the logs with it. */
+    readonly replica: LogArchiveReplica;
     /** Compliance retention (storage.complianceRetentionDays: seven years). */
     readonly retentionDays: number;
     /** Object Lock mode. @default "COMPLIANCE" */
@@ -43,8 +62,12 @@ export interface LogArchiveArgs {
  * has no server access logging of its own: its accesses are in the trail's data events, and
  * logging it into a bucket that replicates back here would log the logging without end.
  *
- * Encryption is SSE-S3: replication of the SSE-S3 access logs and CloudTrail delivery need no
- * key grants, and the lock, not the key, is what protects this data.
+ * Encryption is SSE-KMS with the archive's own multi-Region key (the trail encrypts its files
+ * with it, so its key policy names CloudTrail, which the backup key's policy does not); access
+ * logs keep their SSE-S3 encryption when replicated in. A replica of the archive in the DR
+ * region, under the same lock, is kept by replication with RTC, so a regional disaster does
+ * not take seven years of logs with it; the access logs are replicated to both copies directly,
+ * because S3 does not replicate a replica onwards.
  */
 export class LogArchive extends pulumi.ComponentResource {
     public readonly bucketName: pulumi.Output<string>;
@@ -61,53 +84,120 @@ export class LogArchive extends pulumi.ComponentResource {
             throw new Error(`LogArchive ${name}: deepArchiveAfterDays ${deepArchive} is not before the end of retention (${args.retentionDays} days)`);
         }
         const protect = args.protect ?? false;
+        if (args.replica.rpoSeconds < 60) throw new Error(`LogArchive ${name}: replica.rpoSeconds ${args.replica.rpoSeconds} is below a minute, finer than S3 replication metrics report`);
+        const trailArn = pulumi.interpolate`arn:aws:cloudtrail:${args.region}:${args.accountId}:trail/${args.trailName}`;
 
-        const bucket = new aws.s3.Bucket(
-            name,
-            { bucket: args.bucketName, objectLockEnabled: true, forceDestroy: false, tags: { "fortress:purpose": "log-archive" } },
-            { parent: this, protect, retainOnDelete: true },
-        );
-        const hardened = hardenBucket(name, bucket.id, {}, this);
-        new aws.s3.BucketObjectLockConfiguration(
-            `${name}-object-lock`,
+        // The archive's key: multi-Region, so the DR copy is encrypted under the same key id.
+        const policyText = pulumi
+            .all([keyPolicy(args.accountId, args.adminRoleArns), args.accountId, trailArn])
+            .apply(([base, account, trail]) => JSON.stringify(withCloudTrail(JSON.parse(base), account, trail)));
+        const key = new aws.kms.Key(
+            `${name}-key`,
             {
-                bucket: bucket.id,
-                objectLockEnabled: "Enabled",
-                rule: { defaultRetention: { mode: args.lockMode ?? "COMPLIANCE", days: args.retentionDays } },
+                description: "Fortress DR: log archive (CloudTrail, access logs)",
+                multiRegion: true,
+                enableKeyRotation: true,
+                rotationPeriodInDays: 365,
+                deletionWindowInDays: 30,
+                policy: policyText,
             },
-            { parent: this, dependsOn: [hardened.versioning], retainOnDelete: true },
+            { parent: this, protect },
         );
-        new aws.s3.BucketLifecycleConfiguration(
-            `${name}-lifecycle`,
-            {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        id: "compliance-retention",
-                        status: "Enabled",
-                        filter: {},
-                        transitions: [{ days: deepArchive, storageClass: "DEEP_ARCHIVE" }],
-                        // A day after the lock ends: the lifecycle never races the lock.
-                        expiration: { days: args.retentionDays + 1 },
-                        noncurrentVersionExpiration: { noncurrentDays: args.retentionDays + 1 },
-                        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-                    },
-                ],
-            },
-            { parent: this, dependsOn: [hardened.versioning], retainOnDelete: true },
+        new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${name}`, targetKeyId: key.keyId }, { parent: this });
+        const replicaScope = new LogArchiveReplicaScope(`${name}-replica`, { parent: this, provider: args.replica.provider });
+        const replicaKey = new aws.kms.ReplicaKey(
+            `${name}-replica-key`,
+            { description: `Fortress DR: log archive (replica in ${args.replica.region})`, primaryKeyArn: key.arn, deletionWindowInDays: 30, policy: policyText },
+            { parent: replicaScope, protect },
         );
+        new aws.kms.Alias(`${name}-replica-key-alias`, { name: `alias/${name}`, targetKeyId: replicaKey.keyId }, { parent: replicaScope });
 
-        const trailArn = pulumi.interpolate`arn:aws:cloudtrail:${aws.getRegionOutput({}, { parent: this }).name}:${args.accountId}:trail/${args.trailName}`;
-        const policy = new aws.s3.BucketPolicy(
-            `${name}-policy`,
+        const lockedBucket = (id: string, bucketName: string, kmsKeyArn: pulumi.Input<string>, parent: pulumi.Resource, extra: (arn: string, account: string, trail: string) => Statement[]) => {
+            const bucket = new aws.s3.Bucket(
+                id,
+                { bucket: bucketName, objectLockEnabled: true, forceDestroy: false, tags: { "fortress:purpose": "log-archive" } },
+                { parent, protect, retainOnDelete: true },
+            );
+            const hardened = hardenBucket(id, bucket.id, { kmsKeyArn }, parent);
+            new aws.s3.BucketObjectLockConfiguration(
+                `${id}-object-lock`,
+                {
+                    bucket: bucket.id,
+                    objectLockEnabled: "Enabled",
+                    rule: { defaultRetention: { mode: args.lockMode ?? "COMPLIANCE", days: args.retentionDays } },
+                },
+                { parent, dependsOn: [hardened.versioning], retainOnDelete: true },
+            );
+            new aws.s3.BucketLifecycleConfiguration(
+                `${id}-lifecycle`,
+                {
+                    bucket: bucket.id,
+                    rules: [
+                        {
+                            id: "compliance-retention",
+                            status: "Enabled",
+                            filter: {},
+                            transitions: [{ days: deepArchive, storageClass: "DEEP_ARCHIVE" }],
+                            // A day after the lock ends: the lifecycle never races the lock.
+                            expiration: { days: args.retentionDays + 1 },
+                            noncurrentVersionExpiration: { noncurrentDays: args.retentionDays + 1 },
+                            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                        },
+                    ],
+                },
+                { parent, dependsOn: [hardened.versioning], retainOnDelete: true },
+            );
+            const policy = new aws.s3.BucketPolicy(
+                `${id}-policy`,
+                {
+                    bucket: bucket.id,
+                    policy: pulumi
+                        .all([bucket.arn, args.accountId, args.breakGlassRoleArn, trailArn])
+                        .apply(([arn, account, breakGlass, trail]) => JSON.stringify(doc(denyInsecureTransport(arn), denyVersionDeletion(arn, breakGlass), ...extra(arn, account, trail)))),
+                },
+                { parent, dependsOn: [hardened.publicAccessBlock], retainOnDelete: true },
+            );
+            return { bucket, versioning: hardened.versioning, policy };
+        };
+
+        const archive = lockedBucket(name, args.bucketName, key.arn, this, cloudTrailBucketStatements);
+        const copy = lockedBucket(`${name}-replica`, args.replica.bucketName, replicaKey.arn, replicaScope, () => []);
+        const bucket = archive.bucket;
+        const hardened = { versioning: archive.versioning };
+        const policy = archive.policy;
+
+        const ruleId = "log-archive-to-dr";
+        new Replication(
+            `${name}-replication`,
             {
-                bucket: bucket.id,
-                policy: pulumi
-                    .all([bucket.arn, args.accountId, args.breakGlassRoleArn, trailArn])
-                    .apply(([arn, account, breakGlass, trail]) => JSON.stringify(logArchivePolicy(arn, account, breakGlass, trail))),
+                sourceBucketName: bucket.bucket,
+                sourceBucketArn: bucket.arn,
+                sourceKmsKeyArn: key.arn,
+                sourceVersioning: archive.versioning,
+                destinations: [{ id: ruleId, bucketArn: copy.bucket.arn, kmsKeyArn: replicaKey.arn, prefix: "" }],
             },
-            { parent: this, dependsOn: [hardened.publicAccessBlock], retainOnDelete: true },
+            { parent: this, dependsOn: [copy.versioning] },
         );
+        if (args.replica.alarmTopicArn !== undefined) {
+            new aws.cloudwatch.MetricAlarm(
+                `${name}-replication-latency`,
+                {
+                    alarmDescription: `Logs reach the DR copy later than the ${args.replica.rpoSeconds} s objective (RTC bound: ${RTC_MINUTES} min)`,
+                    namespace: "AWS/S3",
+                    metricName: "ReplicationLatency",
+                    dimensions: { SourceBucket: args.bucketName, DestinationBucket: args.replica.bucketName, RuleId: ruleId },
+                    statistic: "Maximum",
+                    period: 60,
+                    evaluationPeriods: 1,
+                    threshold: args.replica.rpoSeconds,
+                    comparisonOperator: "GreaterThanThreshold",
+                    treatMissingData: "notBreaching",
+                    alarmActions: [args.replica.alarmTopicArn],
+                    okActions: [args.replica.alarmTopicArn],
+                },
+                { parent: replicaScope },
+            );
+        }
 
         const trail = new aws.cloudtrail.Trail(
             name,
@@ -118,6 +208,7 @@ export class LogArchive extends pulumi.ComponentResource {
                 isMultiRegionTrail: true,
                 includeGlobalServiceEvents: true,
                 enableLogFileValidation: true,
+                kmsKeyId: key.arn,
                 eventSelectors: [
                     {
                         readWriteType: "All",
@@ -132,7 +223,7 @@ export class LogArchive extends pulumi.ComponentResource {
         );
 
         for (const [i, src] of (args.accessLogSources ?? []).entries()) {
-            this.replicateInto(`${name}-from-${i}`, src, bucket, hardened.versioning);
+            this.replicateInto(`${name}-from-${i}`, src, [bucket, copy.bucket], [hardened.versioning, copy.versioning]);
         }
 
         this.bucketName = bucket.bucket;
@@ -141,8 +232,8 @@ export class LogArchive extends pulumi.ComponentResource {
         this.registerOutputs({ bucketName: this.bucketName, arn: this.arn, trailArn: this.trailArn });
     }
 
-    /** Replication from one access-log bucket (SSE-S3, no KMS grants) into the archive. */
-    private replicateInto(id: string, src: AccessLogSource, archive: aws.s3.Bucket, archiveVersioning: aws.s3.BucketVersioning): void {
+    /** Replication from one access-log bucket (SSE-S3, no KMS grants) into both copies of the archive. */
+    private replicateInto(id: string, src: AccessLogSource, archives: aws.s3.Bucket[], archiveVersionings: aws.s3.BucketVersioning[]): void {
         const role = new aws.iam.Role(
             id,
             {
@@ -155,12 +246,12 @@ export class LogArchive extends pulumi.ComponentResource {
             id,
             {
                 role: role.id,
-                policy: pulumi.all([src.bucketArn, archive.arn]).apply(([source, dest]) =>
+                policy: pulumi.all([src.bucketArn, ...archives.map((a) => a.arn)]).apply(([source, ...dests]) =>
                     JSON.stringify(
                         doc(
                             { Sid: "ReadSourceConfiguration", Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: source },
                             { Sid: "ReadSourceVersions", Effect: "Allow", Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"], Resource: `${source}/*` },
-                            { Sid: "WriteReplicas", Effect: "Allow", Action: ["s3:ReplicateObject", "s3:ReplicateTags"], Resource: `${dest}/*` },
+                            { Sid: "WriteReplicas", Effect: "Allow", Action: ["s3:ReplicateObject", "s3:ReplicateTags"], Resource: dests.map((d) => `${d}/*`) },
                         ),
                     ),
                 ),
@@ -172,27 +263,46 @@ export class LogArchive extends pulumi.ComponentResource {
             {
                 bucket: src.bucketName,
                 role: role.arn,
-                rules: [
-                    {
-                        id: "to-log-archive",
-                        status: "Enabled",
-                        priority: 1,
-                        filter: { prefix: "" },
-                        deleteMarkerReplication: { status: "Disabled" },
-                        destination: { bucket: archive.arn, storageClass: "STANDARD" },
-                    },
-                ],
+                rules: archives.map((a, i) => ({
+                    id: i === 0 ? "to-log-archive" : "to-log-archive-dr",
+                    status: "Enabled",
+                    priority: i + 1,
+                    filter: { prefix: "" },
+                    deleteMarkerReplication: { status: "Disabled" },
+                    destination: { bucket: a.arn, storageClass: "STANDARD" },
+                })),
             },
-            { parent: this, provider: src.provider, dependsOn: [archiveVersioning, ...(src.dependsOn ?? [])] },
+            { parent: this, provider: src.provider, dependsOn: [...archiveVersionings, ...(src.dependsOn ?? [])] },
         );
     }
 }
 
-/** TLS only; CloudTrail may write its own prefix for this account's trail; nobody destroys a version. */
-export function logArchivePolicy(bucketArn: string, accountId: string, breakGlassRoleArn: string, trailArn: string) {
-    return doc(
-        denyInsecureTransport(bucketArn),
-        denyVersionDeletion(bucketArn, breakGlassRoleArn),
+/** The DR-region half of the archive: its children inherit the DR provider given here. */
+class LogArchiveReplicaScope extends pulumi.ComponentResource {
+    constructor(name: string, opts: pulumi.ComponentResourceOptions) {
+        super("fortress:storage:LogArchiveReplica", name, {}, opts);
+        this.registerOutputs({});
+    }
+}
+
+/** The key policy of the archive's key: the backup key's, plus CloudTrail encrypting this trail's files. */
+export function withCloudTrail(base: PolicyDocument, accountId: string, trailArn: string): PolicyDocument {
+    return doc(...base.Statement, {
+        Sid: "CloudTrailEncryptsThisTrail",
+        Effect: "Allow",
+        Principal: { Service: "cloudtrail.amazonaws.com" },
+        Action: ["kms:GenerateDataKey*", "kms:DescribeKey"],
+        Resource: "*",
+        Condition: {
+            StringEquals: { "aws:SourceArn": trailArn },
+            StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${accountId}:trail/*` },
+        },
+    });
+}
+
+/** CloudTrail may check the ACL and write its own prefix, for this account's trail only. */
+export function cloudTrailBucketStatements(bucketArn: string, accountId: string, trailArn: string): Statement[] {
+    return [
         {
             Sid: "CloudTrailAclCheck",
             Effect: "Allow",
@@ -209,5 +319,10 @@ export function logArchivePolicy(bucketArn: string, accountId: string, breakGlas
             Resource: `${bucketArn}/cloudtrail/AWSLogs/${accountId}/*`,
             Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trailArn } },
         },
-    );
+    ];
+}
+
+/** The archive's bucket policy: TLS only, nobody destroys a version, CloudTrail writes its prefix. */
+export function logArchivePolicy(bucketArn: string, accountId: string, breakGlassRoleArn: string, trailArn: string): PolicyDocument {
+    return doc(denyInsecureTransport(bucketArn), denyVersionDeletion(bucketArn, breakGlassRoleArn), ...cloudTrailBucketStatements(bucketArn, accountId, trailArn));
 }

@@ -95,6 +95,7 @@ export function declareDataProtection(
             storageSize: config.redis.storageSize,
             maxReplicaLagSeconds: config.redis.maxReplicaLagSeconds,
             lagPublisher: { jobImage: config.jobImage, clusterName: REDIS_CLUSTER_NAME, metricsRegion, serviceAccountName: BACKUP_JOB_SERVICE_ACCOUNT, roleArn: identity.lagRoleArn },
+            protect: prod,
         },
         k8sOpts([identity.serviceAccount]),
     );
@@ -201,7 +202,16 @@ export function declareDataProtection(
         "log-archive",
         {
             bucketName: bucketName(namePrefix, environment, "log-archive", regions.primary),
+            region: regions.primary,
             accountId: storage.accountId,
+            adminRoleArns: [pulumi.interpolate`arn:aws:iam::${storage.accountId}:role/${config.aws.deployRoleName}`],
+            replica: {
+                bucketName: bucketName(namePrefix, environment, "log-archive", regions.dr),
+                region: regions.dr,
+                provider: providers.aws.dr,
+                rpoSeconds: config.objectives.dataClasses.logs.rpoSeconds,
+                alarmTopicArn: detection.alertTopicArns[regions.dr],
+            },
             retentionDays: config.storage.complianceRetentionDays,
             // The mode tier 3 uses: COMPLIANCE wherever the schema requires it (staging, prod).
             lockMode: config.storage.tier3.objectLock.mode,

@@ -196,10 +196,11 @@ describe("jobs: Sealed Secrets keys, Vault snapshots, Velero age and Redis lag, 
         const info = () => execFileSync("redis-cli", ["-p", String(primaryPort), "INFO", "replication"], { encoding: "utf8" });
         await waitFor("the replica to come online", 20_000, async () => /slave0:.*state=online/.test(info()));
         await waitFor("Sentinel to know the primary", 20_000, async () => execFileSync("redis-cli", ["-p", String(sentinelPort), "SENTINEL", "get-master-addr-by-name", "fortress"], { encoding: "utf8" }).includes(String(primaryPort)));
-        const vars = { ...env, SENTINEL_HOST: "127.0.0.1", SENTINEL_PORT: String(sentinelPort), REDIS_MASTER_NAME: "fortress", CLUSTER_NAME: "test-redis", ONCE: "1" };
+        const vars = { ...env, SENTINEL_HOST: "127.0.0.1", SENTINEL_PORT: String(sentinelPort), REDIS_MASTER_NAME: "fortress", CLUSTER_NAME: "test-redis", ONCE: "1", HEARTBEAT_FILE: path.join(dir, "heartbeat") };
         const ok = await run("redis-lag-publisher.sh", { ...vars, EXPECTED_REPLICAS: "1" });
         assert.strictEqual(ok.code, 0, ok.stderr);
         assert.match(ok.stderr, /ReplicaLagSeconds\{Cluster=test-redis\}=[01]$/m);
+        assert.ok(fs.existsSync(path.join(dir, "heartbeat")), "the loop touches its heartbeat for the liveness probe");
         const missing = await run("redis-lag-publisher.sh", { ...vars, EXPECTED_REPLICAS: "2" });
         assert.strictEqual(missing.code, 0, missing.stderr);
         assert.match(missing.stderr, /only 1 of 2 replicas online/);

@@ -113,6 +113,8 @@ describe("redis/Redis", () => {
         assert.deepStrictEqual(c.command, ["/opt/fortress/jobs/redis-lag-publisher.sh"]);
         const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
         assert.strictEqual(env.EXPECTED_REPLICAS, "2");
+        assert.strictEqual(one(rs, "kubernetes:policy/v1:PodDisruptionBudget", "redis-lag").inputs.spec.minAvailable, 1);
+        assert.ok(c.livenessProbe && c.readinessProbe, "a hung publisher is restarted");
         assert.strictEqual(env.SENTINEL_HOST, "redis-sentinel.fortress.svc");
         assert.strictEqual(ofType(await recordResources(() => void new Redis("redis", redisArgs())), "kubernetes:apps/v1:Deployment").length, 0);
     });
