@@ -7,6 +7,7 @@ import {
     renderFromConfig,
     renderPgBackRest,
     tier1LossBoundSeconds,
+    tier1StallBoundSeconds,
     toIni,
 } from "../../../components/postgres/pgbackrest";
 import { validateConfig } from "../../../stacks/schema";
@@ -77,9 +78,10 @@ describe("postgres/pgbackrest renderer", () => {
         raw.postgres = { archivePushIoTimeoutSeconds: 3 };
         const s = renderPgBackRest(inputFrom(raw));
         assert.deepStrictEqual(s.archivePushOptions, { "io-timeout": "3", "archive-timeout": "24" });
-        // archive_timeout 30 s + two cycles of 24 s plus the archiver's 2 s restart.
-        assert.strictEqual(tier1LossBoundSeconds(s), 30 + 2 * (24 + 2));
-        assert.strictEqual(tier1LossBoundSeconds(renderPgBackRest(inputFrom(rawConfig()))), 30 + 2 * (16 + 2));
+        // archive_timeout 30 s + two cycles of 24 s plus the archiver's 5 s restart.
+        assert.strictEqual(tier1StallBoundSeconds(s), 2 * (24 + 5));
+        assert.strictEqual(tier1LossBoundSeconds(s), 30 + 2 * (24 + 5));
+        assert.strictEqual(tier1LossBoundSeconds(renderPgBackRest(inputFrom(rawConfig()))), 30 + 2 * (16 + 5));
     });
 
     it("derives archive_timeout from the database RPO", () => {
