@@ -649,6 +649,8 @@ function drRow(ctx: Ctx, scenario: ScenarioId, subject: Subject): Omit<Row, "sce
             ctx.config.kubernetes.cluster === "eks"
                 ? { mechanism: "rebuild on a new EKS cluster", terms: [vendor("eksControlPlaneCreatePlanning")], open: [`restoring from ${ctx.config.dr.restoreFrom} and deploying (not measured)`] }
                 : drTakeover(`restoring from ${ctx.config.dr.restoreFrom} and deploying`);
+    } else if (ctx.config.dr?.promote) {
+        rto = drTakeover(subject === "database" ? "the promoted cluster taking writes" : "workloads serving from the promoted region");
     } else {
         const standby = collect(ctx, pgClusters(ctx.rs)).some((c) => c.standby);
         rto =

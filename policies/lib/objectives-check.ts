@@ -36,11 +36,16 @@ export function objectivesOf(resources: readonly PolicyResource[], source: Repor
     return result;
 }
 
+/** A DR stack rebuilding or promoting is being deployed during an incident. */
+export function isIncidentDeployment(config: FortressConfig): boolean {
+    return config.role === "dr" && (config.dr?.mode === "rebuild" || config.dr?.promote === true);
+}
+
 /**
  * Whether a breach of the objectives blocks the deployment. It does for prod and staging; in
- * dev it is advisory; and a DR stack in rebuild mode is being deployed *during* an incident,
+ * dev it is advisory; and a DR stack rebuilding or promoting is deployed *during* an incident,
  * where refusing to deploy would only make the outage longer.
  */
 export function objectivesAreMandatory(config: FortressConfig): boolean {
-    return config.environment !== "dev" && !(config.role === "dr" && config.dr?.mode === "rebuild");
+    return config.environment !== "dev" && !isIncidentDeployment(config);
 }

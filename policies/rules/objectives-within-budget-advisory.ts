@@ -5,13 +5,13 @@ import { OBJECTIVES_COMPLIANCE, OBJECTIVES_REMEDIATION } from "./objectives-with
 
 /**
  * The same check as objectives-within-budget where a breach must not block: dev stacks, and a
- * DR stack deploying in rebuild mode during an incident. Enforcement levels are fixed per
+ * DR stack rebuilding or promoting during an incident. Enforcement levels are fixed per
  * policy, so the environment chooses which of the two policies applies.
  */
 export function makeObjectivesWithinBudgetAdvisory(source: ReportsSource = committedReports): FortressStackRule {
     return stackRule({
         name: "objectives-within-budget-advisory",
-        description: "Every computed detection time, RTO and RPO is within the stack's configured objective (advisory: dev, and DR stacks rebuilding during an incident).",
+        description: "Every computed detection time, RTO and RPO is within the stack's configured objective (advisory: dev, and DR stacks rebuilding or promoting during an incident).",
         enforcementLevel: "advisory",
         severity: "medium",
         compliance: OBJECTIVES_COMPLIANCE,

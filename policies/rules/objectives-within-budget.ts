@@ -26,7 +26,10 @@ export function makeObjectivesWithinBudget(source: ReportsSource = committedRepo
                 report(`cannot compute the objectives: ${r.problem}`);
                 return;
             }
-            if (!objectivesAreMandatory(r.config)) return args.notApplicable(`environment ${r.config.environment}${r.config.role === "dr" ? `, DR mode ${r.config.dr?.mode}` : ""}: checked by objectives-within-budget-advisory`);
+            if (!objectivesAreMandatory(r.config)) {
+                const dr = r.config.role === "dr" ? `, DR mode ${r.config.dr?.mode}${r.config.dr?.promote ? " promoted" : ""}` : "";
+                return args.notApplicable(`environment ${r.config.environment}${dr}: checked by objectives-within-budget-advisory`);
+            }
             for (const { row, cell } of failingCells(r.table)) report(describeCell(row, cell));
         },
     });

@@ -28,17 +28,21 @@ export const pgbackrestThreeTiers = stackRule({
         }
         const { regions, tiers } = m.config;
         const wantRegion: Record<string, string | undefined> = { tier1: undefined, tier2: regions.dr, tier3: regions.tier3 };
+        // The primary's layout is the three-tier design; a DR cluster promoted or rebuilt during an
+        // incident writes where the DR plan says (its primary region may be gone), so only its
+        // encryption and retention are checked here.
+        const layout = m.config.role === "primary";
         for (const pg of clusters) {
             TIER_REPOS.forEach((tier, i) => {
                 const name = `repo${i + 1}`;
                 const repo = pg.repos.find((r) => r.name === name);
                 const at = `PerconaPGCluster ${pg.name} ${name} (${tier})`;
                 if (!repo) {
-                    report(`${at}: not declared; the database has no ${tier} copy`);
+                    if (layout) report(`${at}: not declared; the database has no ${tier} copy`);
                     return;
                 }
-                if (tier === "tier1" && repo.kind !== "volume") report(`${at}: is ${repo.kind}; tier 1 is the local volume (restores must not depend on another region)`);
-                if (tier !== "tier1" && (repo.kind !== "s3" || repo.region !== wantRegion[tier])) {
+                if (layout && tier === "tier1" && repo.kind !== "volume") report(`${at}: is ${repo.kind}; tier 1 is the local volume (restores must not depend on another region)`);
+                if (layout && tier !== "tier1" && (repo.kind !== "s3" || repo.region !== wantRegion[tier])) {
                     report(`${at}: is ${repo.kind}${repo.region ? ` in ${repo.region}` : ""}; ${tier} is S3 in ${wantRegion[tier]}`);
                 }
                 const g = pg.global;

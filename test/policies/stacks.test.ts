@@ -13,19 +13,11 @@ import { listStacks } from "../../tools/mock-runtime";
 import { planFindings } from "../../tools/plan-findings";
 
 const KNOWN_GAPS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-    dev: {
-        "s3-bucket-customer-managed-kms": "components/storage/log-archive.ts encrypts the log archive with SSE-S3 (CloudTrail can deliver to SSE-KMS with a key-policy grant)",
-        "workload-probes-and-pdb": "the Redis exporter container has no livenessProbe; the fortress-redis-lag Deployment has no probes and no PodDisruptionBudget",
-    },
     staging: {
-        "s3-bucket-customer-managed-kms": "log archive on SSE-S3 (see dev)",
-        "workload-probes-and-pdb": "Redis exporter and lag publisher (see dev)",
-        "objectives-within-budget": "see the plan's objectives table: service probes (10 s x 3 + 5 s) over the 30 s S1 detection, Patroni's 30 + 10 s lease, a daily verify against a 2-minute S2 detection, 5-minute snapshots plus their run time over 300 s, no GuardDuty for S5",
+        "objectives-within-budget":
+            "see the plan's objectives table: service probes (10 s x 3 + 5 s) over the 30 s S1 detection, Patroni's 30 + 10 s lease, a daily verify against a 2-minute S2 detection, 5-minute snapshots plus their run time over 300 s, no GuardDuty for S5",
     },
     prod: {
-        "s3-bucket-customer-managed-kms": "log archive on SSE-S3 (see dev)",
-        "workload-probes-and-pdb": "Redis exporter and lag publisher (see dev)",
-        "stateful-resources-protected": "the fortress-redis StatefulSet (with volume claims) is not protected in prod",
         "objectives-within-budget": "see staging",
     },
     "prod-dr": {

@@ -3,7 +3,7 @@ import { backupScheduleMeetsRpo } from "../../../policies/rules/backup-schedule-
 import { failoverRecordTtl } from "../../../policies/rules/failover-record-ttl";
 import { pgbackrestThreeTiers } from "../../../policies/rules/pgbackrest-three-tiers";
 import { route53HealthCheckFast } from "../../../policies/rules/route53-health-check-fast";
-import { check, compliantPrimary, violations } from "../fixtures";
+import { check, compliantPrimary, fixtureConfig, violations } from "../fixtures";
 
 const HC = "aws:route53/healthCheck:HealthCheck";
 const RECORD = "aws:route53/record:Record";
@@ -126,6 +126,24 @@ describe("policy pgbackrest-three-tiers", () => {
             "PerconaPGCluster fortress-pg repo2 (tier2): repo2-cipher-pass is written in the cluster resource in plain text; deliver it through the pgBackRest configuration Secret",
             "PerconaPGCluster fortress-pg repo2 (tier2): retention is time 7; tiers.database.tier2.retentionDays asks for time-based 30 days",
             "PerconaPGCluster fortress-pg repo3 (tier3): not declared; the database has no tier3 copy",
+        ]);
+    });
+
+    it("checks only encryption and retention of a promoted DR cluster (its primary region may be gone)", async () => {
+        const { fixture } = compliantPrimary();
+        const drConfig = fixtureConfig("prod", (raw) => {
+            raw.role = "dr";
+            raw.dr = { primaryStack: "org/fortress-dr/prod", mode: "pilot-light", promote: true };
+            raw.kubernetes = { cluster: "eks", eks: { subnetIds: ["subnet-a", "subnet-b"] } };
+            raw.hasKubeconfig = false;
+        });
+        fixture.remove("aws:s3/bucketObjectv2:BucketObjectv2");
+        fixture.edit(PG, "fortress-pg", (i) => {
+            i.spec.backups.pgbackrest.repos = i.spec.backups.pgbackrest.repos.slice(0, 2);
+            delete i.spec.backups.pgbackrest.global["repo2-cipher-type"];
+        });
+        assert.deepStrictEqual(violations(await check(pgbackrestThreeTiers, fixture.records, { stackConfig: drConfig })), [
+            "PerconaPGCluster fortress-pg repo2 (tier2): repo2-cipher-type is unset; set aes-256-cbc so the repository is encrypted before it leaves the pod",
         ]);
     });
 

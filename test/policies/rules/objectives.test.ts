@@ -121,6 +121,9 @@ describe("policy objectives-within-budget (and its advisory twin)", () => {
         assert.ok(violations(pilot).some((v) => /^S4 regional disaster \/ database \/ RTO: not achievable .*pilot-light mode, but no standby PostgreSQL cluster/.test(v)));
         const rebuild = [await check(mandatory, records, { stackConfig: dr("rebuild") }), await check(advisory, records, { stackConfig: dr("rebuild") })];
         assert.deepStrictEqual(rebuild.map((o) => o.status), ["not-applicable", "warn"]);
+        const promoted = { ...dr("pilot-light"), dr: { ...dr("pilot-light").dr!, promote: true } };
+        const promote = [await check(mandatory, records, { stackConfig: promoted }), await check(advisory, records, { stackConfig: promoted })];
+        assert.deepStrictEqual(promote.map((o) => o.status), ["not-applicable", "pass"], "promoted: no standby is needed, so nothing is missing");
         // The engine path: PULUMI_CONFIG, as recent CLIs pass it to a policy pack.
         const env = process.env.PULUMI_CONFIG;
         process.env.PULUMI_CONFIG = JSON.stringify({
