@@ -30,7 +30,6 @@ import { ProcessGroup, freePort, poll, runPg, sleep, versionOf } from "./process
 import { S3Lab, createLockedBucket, createVersionedBucket, deleteVersion, listVersions, putWithoutIntegrityHeader, startS3Lab } from "./s3lab";
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const STANZA_FALLBACK = "db";
 
 interface Sizes {
     readonly writerPerSecond: number;
@@ -144,14 +143,14 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
     const check = (name: string, passed: boolean, detail: string) => checks.push({ name, passed, detail });
 
     for (const [cmd, hint] of [
-        [`${"/usr/lib/postgresql/15/bin"}/pg_ctl`, "apt-get install postgresql-15"],
+        [`${PG_BIN}/pg_ctl`, "apt-get install postgresql-15"],
         ["/usr/bin/pgbackrest", "apt-get install pgbackrest"],
         ["/usr/bin/stunnel4", "apt-get install stunnel4"],
-        ["/usr/bin/pgbench", "apt-get install postgresql-contrib (pgbench)"],
+        [`${PG_BIN}/pgbench`, "apt-get install postgresql-15"],
     ]) {
         if (!fs.existsSync(cmd)) throw new Error(`${cmd} is missing: ${hint} (see .ci/run's install step)`);
     }
-    if (versionOf("moto_server", ["--help"]) === "not found") throw new Error("moto_server is missing: pip install 'moto[server]==5.1.*' (see .ci/run)");
+    if (versionOf("moto_server", ["--help"]) === "not found") throw new Error("moto_server is missing: pip install 'moto[server]' (the drill was run with moto 5.2.1)");
 
     // The runner's work directory is private to root; postgres needs to traverse it.
     fs.chmodSync(options.workDir, 0o755);
@@ -178,7 +177,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         await createVersionedBucket(lab, tier2Bucket, config.regions.dr);
         await createLockedBucket(lab, tier3Bucket, config.regions.tier3, 1);
 
-        const stanza = config.postgres.stanza || STANZA_FALLBACK;
+        const stanza = config.postgres.stanza;
         const s3 = (bucket: string, region: string, tier: "tier2" | "tier3") =>
             ({ kind: "s3", bucket, region, endpoint: `localhost:${lab.endpoints[tier].port}`, path: s3RepoPath(tier), credentials: "shared", uriStyle: "path", caFile: lab.caFile }) as const;
         const settings = renderFromConfig(config, {
@@ -292,6 +291,9 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         for (const s of servers) if (s.running) await s.stop("immediate");
         await procs.stopAll();
     }
+    // Data directories, repos and logs are hundreds of MB: kept only when a check failed.
+    if (checks.length > 0 && checks.every((c) => c.passed)) fs.rmSync(options.workDir, { recursive: true, force: true });
+    else fig("work directory kept for inspection", options.workDir, "");
 
     return {
         drill: "postgres",
