@@ -39,6 +39,8 @@ export interface ClusterSpecInput {
     /** Promoted: a standby or rebuild that now takes writes and backs itself up. */
     readonly promoted: boolean;
     readonly pgBouncerReplicas: number;
+    /** S1 detection objective (`objectives.scenarios.S1.detectSeconds`): bounds Patroni's leader lease. */
+    readonly failoverDetectSeconds: number;
 }
 
 export class ClusterSpecError extends Error {}
@@ -76,6 +78,26 @@ function optionsFor(settings: PgBackRestSettings, repos: readonly RenderedRepo[]
     );
 }
 
+/** Patroni's floor for its leader key's TTL. */
+export const PATRONI_MIN_TTL_SECONDS = 20;
+export const PATRONI_LOOP_WAIT_SECONDS = 5;
+
+/**
+ * Patroni timings that detect a dead primary within the S1 objective: a replica takes over
+ * once the leader key expires (ttl) and its next loop runs (loop_wait), so ttl + loop_wait
+ * must fit the objective. retry_timeout keeps Patroni's rule loop_wait + 2 × retry_timeout ≤ ttl.
+ * Shorter leases fail over faster and also on shorter Kubernetes API hiccups.
+ */
+export function patroniTimings(detectSeconds: number): { leaderLeaseSeconds: number; syncPeriodSeconds: number; retryTimeoutSeconds: number } {
+    const lease = detectSeconds - PATRONI_LOOP_WAIT_SECONDS;
+    if (!Number.isInteger(detectSeconds) || lease < PATRONI_MIN_TTL_SECONDS) {
+        throw new ClusterSpecError(
+            `objectives.scenarios.S1.detectSeconds: ${detectSeconds} s leaves Patroni a leader lease of ${lease} s, below its ${PATRONI_MIN_TTL_SECONDS} s minimum; use at least ${PATRONI_MIN_TTL_SECONDS + PATRONI_LOOP_WAIT_SECONDS}`,
+        );
+    }
+    return { leaderLeaseSeconds: lease, syncPeriodSeconds: PATRONI_LOOP_WAIT_SECONDS, retryTimeoutSeconds: Math.floor((lease - PATRONI_LOOP_WAIT_SECONDS) / 2) };
+}
+
 export function perconaClusterSpec(input: ClusterSpecInput): Record<string, unknown> {
     const { role } = input;
     if (!Number.isInteger(input.instances) || input.instances < 1) {
@@ -85,6 +107,7 @@ export function perconaClusterSpec(input: ClusterSpecInput): Record<string, unkn
         throw new ClusterSpecError(`dr.targetTime: "${role.targetTime}" is not a date; use ISO 8601 with a zone, e.g. "2026-03-01T12:00:00Z"`);
     }
     const byName = (n: string) => input.settings.repos.find((r) => r.name === n)!;
+    const patroni = patroniTimings(input.failoverDetectSeconds);
     // Who writes where. The primary: all three tiers. Once the DR region is promoted it is the
     // primary: its own NVMe (tier 1) and the DR-region bucket (tier 2); tier 3 stays the old
     // primary's, read only by a rebuild. A standby only reads repo2. A rebuild that is not yet
@@ -115,9 +138,12 @@ export function perconaClusterSpec(input: ClusterSpecInput): Record<string, unkn
             },
         ],
         patroni: {
+            leaderLeaseDurationSeconds: patroni.leaderLeaseSeconds,
+            syncPeriodSeconds: patroni.syncPeriodSeconds,
             // One synchronous replica: an in-region failover loses no acknowledged commit.
             // Not strict: with the replica gone the primary keeps taking writes, asynchronously.
             dynamicConfiguration: {
+                retry_timeout: patroni.retryTimeoutSeconds,
                 synchronous_mode: true,
                 synchronous_node_count: 1,
                 synchronous_mode_strict: false,

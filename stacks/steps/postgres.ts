@@ -54,6 +54,7 @@ function clusterSpec(config: FortressConfig, settings: PgBackRestSettings, role:
         settings,
         stanza: p.stanza,
         pgBouncerReplicas: p.pgBouncerReplicas,
+        failoverDetectSeconds: config.objectives.scenarios.S1.detectSeconds,
     };
 }
 

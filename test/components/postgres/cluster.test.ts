@@ -9,6 +9,7 @@ import {
     PostgresCluster,
     PostgresClusterArgs,
     ReplicationTls,
+    patroniTimings,
     perconaCluster,
     renderFromConfig,
     s3RepoPath,
@@ -47,6 +48,7 @@ function clusterArgs(role: ClusterRole, over: Partial<PostgresClusterArgs> = {},
             settings,
             stanza: config.postgres.stanza,
             pgBouncerReplicas: config.postgres.pgBouncerReplicas,
+            failoverDetectSeconds: config.objectives.scenarios.S1.detectSeconds,
         },
         tls: pems,
         s3RoleArn: "arn:aws:iam::123456789012:role/pgbackrest",
@@ -98,6 +100,10 @@ describe("postgres/PostgresCluster (primary)", () => {
         const spec = specOf(await record(clusterArgs({ kind: "primary" })));
         const dyn = spec.patroni.dynamicConfiguration;
         assert.deepStrictEqual([dyn.synchronous_mode, dyn.synchronous_node_count, dyn.synchronous_mode_strict], [true, 1, false]);
+        // A dead primary is noticed within the S1 objective (30 s): lease 25 s + loop 5 s.
+        assert.deepStrictEqual([spec.patroni.leaderLeaseDurationSeconds, spec.patroni.syncPeriodSeconds, dyn.retry_timeout], [25, 5, 10]);
+        assert.ok(spec.patroni.leaderLeaseDurationSeconds + spec.patroni.syncPeriodSeconds <= config.objectives.scenarios.S1.detectSeconds);
+        assert.ok(spec.patroni.syncPeriodSeconds + 2 * dyn.retry_timeout <= spec.patroni.leaderLeaseDurationSeconds, "Patroni's rule loop_wait + 2 x retry_timeout <= ttl");
         assert.strictEqual(spec.instances[0].replicas, 3);
         assert.strictEqual(spec.proxy.pgBouncer.replicas, 2);
         assert.deepStrictEqual(dyn.postgresql.parameters, { archive_timeout: `${settings.archiveTimeoutSeconds}s`, synchronous_commit: "on" }, "archive_mode and archive_command stay the operator's");
@@ -222,6 +228,11 @@ describe("postgres/PostgresCluster in the DR region", () => {
         validateAll(rs);
         const plain = await record(clusterArgs({ kind: "rebuild", repo: "repo2" }, { cipherPassphrases: passphrases }));
         assert.deepStrictEqual(specOf(plain).dataSource.pgbackrest.options, []);
+    });
+
+    it("refuses an S1 detection objective Patroni cannot meet", () => {
+        assert.throws(() => patroniTimings(24), /S1\.detectSeconds: 24 s leaves Patroni a leader lease of 19 s, below its 20 s minimum; use at least 25/);
+        assert.deepStrictEqual(patroniTimings(25), { leaderLeaseSeconds: 20, syncPeriodSeconds: 5, retryTimeoutSeconds: 7 });
     });
 
     it("refuses a bad point-in-time target and a passphrase for no repo", async () => {
