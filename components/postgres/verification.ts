@@ -97,10 +97,8 @@ export class BackupVerification extends pulumi.ComponentResource {
         if (!s3Repos.some((r) => r.index === restoreRepo)) {
             throw new Error(`BackupVerification ${name}: restoreRepo ${restoreRepo} is not an S3 repo this job can read; use one of ${s3Repos.map((r) => r.index).join(", ")}`);
         }
-        // The job's own pgbackrest.conf: the rendered options of the S3 repos, their locations
-        // from the tier buckets, the IRSA key type — the same settings the cluster runs with.
-        // The job's own pgbackrest.conf: the rendered options of the S3 repos, the same settings
-        // the cluster runs with.
+        // The job's own pgbackrest.conf: the rendered options of the S3 repos (locations, IRSA
+        // key type, cipher type), the same settings the cluster runs with.
         const global: Record<string, string> = { "log-path": "/tmp", "lock-path": "/tmp", "spool-path": "/tmp" };
         for (const [k, v] of Object.entries(args.settings.options)) {
             const m = /^(repo\d+)-/.exec(k);

@@ -81,7 +81,11 @@ if [ -n "\${RESTORE_REPO:-}" ]; then
     start=$(date +%s)
     ok=0
     # Latest backup, consistent and promoted; no WAL archiving from the copy.
-    if pgbr --repo="$RESTORE_REPO" --pg1-path="$data" --type=immediate --target-action=promote --archive-mode=off restore >"$SCRATCH/restore.log" 2>&1 &&
+    # Its own spool and lock directories: a restore clears the archive queue, which must not be
+    # one a running cluster's archiver shares.
+    mkdir -p "$SCRATCH/spool" "$SCRATCH/lock"
+    if pgbr --repo="$RESTORE_REPO" --pg1-path="$data" --spool-path="$SCRATCH/spool" --lock-path="$SCRATCH/lock" \
+        --type=immediate --target-action=promote --archive-mode=off restore >"$SCRATCH/restore.log" 2>&1 &&
         "$PG_BIN/pg_ctl" -D "$data" -l "$SCRATCH/postgres.log" -w -t 3600 \\
             -o "-c port=$port -c listen_addresses='' -c unix_socket_directories=$SCRATCH -c archive_mode=off -c ssl=off" start >/dev/null; then
         # pg_ctl returns once read-only connections are accepted; the promotion follows.

@@ -532,7 +532,7 @@ async function pitrScenario(primary: PgServer, bin: PgBackRest, acks: readonly A
     const pitr = new PgServer("pitr", path.join(workDir, "pitr"), await freePort(), socketDir, path.join(logDir, "pitr.log"));
     ownByPostgres(pitr.dataDir);
     const started = Date.now();
-    const r = await bin.ok(["restore", "--repo=1", `--pg1-path=${pitr.dataDir}`, "--type=time", `--target=${target}`, "--target-action=promote"]);
+    const r = await bin.ok(["restore", "--repo=1", `--pg1-path=${pitr.dataDir}`, ...privateQueues(workDir, "pitr"), "--type=time", `--target=${target}`, "--target-action=promote"]);
     pitr.appendSettings({ port: String(pitr.port), archive_mode: "off" });
     servers.push(pitr);
     await pitr.start();
@@ -551,6 +551,17 @@ async function pitrScenario(primary: PgServer, bin: PgBackRest, acks: readonly A
         exact && expectedIds.at(-1) === Number(rows[k].id),
         `target ${target} lies between commit ${rows[k].id} (${rows[k].ts}) and ${rows[k + 1].id} (${rows[k + 1].ts}); restored ${restored.length} commits ending at ${lastRestored}, expected ${expectedIds.length} ending at ${expectedIds.at(-1)}; pgbackrest restore ${seconds(r.ms)} s; the writer's log holds ${acks.length} acknowledged commits`,
     );
+}
+
+/**
+ * Spool and lock directories of a second cluster restored beside the running primary: a
+ * restore clears the spool's archive queue, and pgBackRest refuses to when the primary's async
+ * archiver is writing into it ("unable to remove path ... Directory not empty").
+ */
+function privateQueues(workDir: string, name: string): string[] {
+    const base = path.join(workDir, "pgbackrest", name);
+    for (const d of ["spool", "lock"]) ownByPostgres(path.join(base, d));
+    return [`--spool-path=${path.join(base, "spool")}`, `--lock-path=${path.join(base, "lock")}`];
 }
 
 /** Flips bytes in the middle of the largest file of repo1's newest backup and of its newest WAL segment. */
@@ -583,7 +594,7 @@ async function corruptionScenario(bin: PgBackRest, verification: Verification, r
 
     const scratch = path.join(workDir, "corrupt-restore");
     ownByPostgres(scratch);
-    const restore = await bin.run(["restore", "--repo=1", `--set=${label}`, `--pg1-path=${scratch}`], 600_000);
+    const restore = await bin.run(["restore", "--repo=1", `--set=${label}`, `--pg1-path=${scratch}`, ...privateQueues(workDir, "corrupt")], 600_000);
     const restoreLine = (restore.stdout + restore.stderr).split("\n").find((l) => /ERROR/.test(l))?.trim() ?? "(no error line)";
     fig("(c) restore --repo=1 --set=<corrupted> exit code", restore.code ?? "killed", "");
     check("(c) restore refuses the corrupted backup with a clear message", restore.code !== 0 && /ERROR/.test(restoreLine), `exit ${restore.code}: ${restoreLine.slice(0, 300)}`);

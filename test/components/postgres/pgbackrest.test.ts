@@ -78,10 +78,10 @@ describe("postgres/pgbackrest renderer", () => {
         raw.postgres = { archivePushIoTimeoutSeconds: 3 };
         const s = renderPgBackRest(inputFrom(raw));
         assert.deepStrictEqual(s.archivePushOptions, { "io-timeout": "3", "archive-timeout": "24" });
-        // archive_timeout 30 s + two cycles of 24 s plus the archiver's 5 s restart.
-        assert.strictEqual(tier1StallBoundSeconds(s), 2 * (24 + 5));
-        assert.strictEqual(tier1LossBoundSeconds(s), 30 + 2 * (24 + 5));
-        assert.strictEqual(tier1LossBoundSeconds(renderPgBackRest(inputFrom(rawConfig()))), 30 + 2 * (16 + 5));
+        // archive_timeout 30 s + two cycles of 24 s plus the archiver's 8 s restart.
+        assert.strictEqual(tier1StallBoundSeconds(s), 2 * (24 + 8));
+        assert.strictEqual(tier1LossBoundSeconds(s), 30 + 2 * (24 + 8));
+        assert.strictEqual(tier1LossBoundSeconds(renderPgBackRest(inputFrom(rawConfig()))), 30 + 2 * (16 + 8));
     });
 
     it("derives archive_timeout from the database RPO", () => {
