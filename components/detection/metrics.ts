@@ -86,7 +86,7 @@ export function replicationAlarms(rule: ReplicationRule, rpoSeconds: number): Al
         specs.push({
             name: `replication-latency-${rule.ruleId}`,
             home: "dr",
-            description: `S3 replication ${rule.ruleId} is more than ${rpoSeconds} s behind (the regional RPO), or S3 stopped reporting it (source region silent)`,
+            description: `S3 replication ${rule.ruleId} is more than ${rpoSeconds} s behind (what the regional RPO leaves for replication), or S3 stopped reporting it (source region silent)`,
             namespace: "AWS/S3",
             metricName: "ReplicationLatency",
             dimensions,

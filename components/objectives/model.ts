@@ -166,6 +166,21 @@ function best(...bounds: Bound[]): Bound {
     });
 }
 
+/**
+ * The path that serves an objective best: one within it on its guaranteed terms, else one
+ * within it on its typical (alarmed) terms, else the smallest guaranteed bound. Plain `best`
+ * would let a path that is over its objective beat one that is within it typically.
+ */
+function bestFor(objectiveSeconds: number | null, ...bounds: Bound[]): Bound {
+    if (objectiveSeconds === null) return best(...bounds);
+    const paths = bounds.filter((b): b is Path => !isMissing(b));
+    const within = paths.filter((p) => sum(p.terms) <= objectiveSeconds);
+    if (within.length > 0) return best(...within);
+    const typicallyWithin = paths.filter((p) => p.typical !== undefined && sum(p.typical) <= objectiveSeconds);
+    if (typicallyWithin.length > 0) return best(...typicallyWithin);
+    return best(...bounds);
+}
+
 /** A path plus the terms of another (RTO = detection + recovery). */
 function then(first: Bound, second: Bound): Bound {
     if (isMissing(first)) return first;
@@ -619,7 +634,10 @@ function primaryRow(ctx: Ctx, scenario: ScenarioId, subject: Subject): Omit<Row,
                 rpo = snapshotPath(ctx, jobs, "to any tier (S3 outlives the cluster)");
             } else if (scenario === "S4") {
                 const direct = snapshotPath(ctx, jobs.filter((j) => j.tier === "tier2" || j.tier === "tier3"), "straight to tier 2 or 3 (out of the region)");
-                const rtc = collect(ctx, replicationRules(ctx.rs)).find((r) => r.enabled && "tier1/".startsWith(r.prefix) && r.rtcMinutes !== undefined);
+                // Only rules on the tier-1 bucket carry its snapshots (another bucket's rule with an
+                // empty prefix covers "tier1/" too, but replicates something else).
+                const tier1Bucket = ctx.rs.find((r) => r.type === T.bucket && r.props.tags?.["fortress:tier"] === "tier1");
+                const rtc = (tier1Bucket ? replicationFrom(ctx, tier1Bucket) : []).find((r) => "tier1/".startsWith(r.prefix) && r.rtcMinutes !== undefined);
                 const tier1 = snapshotPath(ctx, jobs.filter((j) => j.tier === "tier1"), `to tier 1, replicated by rule ${rtc?.id}`);
                 const replicated: Bound =
                     !rtc
@@ -627,7 +645,7 @@ function primaryRow(ctx: Ctx, scenario: ScenarioId, subject: Subject): Omit<Row,
                         : isMissing(tier1)
                           ? tier1
                           : { ...tier1, ...rtcTerms(ctx, rtc, tier1.terms), notes: [...(tier1.notes ?? []), ...rtcTerms(ctx, rtc, []).notes!] };
-                rpo = best(direct, replicated);
+                rpo = bestFor(obj.rpo, direct, replicated);
             } else {
                 rpo = snapshotPath(ctx, jobs.filter((j) => j.tier === "tier3"), "to tier 3 (immutable)");
             }

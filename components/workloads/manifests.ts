@@ -11,8 +11,16 @@ export interface ProbeSettings {
     readonly periodSeconds?: number;
     /** @default 5 */
     readonly timeoutSeconds?: number;
-    /** @default 3 */
+    /** Failures before the kubelet restarts the container (liveness). @default 3 */
     readonly failureThreshold?: number;
+    /**
+     * Failures before the pod leaves the Service's endpoints (readiness): the moment traffic
+     * stops reaching it, i.e. detection. Two, because the DR plan's three numbers together
+     * (10 s period, 5 s timeout, 3 failures) give 10 x 3 + 5 = 35 s for a hung process, over
+     * its own 30 s detection objective; 10 x 2 + 5 = 25 s is within it, and the restart keeps
+     * the plan's three failures so a slow moment does not cost a restart. @default 2
+     */
+    readonly readinessFailureThreshold?: number;
 }
 
 export interface OutlierDetectionSettings {
@@ -44,11 +52,12 @@ export interface ServiceSpec {
 }
 
 export const PART_OF = "pat-fortress";
+export const PROBE_DEFAULTS = { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, readinessFailureThreshold: 2 } as const;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export function validateServiceSpec(spec: ServiceSpec): void {
     const problems: string[] = [];
-    const p = { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, ...spec.probes };
+    const p = { ...PROBE_DEFAULTS, ...spec.probes };
     const o = { consecutive5xxErrors: 3, intervalSeconds: 10, baseEjectionSeconds: 30, maxEjectionPercent: 50, ...spec.outlierDetection };
     if (!DNS_LABEL.test(spec.name) || spec.name.length > 63) problems.push(`name: "${spec.name}" must be a DNS-1123 label (lowercase letters, digits, '-', at most 63)`);
     if (!DNS_LABEL.test(spec.namespace)) problems.push(`namespace: "${spec.namespace}" must be a DNS-1123 label`);
@@ -57,7 +66,7 @@ export function validateServiceSpec(spec: ServiceSpec): void {
     const port = spec.port ?? 8080;
     if (!Number.isInteger(port) || port < 1 || port > 65535) problems.push(`port: ${port} must be 1..65535`);
     if (!(spec.healthPath ?? "/healthz").startsWith("/")) problems.push(`healthPath: "${spec.healthPath}" must start with "/"`);
-    for (const k of ["periodSeconds", "timeoutSeconds", "failureThreshold"] as const) {
+    for (const k of ["periodSeconds", "timeoutSeconds", "failureThreshold", "readinessFailureThreshold"] as const) {
         if (!Number.isInteger(p[k]) || p[k] < 1) problems.push(`probes.${k}: ${p[k]} must be a whole number ≥ 1`);
     }
     if (p.timeoutSeconds >= p.periodSeconds) problems.push(`probes.timeoutSeconds: ${p.timeoutSeconds} must be shorter than probes.periodSeconds (${p.periodSeconds})`);
@@ -96,7 +105,7 @@ export function serviceHost(name: string, namespace: string): string {
 export function serviceManifests(spec: ServiceSpec): ServiceManifests {
     validateServiceSpec(spec);
     const port = spec.port ?? 8080;
-    const p = { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, ...spec.probes };
+    const p = { ...PROBE_DEFAULTS, ...spec.probes };
     const o = { consecutive5xxErrors: 3, intervalSeconds: 10, baseEjectionSeconds: 30, maxEjectionPercent: 50, ...spec.outlierDetection };
     const selector = { "app.kubernetes.io/name": spec.name, "app.kubernetes.io/part-of": PART_OF };
     const labels = { ...spec.labels, ...selector };
@@ -129,7 +138,7 @@ export function serviceManifests(spec: ServiceSpec): ServiceManifests {
                             name: spec.name,
                             image: spec.image,
                             ports: [{ name: "http", containerPort: port, protocol: "TCP" }],
-                            readinessProbe: { ...probe, successThreshold: 1 },
+                            readinessProbe: { ...probe, failureThreshold: p.readinessFailureThreshold, successThreshold: 1 },
                             livenessProbe: { ...probe, successThreshold: 1 },
                             // Liveness starts only once the app has come up: a slow start is not a crash.
                             startupProbe: { httpGet, periodSeconds: p.periodSeconds, timeoutSeconds: p.timeoutSeconds, failureThreshold: 30 },

@@ -349,7 +349,7 @@ export function compliantPrimary(environment: "prod" | "staging" | "dev" = "prod
         },
         { provider: k8s },
     );
-    cronJob(f, k8s, "redis-snapshot-tier1", "*/5 * * * *", { BACKUP_TIER: "tier1", BACKUP_PREFIX: "tier1/redis/" }, "redis-snapshot.sh");
+    cronJob(f, k8s, "redis-snapshot-tier1", "*/4 * * * *", { BACKUP_TIER: "tier1", BACKUP_PREFIX: "tier1/redis/" }, "redis-snapshot.sh");
     cronJob(f, k8s, "redis-snapshot-tier2", "*/15 * * * *", { BACKUP_TIER: "tier2", BACKUP_PREFIX: "tier2/redis/" }, "redis-snapshot.sh");
     cronJob(f, k8s, "redis-snapshot-tier3", "15 3 * * *", { BACKUP_TIER: "tier3", BACKUP_PREFIX: "tier3/redis/" }, "redis-snapshot.sh");
     cronJob(f, k8s, "secrets-backup-tier2", "5 * * * *", { BACKUP_TIER: "tier2", BACKUP_PREFIX: "tier2/secrets/" }, "sealed-secrets-key-backup.sh");

@@ -39,7 +39,7 @@ describe("npm run plan", () => {
         assert.match(r.stdout, /us-west-2 \(DR \/ tier 2\)/);
         assert.match(r.stdout, /us-east-2 \(tier 3\)/);
         assert.match(r.stdout, /tier3\s+us-east-2\s+pat-fortress-prod-tier3-us-east-2\s+SSE-KMS .*COMPLIANCE 365d/);
-        assert.match(r.stdout, /redis\s+tier1\s+snapshot "\*\/5 \* \* \* \*"\s+5m\s+1d/);
+        assert.match(r.stdout, /redis\s+tier1\s+snapshot "\*\/4 \* \* \* \*"\s+4m\s+1d/);
     });
 
     it("--json prints one document with resources {type, name, parent, region, inputs} and the resolved config", () => {

@@ -26,10 +26,10 @@ describe("prod stack: Redis, configuration, secrets, uploads and logs", () => {
         assert.strictEqual(one(prod.resources, "kubernetes:apps/v1:StatefulSet", "fortress-redis-sentinel").inputs.spec.replicas, 3);
     });
 
-    it("snapshots Redis every 5 minutes to tier 1, every 15 to tier 2, daily to tier 3, with the job image from config", () => {
+    it("snapshots Redis every 4 minutes to tier 1, every 15 to tier 2, daily to tier 3, with the job image from config", () => {
         const jobs = cronJobs("redis-snapshot.sh");
         const gaps = Object.fromEntries(jobs.map((j) => [j.inputs.metadata.labels["fortress/tier"], maxIntervalSeconds(j.inputs.spec.schedule)]));
-        assert.deepStrictEqual(gaps, { tier1: 300, tier2: 900, tier3: 86_400 });
+        assert.deepStrictEqual(gaps, { tier1: 240, tier2: 900, tier3: 86_400 });
         for (const j of jobs) {
             assert.strictEqual(j.inputs.spec.jobTemplate.spec.template.spec.containers[0].image, prod.config.jobImage);
             assert.strictEqual(j.inputs.spec.schedule, (prod.config.tiers.redis as any)[j.inputs.metadata.labels["fortress/tier"]].snapshot);

@@ -181,14 +181,14 @@ describe("redis/Redis", () => {
 });
 
 describe("redis/RedisSnapshots", () => {
-    it("schedules one snapshot CronJob per tier from the tier config: 5 min, 15 min, daily", async () => {
+    it("schedules one snapshot CronJob per tier from the tier config: 4 min, 15 min, daily", async () => {
         const rs = await recordResources(() => {
             new RedisSnapshots("redis-snapshot", snapshotArgs());
         });
         const jobs = ofType(rs, "kubernetes:batch/v1:CronJob");
         const byTier = Object.fromEntries(jobs.map((j) => [j.inputs.metadata.labels["fortress/tier"], j.inputs]));
         assert.deepStrictEqual(Object.keys(byTier).sort(), ["tier1", "tier2", "tier3"]);
-        assert.strictEqual(maxIntervalSeconds(byTier.tier1.spec.schedule), 300);
+        assert.strictEqual(maxIntervalSeconds(byTier.tier1.spec.schedule), 240);
         assert.strictEqual(maxIntervalSeconds(byTier.tier2.spec.schedule), 900);
         assert.strictEqual(maxIntervalSeconds(byTier.tier3.spec.schedule), 86_400);
         for (const [tier, job] of Object.entries(byTier) as [string, any][]) {

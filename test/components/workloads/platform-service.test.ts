@@ -6,15 +6,16 @@ import { validateK8sObject } from "./k8s-schema";
 const spec: ServiceSpec = { name: "api", namespace: "fortress", image: "ghcr.io/pat-fortress/api:2.14.0", port: 8080, replicas: 3, healthPath: "/healthz" };
 
 describe("PlatformService", () => {
-    it("declares a Deployment with 10 s / 5 s / 3-failure liveness and readiness probes and a surge-first rollout", () => {
+    it("declares 10 s / 5 s probes: liveness restarts after 3 failures, readiness leaves traffic after 2 (25 s, within the 30 s detection objective)", () => {
         const d = serviceManifests(spec).deployment as any;
         const c = d.spec.template.spec.containers[0];
-        for (const probe of [c.livenessProbe, c.readinessProbe]) {
+        for (const [probe, failures] of [[c.livenessProbe, 3], [c.readinessProbe, 2]]) {
             assert.deepStrictEqual(
                 { period: probe.periodSeconds, timeout: probe.timeoutSeconds, failures: probe.failureThreshold, path: probe.httpGet.path },
-                { period: 10, timeout: 5, failures: 3, path: "/healthz" },
+                { period: 10, timeout: 5, failures, path: "/healthz" },
             );
         }
+        assert.ok(c.readinessProbe.periodSeconds * c.readinessProbe.failureThreshold + c.readinessProbe.timeoutSeconds <= 30);
         assert.deepStrictEqual(d.spec.strategy, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
         assert.strictEqual(d.spec.replicas, 3);
     });
