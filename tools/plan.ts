@@ -99,7 +99,10 @@ async function main(argv: string[]): Promise<number> {
 
 if (require.main === module) {
     main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
+        // exitCode, not exit(): a large --json document written to a pipe must drain first.
+        (code) => {
+            process.exitCode = code;
+        },
         (e) => {
             console.error(e instanceof Error ? e.stack : String(e));
             process.exit(1);
