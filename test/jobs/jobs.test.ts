@@ -169,6 +169,63 @@ describe("jobs: Sealed Secrets keys, Vault snapshots, Velero age and Redis lag, 
         }
     });
 
+    it("restores the backed-up sealing keys into another cluster's namespace, labelled active, never over a different key", async () => {
+        fs.writeFileSync(path.join(tmp, "sa.token"), "sa-token-1");
+        const backupApi = await listen((_req, res) => res.writeHead(200).end(JSON.stringify({ kind: "SecretList", items: [secret("sealed-secrets-keyA")] })));
+        const stored = new Map<string, any>();
+        const requests: string[] = [];
+        const target = await listen((req, res) => {
+            let body = "";
+            req.on("data", (c) => (body += c));
+            req.on("end", () => {
+                requests.push(`${req.method} ${req.url}`);
+                if (req.headers.authorization !== "Bearer sa-token-1") return void res.writeHead(401).end();
+                if (req.method === "POST" && req.url === "/api/v1/namespaces/sealed/secrets") {
+                    const s = JSON.parse(body);
+                    if (stored.has(s.metadata.name)) return void res.writeHead(409).end("{}");
+                    stored.set(s.metadata.name, s);
+                    return void res.writeHead(201).end(body);
+                }
+                const name = req.url?.replace("/api/v1/namespaces/sealed/secrets/", "") ?? "";
+                if (req.method === "GET" && stored.has(name)) return void res.writeHead(200).end(JSON.stringify(stored.get(name)));
+                res.writeHead(404).end("{}");
+            });
+        });
+        try {
+            const prefix = { BACKUP_PREFIX: "sealed-secrets/restore-none sealed-secrets/restore" };
+            const backup = await run("sealed-secrets-key-backup.sh", { ...env, BACKUP_PREFIX: "sealed-secrets/restore", SEALED_SECRETS_NAMESPACE: "kube-system", KUBERNETES_API: backupApi.url, KUBE_TOKEN_FILE: path.join(tmp, "sa.token") });
+            assert.strictEqual(backup.code, 0, backup.stderr);
+            const vars = { ...env, ...prefix, SEALED_SECRETS_NAMESPACE: "sealed", KUBERNETES_API: target.url, KUBE_TOKEN_FILE: path.join(tmp, "sa.token") };
+            const first = await run("sealed-secrets-key-restore.sh", vars);
+            assert.strictEqual(first.code, 0, first.stderr);
+            const key = stored.get("sealed-secrets-keyA");
+            assert.strictEqual(key.metadata.namespace, "sealed");
+            assert.strictEqual(key.metadata.labels["sealedsecrets.bitnami.com/sealed-secrets-key"], "active");
+            assert.strictEqual(key.data["tls.key"], Buffer.from("key sealed-secrets-keyA").toString("base64"));
+            assert.match(first.stderr, /1 sealing key\(s\) in sealed, 1 created/);
+            // A second run finds the same key and leaves it.
+            const again = await run("sealed-secrets-key-restore.sh", vars);
+            assert.strictEqual(again.code, 0, again.stderr);
+            assert.match(again.stderr, /sealed\/sealed-secrets-keyA already holds this key/);
+            // A different key under that name is never overwritten.
+            key.data["tls.key"] = Buffer.from("another").toString("base64");
+            const clash = await run("sealed-secrets-key-restore.sh", vars);
+            assert.notStrictEqual(clash.code, 0);
+            assert.match(clash.stderr, /sealed\/sealed-secrets-keyA exists with another key; not overwritten/);
+            assert.ok(!requests.some((r) => r.startsWith("PUT") || r.startsWith("DELETE")), requests.join("\n"));
+            // The wrong passphrase creates nothing.
+            stored.clear();
+            fs.writeFileSync(path.join(tmp, "other.key"), "not-the-key");
+            const wrongKey = await run("sealed-secrets-key-restore.sh", { ...vars, BACKUP_KEY_FILE: path.join(tmp, "other.key") });
+            assert.notStrictEqual(wrongKey.code, 0);
+            assert.match(wrongKey.stderr, /REFUSED: decryption .* failed/);
+            assert.strictEqual(stored.size, 0);
+        } finally {
+            backupApi.server.close();
+            target.server.close();
+        }
+    });
+
     it("publishes the newest Velero backup's age as the configuration data class", async () => {
         const vars = { ...env, BACKUP_PREFIX: "tier2/configuration/velero" };
         const empty = await run("velero-backup-age.sh", vars);
