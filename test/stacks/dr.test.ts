@@ -238,11 +238,11 @@ describe("the staging-dr stack", () => {
 describe("npm run plan for a DR stack", () => {
     it("prints what each of the three modes declares, and --mode picks the one shown in full", async () => {
         // The plan exits 1 when the policy pack has a mandatory finding; its output is complete either way.
-        const { stdout } = await run("node", ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "prod-dr", "--mode=promote"], { maxBuffer: 64 * 1024 * 1024 }).catch((e: any) =>
+        const { stdout } = await run("node", ["--require", "tsx/cjs", "tools/plan.ts", "prod-dr", "--mode=promote"], { maxBuffer: 64 * 1024 * 1024 }).catch((e: any) =>
             e.code === 1 && /^policy: mandatory violation of /m.test(e.stderr) ? e : Promise.reject(e),
         );
         for (const mode of ["pilot-light", "rebuild", "promote"]) assert.match(stdout, new RegExp(`\\n  ${mode}: \\d+ resources`));
         assert.match(stdout, /workloads\s+declared\s+api=3, web=3, worker=2/);
-        await assert.rejects(run("node", ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "prod-dr", "--mode=failover"]), (e: any) => e.code === 2 && /--mode=failover: not a DR mode/.test(e.stderr));
+        await assert.rejects(run("node", ["--require", "tsx/cjs", "tools/plan.ts", "prod-dr", "--mode=failover"]), (e: any) => e.code === 2 && /--mode=failover: not a DR mode/.test(e.stderr));
     });
 });

@@ -7,7 +7,7 @@ import * as path from "path";
 const ROOT = path.resolve(__dirname, "..", "..");
 
 function plan(args: string[], stacksDir?: string) {
-    const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(ROOT, "tools", "plan.ts"), ...args], {
+    const r = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(ROOT, "tools", "plan.ts"), ...args], {
         cwd: ROOT,
         encoding: "utf8",
         env: { ...process.env, ...(stacksDir ? { FORTRESS_STACKS_DIR: stacksDir } : {}) },
