@@ -110,14 +110,17 @@ export class PgBackRest {
         return `pgbackrest --config=${this.configFile} --config-include-path=${this.includeDir} --stanza=${this.stanza} archive-push %p`;
     }
 
-    run(args: readonly string[], timeoutMs = 600_000): Promise<ScriptResult> {
-        return runPg("pgbackrest", [`--config=${this.configFile}`, `--config-include-path=${this.includeDir}`, `--stanza=${this.stanza}`, ...args], timeoutMs);
+    private argv(args: readonly string[]): string[] {
+        return [`--config=${this.configFile}`, `--config-include-path=${this.includeDir}`, `--stanza=${this.stanza}`, ...args];
     }
 
-    async ok(args: readonly string[], timeoutMs = 600_000): Promise<ScriptResult> {
-        const r = await this.run(args, timeoutMs);
-        if (r.code !== 0) throw new Error(`pgbackrest ${args.join(" ")} exited ${r.code}:\n${(r.stderr + r.stdout).trim().slice(-3000)}`);
-        return r;
+    run(args: readonly string[], timeoutMs = 600_000): Promise<ScriptResult> {
+        return runPg("pgbackrest", this.argv(args), timeoutMs);
+    }
+
+    /** Like `run`, but a non-zero exit throws with pgBackRest's own message. */
+    ok(args: readonly string[], timeoutMs = 600_000): Promise<ScriptResult> {
+        return runPgOk("pgbackrest", this.argv(args), timeoutMs);
     }
 
     /**
