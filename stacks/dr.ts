@@ -10,6 +10,7 @@ import { AlarmSet, standbyLagAlarm } from "../components/detection";
 import { PG_CLUSTER_NAME } from "../components/core/names";
 import type { FortressConfig } from "./schema";
 import { DrCluster, declareDrCluster } from "./steps/dr-cluster";
+import { DrBackupIdentity, declareDrBackupIdentity, declareDrOperators, declareDrRedis, promotedRedisSchedules, redisRestorePrefixes, sealedKeyPrefixes } from "./steps/dr-data";
 import { DrEndpoint, declareDrCertificate, declareDrRouting } from "./steps/dr-endpoint";
 import { DrPlan, drPlan } from "./steps/dr-mode";
 import { Mesh, declareMesh } from "./steps/mesh";
@@ -23,6 +24,8 @@ export interface PrimaryOutputs {
     readonly monitoring: pulumi.Output<{ region: string; alarmNamePrefix: string; alertTopicArn: string }>;
     /** The repos' cipher passphrases and the replication certificates (secrets). */
     readonly postgres: pulumi.Output<PrimaryPostgres>;
+    /** Passphrases of the Redis snapshots, sealing-key and Vault backups (secrets). */
+    readonly backupPassphrases: pulumi.Output<Record<"redis" | "sealedSecrets" | "vault", string>>;
 }
 
 export interface DrContext {
@@ -35,6 +38,8 @@ export interface DrContext {
     cluster?: DrCluster;
     certificate?: DrEndpoint;
     mesh?: Mesh;
+    /** The DR cluster's roles on the backup tiers (operators step). */
+    backup?: DrBackupIdentity;
     /** Resources the platform's workloads wait for (operators, database, Redis). */
     readonly dataServices: pulumi.Resource[];
 }
@@ -54,6 +59,13 @@ const cluster = (ctx: DrContext) => {
     if (!ctx.cluster) throw new Error(`DR step order: the cluster step must run before the steps that use the cluster`);
     return ctx.cluster;
 };
+
+/** The DR cluster's OIDC issuer for IRSA: the created EKS cluster's, or kubernetes.oidcProvider. */
+const oidcIssuerOf = (ctx: DrContext) => cluster(ctx).eks?.oidcIssuer ?? ctx.config.kubernetes.oidcProvider;
+
+/** The DR cluster's backup roles, declared once by whichever step needs them first. */
+const backupIdentity = (ctx: DrContext, oidcIssuer: pulumi.Input<string>) =>
+    (ctx.backup ??= declareDrBackupIdentity(ctx.config, ctx.plan, ctx.primary, cluster(ctx).provider, ctx.aws, oidcIssuer, cluster(ctx).ready));
 
 /** The DR stack's steps, in order. Issue 5 and 6 replace the pending ones with their components. */
 export const DR_STEPS: DrStep[] = [
@@ -81,7 +93,19 @@ export const DR_STEPS: DrStep[] = [
     },
     {
         name: "operators",
-        run: () => ({ status: "pending", detail: "Velero and Sealed Secrets (components/platform, issue 5) are not wired into the DR stack yet; the Percona operator comes with the database step" }),
+        run: (ctx) => {
+            const tier = ctx.plan.redis.restoreFrom;
+            const promoted = ctx.plan.mode === "promote";
+            const velero = promoted ? `Velero writing tier2/tier3 (schedules ${ctx.config.tiers.configuration.tier2.snapshot}, ${ctx.config.tiers.configuration.tier3.snapshot})` : `Velero read-only on tier2/tier3 (no schedules)`;
+            const sealed = `Sealed Secrets started on the primary's sealing keys from ${sealedKeyPrefixes(tier).join(", ")}${promoted ? ", key backups to tier2/tier3" : ""}`;
+            const oidcIssuer = oidcIssuerOf(ctx);
+            if (oidcIssuer === undefined) {
+                return { status: "pending", detail: `${velero}; ${sealed}: waits for kubernetes.oidcProvider (the existing cluster's OIDC issuer), without which neither can read the backups through IRSA` };
+            }
+            const ops = declareDrOperators(ctx.config, ctx.plan, ctx.primary, backupIdentity(ctx, oidcIssuer), cluster(ctx).provider, ctx.aws, oidcIssuer, cluster(ctx).ready);
+            ctx.dataServices.push(ops.sealedSecrets, ops.velero);
+            return { status: "declared", detail: `${velero}; ${sealed}; the Percona operator comes with the database step` };
+        },
     },
     {
         name: "database",
@@ -90,7 +114,7 @@ export const DR_STEPS: DrStep[] = [
             const from = db.source.kind === "stream" ? "the standby streaming from the primary (fallback repo2)" : `a restore from ${db.source.repo} (${db.source.tier})${db.source.targetTime ? ` to ${db.source.targetTime}` : ""}`;
             const what = db.standby ? `standby: ${from}` : `primary: ${from}, promoted`;
             const c = cluster(ctx);
-            const oidcIssuer = c.eks?.oidcIssuer ?? ctx.config.kubernetes.oidcProvider;
+            const oidcIssuer = oidcIssuerOf(ctx);
             if (oidcIssuer === undefined) {
                 return { status: "pending", detail: `PerconaPGCluster ${PG_CLUSTER_NAME} as ${what}: waits for kubernetes.oidcProvider (the existing cluster's OIDC issuer), without which pgBackRest cannot reach repo2/repo3 through IRSA` };
             }
@@ -111,7 +135,18 @@ export const DR_STEPS: DrStep[] = [
     },
     {
         name: "redis",
-        run: (ctx) => ({ status: "pending", detail: `Redis restored from the newest ${ctx.plan.redis.restoreFrom} snapshot: waits for a restore option on components/redis (issue 5)` }),
+        run: (ctx) => {
+            const tier = ctx.plan.redis.restoreFrom;
+            const s = promotedRedisSchedules(ctx.config);
+            const what = `Redis restored from the newest snapshot under ${redisRestorePrefixes(tier).join(", ")} (${tier} bucket)${ctx.plan.mode === "promote" ? `, snapshots to tier2 (${s.tier2}) and tier3 (${s.tier3})` : ""}`;
+            const oidcIssuer = oidcIssuerOf(ctx);
+            if (oidcIssuer === undefined) {
+                return { status: "pending", detail: `${what}: waits for kubernetes.oidcProvider (the existing cluster's OIDC issuer), without which the restore cannot read the snapshots through IRSA` };
+            }
+            const r = declareDrRedis(ctx.config, ctx.primary, backupIdentity(ctx, oidcIssuer), cluster(ctx).provider, cluster(ctx).ready);
+            ctx.dataServices.push(r.redis);
+            return { status: "declared", detail: what };
+        },
     },
     {
         name: "workloads",
@@ -157,6 +192,8 @@ export async function dr(config: FortressConfig, kubeconfig?: pulumi.Output<stri
         tiers: ref.requireOutput("tiers") as PrimaryOutputs["tiers"],
         monitoring: ref.requireOutput("monitoring") as PrimaryOutputs["monitoring"],
         postgres: ref.requireOutput("postgres") as PrimaryOutputs["postgres"],
+        // Secret end to end: each consumer reads one passphrase from it into a Kubernetes Secret.
+        backupPassphrases: pulumi.secret(ref.requireOutput("backupPassphrases")) as PrimaryOutputs["backupPassphrases"],
     };
     // The primary's environment must be this one: a prod DR stack reading staging would
     // restore the wrong backups. Checked before anything is declared.

@@ -17,6 +17,8 @@ export interface BackupJobsArgs {
     readonly serviceAccountName: string;
     readonly metricsRegion: string;
     readonly env?: { name: string; value: pulumi.Input<string> }[];
+    /** Encrypt with this passphrase instead of a new random one (a promoted DR region keeps the primary's). @default new */
+    readonly passphrase?: pulumi.Input<string>;
 }
 
 /**
@@ -36,12 +38,12 @@ export class BackupJobs extends pulumi.ComponentResource {
         const missing = tiers.filter((t) => !args.targets[t]);
         if (missing.length > 0) throw new Error(`BackupJobs ${name}: no target bucket for ${missing.join(", ")}; pass targets from the storage step`);
 
-        const key = new random.RandomPassword(`${name}-key`, { length: 64, special: false }, { parent: this });
+        const key = args.passphrase === undefined ? new random.RandomPassword(`${name}-key`, { length: 64, special: false }, { parent: this }).result : pulumi.output(args.passphrase);
         const secret = new k8s.core.v1.Secret(
             `${name}-key`,
             {
                 metadata: { name: `${name}-key`, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "fortress-dr" } },
-                stringData: { [KEY_SECRET_FIELD]: key.result },
+                stringData: { [KEY_SECRET_FIELD]: pulumi.secret(key) },
             },
             { parent: this },
         );
@@ -66,7 +68,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [secret] },
             );
         }
-        this.passphrase = pulumi.secret(key.result);
+        this.passphrase = pulumi.secret(key);
         this.keySecretName = `${name}-key`;
         this.registerOutputs({ keySecretName: this.keySecretName });
     }

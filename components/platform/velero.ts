@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { irsaTrustPolicy, writerPolicy } from "../storage/backup-access";
+import { irsaTrustPolicy, readerPolicy, writerPolicy } from "../storage/backup-access";
 import { PolicyDocument, doc } from "../storage/policy-documents";
 import { maxIntervalSeconds } from "../core/cron";
 import { BackupTarget, backupCronJobSpec } from "./backup-job";
@@ -34,7 +34,14 @@ export interface VeleroArgs {
     readonly accountId: pulumi.Input<string>;
     /** Tier 2 (daily configuration bundle) and tier 3 (weekly comprehensive backup). */
     readonly locations: { readonly tier2: VeleroLocation; readonly tier3: VeleroLocation };
-    readonly schedules: { readonly tier2: VeleroSchedule; readonly tier3: VeleroSchedule };
+    /** Required unless `readOnly`; a read-only Velero takes none. */
+    readonly schedules?: { readonly tier2: VeleroSchedule; readonly tier3: VeleroSchedule };
+    /**
+     * The restore side (a DR region that has not taken over): both locations `accessMode:
+     * ReadOnly`, so Velero syncs and restores the primary's backups but never writes, prunes
+     * or garbage-collects them; the role only reads; no Schedule. @default false
+     */
+    readonly readOnly?: boolean;
     /**
      * The job that reports each tier's newest Velero backup age to CloudWatch (the
      * backup-age alarms of the configuration data class). @default none
@@ -69,7 +76,12 @@ export class Velero extends pulumi.ComponentResource {
     constructor(name: string, args: VeleroArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("fortress:platform:Velero", name, {}, opts);
         const ns = args.namespace ?? "velero";
-        for (const [tier, s] of Object.entries(args.schedules)) {
+        const readOnly = args.readOnly ?? false;
+        if (readOnly && (args.schedules || args.ageReporting)) {
+            throw new Error(`Velero ${name}: readOnly with ${args.schedules ? "schedules" : "ageReporting"}; a read-only Velero writes nothing — drop them or set readOnly false`);
+        }
+        if (!readOnly && !args.schedules) throw new Error(`Velero ${name}: schedules is missing; give tiers.configuration from the stack config (or set readOnly for the restore side)`);
+        for (const [tier, s] of Object.entries(args.schedules ?? {})) {
             if (s.retentionDays * 86_400 < maxIntervalSeconds(s.snapshot)) {
                 throw new Error(`Velero ${name}: schedules.${tier} keeps ${s.retentionDays} day(s) but runs "${s.snapshot}"; the TTL must outlive the interval`);
             }
@@ -83,7 +95,9 @@ export class Velero extends pulumi.ComponentResource {
         const role = new aws.iam.Role(
             `${name}-role`,
             {
-                description: "Fortress DR: Velero server, writer of tier 2 and tier 3 configuration backups",
+                description: readOnly
+                    ? "Fortress DR: Velero server, reader of tier 2 and tier 3 configuration backups (restore side)"
+                    : "Fortress DR: Velero server, writer of tier 2 and tier 3 configuration backups",
                 assumeRolePolicy: pulumi
                     .all([args.accountId, args.oidcIssuer])
                     .apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, ns, [VELERO_SERVICE_ACCOUNT]))),
@@ -97,7 +111,10 @@ export class Velero extends pulumi.ComponentResource {
                 role: role.id,
                 policy: pulumi
                     .all([args.locations.tier2.bucketArn, args.locations.tier2.kmsKeyArn, args.locations.tier3.bucketArn, args.locations.tier3.kmsKeyArn])
-                    .apply(([b2, k2, b3, k3]) => JSON.stringify(mergePolicies({ Tier2: writerPolicy(b2, k2), Tier3: writerPolicy(b3, k3) }))),
+                    .apply(([b2, k2, b3, k3]) => {
+                        const policy = readOnly ? readerPolicy : writerPolicy;
+                        return JSON.stringify(mergePolicies({ Tier2: policy(b2, k2), Tier3: policy(b3, k3) }));
+                    }),
             },
             child,
         );
@@ -147,7 +164,7 @@ export class Velero extends pulumi.ComponentResource {
                     spec: {
                         provider: "aws",
                         default: tier === "tier2",
-                        accessMode: "ReadWrite",
+                        accessMode: readOnly ? "ReadOnly" : "ReadWrite",
                         objectStorage: { bucket: loc.bucketName, prefix: `${tier}/configuration/velero` },
                         config: {
                             region: loc.region,
@@ -161,7 +178,8 @@ export class Velero extends pulumi.ComponentResource {
             );
         }
 
-        const schedule = (id: string, tier: "tier2" | "tier3", volumes: boolean) =>
+        const schedules = args.schedules;
+        const schedule = (id: string, tier: "tier2" | "tier3", volumes: boolean, s: VeleroSchedule) =>
             new k8s.apiextensions.CustomResource(
                 `${name}-${id}`,
                 {
@@ -169,11 +187,11 @@ export class Velero extends pulumi.ComponentResource {
                     kind: "Schedule",
                     metadata: { name: id, namespace: ns, labels: { "fortress/tier": tier } },
                     spec: {
-                        schedule: args.schedules[tier].snapshot,
+                        schedule: s.snapshot,
                         useOwnerReferencesInBackup: false,
                         template: {
                             storageLocation: tier,
-                            ttl: `${args.schedules[tier].retentionDays * 24}h0m0s`,
+                            ttl: `${s.retentionDays * 24}h0m0s`,
                             includedNamespaces: ["*"],
                             includeClusterResources: true,
                             snapshotVolumes: false,
@@ -183,8 +201,10 @@ export class Velero extends pulumi.ComponentResource {
                 },
                 { parent: this, dependsOn: [locations[tier]] },
             );
-        schedule("configuration-daily", "tier2", false);
-        schedule("comprehensive-weekly", "tier3", true);
+        if (schedules) {
+            schedule("configuration-daily", "tier2", false, schedules.tier2);
+            schedule("comprehensive-weekly", "tier3", true, schedules.tier3);
+        }
 
         if (args.ageReporting) {
             const rep = args.ageReporting;

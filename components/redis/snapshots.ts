@@ -19,6 +19,12 @@ export interface RedisSnapshotsArgs {
     readonly serviceAccountName: string;
     /** Region of the backup-age metric (the primary region). */
     readonly metricsRegion: string;
+    /**
+     * Encrypt with this passphrase instead of a new random one: a promoted DR region keeps
+     * the primary's, so one key opens every snapshot under a prefix whichever region wrote
+     * it (the restore picks the newest of them). @default a new random passphrase
+     */
+    readonly passphrase?: pulumi.Input<string>;
 }
 
 /**
@@ -43,12 +49,12 @@ export class RedisSnapshots extends pulumi.ComponentResource {
             }
         }
 
-        const key = new random.RandomPassword(`${name}-key`, { length: 64, special: false }, { parent: this });
+        const key = args.passphrase === undefined ? new random.RandomPassword(`${name}-key`, { length: 64, special: false }, { parent: this }).result : pulumi.output(args.passphrase);
         const secret = new k8s.core.v1.Secret(
             `${name}-key`,
             {
                 metadata: { name: `${name}-key`, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": "fortress-dr" } },
-                stringData: { [KEY_SECRET_FIELD]: key.result },
+                stringData: { [KEY_SECRET_FIELD]: pulumi.secret(key) },
             },
             { parent: this },
         );
@@ -83,7 +89,7 @@ export class RedisSnapshots extends pulumi.ComponentResource {
         }
 
         this.keySecretName = `${name}-key`;
-        this.passphrase = pulumi.secret(key.result);
+        this.passphrase = pulumi.secret(key);
         this.registerOutputs({ keySecretName: this.keySecretName, cronJobNames: this.cronJobNames });
     }
 }

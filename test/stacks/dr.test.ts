@@ -10,6 +10,7 @@ import * as path from "path";
 import { SHARED_SCHEMAS, loadCrds, unwrapSecrets, validateCustomResource } from "../components/platform/kube-schema";
 
 const perconaCrds = loadCrds(path.join(SHARED_SCHEMAS, "percona-pg-crd.yaml"));
+const veleroCrds = loadCrds(path.join(SHARED_SCHEMAS, "velero-crds.yaml"));
 
 const run = promisify(execFile);
 const of = (r: PlanResult, type: string) => r.resources.filter((x) => x.type === type);
@@ -188,6 +189,7 @@ describe("the prod-dr stack in every mode", () => {
             for (const o of k8sObjects(r!)) {
                 // The PerconaPGCluster against the operator's CRD; Secrets with their secret values unwrapped.
                 if (o.type.startsWith("kubernetes:pgv2.percona.com/")) validateCustomResource(o, perconaCrds);
+                else if (o.type.startsWith("kubernetes:velero.io/")) validateCustomResource(o, veleroCrds);
                 else await validateK8sObject(unwrapSecrets(o.inputs));
             }
         }
@@ -231,7 +233,7 @@ describe("the staging-dr stack", () => {
         const r = await evaluateStack("staging-dr");
         assert.strictEqual(r.outputs.mode, "pilot-light");
         assert.strictEqual(of(r, "aws:eks/cluster:Cluster").length, 0);
-        assert.strictEqual(of(r, "kubernetes:helm.sh/v3:Release").filter((x) => x.inputs.chart !== "pg-operator").length, 0, "Istio is assumed installed on an existing cluster");
+        assert.strictEqual(of(r, "kubernetes:helm.sh/v3:Release").filter((x) => ["base", "istiod", "gateway"].includes(x.inputs.chart)).length, 0, "Istio is assumed installed on an existing cluster");
     });
 });
 
