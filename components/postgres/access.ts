@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { mergePolicies } from "../platform/velero";
 import { irsaTrustPolicy, readerPolicy, writerPolicy } from "../storage/backup-access";
 import { doc } from "../storage/policy-documents";
+import { BACKUP_AGE_METRIC } from "../detection/metrics";
 import { VERIFY_METRIC_NAMESPACE } from "./verification";
 
 export interface RepoTarget {
@@ -71,7 +72,13 @@ export class PgBackRestAccess extends pulumi.ComponentResource {
     }
 }
 
-/** The verification job publishes its results, and only in its own namespace of metrics. */
+/** The verification and backup-age jobs publish their results, and only in their namespaces of metrics. */
 function publishVerification() {
-    return doc({ Sid: "PublishResults", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": VERIFY_METRIC_NAMESPACE } } });
+    return doc({
+        Sid: "PublishResults",
+        Effect: "Allow",
+        Action: "cloudwatch:PutMetricData",
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": [VERIFY_METRIC_NAMESPACE, BACKUP_AGE_METRIC.namespace] } },
+    });
 }

@@ -1,4 +1,5 @@
 export * from "./access";
+export * from "./backup-age";
 export * from "./cluster";
 export * from "./operator";
 export * from "./pgbackrest";

@@ -23,10 +23,11 @@ import * as path from "path";
 import { parse as parseYaml } from "yaml";
 import { ARCHIVER_RESTART_SECONDS, PgBackRestSettings, renderFromConfig, s3RepoPath, tier1LossBoundSeconds, tier1StallBoundSeconds, toIni } from "../../components/postgres/pgbackrest";
 import { VERIFY_METRICS, VerifyResult, parseVerifyResults, verificationScript } from "../../components/postgres/verify-script";
+import { backupAgeCommands } from "../../components/postgres/backup-age";
 import { FortressConfig, NAMESPACE, validateConfig } from "../../stacks/schema";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
 import { Ack, PG_BIN, PgBackRest, PgServer, WAL_SEGMENT_BYTES, Writer, lsnBytes, ownByPostgres, segmentNumber, writePostgresFile } from "./cluster";
-import { ProcessGroup, freePort, poll, runPg, sleep, versionOf } from "./processes";
+import { ProcessGroup, freePort, poll, runPg, runScript, sleep, versionOf } from "./processes";
 import { S3Lab, createLockedBucket, createVersionedBucket, deleteVersion, listVersions, putWithoutIntegrityHeader, startS3Lab } from "./s3lab";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -227,7 +228,9 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
             const r = await bin.ok(["backup", `--repo=${repo.index}`, "--type=incr"]);
             fig(`incremental backup to ${repo.name}`, seconds(r.ms), "s");
         }
-        for (const repo of settings.repos) await bin.repoInfo(repo.index);
+        const newestStop: Record<string, number> = {};
+        for (const repo of settings.repos) newestStop[repo.tier] = Math.max(...(await bin.repoInfo(repo.index)).backups.map((b) => b.stop));
+        await backupAgeProof(lab, settings, stanza, newestStop, fig, check);
         const verification = new Verification(bin, options.workDir);
         const healthy = await verification.run(settings.repos.map((r) => r.index), 2);
         for (const r of healthy.results.filter((x) => x.metric === VERIFY_METRICS.verifySeconds)) fig(`pgbackrest verify run time, repo${r.repo}`, r.value, "s");
@@ -396,6 +399,29 @@ async function objectLockProof(bin: PgBackRest, lab: S3Lab, bucket: string, sett
         destroy !== undefined && destroy.status === 403 && /AccessDenied/.test(destroy.body) && bare.status === 400 && /Content-MD5/.test(bare.body),
         `DELETE ${expiredVersion?.key ?? "(no expired version found)"}?versionId=… -> ${destroy?.status} ${/<Code>([^<]*)/.exec(destroy?.body ?? "")?.[1] ?? ""}; bare PUT -> ${bare.status} ${/<Code>([^<]*)/.exec(bare.body)?.[1] ?? ""} (pgBackRest's own uploads went through, so it sends Content-MD5)`,
     );
+}
+
+/**
+ * The backup-age CronJob's commands (components/postgres/backup-age.ts), run against the drill's
+ * S3 with the repository's own jobs/lib/s3.py: each prints the age it published to CloudWatch
+ * (moto serves both). The newest backup.manifest in each S3 repo is that of the latest backup.
+ */
+async function backupAgeProof(lab: S3Lab, settings: PgBackRestSettings, stanza: string, newestStop: Readonly<Record<string, number>>, fig: Fig, check: Check): Promise<void> {
+    const endpoint = `http://127.0.0.1:${lab.motoPort}`;
+    const env = { ...process.env, S3_ENDPOINT_URL: endpoint, CLOUDWATCH_ENDPOINT_URL: endpoint, CLOUDWATCH_REGION: "us-west-2", AWS_ACCESS_KEY_ID: "drill", AWS_SECRET_ACCESS_KEY: "drill" };
+    const details: string[] = [];
+    let ok = true;
+    for (const [i, command] of backupAgeCommands(settings, stanza, path.join(ROOT, "jobs")).entries()) {
+        const tier = /Tier=(tier\d)/.exec(command)?.[1] ?? `#${i}`;
+        const r = await runScript("bash", ["-c", command], env, 60_000);
+        const age = Number(r.stdout.trim().split("\n").at(-1));
+        // pgbackrest info's stop time of the newest backup, seen from now: the age to expect.
+        const expected = Math.round(Date.now() / 1000 - newestStop[tier]);
+        fig(`backup age published for the database in ${tier}`, Number.isFinite(age) ? age : r.stderr.trim().slice(0, 80), "s");
+        ok &&= r.code === 0 && Number.isFinite(age) && Math.abs(age - expected) <= 5;
+        details.push(`${tier}: exit ${r.code}, published ${r.stdout.trim() || r.stderr.trim().slice(0, 200)} s, pgbackrest info says ${expected} s`);
+    }
+    check("the backup-age job publishes each S3 tier's newest database backup", ok && details.length === 2, details.join("; "));
 }
 
 /** Waits until PostgreSQL has nothing left to archive (every segment before the current one is in every repo). */

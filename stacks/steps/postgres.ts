@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PG_CLUSTER_NAME, PG_SERVICE_ACCOUNTS, RESTORE_JOB_SERVICE_ACCOUNT, bucketName } from "../../components/core/names";
 import { AlarmSet } from "../../components/detection";
 import {
+    BackupAgeReporter,
     BackupVerification,
     ClusterRole,
     PerconaOperator,
@@ -130,6 +131,21 @@ export function declarePostgres(config: FortressConfig, providers: Providers, cl
             scratch: { storageClass: config.kubernetes.storageClass, size: config.postgres.storageSize },
         },
         { ...k8sOpts, dependsOn: [pg, verifier] },
+    );
+    // The detection step's backup-age alarms for the database's S3 tiers read what this publishes.
+    new BackupAgeReporter(
+        "pg-backup-age",
+        {
+            clusterName: PG_CLUSTER_NAME,
+            namespace: ns,
+            settings,
+            stanza: config.postgres.stanza,
+            jobImage: config.jobImage,
+            serviceAccountName: RESTORE_JOB_SERVICE_ACCOUNT,
+            verifierRoleArn: access.verifierRoleArn,
+            metricsRegion,
+        },
+        { ...k8sOpts, dependsOn: [verifier] },
     );
     const topic = detection.alertTopicArns[metricsRegion];
     if (topic === undefined || metricsRegion !== config.regions.dr) {

@@ -1,7 +1,9 @@
 import * as assert from "assert";
 import * as path from "path";
 import {
+    BackupAgeReporter,
     BackupVerification,
+    backupAgeSchedule,
     ClusterRole,
     PERCONA_CR_VERSION,
     PerconaOperator,
@@ -351,5 +353,31 @@ describe("postgres/BackupVerification", () => {
             assert.strictEqual(a.threshold, 1);
             assert.strictEqual(a.comparison, "LessThanThreshold");
         }
+    });
+});
+
+describe("postgres/BackupAgeReporter", () => {
+    it("publishes the newest backup.manifest's age of each S3 tier where the backup-age alarms look", async () => {
+        // A sixth of tier 2's shortest gap (hourly incrementals): every 10 minutes.
+        assert.strictEqual(backupAgeSchedule(settings), "*/10 * * * *");
+        const rs = await recordResources(
+            () =>
+                void new BackupAgeReporter("pg-backup-age", {
+                    clusterName: PG_CLUSTER_NAME,
+                    namespace: "fortress",
+                    settings,
+                    stanza: "db",
+                    jobImage: config.jobImage,
+                    serviceAccountName: "fortress-restore",
+                    verifierRoleArn: "arn:aws:iam::123456789012:role/verifier",
+                    metricsRegion: "us-west-2",
+                }),
+        );
+        const cj = one(rs, "kubernetes:batch/v1:CronJob").inputs;
+        const script: string = cj.spec.jobTemplate.spec.template.spec.containers[0].command[2];
+        assert.match(script, /AWS_REGION=us-west-2 python3 \/opt\/fortress\/jobs\/lib\/s3\.py publish-object-age pat-fortress-prod-tier2-us-west-2 tier2\/database\/backup\/db\/ backup\.manifest Fortress\/Backups NewestBackupAgeSeconds DataClass=database Tier=tier2/);
+        assert.match(script, /pat-fortress-prod-tier3-eu-west-1 tier3\/database\/backup\/db\/ .* Tier=tier3/);
+        assert.doesNotMatch(script, /tier1/, "repo1 is a volume, not S3");
+        for (const o of kubernetesObjects(rs)) validateCoreObject(o);
     });
 });

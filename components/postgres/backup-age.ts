@@ -1,0 +1,104 @@
+/**
+ * The age of the newest database backup in each S3 repo, published where the detection step's
+ * backup-age alarms look (`Fortress/Backups NewestBackupAgeSeconds`, DataClass=database,
+ * Tier=tierN). pgBackRest writes a backup's `backup.manifest` last, when the backup is
+ * complete, so the newest manifest's LastModified is the newest usable backup of any type; the
+ * job image's S3 helper reads it with the verifier role (read-only) — no pgBackRest needed.
+ *
+ * repo1 (tier 1) is a volume on the operator's repo host, not S3: this job cannot see it
+ * (docs/postgres.md, "Where the proof stops").
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { maxIntervalSeconds } from "../core/cron";
+import { BACKUP_AGE_METRIC } from "../detection/metrics";
+import { JOBS_DIR } from "../platform/backup-job";
+import { PgBackRestSettings } from "./pgbackrest";
+
+/** Often enough that each alarm window sees several datapoints: a sixth of the shortest gap, at least every 5 minutes. */
+export function backupAgeSchedule(settings: PgBackRestSettings): string {
+    const gaps = settings.repos
+        .filter((r) => r.location.kind === "s3")
+        .map((r) => Math.min(...Object.values(r.schedules).map((c) => maxIntervalSeconds(c))));
+    const minutes = Math.max(5, Math.min(60, Math.floor(Math.min(...gaps) / 6 / 60)));
+    return minutes === 60 ? "0 * * * *" : `*/${minutes} * * * *`;
+}
+
+/**
+ * One command per S3 repo: the job image's helper publishes the newest backup.manifest's age.
+ * The drill runs the same commands against its S3 endpoint.
+ */
+export function backupAgeCommands(settings: PgBackRestSettings, stanza: string, jobsDir: string): string[] {
+    return settings.repos.flatMap((r) => {
+        const loc = r.location;
+        if (loc.kind !== "s3") return [];
+        if (loc.path === undefined) throw new Error(`backup age: ${r.name} has no path; give its location a path (s3RepoPath)`);
+        const prefix = `${loc.path.replace(/^\//, "")}/backup/${stanza}/`;
+        return [`AWS_REGION=${loc.region} python3 ${jobsDir}/lib/s3.py publish-object-age ${loc.bucket} ${prefix} backup.manifest ${BACKUP_AGE_METRIC.namespace} ${BACKUP_AGE_METRIC.metricName} DataClass=database Tier=${r.tier}`];
+    });
+}
+
+export interface BackupAgeReporterArgs {
+    readonly clusterName: string;
+    readonly namespace: string;
+    readonly settings: PgBackRestSettings;
+    readonly stanza: string;
+    readonly jobImage: string;
+    readonly serviceAccountName: string;
+    readonly verifierRoleArn: pulumi.Input<string>;
+    readonly metricsRegion: string;
+}
+
+export class BackupAgeReporter extends pulumi.ComponentResource {
+    public readonly cronJob: k8s.batch.v1.CronJob;
+
+    constructor(name: string, args: BackupAgeReporterArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("fortress:postgres:BackupAgeReporter", name, {}, opts);
+        const lines = backupAgeCommands(args.settings, args.stanza, JOBS_DIR).map((c) => `${c} || failed=1`);
+        if (lines.length === 0) throw new Error(`BackupAgeReporter ${name}: no S3 repo in the settings; there is nothing this job can read`);
+        this.cronJob = new k8s.batch.v1.CronJob(
+            name,
+            {
+                metadata: { name: `${args.clusterName}-backup-age`, namespace: args.namespace },
+                spec: {
+                    schedule: backupAgeSchedule(args.settings),
+                    timeZone: "Etc/UTC",
+                    concurrencyPolicy: "Forbid",
+                    successfulJobsHistoryLimit: 1,
+                    failedJobsHistoryLimit: 3,
+                    jobTemplate: {
+                        spec: {
+                            backoffLimit: 0,
+                            activeDeadlineSeconds: 240,
+                            template: {
+                                spec: {
+                                    serviceAccountName: args.serviceAccountName,
+                                    restartPolicy: "Never",
+                                    securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                                    containers: [
+                                        {
+                                            name: "publish",
+                                            image: args.jobImage,
+                                            command: ["bash", "-c", ["failed=0", ...lines, "exit $failed"].join("\n")],
+                                            env: [
+                                                { name: "CLOUDWATCH_REGION", value: args.metricsRegion },
+                                                { name: "AWS_ROLE_ARN", value: args.verifierRoleArn },
+                                                { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token" },
+                                            ],
+                                            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+                                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                            volumeMounts: [{ name: "aws-token", mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", readOnly: true }],
+                                        },
+                                    ],
+                                    volumes: [{ name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } }],
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            { parent: this },
+        );
+        this.registerOutputs({ schedule: this.cronJob.spec.schedule });
+    }
+}
