@@ -112,6 +112,18 @@ describe("platform/Velero", () => {
         const short = { tier2: tiers.configuration.tier2, tier3: { snapshot: "0 4 * * 0", retentionDays: 3 } };
         assert.match((await errorOf(() => recordResources(() => void new Velero("velero", veleroArgs({ schedules: short }))))).message, /schedules.tier3 keeps 3 day\(s\)/);
     });
+
+    it("read-only (the DR restore side): ReadOnly locations valid against the CRD, a reader role, no schedules; refuses schedules with it and none without it", async () => {
+        const rs = await recordResources(() => void new Velero("velero", veleroArgs({ readOnly: true, schedules: undefined, ageReporting: undefined })));
+        const bsl = ofType(rs, "kubernetes:velero.io/v1:BackupStorageLocation");
+        assert.deepStrictEqual(bsl.map((b) => b.inputs.spec.accessMode), ["ReadOnly", "ReadOnly"]);
+        assert.strictEqual(ofType(rs, "kubernetes:velero.io/v1:Schedule").length, 0);
+        const allowed = policyOf(one(rs, "aws:iam/rolePolicy:RolePolicy", "velero-policy")).Statement.filter((x: any) => x.Effect === "Allow").flatMap((x: any) => [x.Action].flat());
+        assert.ok(allowed.includes("s3:GetObject") && !allowed.some((a: string) => a.startsWith("s3:Put")), allowed.join(", "));
+        validateAll(rs);
+        assert.match((await errorOf(() => recordResources(() => void new Velero("velero", veleroArgs({ readOnly: true, ageReporting: undefined }))))).message, /readOnly with schedules/);
+        assert.match((await errorOf(() => recordResources(() => void new Velero("velero", veleroArgs({ schedules: undefined }))))).message, /schedules is missing/);
+    });
 });
 
 describe("platform/SealedSecrets", () => {
@@ -148,6 +160,21 @@ describe("platform/SealedSecrets", () => {
         assert.deepStrictEqual(binding.subjects, [{ kind: "ServiceAccount", name: "fortress-backup", namespace: "fortress" }]);
         assert.strictEqual(binding.metadata.namespace, "kube-system");
         assert.ok(validateAll(rs) >= 5);
+    });
+
+    it("restoreKeys: a Job creates the backed-up keys before the chart; without schedules no backup job and no read grant", async () => {
+        const restoreKeys = { bucketName: "acme-tier2", region: "us-west-2", prefixes: ["tier2/secrets/sealed-secrets"], readerRoleArn: "arn:aws:iam::123456789012:role/dr-reader", passphrase: "p" };
+        const rs = await recordResources(() => void new SealedSecrets("sealed-secrets", { ...args, schedules: {}, targets: {}, restoreKeys }));
+        const job = one(rs, "kubernetes:batch/v1:Job").inputs;
+        const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+        assert.deepStrictEqual([env.BACKUP_PREFIX, env.AWS_ROLE_ARN, env.SEALED_SECRETS_NAMESPACE], ["tier2/secrets/sealed-secrets", restoreKeys.readerRoleArn, "kube-system"]);
+        const jobUrn = ofType(rs, "kubernetes:batch/v1:Job")[0].urn;
+        assert.ok(one(rs, "kubernetes:helm.sh/v3:Release", "sealed-secrets").dependsOn.includes(jobUrn));
+        assert.strictEqual(ofType(rs, "kubernetes:batch/v1:CronJob").length, 0);
+        assert.deepStrictEqual(ofType(rs, "kubernetes:rbac.authorization.k8s.io/v1:Role").map((r) => r.inputs.rules[0].verbs), [["create", "get"]]);
+        validateAll(rs);
+        assert.match((await errorOf(() => recordResources(() => void new SealedSecrets("s", { ...args, schedules: {}, targets: {} })))).message, /schedules is empty and there are no keys to restore/);
+        assert.match((await errorOf(() => recordResources(() => void new SealedSecrets("s", { ...args, restoreKeys: { ...restoreKeys, prefixes: [] } })))).message, /restoreKeys.prefixes is empty/);
     });
 
     it("refuses tier 1 for the sealing keys", async () => {
