@@ -13,9 +13,12 @@
                                          ending in SUFFIX (backups other tools write: Velero)
     s3.py put-metric NAMESPACE METRIC VALUE UNIT [DIM=VALUE ...]
                                          one CloudWatch datapoint
+    s3.py publish-alert TOPIC_ARN SUBJECT MESSAGE
+                                         one message to an SNS topic (the alert topic), sent
+                                         to the topic's own region, read from the ARN
 
 Environment: AWS_REGION (required); CLOUDWATCH_REGION for metrics (default AWS_REGION);
-S3_ENDPOINT_URL and CLOUDWATCH_ENDPOINT_URL for an
+S3_ENDPOINT_URL, CLOUDWATCH_ENDPOINT_URL and SNS_ENDPOINT_URL for an
 S3-compatible store or a local endpoint (unset on AWS). Credentials come from the standard
 chain: IRSA web identity in the cluster, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY elsewhere.
 
@@ -174,6 +177,20 @@ def put_metric(namespace, metric, value, unit, dims):
         fail(explain(e, f"publishing {namespace}/{metric} to CloudWatch failed"))
 
 
+def publish_alert(topic_arn, subject, message):
+    # arn:aws:sns:REGION:ACCOUNT:NAME. The topic lives in the monitoring region, which need not
+    # be the job's; SNS rejects a publish sent to another region's endpoint.
+    parts = topic_arn.split(":")
+    if len(parts) != 6 or parts[0] != "arn" or parts[2] != "sns" or not parts[3]:
+        fail(f"topic {topic_arn!r} is not an SNS topic ARN; use arn:aws:sns:REGION:ACCOUNT:NAME (the detection step's alert topic)")
+    sns = boto3.client("sns", region_name=parts[3], endpoint_url=os.environ.get("SNS_ENDPOINT_URL") or None)
+    try:
+        # SNS caps a subject at 100 characters.
+        sns.publish(TopicArn=topic_arn, Subject=subject[:100], Message=message)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        fail(explain(e, f"publishing to {topic_arn} failed (the job's role needs sns:Publish on it)"))
+
+
 def publish_object_age(bucket, prefix, suffix, namespace, metric, dims):
     """Age of the newest object ending in SUFFIX, by LastModified (for stores other tools write)."""
     s3 = client("s3", "S3_ENDPOINT_URL")
@@ -221,6 +238,11 @@ def main(argv):
         if len(args) < 4:
             fail(f"put-metric takes NAMESPACE METRIC VALUE UNIT [DIM=VALUE ...]\n{USAGE}")
         put_metric(args[0], args[1], args[2], args[3], args[4:])
+        return 0
+    if cmd == "publish-alert":
+        if len(args) != 3:
+            fail(f"publish-alert takes TOPIC_ARN SUBJECT MESSAGE\n{USAGE}")
+        publish_alert(*args)
         return 0
     if cmd == "publish-object-age":
         if len(args) < 5:
