@@ -11,12 +11,13 @@ export interface AlertTopicArgs {
     readonly topicName: string;
     /** Who is told; the same list in every region's topic. @default [] */
     readonly subscribers?: readonly AlertSubscriber[];
-    /** The account whose CloudWatch alarms may publish. */
+    /** The account whose CloudWatch alarms and EventBridge rules may publish. */
     readonly accountId: pulumi.Input<string>;
 }
 
 /**
- * The SNS topic of one region's alarms (an alarm can only notify a topic in its own region).
+ * The SNS topic of one region's alarms and security events (an alarm or an EventBridge rule
+ * can only notify a topic in its own region).
  *
  * No server-side encryption: CloudWatch cannot publish to a topic encrypted with the AWS
  * managed SNS key, and a customer key whose policy breaks would silence every alarm. The
@@ -48,6 +49,16 @@ export class AlertTopic extends pulumi.ComponentResource {
                                 Sid: "CloudWatchAlarmsOfThisAccount",
                                 Effect: "Allow",
                                 Principal: { Service: "cloudwatch.amazonaws.com" },
+                                Action: "sns:Publish",
+                                Resource: arn,
+                                Condition: { StringEquals: { "aws:SourceAccount": account } },
+                            },
+                            {
+                                // The S5 rules (SecurityDetection) deliver GuardDuty findings and
+                                // tampering calls here.
+                                Sid: "EventBridgeRulesOfThisAccount",
+                                Effect: "Allow",
+                                Principal: { Service: "events.amazonaws.com" },
                                 Action: "sns:Publish",
                                 Resource: arn,
                                 Condition: { StringEquals: { "aws:SourceAccount": account } },

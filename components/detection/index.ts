@@ -2,3 +2,4 @@ export * from "./alarm-set";
 export * from "./alert-topic";
 export * from "./failover-endpoint";
 export * from "./metrics";
+export * from "./security-detection";

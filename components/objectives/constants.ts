@@ -185,6 +185,28 @@ export const CONSTANTS = Object.freeze({
             says: "S3 Standard stores objects redundantly on multiple devices across a minimum of three Availability Zones in a Region; losing the Kubernetes cluster (S3) loses nothing S3 acknowledged.",
         },
     }),
+    guardDutyNewFindingDelivery: constant({
+        id: "guardDutyNewFindingDelivery",
+        label: "GuardDuty: a new finding's event to EventBridge (the only figure AWS has published)",
+        seconds: 300,
+        basis: "typical",
+        source: {
+            title: "Amazon GuardDuty User Guide: Processing GuardDuty findings with Amazon EventBridge (notification frequency)",
+            ref: "https://docs.aws.amazon.com/guardduty/latest/ug/guardduty_findings_eventbridge.html",
+            says: "Earlier editions: for a newly generated finding GuardDuty sends its event within 5 minutes of the finding, and this cannot be changed; the current edition says near real-time with no figure. FindingPublishingFrequency (15 min, 1 h, 6 h) applies to later occurrences only. Counted from the finding, not from the activity: how long GuardDuty's analysis takes is not published.",
+        },
+    }),
+    cloudTrailToEventBridge: constant({
+        id: "cloudTrailToEventBridge",
+        label: "CloudTrail management event to EventBridge: best effort, no published time",
+        seconds: 0,
+        basis: "typical",
+        source: {
+            title: "Amazon EventBridge User Guide: Events from AWS services; AWS service events delivered via AWS CloudTrail",
+            ref: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event.html",
+            says: "AWS services deliver events to CloudTrail, and CloudTrail to the default event bus (detail-type 'AWS API Call via CloudTrail'), on a best-effort basis; a CloudTrail trail with logging enabled is required for these events (an earlier edition); the event reaches the bus of the region where the call was made. No delivery time is published.",
+        },
+    }),
     gitConfiguration: constant({
         id: "gitConfiguration",
         label: "Configuration is code: every change is a git commit before it is deployed",

@@ -27,10 +27,10 @@ import { DrillReportLike, MeasuredId, findFigure } from "./drills";
 import {
     DeclaredResource,
     T,
-    count,
     readKnown,
     failoverRecords,
     healthChecks,
+    integrityWatches,
     pgClusters,
     probeDetectionSeconds,
     redisConfigs,
@@ -265,6 +265,31 @@ function measured(ctx: Ctx, id: MeasuredId, label: string): Term | undefined {
     return { label: `${label} (measured, ${f.context})`, seconds: f.value, basis: "measured", ref: f.ref };
 }
 
+/**
+ * S2 detection by the data-checksum watch (jobs/pg-integrity-watch.sh): one interval plus one
+ * bounded query. Typical, not guaranteed: PostgreSQL counts a checksum failure only when the
+ * corrupted page is read, so the bound runs from that first read, not from the corruption.
+ * The scheduled integrity check (`backstop`) stays the guarantee for pages nothing reads.
+ */
+function checksumWatch(ctx: Ctx, backstop: Bound): Bound {
+    const watches = collect(ctx, integrityWatches(ctx.rs)).filter((w) => w.replicas >= 1 && w.alertsTopic);
+    if (watches.length === 0) return backstop;
+    const w = watches.reduce((a, b) => (a.intervalSeconds + a.queryTimeoutSeconds <= b.intervalSeconds + b.queryTimeoutSeconds ? a : b));
+    const ref = `${T.deployment} ${w.name}.spec.template.spec.containers[].env`;
+    return {
+        mechanism: `data-checksum watch ${w.name} (pg_stat_database.checksum_failures -> alert topic)`,
+        terms: [
+            { label: `WATCH_INTERVAL_SECONDS ${w.intervalSeconds}, from the first read of the corrupted page (a page nothing reads is never counted)`, seconds: w.intervalSeconds, basis: "typical", ref },
+            declared(`QUERY_TIMEOUT_SECONDS ${w.queryTimeoutSeconds}: the longest one round's query may take`, w.queryTimeoutSeconds, ref),
+        ],
+        notes: [
+            isMissing(backstop)
+                ? `no scheduled integrity check backs the watch up for pages nothing reads: ${backstop.missing}`
+                : `guaranteed backstop for pages nothing reads: ${backstop.mechanism}, within ${sum(backstop.terms)} s`,
+        ],
+    };
+}
+
 /** Route 53 declares the primary region's endpoint down. */
 function dnsDetection(ctx: Ctx): Bound {
     const checks = collect(ctx, healthChecks(ctx.rs));
@@ -478,12 +503,140 @@ function bucketPath(ctx: Ctx, scenario: ScenarioId, subject: Subject, purpose: s
 }
 
 // ---------------------------------------------------------------------------------------------
+// S5: security detection
+
+/**
+ * The management calls a tampering rule must watch, by event source: the ones that weaken
+ * the backups (bucket policy, lifecycle, versioning, replication, Object Lock), their keys,
+ * or the audit trail. Either spelling of the lifecycle call counts.
+ */
+export const REQUIRED_TAMPER_CALLS: readonly (readonly string[])[] = [
+    ["PutBucketPolicy"],
+    ["DeleteBucketPolicy"],
+    ["PutBucketLifecycle", "PutBucketLifecycleConfiguration"],
+    ["PutBucketVersioning"],
+    ["PutBucketReplication"],
+    ["PutObjectLockConfiguration"],
+    ["DisableKey"],
+    ["ScheduleKeyDeletion"],
+    ["PutKeyPolicy"],
+    ["StopLogging"],
+    ["DeleteTrail"],
+    ["UpdateTrail"],
+];
+
+/** Every value of `key` anywhere in an event pattern (patterns nest under detail and $or). */
+function valuesOf(pattern: unknown, key: string): unknown[] {
+    if (Array.isArray(pattern)) return pattern.flatMap((p) => valuesOf(p, key));
+    if (pattern === null || typeof pattern !== "object") return [];
+    return Object.entries(pattern as Record<string, unknown>).flatMap(([k, v]) => (k === key ? (Array.isArray(v) ? v : [v]) : valuesOf(v, key)));
+}
+
+interface RuleMech {
+    readonly name: string;
+    readonly region?: string;
+    readonly pattern: unknown;
+    readonly targeted: boolean;
+}
+
+function eventRules(ctx: Ctx): RuleMech[] {
+    const out: RuleMech[] = [];
+    const targets = ctx.rs.filter((r) => r.type === T.eventTarget);
+    for (const r of ctx.rs.filter((x) => x.type === T.eventRule)) {
+        const k = readKnown(() => ({ pattern: r.props.eventPattern as unknown, ruleName: r.props.name as unknown }));
+        if (!k.known || typeof k.value.pattern !== "string") {
+            ctx.unknown.push(`${T.eventRule} ${r.name}.eventPattern`);
+            continue;
+        }
+        const ruleName = k.value.ruleName;
+        const targeted = targets.some((t) => readKnown(() => t.props.rule).known && t.props.rule === ruleName && t.region === r.region);
+        out.push({ name: r.name, region: r.region, pattern: JSON.parse(k.value.pattern), targeted });
+    }
+    return out;
+}
+
+/** Whether a bucketName matcher of a pattern (a name, or { prefix }) matches the bucket. */
+function matchesBucket(matcher: unknown, bucket: string): boolean {
+    if (typeof matcher === "string") return matcher === bucket;
+    const prefix = (matcher as { prefix?: unknown } | null)?.prefix;
+    return typeof prefix === "string" && bucket.startsWith(prefix);
+}
+
+/** A tampering rule in every region with an AWS bucket, watching the required calls, with a target. */
+function tamperDetection(ctx: Ctx): Bound {
+    const rules = eventRules(ctx).filter((r) => r.targeted && valuesOf(r.pattern, "detail-type").includes("AWS API Call via CloudTrail"));
+    const complete = rules.filter((r) => {
+        const names = new Set(valuesOf(r.pattern, "eventName"));
+        return REQUIRED_TAMPER_CALLS.every((alts) => alts.some((a) => names.has(a)));
+    });
+    if (complete.length === 0) {
+        const needed = REQUIRED_TAMPER_CALLS.map((a) => a[0]).join(", ");
+        return { missing: `no EventBridge rule with a target matches the backup-tampering calls (detail-type "AWS API Call via CloudTrail", eventName ${needed})` };
+    }
+    const trails = ctx.rs.filter((r) => r.type === T.trail && r.props.enableLogging !== false);
+    if (trails.length === 0) return { missing: `a tampering rule is declared but no CloudTrail trail (${T.trail}) with logging: EventBridge receives "AWS API Call via CloudTrail" events only with a trail logging` };
+    const primary = ctx.config.regions.primary;
+    const uncovered: string[] = [];
+    for (const b of ctx.rs.filter((r) => r.type === T.bucket)) {
+        const k = readKnown(() => b.props.bucket as unknown);
+        if (!k.known || typeof k.value !== "string") {
+            ctx.unknown.push(`${T.bucket} ${b.name}.bucket`);
+            continue;
+        }
+        const region = b.region ?? primary;
+        const name = k.value;
+        if (!complete.some((r) => (r.region ?? primary) === region && valuesOf(r.pattern, "bucketName").some((m) => matchesBucket(m, name)))) uncovered.push(`${name} (${region})`);
+    }
+    if (uncovered.length > 0) {
+        return { missing: `no tampering rule in their region watches buckets ${uncovered.join(", ")}: CloudTrail hands a call to EventBridge only in the region where it was made` };
+    }
+    const regions = [...new Set(complete.map((r) => r.region ?? primary))];
+    return {
+        mechanism: `backup-tampering rule (CloudTrail management events -> EventBridge -> alert topic) in ${regions.join(", ")}`,
+        terms: [],
+        open: [`CloudTrail's delivery of the call to EventBridge (best effort, no published time: ${CONSTANTS.cloudTrailToEventBridge.source.ref})`],
+    };
+}
+
+/** GuardDuty findings at some severity routed to a target. */
+function guardDutyDetection(ctx: Ctx): Bound {
+    const detectors = ctx.rs.filter((r) => r.type === T.guardDuty && r.props.enable !== false);
+    if (detectors.length === 0) return { missing: `no security detection (an enabled ${T.guardDuty}) is declared: a breach is found by people, not by the stack` };
+    const routed = eventRules(ctx).filter((r) => r.targeted && valuesOf(r.pattern, "source").includes("aws.guardduty"));
+    if (routed.length === 0) return { missing: `GuardDuty is enabled but no EventBridge rule with a target takes its findings (source aws.guardduty): findings wait in the console` };
+    const regions = [...new Set(detectors.map((d) => d.region ?? ctx.config.regions.primary))];
+    return {
+        mechanism: `GuardDuty (${regions.join(", ")}) finding -> EventBridge -> alert topic`,
+        terms: [vendor("guardDutyNewFindingDelivery")],
+        open: ["GuardDuty's analysis from the activity to the finding (AWS publishes no figure)"],
+    };
+}
+
+/**
+ * S5 detection. For data the breach that matters to recovery is tampering with the backups,
+ * which the CloudTrail rule sees; GuardDuty is the other path and the only one for services
+ * (a compromised workload touches no bucket setting).
+ */
+function securityDetection(ctx: Ctx, subject: Subject, objectiveSeconds: number | null): Bound {
+    const gd = guardDutyDetection(ctx);
+    if (subject === "services") return gd;
+    const chosen = bestFor(objectiveSeconds, tamperDetection(ctx), gd);
+    if (isMissing(chosen) || isMissing(gd) || chosen === gd) return chosen;
+    return { ...chosen, notes: [...(chosen.notes ?? []), `breaches that leave the backups alone rely on ${gd.mechanism}: ${sum(gd.terms)} s of which is ${CONSTANTS.guardDutyNewFindingDelivery.label}`] };
+}
+
+// ---------------------------------------------------------------------------------------------
 // Scenarios
 
-function objectiveOf(config: FortressConfig, scenario: ScenarioId, subject: Subject) {
+/**
+ * The objectives of one cell. The critical-services RTO caps services in S1-S4 only: S5's own
+ * objective (20 minutes, a clean-slate rebuild) is the plan's stated exception to the general
+ * RTO, and a 5-minute cap there would demand a rebuild no one can do in that time.
+ */
+export function objectiveOf(config: FortressConfig, scenario: ScenarioId, subject: Subject) {
     const o = config.objectives.scenarios[scenario];
     const anyCritical = config.services.some((s) => s.critical);
-    const rto = subject === "services" && anyCritical ? Math.min(o.rtoSeconds, config.objectives.criticalServicesRtoSeconds) : o.rtoSeconds;
+    const rto = subject === "services" && anyCritical && scenario !== "S5" ? Math.min(o.rtoSeconds, config.objectives.criticalServicesRtoSeconds) : o.rtoSeconds;
     const classRpo = subject === "services" ? null : config.objectives.dataClasses[subject].rpoSeconds;
     const rpo = o.rpoSeconds === null ? null : classRpo === null ? o.rpoSeconds : Math.min(o.rpoSeconds, classRpo);
     return { detect: o.detectSeconds, rto, rpo };
@@ -566,6 +719,7 @@ function primaryRow(ctx: Ctx, scenario: ScenarioId, subject: Subject): Omit<Row,
                 open: run ? [] : ["the check's own run time (no postgres drill figure in reports/)"],
             };
         }
+        d = checksumWatch(ctx, d);
         const restore = measured(ctx, "postgresRestore", "point-in-time restore");
         const rto = then(d, {
             mechanism: "pgBackRest point-in-time restore",
@@ -577,19 +731,16 @@ function primaryRow(ctx: Ctx, scenario: ScenarioId, subject: Subject): Omit<Row,
     }
 
     // S3, S4, S5
-    const detect: Bound =
-        scenario === "S5"
-            ? count(ctx.rs, T.guardDuty) > 0
-                ? { mechanism: "GuardDuty", terms: [], open: ["GuardDuty finding to alert (AWS publishes no bound)"] }
-                : { missing: `no security detection (an ${T.guardDuty}) is declared: a breach is found by people, not by the stack` }
-            : dnsDetection(ctx);
+    const detect: Bound = scenario === "S5" ? securityDetection(ctx, subject, obj.detect) : dnsDetection(ctx);
 
     let recovery: Bound;
     if (scenario === "S5") {
-        recovery =
+        const rebuild: Bound =
             ctx.config.kubernetes.cluster === "eks"
                 ? { mechanism: "clean-slate rebuild on a new EKS cluster", terms: [vendor("eksControlPlaneCreatePlanning")], open: ["deploying the platform and restoring from tier 3 (not measured)"], notes: [`AWS states ${CONSTANTS.eksControlPlaneCreateAverage.seconds} s on average (${CONSTANTS.eksControlPlaneCreateAverage.source.ref})`] }
                 : drTakeover("a clean-slate rebuild (new cluster, restore from tier 3)");
+        const isolate: Bound = { mechanism: "isolation", terms: [], open: ["isolating the breach: revoking the compromised credentials and cutting the compromised workloads off (incident runbook; not measured)"] };
+        recovery = then(isolate, rebuild);
     } else {
         const failover = then(dnsSwitch(ctx), drTakeover(subject === "cache" ? "restoring Redis from tier 2 and scaling workloads" : subject === "database" ? "promoting the standby cluster" : "scaling the platform's workloads"));
         recovery = failover;

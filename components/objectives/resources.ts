@@ -30,6 +30,9 @@ export const T = Object.freeze({
     metricAlarm: "aws:cloudwatch/metricAlarm:MetricAlarm",
     eksCluster: "aws:eks/cluster:Cluster",
     guardDuty: "aws:guardduty/detector:Detector",
+    eventRule: "aws:cloudwatch/eventRule:EventRule",
+    eventTarget: "aws:cloudwatch/eventTarget:EventTarget",
+    trail: "aws:cloudtrail/trail:Trail",
     deployment: "kubernetes:apps/v1:Deployment",
     statefulSet: "kubernetes:apps/v1:StatefulSet",
     pdb: "kubernetes:policy/v1:PodDisruptionBudget",
@@ -377,4 +380,50 @@ export function replicationRules(rs: readonly DeclaredResource[]) {
 
 export function count(rs: readonly DeclaredResource[], type: string): number {
     return ofType(rs, type).length;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Database integrity watch (data-checksum failures)
+
+/**
+ * The pod label that marks a Deployment as the database's checksum watch
+ * (jobs/pg-integrity-watch.sh); components/postgres/integrity-watch.ts sets it.
+ */
+export const INTEGRITY_WATCH_LABEL = Object.freeze({ key: "fortress.dev/integrity-watch", value: "pg-checksums" });
+
+export interface IntegrityWatchMech {
+    readonly name: string;
+    readonly replicas: number;
+    /** WATCH_INTERVAL_SECONDS of the container (the script's default 30 when unset). */
+    readonly intervalSeconds: number;
+    /** QUERY_TIMEOUT_SECONDS (default 10): the longest one round's query may take. */
+    readonly queryTimeoutSeconds: number;
+    /** True when the container publishes straight to a topic (ALERT_TOPIC_ARN set). */
+    readonly alertsTopic: boolean;
+}
+
+/** Deployments carrying INTEGRITY_WATCH_LABEL on their pods, with the watch's settings from the container env. */
+export function integrityWatches(rs: readonly DeclaredResource[]) {
+    return extract<IntegrityWatchMech>(rs, T.deployment, (r) => {
+        const p = r.props;
+        const template = p.spec?.template ?? {};
+        if (template.metadata?.labels?.[INTEGRITY_WATCH_LABEL.key] !== INTEGRITY_WATCH_LABEL.value) return undefined;
+        const containers: any[] = Array.isArray(template.spec?.containers) ? template.spec.containers : [];
+        // The topic ARN is another resource's output, unknown in a first preview: unknown still means set.
+        const env = new Map<string, Known<unknown>>();
+        for (const c of containers) for (const e of Array.isArray(c?.env) ? c.env : []) env.set(String(e?.name), readKnown(() => e?.value ?? e?.valueFrom));
+        const seconds = (name: string, fallback: number) => {
+            const k = env.get(name);
+            const v = k?.known ? Number(k.value) : fallback;
+            return Number.isFinite(v) && v > 0 ? v : fallback;
+        };
+        const topic = env.get("ALERT_TOPIC_ARN");
+        return {
+            name: String(p.metadata?.name ?? r.name),
+            replicas: typeof p.spec?.replicas === "number" ? p.spec.replicas : 1,
+            intervalSeconds: seconds("WATCH_INTERVAL_SECONDS", 30),
+            queryTimeoutSeconds: seconds("QUERY_TIMEOUT_SECONDS", 10),
+            alertsTopic: topic !== undefined && (!topic.known || (topic.value !== undefined && topic.value !== "")),
+        };
+    });
 }

@@ -14,6 +14,7 @@ import {
     AlarmSpec,
     AlertTopic,
     FailoverEndpoint,
+    SecurityDetection,
     backupAgeAlarms,
     healthCheckAlarm,
     redisReplicaLagAlarm,
@@ -84,6 +85,11 @@ export function dataPathAlarms(config: FortressConfig): AlarmSpec[] {
     ];
 }
 
+/** The regions that hold Fortress buckets or keys: each gets GuardDuty and the tampering rule. */
+export function securityRegions(config: FortressConfig): string[] {
+    return [...new Set([config.regions.primary, config.regions.dr, config.regions.tier3])];
+}
+
 /** The AWS provider of each region: one the stack already has, or a new one with the same tags. */
 function providersByRegion(config: FortressConfig, providers: Providers): (region: string) => aws.Provider {
     const known = new Map<string, aws.Provider>([
@@ -149,6 +155,18 @@ export function declareDetection(config: FortressConfig, providers: Providers, a
         const topic = new AlertTopic(`alerts-${region}`, { topicName: `${prefix}-alerts`, subscribers: config.alerts.subscribers, accountId }, { provider });
         new AlarmSet(`alarms-${region}`, { alarms, namePrefix: prefix, topicArn: topic.arn }, { provider });
         alertTopicArns[region] = topic.arn;
+    }
+    // S5: GuardDuty and the tampering rule wherever Fortress keeps data (tier 3 included:
+    // CloudTrail hands a call to EventBridge only in the region where it was made), each into
+    // that region's topic; a region without alarms gets a topic of its own.
+    for (const region of securityRegions(config)) {
+        const provider = providerIn(region);
+        alertTopicArns[region] ??= new AlertTopic(`alerts-${region}`, { topicName: `${prefix}-alerts`, subscribers: config.alerts.subscribers, accountId }, { provider }).arn;
+        new SecurityDetection(
+            `security-${region}`,
+            { namePrefix: prefix, alertTopicArn: alertTopicArns[region], watchedBucketPrefixes: [`${prefix}-`] },
+            { provider },
+        );
     }
     return { monitoringRegion: config.regions.dr, alarmNamePrefix: prefix, alertTopicArns, endpoints };
 }

@@ -4,7 +4,8 @@ import type { ReportsSource } from "../../../policies/lib/objectives-check";
 import { makeObjectivesUnmeasuredTerms } from "../../../policies/rules/objectives-unmeasured-terms";
 import { makeObjectivesWithinBudget } from "../../../policies/rules/objectives-within-budget";
 import { makeObjectivesWithinBudgetAdvisory } from "../../../policies/rules/objectives-within-budget-advisory";
-import { DR, PRIMARY, StackFixture, check, compliantPrimary, fixtureConfig, violations } from "../fixtures";
+import { findingsPattern, tamperingPattern } from "../../../components/detection/security-detection";
+import { DR, PRIMARY, TIER3, StackFixture, check, compliantPrimary, fixtureConfig, violations } from "../fixtures";
 
 const REPORTS: DrillReportLike[] = [
     { drill: "redis", figures: [{ name: "snapshot total", value: 2, unit: "s" }, { name: "keys lost, restart on same volume (AOF everysec)", value: 0, unit: "keys" }] },
@@ -42,7 +43,16 @@ function completePrimary(environment: "prod" | "staging" | "dev" = "prod"): Stac
     f.edit(CRON, "redis-snapshot-tier2", (i) => (i.spec.schedule = "*/4 * * * *"));
     f.edit(CRON, "pg-verify", (i) => (i.spec.schedule = "* * * * *"));
     f.edit("kubernetes:pgv2.percona.com/v2:PerconaPGCluster", "fortress-pg", (i) => Object.assign(i.spec.patroni, { leaderLeaseDurationSeconds: 15, syncPeriodSeconds: 5 }));
-    f.add("aws:guardduty/detector:Detector", "guardduty", { enable: true }, { provider: f.provider(PRIMARY) });
+    // S5: what stacks/steps/detection.ts declares per region (SecurityDetection) and the trail.
+    f.add("aws:cloudtrail/trail:Trail", "trail", { isMultiRegionTrail: true }, { provider: f.provider(PRIMARY) });
+    for (const region of [PRIMARY, DR, TIER3]) {
+        const provider = f.provider(region);
+        f.add("aws:guardduty/detector:Detector", `guardduty-${region}`, { enable: true }, { provider });
+        for (const [rule, pattern] of [["findings", findingsPattern(7)], ["tampering", tamperingPattern(["b-"])]] as const) {
+            f.add("aws:cloudwatch/eventRule:EventRule", `${rule}-${region}`, { name: `fortress-${rule}`, eventPattern: JSON.stringify(pattern) }, { provider });
+            f.add("aws:cloudwatch/eventTarget:EventTarget", `${rule}-${region}-target`, { rule: `fortress-${rule}`, arn: `arn:aws:sns:${region}:111111111111:alerts` }, { provider });
+        }
+    }
     for (const purpose of ["uploads", "log-archive"]) {
         const b = f.add("aws:s3/bucket:Bucket", purpose, { bucket: `b-${purpose}`, tags: { "fortress:purpose": purpose } }, { provider: f.provider(PRIMARY) });
         const ruleId = `${purpose}-to-dr`;
@@ -58,10 +68,13 @@ function completePrimary(environment: "prod" | "staging" | "dev" = "prod"): Stac
 }
 
 describe("policy objectives-within-budget (and its advisory twin)", () => {
-    it("passes a prod stack whose every cell is within its objective (or only open/typical)", async () => {
+    it("passes a prod stack whose every cell is within its objective (or only open/typical), but S5 services detection", async () => {
         const o = await check(mandatory, completePrimary().records);
-        assert.deepStrictEqual(violations(o), []);
-        assert.strictEqual(o.status, "pass");
+        // The only figure AWS has published for a new GuardDuty finding's event is 5 minutes,
+        // over the 2-minute objective; nothing a stack declares changes that.
+        assert.deepStrictEqual(violations(o), [
+            "S5 security breach / services / detection: 300 s via GuardDuty (us-east-1, us-west-2, us-east-2) finding -> EventBridge -> alert topic [GuardDuty: a new finding's event to EventBridge (the only figure AWS has published) = 300 s] exceeds the objective 120 s",
+        ]);
     });
 
     it("fails prod for a cell over its objective, naming the cell, the mechanism and every term", async () => {
@@ -74,15 +87,20 @@ describe("policy objectives-within-budget (and its advisory twin)", () => {
             "S3 complete infrastructure failure / configuration / detection: 94 s via Route 53 health check app-primary (1 declared; the slowest bounds) [health check app-primary: requestInterval 30 s x failureThreshold 3 = 90 s + Route 53 health checker TCP connect window = 4 s] exceeds the objective 60 s",
             "S3 complete infrastructure failure / logs / detection: 94 s via Route 53 health check app-primary (1 declared; the slowest bounds) [health check app-primary: requestInterval 30 s x failureThreshold 3 = 90 s + Route 53 health checker TCP connect window = 4 s] exceeds the objective 60 s",
             "S3 complete infrastructure failure / uploads / detection: 94 s via Route 53 health check app-primary (1 declared; the slowest bounds) [health check app-primary: requestInterval 30 s x failureThreshold 3 = 90 s + Route 53 health checker TCP connect window = 4 s] exceeds the objective 60 s",
+            "S5 security breach / services / detection: 300 s via GuardDuty (us-east-1, us-west-2, us-east-2) finding -> EventBridge -> alert topic [GuardDuty: a new finding's event to EventBridge (the only figure AWS has published) = 300 s] exceeds the objective 120 s",
         ]);
     });
 
     it("fails prod for a missing mechanism", async () => {
         const f = completePrimary();
-        f.remove("aws:guardduty/detector:Detector");
+        for (const region of [PRIMARY, DR, TIER3]) f.remove("aws:guardduty/detector:Detector", `guardduty-${region}`);
         const v = violations(await check(mandatory, f.records));
-        assert.strictEqual(v.length, 12, "detection and RTO of the six S5 rows");
-        assert.match(v[0], /^S5 security breach \/ services \/ detection: not achievable \(objective 120 s\): no security detection \(an aws:guardduty\/detector:Detector\) is declared/);
+        assert.strictEqual(v.length, 2, "detection and RTO of S5 services; the data rows keep the tampering rule");
+        assert.match(v[0], /^S5 security breach \/ services \/ detection: not achievable \(objective 120 s\): no security detection \(an enabled aws:guardduty\/detector:Detector\) is declared/);
+        f.remove("aws:cloudwatch/eventRule:EventRule", `tampering-${TIER3}`);
+        const w = violations(await check(mandatory, f.records));
+        assert.strictEqual(w.length, 12, "no tampering rule in the tier-3 region: every S5 data row loses its detection too");
+        assert.ok(w.some((x) => /S5 security breach \/ database \/ detection: not achievable .*no tampering rule in their region watches buckets b-tier3 \(us-east-2\)/.test(x)), w.join("\n"));
     });
 
     it("is mandatory in prod and staging, advisory in dev", async () => {
