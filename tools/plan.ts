@@ -12,6 +12,7 @@
  */
 import { ConfigError } from "../stacks/schema";
 import { evaluateStack, PlanResult } from "./evaluate";
+import { SECRET_PLACEHOLDER } from "./mock-runtime";
 import { DR_MODES, evaluateModes, renderModes, summarizeMode } from "./plan-dr";
 import type { DrModeName } from "../stacks/steps/dr-mode";
 import { renderSummary } from "./plan-summary";
@@ -20,6 +21,19 @@ import { findingsDocument, planFindings, renderFindings } from "./plan-findings"
 const USAGE =
     "usage: npm run plan -- <stack> [--json] [--mode=pilot-light|rebuild|promote]   (stacks: see stacks/Pulumi.<stack>.yaml)\n" +
     "  a DR stack is evaluated in all three modes; --mode picks the one shown in full (default: its configured mode)";
+
+/** Pulumi's marker on a serialized secret value (the mock runtime records inputs that way). */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+
+/** Every secret input as "[secret]": the document may be pasted into a ticket or a log. */
+export function redactSecrets(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map(redactSecrets);
+    if (value && typeof value === "object") {
+        if (SECRET_SIG in value) return SECRET_PLACEHOLDER;
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactSecrets(v)]));
+    }
+    return value;
+}
 
 export function planDocument(result: PlanResult): Record<string, unknown> {
     return {
@@ -34,7 +48,7 @@ export function planDocument(result: PlanResult): Record<string, unknown> {
             urn: r.urn,
             protect: r.protect,
             retainOnDelete: r.retainOnDelete,
-            inputs: r.inputs,
+            inputs: redactSecrets(r.inputs),
         })),
         outputs: result.outputs,
     };

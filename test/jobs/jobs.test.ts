@@ -51,6 +51,8 @@ describe("jobs: argument checks name the missing or bad setting", () => {
         ["redis-restore.sh", { ...store }, /unknown argument --force/, ["--force"]],
         ["sealed-secrets-key-backup.sh", { ...store }, /environment variable SEALED_SECRETS_NAMESPACE is not set/],
         ["sealed-secrets-key-backup.sh", { ...store, SEALED_SECRETS_NAMESPACE: "kube-system" }, /environment variable KUBERNETES_API is not set/],
+        ["sealed-secrets-key-restore.sh", { ...store }, /environment variable SEALED_SECRETS_NAMESPACE is not set/],
+        ["sealed-secrets-key-restore.sh", { ...store, SEALED_SECRETS_NAMESPACE: "kube-system" }, /environment variable KUBERNETES_API is not set/],
         ["vault-raft-snapshot.sh", { ...store }, /environment variable VAULT_ADDR is not set/],
         ["vault-raft-snapshot.sh", { ...store, VAULT_ADDR: "http://x" }, /environment variable VAULT_K8S_ROLE is not set/],
         ["backup-fetch.sh", { ...store, DATA_CLASS: "postgres" }, /DATA_CLASS=postgres: use redis, sealed-secrets-key or vault-raft/],

@@ -9,6 +9,7 @@ import * as assert from "assert";
 import * as path from "path";
 import { evaluateStack, PlanResult, PlannedResource } from "../../tools/evaluate";
 import { modeVariants } from "../../stacks/steps/dr-mode";
+import { planDocument } from "../../tools/plan";
 import { validateK8sObject } from "../components/workloads/k8s-schema";
 import { SHARED_SCHEMAS, loadCrds, unwrapSecrets, validateCustomResource } from "../components/platform/kube-schema";
 
@@ -114,8 +115,11 @@ describe("DR stack: operators and Redis in every mode", function () {
             assert.ok(isSecret(s.inputs.stringData), `${secretName}: the passphrase is not a secret Output`);
             assert.strictEqual(unwrapSecrets(s.inputs.stringData).passphrase, passphrases[which]);
         }
-        // The plan's own outputs never carry a passphrase.
-        for (const p of Object.values(passphrases)) if (p) assert.ok(!JSON.stringify(r.outputs).includes(p));
+        // Neither the stack's outputs nor the plan's --json document carries a passphrase.
+        const doc = JSON.stringify(planDocument(r));
+        for (const p of Object.values(passphrases)) if (p) assert.ok(!JSON.stringify(r.outputs).includes(p) && !doc.includes(p), "a passphrase is printed");
+        const shown = (planDocument(r).resources as { name: string; inputs: any }[]).find((x) => x.name === "fortress-redis-restore-key")!;
+        assert.strictEqual(shown.inputs.stringData, "[secret]");
     }));
 
     it("Velero: read-only storage locations and no schedules until promoted; then read-write with the tier schedules", each((r, c) => {
