@@ -20,7 +20,8 @@
 #   AWS_REGION / CLOUDWATCH_REGION, CLOUDWATCH_ENDPOINT_URL   where the metric goes
 #   SNS_ENDPOINT_URL           optional; a local SNS endpoint (tests)
 #   WATCH_INTERVAL_SECONDS=30  QUERY_TIMEOUT_SECONDS=10
-#   HEARTBEAT_FILE=/tmp/heartbeat  touched after every answered query, for the liveness probe
+#   HEARTBEAT_FILE=/tmp/heartbeat  touched every round, for the liveness probe (a hung loop
+#                              stops touching it; an unreachable server is logged, not restarted)
 #   ONCE=1                     one round, then exit (tests)
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -80,10 +81,10 @@ alert() {
 trap '[[ -n "${sleeper:-}" ]] && kill "$sleeper" 2>/dev/null; log "stopped"; exit 0' TERM INT
 previous=""
 while :; do
+    touch "${HEARTBEAT_FILE:-/tmp/heartbeat}"
     start="$(now_ms)"
     if row="$(sql "$QUERY")"; then
         step_done query "$start"
-        touch "${HEARTBEAT_FILE:-/tmp/heartbeat}"
         IFS='|' read -r total last where <<<"$row"
         if s3 put-metric Fortress/Database ChecksumFailures "$total" Count "Cluster=$CLUSTER_NAME"; then
             log "Fortress/Database/ChecksumFailures{Cluster=$CLUSTER_NAME}=$total"

@@ -7,6 +7,7 @@ import { existingClusterProvider, providers as makeProviders } from "./providers
 import type { FortressConfig } from "./schema";
 import { declareDataProtection } from "./steps/data-protection";
 import { declareDetection } from "./steps/detection";
+import { declareIntegrityWatch } from "./steps/integrity-watch";
 import { declareManifest } from "./steps/manifest";
 import { declarePostgres } from "./steps/postgres";
 import { declareStorage } from "./steps/storage";
@@ -22,6 +23,7 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
     declareWorkloads(config, cluster);
     const protection = declareDataProtection(config, providers, cluster, storage, detection);
     const postgres = declarePostgres(config, providers, cluster, storage, detection);
+    declareIntegrityWatch(config, providers, cluster, storage, detection);
 
     return {
         environment: config.environment,

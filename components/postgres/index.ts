@@ -1,6 +1,7 @@
 export * from "./access";
 export * from "./backup-age";
 export * from "./cluster";
+export * from "./integrity-watch";
 export * from "./operator";
 export * from "./pgbackrest";
 export * from "./replication-tls";

@@ -170,6 +170,50 @@ describe("objectives model", () => {
         assert.match(local.notes[0], /^no pgBackRest repository of fortress-pg survives: a region other than us-east-1/);
     });
 
+    it("S2 database: the daily verify alone is a day late; the checksum watch bounds detection at interval + query timeout from the first bad read, the verify kept as backstop", () => {
+        const verify = r("kubernetes:batch/v1:CronJob", "fortress-pg-verify", {
+            metadata: { name: "fortress-pg-verify" },
+            spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template: { spec: { containers: [{ name: "verify", command: ["pgbackrest", "verify"] }] } } } } },
+        });
+        const watch = (env: Record<string, string>, replicas = 1, label = "pg-checksums") =>
+            r("kubernetes:apps/v1:Deployment", "watch", {
+                metadata: { name: "fortress-pg-integrity-watch" },
+                spec: {
+                    replicas,
+                    template: {
+                        metadata: { labels: { "fortress.dev/integrity-watch": label } },
+                        spec: { containers: [{ name: "watch", env: Object.entries(env).map(([name, value]) => ({ name, value })) }] },
+                    },
+                },
+            });
+        const topic = { ALERT_TOPIC_ARN: "arn:aws:sns:us-west-2:123456789012:alerts" };
+        const detect = (rs: DeclaredResource[]) => cellOf(table([pg(), ...rs]), "S2", "database", "detect");
+
+        const daily = detect([verify]);
+        assert.deepStrictEqual([daily.achievableSeconds, daily.status], [86_400, "exceeds"]);
+
+        const watched = table([pg(), verify, watch({ ...topic, WATCH_INTERVAL_SECONDS: "30", QUERY_TIMEOUT_SECONDS: "10" })]);
+        const d = cellOf(watched, "S2", "database", "detect");
+        assert.deepStrictEqual([d.achievableSeconds, d.status, d.typical], [40, "within", true]);
+        assert.match(d.mechanism, /data-checksum watch fortress-pg-integrity-watch/);
+        assert.strictEqual(d.terms[0].basis, "typical");
+        assert.match(d.terms[0].label, /from the first read of the corrupted page/);
+        assert.ok(d.notes.some((n) => /guaranteed backstop for pages nothing reads: integrity check CronJob fortress-pg-verify, within 86400 s/.test(n)), d.notes.join("\n"));
+        // RTO = detection + the drill's measured point-in-time restore.
+        const rto = cellOf(watched, "S2", "database", "rto");
+        assert.deepStrictEqual([rto.achievableSeconds, rto.status], [46.6, "within"]);
+
+        // The script's defaults when the env leaves them out; a slow interval is over the objective.
+        assert.strictEqual(detect([verify, watch(topic)]).achievableSeconds, 40);
+        assert.deepStrictEqual([detect([verify, watch({ ...topic, WATCH_INTERVAL_SECONDS: "120" })]).achievableSeconds, detect([verify, watch({ ...topic, WATCH_INTERVAL_SECONDS: "120" })]).status], [130, "exceeds"]);
+        // Not the mechanism: without the label, without a topic to alert, or scaled to zero.
+        for (const w of [watch(topic, 1, "other"), watch({}), watch(topic, 0)]) assert.strictEqual(detect([verify, w]).achievableSeconds, 86_400);
+        // Without the verify the watch still counts, and says nothing backs it up.
+        const alone = detect([watch(topic)]);
+        assert.strictEqual(alone.achievableSeconds, 40);
+        assert.ok(alone.notes.some((n) => /no scheduled integrity check backs the watch up/.test(n)), alone.notes.join("\n"));
+    });
+
     it("regional cache RPO takes the best path; the RTC bound is guaranteed, an alarm at the objective makes it only typical", () => {
         const jobs = [snapshotJob("tier1", "*/5 * * * *"), snapshotJob("tier2", "*/15 * * * *")];
         const replication = r("aws:s3/bucketReplicationConfig:BucketReplicationConfig", "tier1-replication", {
