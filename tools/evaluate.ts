@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../stacks/config";
 import { buildStack } from "../stacks/program";
 import type { FortressConfig } from "../stacks/schema";
-import { RecordedResource, readStackConfig, runUnderMocks } from "./mock-runtime";
+import { RecordedResource, SECRET_PLACEHOLDER, readStackConfig, runUnderMocks } from "./mock-runtime";
 
 export interface PlannedResource extends RecordedResource {
     /** Name of the parent resource, if any. */
@@ -29,6 +29,24 @@ export function resolveOutputs<T>(value: T): Promise<unknown> {
     return new Promise((resolve) => pulumi.output(value).apply((v) => resolve(v)));
 }
 
+/**
+ * Resolves every Output inside a value, replacing each secret one by "[secret]": what a
+ * stack exports as a secret (backup passphrases) never reaches the plan's output.
+ */
+export async function resolveOutputsMasked(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        if (await pulumi.isSecret(value)) return SECRET_PLACEHOLDER;
+        return resolveOutputsMasked(await resolveOutputs(value));
+    }
+    if (value instanceof Promise) return resolveOutputsMasked(await value);
+    if (Array.isArray(value)) return Promise.all(value.map(resolveOutputsMasked));
+    if (value && typeof value === "object" && !pulumi.Resource.isInstance(value)) {
+        const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await resolveOutputsMasked(v)] as const));
+        return Object.fromEntries(entries);
+    }
+    return value;
+}
+
 export interface EvaluateOptions {
     /** Extra or replacement config values (key -> string; undefined removes the key), e.g. a test's mutation. */
     readonly configOverrides?: Record<string, string | undefined>;
@@ -45,7 +63,7 @@ export async function evaluateStack(stack: string, options: EvaluateOptions = {}
     const { resources, outputs } = await runUnderMocks({ stack, config, secretKeys: file.secretKeys, stackOutputs }, async () => {
         const loaded = loadConfig();
         const outs = await buildStack(loaded);
-        return { config: loaded.config, outputs: (await resolveOutputs(outs)) as Record<string, unknown> };
+        return { config: loaded.config, outputs: (await resolveOutputsMasked(outs)) as Record<string, unknown> };
     });
     return { stack, config: outputs.config, resources: annotate(resources), outputs: outputs.outputs };
 }

@@ -63,7 +63,12 @@ describe("npm run plan", () => {
         assertPlanRan(json);
         for (const out of [text.stdout + text.stderr, json.stdout + json.stderr]) assert.ok(!out.includes("Q0lQSEVSVEVYVC1ORVZFUi1QUklOVA"), "ciphertext leaked");
         // The resolved config records that a kubeconfig is set, never its value.
-        assert.strictEqual(JSON.parse(json.stdout).config.hasKubeconfig, true);
+        const doc = JSON.parse(json.stdout);
+        assert.strictEqual(doc.config.hasKubeconfig, true);
+        // Outputs exported as secrets (the backup passphrases the DR stack reads) stay masked.
+        const passphrases = doc.outputs.backupPassphrases as Record<string, unknown>;
+        assert.ok(Object.keys(passphrases).length > 0);
+        for (const [name, value] of Object.entries(passphrases)) assert.strictEqual(value, "[secret]", `output backupPassphrases.${name}`);
     });
 
     it("exits 1 with only the validation errors for a mistyped region and cron", () => {
