@@ -268,7 +268,7 @@ export function archivePushCycleSeconds(ioTimeoutSeconds: number): number {
 /**
  * Between two runs: PostgreSQL sleeps 1 s before retrying a failed archive_command, then
  * pgBackRest starts its processes. Drill runs (io-timeout 2 s) saw tier 1 stall 36 s to
- * 41.2 s, i.e. up to 2 × (16 s + 4.6 s); 8 s leaves room for a loaded two-core machine.
+ * 42.6 s, i.e. up to 2 × (16 s + 5.3 s); 8 s leaves room for a loaded two-core machine.
  */
 export const ARCHIVER_RESTART_SECONDS = 8;
 
