@@ -239,7 +239,8 @@ export function declareDrPostgres(a: DrPostgresArgs): { operator: PerconaOperato
             s3RoleArn: access.writerRoleArn,
             dependsOn: [operator.release],
         },
-        k8sOpts,
+        // The standby becomes the only copy of the database the moment it is promoted.
+        { ...k8sOpts, protect: config.environment === "prod" },
     );
     return { operator, cluster: pg, role };
 }

@@ -20,9 +20,6 @@ const KNOWN_GAPS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
     prod: {
         "objectives-within-budget": "see staging",
     },
-    "prod-dr": {
-        "stateful-resources-protected": "the DR standby PerconaPGCluster is not protected in prod-dr (it becomes the primary database on promotion)",
-    },
 };
 
 describe("every stack passes every rule (npm run plan)", function () {
