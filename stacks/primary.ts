@@ -10,6 +10,7 @@ import { declareDetection } from "./steps/detection";
 import { declareIntegrityWatch } from "./steps/integrity-watch";
 import { declareManifest } from "./steps/manifest";
 import { declarePostgres } from "./steps/postgres";
+import { declareRuntimeDetection } from "./steps/runtime-detection";
 import { declareStorage } from "./steps/storage";
 import { declareWorkloads } from "./steps/workloads";
 
@@ -24,6 +25,7 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
     const protection = declareDataProtection(config, providers, cluster, storage, detection);
     const postgres = declarePostgres(config, providers, cluster, storage, detection);
     declareIntegrityWatch(config, providers, cluster, storage, detection);
+    declareRuntimeDetection(config, providers, cluster, storage, detection);
 
     return {
         environment: config.environment,

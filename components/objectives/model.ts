@@ -35,6 +35,7 @@ import {
     probeDetectionSeconds,
     redisConfigs,
     replicationRules,
+    runtimeDetections,
     scheduledJobs,
     workloads,
     PgClusterMech,
@@ -613,13 +614,37 @@ function guardDutyDetection(ctx: Ctx): Bound {
 }
 
 /**
+ * Falco in the cluster: a rule matches the syscall on the node and falcosidekick publishes to
+ * the alert topic. Neither step has a published or measured time, so both are open terms.
+ */
+function runtimeDetection(ctx: Ctx): Bound {
+    const falcos = collect(ctx, runtimeDetections(ctx.rs));
+    if (falcos.length === 0) return { missing: `no runtime detection (a ${T.helmRelease} of the falco chart with falcosidekick's SNS output) is declared` };
+    const f = falcos[0];
+    return {
+        mechanism: `Falco ${f.name} (${f.driver} driver) rule match -> falcosidekick -> alert topic (priority ${f.minimumPriority || "any"} and above)`,
+        terms: [],
+        open: [
+            "Falco's evaluation of the syscall against its rules on the node (no published bound; not measured here)",
+            "falcosidekick's delivery of the event to SNS (no published bound; not measured here)",
+        ],
+    };
+}
+
+/**
  * S5 detection. For data the breach that matters to recovery is tampering with the backups,
- * which the CloudTrail rule sees; GuardDuty is the other path and the only one for services
- * (a compromised workload touches no bucket setting).
+ * which the CloudTrail rule sees; GuardDuty is the other path. For services (a compromised
+ * workload touches no bucket setting) Falco and GuardDuty are the paths.
  */
 function securityDetection(ctx: Ctx, subject: Subject, objectiveSeconds: number | null): Bound {
     const gd = guardDutyDetection(ctx);
-    if (subject === "services") return gd;
+    if (subject === "services") {
+        const runtime = runtimeDetection(ctx);
+        if (isMissing(runtime) && isMissing(gd)) return { missing: `${gd.missing}; ${runtime.missing}` };
+        const chosen = bestFor(objectiveSeconds, runtime, gd);
+        if (isMissing(chosen) || isMissing(gd) || chosen === gd) return chosen;
+        return { ...chosen, notes: [...(chosen.notes ?? []), `activity Falco's rules do not match relies on ${gd.mechanism}: ${sum(gd.terms)} s of which is ${CONSTANTS.guardDutyNewFindingDelivery.label}`] };
+    }
     const chosen = bestFor(objectiveSeconds, tamperDetection(ctx), gd);
     if (isMissing(chosen) || isMissing(gd) || chosen === gd) return chosen;
     return { ...chosen, notes: [...(chosen.notes ?? []), `breaches that leave the backups alone rely on ${gd.mechanism}: ${sum(gd.terms)} s of which is ${CONSTANTS.guardDutyNewFindingDelivery.label}`] };

@@ -40,6 +40,7 @@ export const T = Object.freeze({
     configMap: "kubernetes:core/v1:ConfigMap",
     pgCluster: "kubernetes:pgv2.percona.com/v2:PerconaPGCluster",
     veleroSchedule: "kubernetes:velero.io/v1:Schedule",
+    helmRelease: "kubernetes:helm.sh/v3:Release",
 });
 
 /** True for the error the policy SDK throws when a preview-time unknown is read. */
@@ -425,5 +426,34 @@ export function integrityWatches(rs: readonly DeclaredResource[]) {
             queryTimeoutSeconds: seconds("QUERY_TIMEOUT_SECONDS", 10),
             alertsTopic: topic !== undefined && (!topic.known || (topic.value !== undefined && topic.value !== "")),
         };
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Runtime security detection (Falco)
+
+export interface RuntimeDetectionMech {
+    readonly name: string;
+    readonly driver: string;
+    /** falcosidekick.config.aws.sns.minimumpriority ("" forwards every priority). */
+    readonly minimumPriority: string;
+}
+
+/**
+ * Helm releases of the falcosecurity falco chart with a syscall driver and falcosidekick's
+ * SNS output set (components/detection/runtime-detection.ts declares one). The topic ARN is
+ * another resource's output, unknown in a first preview: unknown still means set.
+ */
+export function runtimeDetections(rs: readonly DeclaredResource[]) {
+    return extract<RuntimeDetectionMech>(rs, T.helmRelease, (r) => {
+        const p = r.props;
+        if (p.chart !== "falco") return undefined;
+        const v = p.values ?? {};
+        if (v.driver?.enabled === false) return undefined;
+        const sidekick = v.falcosidekick ?? {};
+        if (sidekick.enabled !== true) return undefined;
+        const topic = readKnown(() => sidekick.config?.aws?.sns?.topicarn as unknown);
+        if (topic.known && (typeof topic.value !== "string" || topic.value === "")) return undefined;
+        return { name: String(p.name ?? r.name), driver: String(v.driver?.kind ?? "the chart's default"), minimumPriority: String(sidekick.config?.aws?.sns?.minimumpriority ?? "") };
     });
 }

@@ -5,6 +5,7 @@ import { makeObjectivesUnmeasuredTerms } from "../../../policies/rules/objective
 import { makeObjectivesWithinBudget } from "../../../policies/rules/objectives-within-budget";
 import { makeObjectivesWithinBudgetAdvisory } from "../../../policies/rules/objectives-within-budget-advisory";
 import { findingsPattern, tamperingPattern } from "../../../components/detection/security-detection";
+import { falcoValues } from "../../../components/detection/runtime-detection";
 import { DR, PRIMARY, TIER3, StackFixture, check, compliantPrimary, fixtureConfig, violations } from "../fixtures";
 
 const REPORTS: DrillReportLike[] = [
@@ -27,6 +28,9 @@ const unmeasured = makeObjectivesUnmeasuredTerms(source);
 
 const CRON = "kubernetes:batch/v1:CronJob";
 const MANIFEST = "aws:s3/bucketObjectv2:BucketObjectv2";
+const FALCO = "kubernetes:helm.sh/v3:Release";
+const GUARDDUTY_OVER =
+    "S5 security breach / services / detection: 300 s via GuardDuty (us-east-1, us-west-2, us-east-2) finding -> EventBridge -> alert topic [GuardDuty: a new finding's event to EventBridge (the only figure AWS has published) = 300 s] exceeds the objective 120 s";
 
 /**
  * compliantPrimary plus everything the objectives need: faster Patroni lease, snapshots every
@@ -53,6 +57,8 @@ function completePrimary(environment: "prod" | "staging" | "dev" = "prod"): Stac
             f.add("aws:cloudwatch/eventTarget:EventTarget", `${rule}-${region}-target`, { rule: `fortress-${rule}`, arn: `arn:aws:sns:${region}:111111111111:alerts` }, { provider });
         }
     }
+    // S5 services: what stacks/steps/runtime-detection.ts declares (Falco + falcosidekick to SNS).
+    f.add(FALCO, "runtime-detection", { name: "falco", chart: "falco", version: "9.1.1", values: falcoValues(`arn:aws:sns:${PRIMARY}:111111111111:alerts`, "arn:aws:iam::111111111111:role/sidekick", PRIMARY, "warning") });
     for (const purpose of ["uploads", "log-archive"]) {
         const b = f.add("aws:s3/bucket:Bucket", purpose, { bucket: `b-${purpose}`, tags: { "fortress:purpose": purpose } }, { provider: f.provider(PRIMARY) });
         const ruleId = `${purpose}-to-dr`;
@@ -68,13 +74,27 @@ function completePrimary(environment: "prod" | "staging" | "dev" = "prod"): Stac
 }
 
 describe("policy objectives-within-budget (and its advisory twin)", () => {
-    it("passes a prod stack whose every cell is within its objective (or only open/typical), but S5 services detection", async () => {
-        const o = await check(mandatory, completePrimary().records);
+    it("passes a prod stack whose every cell is within its objective (or only open/typical)", async () => {
+        assert.deepStrictEqual(violations(await check(mandatory, completePrimary().records)), []);
+    });
+
+    it("S5 services detection: Falco's path (open terms) beats GuardDuty's 300 s; without Falco, or with its SNS output unset, GuardDuty is over", async () => {
+        const o = await check(unmeasured, completePrimary().records);
+        assert.ok(
+            o.findings.some((x) => /^S5 security breach \/ services \/ detection: 0 s via Falco falco \(modern_ebpf driver\) .*remain for: Falco's evaluation .*; falcosidekick's delivery/.test(x.message)),
+            o.findings.map((x) => x.message).join("\n"),
+        );
         // The only figure AWS has published for a new GuardDuty finding's event is 5 minutes,
         // over the 2-minute objective; nothing a stack declares changes that.
-        assert.deepStrictEqual(violations(o), [
-            "S5 security breach / services / detection: 300 s via GuardDuty (us-east-1, us-west-2, us-east-2) finding -> EventBridge -> alert topic [GuardDuty: a new finding's event to EventBridge (the only figure AWS has published) = 300 s] exceeds the objective 120 s",
-        ]);
+        const without = completePrimary();
+        without.remove(FALCO, "runtime-detection");
+        assert.deepStrictEqual(violations(await check(mandatory, without.records)), [GUARDDUTY_OVER]);
+        const unset = completePrimary();
+        unset.edit(FALCO, "runtime-detection", (i) => (i.values.falcosidekick.config.aws.sns.topicarn = ""));
+        assert.deepStrictEqual(violations(await check(mandatory, unset.records)), [GUARDDUTY_OVER]);
+        const noDriver = completePrimary();
+        noDriver.edit(FALCO, "runtime-detection", (i) => (i.values.driver.enabled = false));
+        assert.deepStrictEqual(violations(await check(mandatory, noDriver.records)), [GUARDDUTY_OVER]);
     });
 
     it("fails prod for a cell over its objective, naming the cell, the mechanism and every term", async () => {
@@ -87,16 +107,17 @@ describe("policy objectives-within-budget (and its advisory twin)", () => {
             "S3 complete infrastructure failure / configuration / detection: 94 s via Route 53 health check app-primary (1 declared; the slowest bounds) [health check app-primary: requestInterval 30 s x failureThreshold 3 = 90 s + Route 53 health checker TCP connect window = 4 s] exceeds the objective 60 s",
             "S3 complete infrastructure failure / logs / detection: 94 s via Route 53 health check app-primary (1 declared; the slowest bounds) [health check app-primary: requestInterval 30 s x failureThreshold 3 = 90 s + Route 53 health checker TCP connect window = 4 s] exceeds the objective 60 s",
             "S3 complete infrastructure failure / uploads / detection: 94 s via Route 53 health check app-primary (1 declared; the slowest bounds) [health check app-primary: requestInterval 30 s x failureThreshold 3 = 90 s + Route 53 health checker TCP connect window = 4 s] exceeds the objective 60 s",
-            "S5 security breach / services / detection: 300 s via GuardDuty (us-east-1, us-west-2, us-east-2) finding -> EventBridge -> alert topic [GuardDuty: a new finding's event to EventBridge (the only figure AWS has published) = 300 s] exceeds the objective 120 s",
         ]);
     });
 
     it("fails prod for a missing mechanism", async () => {
         const f = completePrimary();
         for (const region of [PRIMARY, DR, TIER3]) f.remove("aws:guardduty/detector:Detector", `guardduty-${region}`);
+        assert.deepStrictEqual(violations(await check(mandatory, f.records)), [], "Falco alone carries S5 services detection");
+        f.remove(FALCO, "runtime-detection");
         const v = violations(await check(mandatory, f.records));
         assert.strictEqual(v.length, 2, "detection and RTO of S5 services; the data rows keep the tampering rule");
-        assert.match(v[0], /^S5 security breach \/ services \/ detection: not achievable \(objective 120 s\): no security detection \(an enabled aws:guardduty\/detector:Detector\) is declared/);
+        assert.match(v[0], /^S5 security breach \/ services \/ detection: not achievable \(objective 120 s\): no security detection \(an enabled aws:guardduty\/detector:Detector\) is declared.*; no runtime detection \(a kubernetes:helm.sh\/v3:Release of the falco chart/);
         f.remove("aws:cloudwatch/eventRule:EventRule", `tampering-${TIER3}`);
         const w = violations(await check(mandatory, f.records));
         assert.strictEqual(w.length, 12, "no tampering rule in the tier-3 region: every S5 data row loses its detection too");
