@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../stacks/config";
 import { buildStack } from "../stacks/program";
 import type { FortressConfig } from "../stacks/schema";
-import { RecordedResource, SECRET_PLACEHOLDER, readStackConfig, runUnderMocks } from "./mock-runtime";
+import { RecordedResource, SECRET_PLACEHOLDER, StackOutputs, readStackConfig, runUnderMocks } from "./mock-runtime";
 
 export interface PlannedResource extends RecordedResource {
     /** Name of the parent resource, if any. */
@@ -21,7 +21,13 @@ export interface PlanResult {
     readonly stack: string;
     readonly config: FortressConfig;
     readonly resources: PlannedResource[];
+    /** The stack outputs as the plan prints them: secret ones as "[secret]". */
     readonly outputs: Record<string, unknown>;
+    /**
+     * What a StackReference to this stack receives: the real (mock) values with the names of
+     * the secret ones, as the Pulumi service hands them over. Never printed.
+     */
+    readonly referenceOutputs: StackOutputs;
 }
 
 /** Resolves every Output inside a value (under mocks all are known). */
@@ -63,13 +69,16 @@ export async function evaluateStack(stack: string, options: EvaluateOptions = {}
     const { resources, outputs } = await runUnderMocks({ stack, config, secretKeys: file.secretKeys, stackOutputs }, async () => {
         const loaded = loadConfig();
         const outs = await buildStack(loaded);
-        return { config: loaded.config, outputs: (await resolveOutputsMasked(outs)) as Record<string, unknown> };
+        const masked = (await resolveOutputsMasked(outs)) as Record<string, unknown>;
+        const raw = (await resolveOutputs(outs)) as Record<string, unknown>;
+        const secretOutputNames = Object.keys(masked).filter((k) => JSON.stringify(masked[k] ?? null).includes(JSON.stringify(SECRET_PLACEHOLDER)));
+        return { config: loaded.config, outputs: masked, referenceOutputs: { outputs: raw, secretOutputNames } };
     });
-    return { stack, config: outputs.config, resources: annotate(resources), outputs: outputs.outputs };
+    return { stack, config: outputs.config, resources: annotate(resources), outputs: outputs.outputs, referenceOutputs: outputs.referenceOutputs };
 }
 
 /** For a DR stack, the outputs of the primary it references, evaluated from its own file. */
-async function primaryOutputsFor(config: Record<string, string>): Promise<Record<string, Record<string, unknown>> | undefined> {
+async function primaryOutputsFor(config: Record<string, string>): Promise<Record<string, StackOutputs> | undefined> {
     const drText = config["fortress-dr:dr"];
     if (config["fortress-dr:role"] !== "dr" || drText === undefined) return undefined;
     let primaryStack: string | undefined;
@@ -81,7 +90,7 @@ async function primaryOutputsFor(config: Record<string, string>): Promise<Record
     if (typeof primaryStack !== "string") return undefined;
     const name = primaryStack.split("/").pop()!;
     const primary = await evaluateStack(name);
-    return { [primaryStack]: primary.outputs };
+    return { [primaryStack]: primary.referenceOutputs };
 }
 
 function annotate(resources: RecordedResource[]): PlannedResource[] {

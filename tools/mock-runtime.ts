@@ -46,7 +46,13 @@ export interface RunOptions {
     readonly config: Record<string, string>;
     readonly secretKeys?: readonly string[];
     /** Outputs of other stacks, by fully qualified name, for StackReference. */
-    readonly stackOutputs?: Readonly<Record<string, Record<string, unknown>>>;
+    readonly stackOutputs?: Readonly<Record<string, StackOutputs>>;
+}
+
+/** What a StackReference to another stack sees: its outputs, and which of them are secret. */
+export interface StackOutputs {
+    readonly outputs: Record<string, unknown>;
+    readonly secretOutputNames: readonly string[];
 }
 
 export interface RunResult<T> {
@@ -129,9 +135,9 @@ function computedState(type: string, name: string, inputs: Record<string, any>, 
             return { id: `${name}-id`, state: {} };
         case "pulumi:pulumi:StackReference": {
             const ref = inputs.name as string;
-            const outputs = stackOutputs?.[ref];
-            if (!outputs) throw new Error(`StackReference to "${ref}": no outputs of that stack were given to the mock runtime`);
-            return { id: ref, state: { name: ref, outputs, secretOutputNames: [] } };
+            const other = stackOutputs?.[ref];
+            if (!other) throw new Error(`StackReference to "${ref}": no outputs of that stack were given to the mock runtime`);
+            return { id: ref, state: { name: ref, outputs: other.outputs, secretOutputNames: [...other.secretOutputNames] } };
         }
         default:
             if (pkg === "aws") return { id: `${name}-id`, state: { arn: `arn:aws:${service}:${r}:${acct}:${name}` } };

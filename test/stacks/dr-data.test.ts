@@ -108,7 +108,9 @@ describe("DR stack: operators and Redis in every mode", function () {
     }));
 
     it("keeps the primary's passphrases secret from the StackReference to the Kubernetes Secret", each((r) => {
-        const passphrases = primary.outputs.backupPassphrases as Record<string, string>;
+        const passphrases = primary.referenceOutputs.outputs.backupPassphrases as Record<string, string>;
+        assert.ok(primary.referenceOutputs.secretOutputNames.includes("backupPassphrases"), "the StackReference marks the passphrases secret");
+        assert.ok(Object.values(primary.outputs.backupPassphrases as Record<string, string>).every((v) => v === "[secret]"), "the plan prints them masked");
         for (const [secretName, which] of [["fortress-redis-restore-key", "redis"], ["sealed-secrets-restore-key", "sealedSecrets"]] as const) {
             const s = of(r, "kubernetes:core/v1:Secret").find((x) => x.inputs.metadata.name === secretName)!;
             assert.ok(s, `no Secret ${secretName}`);
@@ -174,7 +176,9 @@ describe("DR stack: operators and Redis in every mode", function () {
         }
         const secrets = cron.filter((x) => x.inputs.metadata.labels["fortress/data-class"] === "secrets").map((x) => x.inputs.metadata.labels["fortress/tier"]);
         assert.deepStrictEqual(secrets.sort(), ["tier2", "tier3"]);
-        const passphrases = primary.outputs.backupPassphrases as Record<string, string>;
+        const passphrases = primary.referenceOutputs.outputs.backupPassphrases as Record<string, string>;
+        assert.ok(primary.referenceOutputs.secretOutputNames.includes("backupPassphrases"), "the StackReference marks the passphrases secret");
+        assert.ok(Object.values(primary.outputs.backupPassphrases as Record<string, string>).every((v) => v === "[secret]"), "the plan prints them masked");
         const key = of(r, "kubernetes:core/v1:Secret").find((x) => x.inputs.metadata.name === "fortress-redis-snapshot-key")!;
         assert.ok(isSecret(key.inputs.stringData));
         assert.strictEqual(unwrapSecrets(key.inputs.stringData).passphrase, passphrases.redis, "snapshots written after the promotion open with the same key");
