@@ -107,6 +107,7 @@ describe("type tokens", () => {
             cronJob: k8s.batch.v1.CronJob as any,
             configMap: k8s.core.v1.ConfigMap as any,
             pvc: k8s.core.v1.PersistentVolumeClaim as any,
+            helmRelease: k8s.helm.v3.Release as any,
         };
         for (const [key, token] of Object.entries(T)) {
             if (key === "pgCluster" || key === "veleroSchedule") continue;
