@@ -4,25 +4,12 @@
  * ignored and its default used), and validates the rest into one typed object.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, ConfigError, FortressConfig, NAMESPACE, validateConfig } from "./schema";
+import { CONFIG_KEYS, ConfigError, FortressConfig, NAMESPACE, parseConfigValue, validateConfig } from "./schema";
 
 export interface LoadedConfig {
     readonly config: FortressConfig;
     /** The kubeconfig secret, when set; never part of `config`, never printed. */
     readonly kubeconfig?: pulumi.Output<string>;
-}
-
-function parseValue(text: string): unknown {
-    // Structured config arrives as JSON text; a plain string stays a string.
-    const t = text.trim();
-    if (t.startsWith("{") || t.startsWith("[") || t === "true" || t === "false" || /^-?\d+(\.\d+)?$/.test(t)) {
-        try {
-            return JSON.parse(t);
-        } catch {
-            return text;
-        }
-    }
-    return text;
 }
 
 /** Reads and validates this stack's config; throws ConfigError listing every problem. */
@@ -37,7 +24,7 @@ export function loadConfig(): LoadedConfig {
             unknown.push(`${fullKey}: not a known setting; known keys are ${CONFIG_KEYS.join(", ")}`);
             continue;
         }
-        if (key !== "kubeconfig") raw[key] = parseValue(value);
+        if (key !== "kubeconfig") raw[key] = parseConfigValue(value);
     }
     const cfg = new pulumi.Config(NAMESPACE);
     const kubeconfig = cfg.getSecret("kubeconfig");

@@ -678,6 +678,22 @@ function describe(issue: z.core.$ZodIssue): string {
     }
 }
 
+/**
+ * A config value as the Pulumi CLI hands it to a program: structured values arrive as JSON
+ * text, plain strings stay strings.
+ */
+export function parseConfigValue(text: string): unknown {
+    const t = text.trim();
+    if (t.startsWith("{") || t.startsWith("[") || t === "true" || t === "false" || /^-?\d+(\.\d+)?$/.test(t)) {
+        try {
+            return JSON.parse(t);
+        } catch {
+            return text;
+        }
+    }
+    return text;
+}
+
 /** Validates raw config; throws one ConfigError listing every problem, each naming its key. */
 export function validateConfig(raw: Record<string, unknown>): FortressConfig {
     const result = configSchema.safeParse(raw, { reportInput: true });

@@ -4,7 +4,7 @@
  * reads, so the pack validates it exactly as stacks/config.ts does. The engine-less runner
  * passes the config it evaluated instead (`runRules(..., { stackConfig })`).
  */
-import { ConfigError, FortressConfig, NAMESPACE, validateConfig } from "../../stacks/schema";
+import { ConfigError, FortressConfig, NAMESPACE, parseConfigValue, validateConfig } from "../../stacks/schema";
 
 export type ConfigResult = { readonly ok: true; readonly config: FortressConfig; readonly source: string } | { readonly ok: false; readonly problem: string };
 
@@ -19,18 +19,6 @@ export async function withStackConfig<T>(config: FortressConfig | undefined, fn:
     } finally {
         injected = before;
     }
-}
-
-function parseValue(text: string): unknown {
-    const t = text.trim();
-    if (t.startsWith("{") || t.startsWith("[") || t === "true" || t === "false" || /^-?\d+(\.\d+)?$/.test(t)) {
-        try {
-            return JSON.parse(t);
-        } catch {
-            return text;
-        }
-    }
-    return text;
 }
 
 /** The stack config the engine gave this process, validated; undefined when there is none. */
@@ -48,7 +36,7 @@ export function engineStackConfig(env: NodeJS.ProcessEnv = process.env): ConfigR
     for (const [key, value] of Object.entries(all)) {
         const [ns, name] = key.split(":", 2);
         if (ns !== NAMESPACE || name === "kubeconfig") continue;
-        raw[name] = parseValue(String(value));
+        raw[name] = parseConfigValue(String(value));
     }
     raw.hasKubeconfig = `${NAMESPACE}:kubeconfig` in all;
     try {

@@ -3,23 +3,13 @@
  * text and --json, and exit code 1 exactly when a rule has a mandatory violation.
  */
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ROOT, runPlan } from "../helpers/plan-cli";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 
-function plan(args: string[], stacksDir?: string) {
-    const r = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(ROOT, "tools", "plan.ts"), ...args], {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: { ...process.env, ...(stacksDir ? { FORTRESS_STACKS_DIR: stacksDir } : {}) },
-        timeout: 120_000,
-        maxBuffer: 256 * 1024 * 1024,
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const plan = runPlan;
 
 describe("npm run plan: policy findings, objectives and compliance", function () {
     this.timeout(180_000);

@@ -1,20 +1,11 @@
 import * as assert from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { ROOT, runPlan } from "../helpers/plan-cli";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 
-function plan(args: string[], stacksDir?: string) {
-    const r = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(ROOT, "tools", "plan.ts"), ...args], {
-        cwd: ROOT,
-        encoding: "utf8",
-        env: { ...process.env, ...(stacksDir ? { FORTRESS_STACKS_DIR: stacksDir } : {}) },
-        timeout: 120_000,
-    });
-    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const plan = runPlan;
 
 /**
  * The plan exits 1 exactly when the policy pack reports a mandatory violation (its own tests:
