@@ -69,6 +69,18 @@ export function putMetricPolicy(namespace: string) {
     return doc({ Sid: "PutFortressMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": namespace } } });
 }
 
+/** The Redis server's settings from the stack config: the same in the primary and the DR region. */
+export function redisServerArgs(config: FortressConfig) {
+    return {
+        namespace: config.kubernetes.namespace,
+        image: config.redis.image,
+        exporterImage: config.redis.exporterImage,
+        storageClass: config.kubernetes.storageClass,
+        storageSize: config.redis.storageSize,
+        maxReplicaLagSeconds: config.redis.maxReplicaLagSeconds,
+    };
+}
+
 export function declareDataProtection(
     config: FortressConfig,
     providers: Providers,
@@ -88,12 +100,7 @@ export function declareDataProtection(
     const redis = new Redis(
         REDIS_CLUSTER_NAME,
         {
-            namespace: ns,
-            image: config.redis.image,
-            exporterImage: config.redis.exporterImage,
-            storageClass: config.kubernetes.storageClass,
-            storageSize: config.redis.storageSize,
-            maxReplicaLagSeconds: config.redis.maxReplicaLagSeconds,
+            ...redisServerArgs(config),
             lagPublisher: { jobImage: config.jobImage, clusterName: REDIS_CLUSTER_NAME, metricsRegion, serviceAccountName: BACKUP_JOB_SERVICE_ACCOUNT, roleArn: identity.lagRoleArn },
             protect: prod,
         },

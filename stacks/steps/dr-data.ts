@@ -24,7 +24,7 @@ import { BackupTarget, SealedSecrets, Velero } from "../../components/platform";
 import { REDIS_PORT, Redis, RedisSnapshots } from "../../components/redis";
 import { irsaTrustPolicy, readerPolicy, writerPolicy } from "../../components/storage/backup-access";
 import type { FortressConfig } from "../schema";
-import { putMetricPolicy } from "./data-protection";
+import { putMetricPolicy, redisServerArgs } from "./data-protection";
 import { REDIS_CLUSTER_NAME } from "./detection";
 import type { DrPlan } from "./dr-mode";
 
@@ -182,12 +182,7 @@ export function declareDrRedis(config: FortressConfig, src: DrDataSources, ident
     const redis = new Redis(
         REDIS_CLUSTER_NAME,
         {
-            namespace: ns,
-            image: config.redis.image,
-            exporterImage: config.redis.exporterImage,
-            storageClass: config.kubernetes.storageClass,
-            storageSize: config.redis.storageSize,
-            maxReplicaLagSeconds: config.redis.maxReplicaLagSeconds,
+            ...redisServerArgs(config),
             restore: {
                 jobImage: config.jobImage,
                 bucketName: src.tiers.apply((x) => x[tier].bucketName),
