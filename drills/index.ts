@@ -6,7 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { Drill, DrillReport } from "./types";
+import type { Drill, DrillHistoryEntry, DrillReport, DrillReportFile } from "./types";
 
 const DRILLS: Record<string, () => Drill> = {
     postgres: () => require("./postgres/drill").run,
@@ -18,6 +18,36 @@ function printReport(r: DrillReport): void {
     const width = Math.max(...r.figures.map((f) => f.name.length), 10);
     for (const f of r.figures) console.log(`  ${f.name.padEnd(width)}  ${String(f.value).padStart(12)} ${f.unit}`);
     for (const c of r.checks) console.log(`  [${c.passed ? "PASS" : "FAIL"}] ${c.name}: ${c.detail}`);
+}
+
+/** How many earlier runs a report file keeps. */
+const HISTORY_LIMIT = 100;
+
+/**
+ * The drills append: the newest run is the report's top level (what the objectives model
+ * reads), every earlier run moves into `history`, newest first, so trends survive.
+ */
+export function withHistory(report: DrillReport, file: string): DrillReportFile {
+    let previous: DrillReportFile | undefined;
+    try {
+        previous = JSON.parse(fs.readFileSync(file, "utf8")) as DrillReportFile;
+    } catch {
+        previous = undefined; // no earlier run, or an unreadable file: start the history here
+    }
+    const history: DrillHistoryEntry[] = [];
+    if (previous && Array.isArray(previous.figures)) {
+        const checks = previous.checks ?? [];
+        history.push({
+            startedAt: previous.startedAt,
+            mode: previous.mode,
+            machine: previous.machine,
+            figures: previous.figures,
+            passed: checks.filter((c) => c.passed).length,
+            failed: checks.filter((c) => !c.passed).length,
+        });
+        history.push(...(previous.history ?? []));
+    }
+    return { ...report, history: history.slice(0, HISTORY_LIMIT) };
 }
 
 async function main(): Promise<void> {
@@ -45,11 +75,12 @@ async function main(): Promise<void> {
             continue;
         }
         printReport(report);
-        fs.writeFileSync(path.join(reportDir, `drill-${name}.json`), JSON.stringify(report, null, 2) + "\n");
+        const file = path.join(reportDir, `drill-${name}.json`);
+        fs.writeFileSync(file, JSON.stringify(withHistory({ ...report, mode: quick ? "quick" : "full" }, file), null, 2) + "\n");
         for (const c of report.checks) (c.passed ? passed++ : failed++);
     }
     console.log(`\n${passed} passed, ${failed} failed`);
     process.exit(failed > 0 ? 1 : 0);
 }
 
-main();
+if (require.main === module) main();

@@ -12,6 +12,11 @@ export interface DrillCheck {
 }
 
 export interface DrillFigure {
+    /**
+     * Stable identifier (`<drill>.<area>.<what>`, e.g. `recovery.restore.seconds`): the
+     * objectives model and the report read figures by id, never by their prose name.
+     */
+    readonly id?: string;
     readonly name: string;
     readonly value: number | string;
     /** "s", "ms", "commits", "keys", "bytes", ... */
@@ -21,6 +26,8 @@ export interface DrillFigure {
 export interface DrillReport {
     readonly drill: string;
     readonly startedAt: string;
+    /** How the drill ran: `quick` (CI: shorter outages and loads) or `full`. Set by the runner. */
+    readonly mode?: "quick" | "full";
     readonly machine: { readonly cpus: number; readonly cpuModel: string; readonly memoryGiB: number; readonly node: string; readonly versions: Record<string, string> };
     readonly figures: readonly DrillFigure[];
     readonly checks: readonly DrillCheck[];
@@ -34,3 +41,18 @@ export interface DrillOptions {
 }
 
 export type Drill = (options: DrillOptions) => Promise<DrillReport>;
+
+/** One earlier run of a drill, kept in its report file's `history` (newest first). */
+export interface DrillHistoryEntry {
+    readonly startedAt: string;
+    readonly mode?: "quick" | "full";
+    readonly machine: DrillReport["machine"];
+    readonly figures: readonly DrillFigure[];
+    readonly passed: number;
+    readonly failed: number;
+}
+
+/** What `reports/drill-<name>.json` holds: the newest run in full, earlier runs in `history`. */
+export interface DrillReportFile extends DrillReport {
+    readonly history?: readonly DrillHistoryEntry[];
+}
