@@ -3,7 +3,7 @@ import * as aws from "@pulumi/aws";
 import * as path from "path";
 import { SealedSecrets, VaultDr, Velero, VeleroArgs, activeDeadlineSeconds, backupCronJobSpec } from "../../../components/platform";
 import { maxIntervalSeconds } from "../../../components/core/cron";
-import { configSchema } from "../../../stacks/schema";
+import { configSchema } from "../../../config";
 import { errorOf, ofType, one, policyOf, recordResources } from "../../helpers/pulumi";
 import { SHARED_SCHEMAS, kubernetesObjects, loadCrds, validateCoreObject, validateCustomResource } from "./kube-schema";
 
