@@ -32,6 +32,8 @@ const RTO = /\b(rto|restore|recovery|failover|promot|switchover|to ready|until p
 export function recoveryKind(f: Pick<DrillFigure, "id" | "name" | "unit">): "rpo" | "rto" | undefined {
     if (!/^s\b/.test(f.unit)) return undefined;
     const text = `${f.id ?? ""} ${f.name}`.replace(/[._-]/g, " ");
+    // The steps of a restore are parts of its total, charted once as the total.
+    if (/\bstep\b|\bof which\b/i.test(text)) return undefined;
     if (RPO.test(text)) return "rpo";
     if (RTO.test(text)) return "rto";
     return undefined;

@@ -21,7 +21,7 @@ body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin:
 header { background: #1f3550; color: #fff; padding: 14px 24px; }
 header h1 { margin: 0; font-size: 20px; }
 header p { margin: 4px 0 0; opacity: .85; font-size: 13px; }
-nav { background: #fff; border-bottom: 1px solid #d8dee6; padding: 6px 24px; position: sticky; top: 0; z-index: 2; }
+nav { background: #fff; border-bottom: 1px solid #d8dee6; padding: 6px 24px; }
 nav a { margin-right: 16px; color: #1f5fa8; text-decoration: none; font-weight: 600; }
 main { padding: 8px 24px 40px; }
 section { background: #fff; border: 1px solid #d8dee6; border-radius: 8px; padding: 14px 18px; margin: 16px 0; }
