@@ -18,6 +18,9 @@ import { planFindings, PlanFindings } from "../../../tools/plan-findings";
 import { buildReport, pairStackOf, writeReport } from "../../../tools/report";
 import { readDrillReports } from "../../../tools/report/drills";
 
+// The page's globals, for the functions page.evaluate serializes into the browser (no DOM lib in tsconfig).
+declare const document: any;
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const OUT_DIR = path.resolve(__dirname, "..", "..", "..", "reports", "tmp");
 const STACK = "prod";
@@ -80,7 +83,7 @@ describe("report: the HTML page in headless Chromium", function () {
 
         const seen = await page.evaluate(() => ({
             diagram: document.querySelectorAll("svg.topology").length,
-            regions: [...document.querySelectorAll('svg.topology g.group[data-kind="region"], svg.topology g.group[data-kind="gcs"]')].map((g) => g.querySelector("text")!.textContent),
+            regions: [...document.querySelectorAll('svg.topology g.group[data-kind="region"], svg.topology g.group[data-kind="gcs"]')].map((g: any) => g.querySelector("text")!.textContent),
             tiers: document.querySelectorAll("svg.topology g.node[data-tier]").length,
             replication: document.querySelectorAll('svg.topology path.edge[data-kind="replication"]').length,
             cells: document.querySelectorAll("table.heatmap details.cell").length,
@@ -100,7 +103,7 @@ describe("report: the HTML page in headless Chromium", function () {
         // A cell expands to its terms.
         const first = page.locator("table.heatmap details.cell").first();
         await first.locator("summary").click();
-        assert.strictEqual(await first.evaluate((d) => (d as HTMLDetailsElement).open), true);
+        assert.strictEqual(await first.evaluate((d: any) => d.open), true);
         await first.locator("summary").click();
 
         fs.mkdirSync(OUT_DIR, { recursive: true });
