@@ -23,6 +23,7 @@ export const CONTROLS = Object.freeze({
     gdprTesting: ref("GDPR", "Art. 32(1)(d): regularly testing and evaluating the effectiveness of the measures"),
     gdprStorageLimitation: ref("GDPR", "Art. 5(1)(e): storage limitation (kept no longer than necessary)"),
     gdprByDesign: ref("GDPR", "Art. 25: data protection by design and by default"),
+    gdprErasure: ref("GDPR", "Art. 17: right to erasure, kept across restores (the erasure ledger is replayed before a restored system serves anyone)"),
 
     hipaaBackup: ref("HIPAA", "45 CFR 164.308(a)(7)(ii)(A): data backup plan"),
     hipaaDisasterRecovery: ref("HIPAA", "45 CFR 164.308(a)(7)(ii)(B): disaster recovery plan"),
