@@ -25,6 +25,9 @@ describe("npm run plan: policy findings, objectives and compliance", function ()
         assert.match(r.stdout, /Route 53 health checker TCP connect window +4 s +guaranteed +https:\/\/docs\.aws\.amazon\.com\/Route53\//);
         assert.match(r.stdout, /^Compliance: each framework's rules and their status in this stack$/m);
         for (const f of ["GDPR", "HIPAA", "SOX", "PCI DSS"]) assert.match(r.stdout, new RegExp(`^  ${f}$`, "m"));
+        // GDPR Art. 17 is shown with the rule that checks the ledger and the drill that proves the replay.
+        assert.match(r.stdout, /^ {4}\S+ +erasure-ledger-append-only +Art\. 17: right to erasure/m);
+        assert.match(r.stdout, /^ {4}(pass|FAIL|not run) {2}drill erasure {2}Art\. 17: right to erasure.*: /m);
         const failing = /^(\d+) rule\(s\) with a mandatory violation: (.*); `pulumi preview --policy-pack policies` would fail\.$/m.exec(r.stdout);
         if (failing) {
             assert.strictEqual(r.code, 1, r.stderr);
