@@ -16,6 +16,7 @@ import { DrPlan, drPlan } from "./steps/dr-mode";
 import { Mesh, declareMesh } from "./steps/mesh";
 import { PrimaryPostgres, declareDrPostgres } from "./steps/postgres";
 import { declareWorkloads } from "./steps/workloads";
+import { TAG_KEYS, stackTags } from "../components/core/tags";
 
 /** What the DR stack reads from the primary stack (stacks/primary.ts exports). */
 export interface PrimaryOutputs {
@@ -205,7 +206,7 @@ export async function dr(config: FortressConfig, kubeconfig?: pulumi.Output<stri
     }
     const provider = new aws.Provider(`aws-${config.regions.dr}`, {
         region: config.regions.dr as aws.Region,
-        defaultTags: { tags: { "fortress:environment": config.environment, "fortress:stack": pulumi.getStack(), "fortress:managed-by": "pulumi", "fortress:dr-mode": plan.mode } },
+        defaultTags: { tags: { ...stackTags(config.environment, pulumi.getStack()), [TAG_KEYS.drMode]: plan.mode } },
     });
     const ctx: DrContext = { config, plan, primary, aws: provider, kubeconfig, dataServices: [] };
     const steps: Record<string, StepResult> = {};

@@ -42,6 +42,7 @@ import {
     PgClusterMech,
     ScheduledJobMech,
 } from "./resources";
+import { BUCKET_PURPOSES, TAG_KEYS } from "../core/tags";
 
 export type Metric = "detect" | "rto" | "rpo";
 export type Subject = "services" | DataClassObjectiveId;
@@ -465,7 +466,7 @@ function missingClass(subject: Subject): Bound {
 }
 
 function bucketsFor(ctx: Ctx, purpose: string): DeclaredResource[] {
-    return ctx.rs.filter((r) => r.type === T.bucket && r.props.tags?.["fortress:purpose"] === purpose);
+    return ctx.rs.filter((r) => r.type === T.bucket && r.props.tags?.[TAG_KEYS.purpose] === purpose);
 }
 
 /** Replication rules configured on the given source bucket. */
@@ -767,7 +768,7 @@ function primaryRow(ctx: Ctx, scenario: ScenarioId, subject: Subject): Omit<Row,
         const restore = measured(ctx, "redisRestore", "restore of the newest snapshot");
         if (restore) recovery = { ...recovery, terms: [...recovery.terms, restore], notes: [...(recovery.notes ?? []), "Redis restore measured on the drill's data set; a larger data set restores proportionally longer"] };
     }
-    const stored = subject === "logs" ? bucketsFor(ctx, "log-archive") : subject === "uploads" ? bucketsFor(ctx, "uploads") : undefined;
+    const stored = subject === "logs" ? bucketsFor(ctx, BUCKET_PURPOSES.logArchive) : subject === "uploads" ? bucketsFor(ctx, BUCKET_PURPOSES.uploads) : undefined;
     const rto = stored !== undefined && stored.length === 0 ? missingClass(subject) : then(detect, recovery);
 
     let rpo: Bound;
@@ -779,10 +780,10 @@ function primaryRow(ctx: Ctx, scenario: ScenarioId, subject: Subject): Omit<Row,
             rpo = git;
             break;
         case "uploads":
-            rpo = bucketPath(ctx, scenario, subject, "uploads");
+            rpo = bucketPath(ctx, scenario, subject, BUCKET_PURPOSES.uploads);
             break;
         case "logs": {
-            const path = bucketPath(ctx, scenario, subject, "log-archive");
+            const path = bucketPath(ctx, scenario, subject, BUCKET_PURPOSES.logArchive);
             rpo = isMissing(path)
                 ? path
                 : { ...path, open: [...(path.open ?? []), "CloudTrail and S3 access-log delivery into the archive (AWS publishes no bound)"], notes: [...(path.notes ?? []), "logs here are the account's audit logs (CloudTrail, S3 access logs) in the log archive; no application log shipping is declared"] };
@@ -805,7 +806,7 @@ function primaryRow(ctx: Ctx, scenario: ScenarioId, subject: Subject): Omit<Row,
                 const direct = snapshotPath(ctx, jobs.filter((j) => j.tier === "tier2" || j.tier === "tier3"), "straight to tier 2 or 3 (out of the region)");
                 // Only rules on the tier-1 bucket carry its snapshots (another bucket's rule with an
                 // empty prefix covers "tier1/" too, but replicates something else).
-                const tier1Bucket = ctx.rs.find((r) => r.type === T.bucket && r.props.tags?.["fortress:tier"] === "tier1");
+                const tier1Bucket = ctx.rs.find((r) => r.type === T.bucket && r.props.tags?.[TAG_KEYS.tier] === "tier1");
                 const rtc = (tier1Bucket ? replicationFrom(ctx, tier1Bucket) : []).find((r) => "tier1/".startsWith(r.prefix) && r.rtcMinutes !== undefined);
                 const tier1 = snapshotPath(ctx, jobs.filter((j) => j.tier === "tier1"), `to tier 1, replicated by rule ${rtc?.id}`);
                 const replicated: Bound =
