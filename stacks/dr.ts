@@ -14,25 +14,15 @@ import { DrBackupIdentity, declareDrBackupIdentity, declareDrOperators, declareD
 import { DrEndpoint, declareDrCertificate, declareDrRouting } from "./steps/dr-endpoint";
 import { DrPlan, drPlan } from "./steps/dr-mode";
 import { Mesh, declareMesh } from "./steps/mesh";
-import { PrimaryPostgres, declareDrPostgres } from "./steps/postgres";
+import { declareDrPostgres } from "./steps/postgres";
+import { PrimaryExportsOnDr, readPrimaryExports } from "./contract";
 import { declareWorkloads } from "./steps/workloads";
 import { TAG_KEYS, stackTags } from "../components/core/tags";
-
-/** What the DR stack reads from the primary stack (stacks/primary.ts exports). */
-export interface PrimaryOutputs {
-    readonly environment: pulumi.Output<string>;
-    readonly tiers: pulumi.Output<Record<string, { region: string; bucketName: string; kmsKeyArn: string; readerRoleArn: string; writerRoleArn: string }>>;
-    readonly monitoring: pulumi.Output<{ region: string; alarmNamePrefix: string; alertTopicArn: string }>;
-    /** The repos' cipher passphrases and the replication certificates (secrets). */
-    readonly postgres: pulumi.Output<PrimaryPostgres>;
-    /** Passphrases of the Redis snapshots, sealing-key and Vault backups (secrets). */
-    readonly backupPassphrases: pulumi.Output<Record<"redis" | "sealedSecrets" | "vault", string>>;
-}
 
 export interface DrContext {
     readonly config: FortressConfig;
     readonly plan: DrPlan;
-    readonly primary: PrimaryOutputs;
+    readonly primary: PrimaryExportsOnDr;
     /** AWS provider of the DR region. */
     readonly aws: aws.Provider;
     readonly kubeconfig?: pulumi.Output<string>;
@@ -188,14 +178,7 @@ export const DR_STEPS: DrStep[] = [
 export async function dr(config: FortressConfig, kubeconfig?: pulumi.Output<string>): Promise<Record<string, unknown>> {
     const plan = drPlan(config);
     const ref = new pulumi.StackReference(config.dr!.primaryStack);
-    const primary: PrimaryOutputs = {
-        environment: ref.requireOutput("environment") as pulumi.Output<string>,
-        tiers: ref.requireOutput("tiers") as PrimaryOutputs["tiers"],
-        monitoring: ref.requireOutput("monitoring") as PrimaryOutputs["monitoring"],
-        postgres: ref.requireOutput("postgres") as PrimaryOutputs["postgres"],
-        // Secret end to end: each consumer reads one passphrase from it into a Kubernetes Secret.
-        backupPassphrases: pulumi.secret(ref.requireOutput("backupPassphrases")) as PrimaryOutputs["backupPassphrases"],
-    };
+    const primary = readPrimaryExports(ref);
     // The primary's environment must be this one: a prod DR stack reading staging would
     // restore the wrong backups. Checked before anything is declared.
     const env = (await ref.getOutputDetails("environment")).value;

@@ -31,6 +31,7 @@ import type { Providers } from "../providers";
 import { FortressConfig, tierRegion } from "../../config";
 import type { DetectionOutputs } from "./detection";
 import type { DatabaseSource } from "./dr-mode";
+import type { PrimaryExportsOnDr, PrimaryPostgres } from "../contract";
 import type { StorageOutputs } from "./storage";
 
 /** The settings of the platform's cluster: repo1 on the NVMe volume, repo2/repo3 the tier buckets. */
@@ -160,10 +161,6 @@ export function declarePostgres(config: FortressConfig, providers: Providers, cl
 }
 
 /** What the DR stack reads from the primary for the database (stacks/primary.ts exports `postgres`). */
-export interface PrimaryPostgres {
-    readonly cipherPassphrases: Record<string, string>;
-    readonly replicationTls: { ca: string; serverCert: string; serverKey: string; replicationCert: string; replicationKey: string };
-}
 
 export interface DrPostgresArgs {
     readonly config: FortressConfig;
@@ -175,9 +172,9 @@ export interface DrPostgresArgs {
     readonly aws: aws.Provider;
     /** OIDC issuer of the DR cluster, for IRSA (the created EKS cluster's, or kubernetes.oidcProvider). */
     readonly oidcIssuer: pulumi.Input<string> | undefined;
-    readonly primary: pulumi.Output<PrimaryPostgres>;
+    readonly primary: PrimaryExportsOnDr["postgres"];
     /** The primary stack's tier outputs: the buckets and keys of tier 2 and tier 3. */
-    readonly tiers: pulumi.Output<Record<string, { bucketName: string; kmsKeyArn: string }>>;
+    readonly tiers: PrimaryExportsOnDr["tiers"];
     readonly dependsOn: pulumi.Resource[];
 }
 
