@@ -15,6 +15,7 @@ import { fortressLabels } from "../core/names";
 import { BACKUP_AGE_METRIC } from "../detection/metrics";
 import { JOBS_DIR } from "../platform/backup-job";
 import { PgBackRestSettings } from "./pgbackrest";
+import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
 
 /** Often enough that each alarm window sees several datapoints: a sixth of the shortest gap, at least every 5 minutes. */
 export function backupAgeSchedule(settings: PgBackRestSettings): string {
@@ -83,15 +84,14 @@ export class BackupAgeReporter extends pulumi.ComponentResource {
                                             command: ["bash", "-c", ["failed=0", ...lines, "exit $failed"].join("\n")],
                                             env: [
                                                 { name: "CLOUDWATCH_REGION", value: args.metricsRegion },
-                                                { name: "AWS_ROLE_ARN", value: args.verifierRoleArn },
-                                                { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token" },
+                                                ...awsRoleEnv(args.verifierRoleArn),
                                             ],
                                             resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
                                             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                                            volumeMounts: [{ name: "aws-token", mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", readOnly: true }],
+                                            volumeMounts: [awsTokenMount()],
                                         },
                                     ],
-                                    volumes: [{ name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } }],
+                                    volumes: [awsTokenVolume()],
                                 },
                             },
                         },

@@ -16,6 +16,7 @@ import type { AlarmSpec } from "../detection/metrics";
 import { JOBS_DIR } from "../platform/backup-job";
 import { PgBackRestSettings, toIni } from "./pgbackrest";
 import { VERIFY_METRICS, verificationScript } from "./verify-script";
+import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
 
 export const VERIFY_METRIC_NAMESPACE = "Fortress/Postgres";
 
@@ -127,7 +128,7 @@ export class BackupVerification extends pulumi.ComponentResource {
             `[ -s ${results} ] || { echo "no verification results: the verify step did not run" >&2; exit 1; }`,
             `exit $failed`,
         ].join("\n");
-        const token = { name: "aws-token", mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", readOnly: true };
+        const token = awsTokenMount();
         this.cronJob = new k8s.batch.v1.CronJob(
             name,
             {
@@ -161,8 +162,7 @@ export class BackupVerification extends pulumi.ComponentResource {
                                                 { name: "SCRATCH", value: "/scratch" },
                                                 { name: "PG_BIN", value: args.pgBin ?? "/usr/pgsql-15/bin" },
                                                 { name: "PGBR_ARGS", value: "--config=/fortress/pgbackrest.conf --config-include-path=/etc/pgbackrest/conf.d" },
-                                                { name: "AWS_ROLE_ARN", value: args.verifierRoleArn },
-                                                { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${token.mountPath}/token` },
+                                                ...awsRoleEnv(args.verifierRoleArn),
                                             ],
                                             resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "4Gi" } },
                                             securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
@@ -183,8 +183,7 @@ export class BackupVerification extends pulumi.ComponentResource {
                                             env: [
                                                 { name: "AWS_REGION", value: args.metricsRegion },
                                                 { name: "CLOUDWATCH_REGION", value: args.metricsRegion },
-                                                { name: "AWS_ROLE_ARN", value: args.verifierRoleArn },
-                                                { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${token.mountPath}/token` },
+                                                ...awsRoleEnv(args.verifierRoleArn),
                                             ],
                                             resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
                                             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
@@ -194,7 +193,7 @@ export class BackupVerification extends pulumi.ComponentResource {
                                     volumes: [
                                         { name: "files", configMap: { name: `${args.clusterName}-verify`, defaultMode: 0o555 } },
                                         { name: "cipher", secret: { secretName: args.cipherSecretName, defaultMode: 0o440 } },
-                                        { name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } },
+                                        awsTokenVolume(),
                                         // The restore test needs room for the database: a volume of its size, gone with the pod.
                                         {
                                             name: "scratch",

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULT_DOWN_AFTER_MILLISECONDS, redisServerConfig, sentinelConfig } from "./config";
 import { ScriptNames, startRedisScript, startSentinelScript } from "./scripts";
+import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
 
 export interface RedisArgs {
     readonly namespace: string;
@@ -190,8 +191,7 @@ export class Redis extends pulumi.ComponentResource {
                 { name: "BACKUP_PREFIX", value: restore.prefixes.map((p) => p.replace(/\/$/, "")).join(" ") },
                 { name: "BACKUP_KEY_FILE", value: "/var/run/fortress/restore-key/passphrase" },
                 { name: "AWS_REGION", value: restore.region },
-                { name: "AWS_ROLE_ARN", value: restore.readerRoleArn },
-                { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token" },
+                ...awsRoleEnv(restore.readerRoleArn),
                 { name: "REDIS_DATA_DIR", value: "/data" },
                 { name: "RESTORE_PORT", value: "6390" },
                 ...(restore.manifestKey ? [{ name: "MANIFEST_KEY", value: restore.manifestKey }] : []),
@@ -201,14 +201,14 @@ export class Redis extends pulumi.ComponentResource {
             volumeMounts: [
                 { name: "data", mountPath: "/data" },
                 { name: "restore-key", mountPath: "/var/run/fortress/restore-key", readOnly: true },
-                { name: "aws-token", mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", readOnly: true },
+                awsTokenMount(),
                 { name: "scratch", mountPath: "/tmp" },
             ],
         };
         const restoreVolumes = restore
             ? [
                   { name: "restore-key", secret: { secretName: `${name}-restore-key`, defaultMode: 0o440 } },
-                  { name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } },
+                  awsTokenVolume(),
                   { name: "scratch", emptyDir: {} },
               ]
             : [];
@@ -371,21 +371,20 @@ export class Redis extends pulumi.ComponentResource {
                                             { name: "CLUSTER_NAME", value: lp.clusterName },
                                             { name: "EXPECTED_REPLICAS", value: String(REDIS_MEMBERS - 1) },
                                             { name: "AWS_REGION", value: lp.metricsRegion },
-                                            { name: "AWS_ROLE_ARN", value: lp.roleArn },
-                                            { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token" },
+                                            ...awsRoleEnv(lp.roleArn),
                                         ],
                                         resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } },
                                         securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
                                         volumeMounts: [
                                             { name: "password", mountPath: "/var/run/fortress/redis", readOnly: true },
-                                            { name: "aws-token", mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", readOnly: true },
+                                            awsTokenMount(),
                                             { name: "scratch", mountPath: "/tmp" },
                                         ],
                                     },
                                 ],
                                 volumes: [
                                     { name: "password", secret: { secretName: `${name}-password`, defaultMode: 0o440 } },
-                                    { name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } },
+                                    awsTokenVolume(),
                                     { name: "scratch", emptyDir: {} },
                                 ],
                             },
