@@ -61,6 +61,8 @@ export interface RedisServerTool extends Tool {
     readonly flavour: "redis" | "valkey";
     /** The matching command-line client (redis-cli / valkey-cli), if installed. */
     readonly cli?: string;
+    /** The matching RDB checker (redis-check-rdb / valkey-check-rdb), if installed. */
+    readonly checkRdb?: string;
 }
 
 /** Every prerequisite a drill or server test can ask for, with how it is found and installed. */
@@ -206,7 +208,7 @@ export function findRedisServer(o: DetectOptions = {}): RedisServerTool {
         const command = which(`${flavour}-server`, env);
         if (!command) continue;
         const version = versionIn(firstLine(command, ["--version"], env), /\bv=(\d+\.\d+\.\d+\S*)/, `${flavour}-server --version`);
-        return { command, version, flavour, cli: which(`${flavour}-cli`, env) };
+        return { command, version, flavour, cli: which(`${flavour}-cli`, env), checkRdb: which(`${flavour}-check-rdb`, env) };
     }
     throw new NotFound("neither redis-server nor valkey-server is on PATH");
 }
