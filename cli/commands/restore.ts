@@ -13,6 +13,7 @@ import { GuardRefusal, PreflightError, StepFailed, UsageError } from "../errors"
 import { lsnToBytes, parseChoice, parseLsn, parseTimestamp } from "../parse";
 import type { Json, Step } from "../runner";
 import { pick, toJson } from "./common";
+import { replayErasuresStep } from "../erasure/step";
 
 /** `--probe name=SQL` or `name=SQL>=N` (the value of the one-row, one-column result must be at least N). */
 export function parseProbe(text: string): SqlProbe {
@@ -103,7 +104,7 @@ Examples:
     },
     // The action (--inspect / --promote) is not part of the run's identity: --promote continues an inspected run.
     fingerprint: (opts) => pick(opts, ["targetTime", "targetLsn", "set", "latest", "from", "into", "inPlace", "probe"]),
-    plan({ opts }) {
+    plan({ opts, stack }) {
         const target = parseTarget(opts);
         const tier = parseChoice("--from", String(opts.from), TIER_IDS);
         if (opts.inspect && opts.promote) throw new UsageError("--inspect and --promote exclude each other: --inspect holds the copy read-only at the target, --promote opens it");
@@ -214,6 +215,16 @@ Examples:
                         return { detail: `open read-write on timeline ${state.timeline ?? "?"}; archive_mode ${state.archiveMode}`, data: { restored: toJson(state) } };
                     },
                 },
+                // GDPR Art. 17: erasures recorded after the restored point are applied again before anyone is served.
+                replayErasuresStep({
+                    config: stack.config,
+                    destination,
+                    why: "a restore brings back subjects erased after its target",
+                    restoredPoint: (ctx) => {
+                        const at = (ctx.data.restored as { lastCommitAt?: string } | undefined)?.lastCommitAt;
+                        return at ? new Date(at) : target.kind === "time" ? target.time : undefined;
+                    },
+                }),
             );
         }
         return {
@@ -229,8 +240,8 @@ Examples:
                           : `the copy ends at ${describeTarget(target)}; later commits are not in it (by choice)`,
             },
             steps,
-            result: (data: Record<string, Json>) => ({ target: describeTarget(target), from: tier, destination: toJson(destination), backup: data.backup ?? null, restored: data.restored ?? null, probes: data.probes ?? null, held: !promote }),
-            judge: () => (promote ? undefined : { outcome: "done", message: `restored copy "${into}" is HELD READ-ONLY at the target (recovery paused) for inspection; rerun the same command with --promote to open it` }),
+            result: (data: Record<string, Json>) => ({ target: describeTarget(target), from: tier, destination: toJson(destination), backup: data.backup ?? null, restored: data.restored ?? null, probes: data.probes ?? null, held: !promote, erasuresReplayed: data.erasuresReplayed ?? null }),
+            judge: () => (promote ? undefined : { outcome: "done", message: `restored copy "${into}" is HELD READ-ONLY at the target (recovery paused) for inspection; rerun the same command with --promote to open it (the erasure ledger is replayed then, before it serves anyone)` }),
         };
     },
 };

@@ -286,6 +286,8 @@ export interface Driver {
     readonly failover?: FailoverPrimitives;
     readonly traffic?: TrafficPrimitives;
     readonly audit?: AuditSink;
+    /** The erasure ledger and the primitives that replay it (cli/erasure/driver.ts). */
+    readonly erasure?: import("../erasure/driver").ErasureDriver;
     /**
      * The lab's own backup schedule bounds per tier (seconds), overriding the stack's tier
      * schedules: a lab is not the platform and cannot wait a day for a daily backup to go stale.
