@@ -93,6 +93,8 @@ async function runCommand(def: CommandDef, opts: Record<string, unknown>, io: Ma
             makeDriver: () => makeDriver(driver, stack),
             stdin: io.stdin,
         });
+        // A failure's one line on stderr, whatever the output mode (the progress stays on stdout).
+        if (doc.exitCode !== 0 && doc.message) io.stderr.write(`fortress ${def.name}: ${doc.message}\n`);
         return doc.exitCode;
     } catch (e) {
         // Errors before the run started (arguments, stack, a run held by another process): one line.
