@@ -4,7 +4,7 @@
  * can validate a config without the engine. `config.ts` is the only module that reads
  * `pulumi.Config`; it hands the raw values to `validateConfig` below.
  *
- * Defaults come from the platform's DR plan (../shared/original-dr-plan.md) and the
+ * Defaults come from the platform's DR plan (docs/requirements.md) and the
  * architecture's objectives table; a stack file overrides them.
  */
 import { z } from "zod";

@@ -310,3 +310,30 @@ export function prereqVersions(found: Partial<Found>): Record<string, string> {
     }
     return out;
 }
+
+/**
+ * `node -r ts-node/register/transpile-only drills/lib/prereqs.ts [name...]` (what .ci/run
+ * runs): prints every prerequisite with its version and path; exit 1 with one line naming
+ * the packages when one is missing. No names: all of them.
+ */
+function main(argv: readonly string[]): number {
+    const all = Object.keys(FINDERS) as PrereqName[];
+    const unknown = argv.filter((a) => !all.includes(a as PrereqName));
+    if (unknown.length) {
+        console.error(`unknown prerequisite ${unknown.join(", ")}; use any of ${all.join(", ")}`);
+        return 2;
+    }
+    const names = argv.length ? (argv as PrereqName[]) : all;
+    try {
+        const found = requirePrereqs(names);
+        for (const [name, version] of Object.entries(prereqVersions(found))) console.log(`  ${name.padEnd(16)} ${version}`);
+        for (const name of names) if (name !== "postgres") console.log(`  ${`${name} at`.padEnd(16)} ${(found[name] as Tool).command}`);
+        return 0;
+    } catch (e) {
+        if (!(e instanceof PrereqMissing)) throw e;
+        console.error(e.message);
+        return 1;
+    }
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));
