@@ -12,6 +12,7 @@ import { EXIT, FortressError, UsageError } from "./errors";
 import { OutputMode, makeReporter } from "./output";
 import { parseChoice, parseDuration } from "./parse";
 import { runPlan } from "./runner";
+import { registerReport } from "./report/command";
 
 export const EXIT_CODES_HELP = `
 Exit codes (set only after the outcome was checked):
@@ -57,6 +58,8 @@ export function buildProgram(io: MainIo, onExit: (code: number) => void): Comman
         cmd.exitOverride();
         cmd.action(async (opts: Record<string, unknown>) => onExit(await runCommand(def, opts, io)));
     }
+    // Not a step plan: it only reads (tools/report).
+    registerReport(program, io, onExit);
     return program;
 }
 

@@ -8,11 +8,12 @@ import * as fs from "fs";
 import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..");
-// Built from pieces so this file does not match itself.
-const SIBLING = ["..", "shared"];
+// The sibling folder's name, built from pieces so this file does not match itself.
+const NAME = ["sha", "red"].join("");
+const SIBLING = ["..", NAME];
 const PATTERNS = [
-    new RegExp(`\\.\\./${SIBLING[1]}\\b`), // ../shared/...
-    new RegExp(`["']\\.\\.["'],\\s*(["']\\.\\.["'],\\s*)*["']${SIBLING[1]}["']`), // path.join(x, "..", "shared")
+    new RegExp(`\\.\\./${NAME}\\b`), // a relative path up and into it
+    new RegExp(`["']\\.\\.["'],\\s*(["']\\.\\.["'],\\s*)*["']${NAME}["']`), // path.join(x, "..", <name>)
 ];
 
 /** Tracked files (git), or every file outside node_modules and .git when this is not a checkout. */
@@ -57,8 +58,8 @@ describe("the repository stands on its own", () => {
 
     it("the pattern catches both spellings (so the scan above can fail)", () => {
         assert.ok(PATTERNS[0].test(`see ${SIBLING.join("/")}/x.md`));
-        assert.ok(PATTERNS[1].test(`path.join(ROOT, "..", "${SIBLING[1]}", "schemas")`));
-        assert.ok(PATTERNS[1].test(`path.resolve(__dirname, "..", "..", "${SIBLING[1]}")`));
+        assert.ok(PATTERNS[1].test(`path.join(ROOT, "..", "${NAME}", "schemas")`));
+        assert.ok(PATTERNS[1].test(`path.resolve(__dirname, "..", "..", "${NAME}")`));
         assert.ok(!PATTERNS[0].test("credentials: shared"));
     });
 });

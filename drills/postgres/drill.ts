@@ -21,12 +21,11 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { ARCHIVER_RESTART_SECONDS, PgBackRestSettings, renderFromConfig, s3RepoPath, tier1LossBoundSeconds, tier1StallBoundSeconds, toIni } from "../../components/postgres/pgbackrest";
 import { pgBackRestCompatibility } from "../../components/postgres/pgbackrest-compat";
 import { VERIFY_METRICS, VerifyResult, parseVerifyResults, verificationScript } from "../../components/postgres/verify-script";
 import { backupAgeCommands } from "../../components/postgres/backup-age";
-import { FortressConfig, NAMESPACE, validateConfig } from "../../stacks/schema";
+import { FortressConfig, loadStackConfig } from "../../config";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
 import { Ack, PgBackRest, PgServer, WAL_SEGMENT_BYTES, Writer, lsnBytes, ownByPostgres, pgBin, pgBinDir, segmentNumber, writePostgresFile } from "./cluster";
 import { PrereqMissing, prereqVersions, requirePrereqs } from "../lib/prereqs";
@@ -49,12 +48,8 @@ const FULL: Sizes = { writerPerSecond: 50, pgbenchScale: 20, loadSeconds: 120, o
 
 /** The prod stack's config, validated: the drill runs the production schedules, retention and objectives. */
 function prodConfig(): { config: FortressConfig; source: string } {
-    const file = path.join(ROOT, "stacks", "Pulumi.prod.yaml");
-    const doc = (parseYaml(fs.readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
-    const raw = Object.fromEntries(Object.entries(doc).map(([k, v]) => [k.replace(`${NAMESPACE}:`, ""), v]));
-    // The kubeconfig is a secret the drill never needs; its presence is all the schema asks about.
-    raw.hasKubeconfig = `${NAMESPACE}:kubeconfig` in doc;
-    return { config: validateConfig(raw), source: path.relative(ROOT, file) };
+    const loaded = loadStackConfig("prod");
+    return { config: loaded.validated, source: loaded.file };
 }
 
 /** One sample of the primary's WAL position and archive state. */
