@@ -89,7 +89,8 @@ export class SnsPublisher implements Publisher {
 export interface NotifyOptions {
     readonly command: string;
     readonly stack: string;
-    readonly runId: string;
+    /** @default read from the run's header ("... run <id>") */
+    readonly runId?: string;
     readonly topicArns: readonly string[];
     /** Seconds between stakeholder updates. @default 900 */
     readonly updateEverySeconds?: number;
@@ -125,9 +126,11 @@ export class IncidentNotifier {
     private lines: string[] = [];
     private steps: { done: number; total: number; current?: string } = { done: 0, total: 0 };
     private pending: Promise<unknown>[] = [];
+    private runId: string;
 
     constructor(private readonly o: NotifyOptions) {
         this.clock = o.clock ?? systemClock;
+        this.runId = o.runId ?? "?";
         this.every = o.updateEverySeconds ?? DEFAULT_UPDATE_EVERY_SECONDS;
         this.deadline = o.incidentDeadlineSeconds ?? DEFAULT_INCIDENT_DEADLINE_SECONDS;
         if (!(Number.isFinite(this.every) && this.every >= 60)) throw new Error(`notifications.updateEverySeconds: ${this.every}; use at least 60 seconds (the DR plan asks for 900)`);
@@ -177,7 +180,7 @@ export class IncidentNotifier {
         const ok = await this.send(
             "incident",
             this.subject("started"),
-            `fortress ${this.o.command} started on stack ${this.o.stack} (run ${this.o.runId}) at ${new Date(this.started).toISOString()}.\n${summary}\nUpdates follow every ${Math.round(this.every / 60)} minutes until it ends.`,
+            `fortress ${this.o.command} started on stack ${this.o.stack} (run ${this.runId}) at ${new Date(this.started).toISOString()}.\n${summary}\nUpdates follow every ${Math.round(this.every / 60)} minutes until it ends.`,
             this.started + this.deadline * 1000,
         );
         const took = (this.clock.now() - this.started) / 1000;
@@ -187,6 +190,10 @@ export class IncidentNotifier {
             this.pending.push(this.update());
         }, this.every * 1000);
         return ok;
+    }
+
+    setRunId(id: string | undefined): void {
+        if (id && this.o.runId === undefined) this.runId = id;
     }
 
     /** What the run is doing, for the next update. */
@@ -209,7 +216,7 @@ export class IncidentNotifier {
         return this.send(
             "update",
             this.subject(`update ${this.updates}: ${this.elapsed()} in`),
-            `fortress ${this.o.command} on ${this.o.stack} (run ${this.o.runId}) is still running after ${this.elapsed()}.\n` +
+            `fortress ${this.o.command} on ${this.o.stack} (run ${this.runId}) is still running after ${this.elapsed()}.\n` +
                 `steps done: ${s.done}${s.total ? ` of ${s.total}` : ""}${s.current ? `; now: ${s.current}` : ""}\n` +
                 (this.lines.length ? `latest:\n  ${this.lines.join("\n  ")}\n` : "") +
                 `next update in ${Math.round(this.every / 60)} minutes.`,
@@ -224,7 +231,7 @@ export class IncidentNotifier {
         return this.send(
             "final",
             this.subject(`${outcome} after ${this.elapsed()}`),
-            `fortress ${this.o.command} on ${this.o.stack} (run ${this.o.runId}) ended: ${outcome} after ${this.elapsed()}.${message ? `\n${message}` : ""}`,
+            `fortress ${this.o.command} on ${this.o.stack} (run ${this.runId}) ended: ${outcome} after ${this.elapsed()}.${message ? `\n${message}` : ""}`,
         );
     }
 }
@@ -240,6 +247,7 @@ export function notifyingReporter(inner: Reporter, n: IncidentNotifier, summary:
         mode: inner.mode,
         header(text: string) {
             inner.header(text);
+            n.setRunId(/\brun (\S+)/.exec(text)?.[1]);
             started = n.start(`${summary}\n${text}`);
         },
         stepStart(step: StepRecord, index: number, total: number) {
@@ -261,4 +269,69 @@ export function notifyingReporter(inner: Reporter, n: IncidentNotifier, summary:
         },
     };
     return r;
+}
+
+/** The commands whose runs notify: a failover or a restore is an incident stakeholders follow. */
+export const NOTIFYING_COMMANDS: readonly string[] = ["failover", "restore"];
+
+export interface NotifyConfig {
+    readonly namePrefix: string;
+    readonly environment: string;
+    readonly regions: { readonly primary: string; readonly dr: string };
+    /** The stack config's notifications section, when it has one. */
+    readonly notifications?: { readonly enabled?: boolean; readonly updateEverySeconds?: number; readonly incidentDeadlineSeconds?: number };
+}
+
+/**
+ * The run's reporter, wrapped to notify when the command is a failover or restore on the
+ * platform (the lab has no SNS unless FORTRESS_SNS_ENDPOINT points at one), not a dry run,
+ * and notifications are not disabled (config notifications.enabled, or FORTRESS_NOTIFY=off).
+ * The alert topics are the stack's own (`<namePrefix>-<environment>-alerts` in the DR and the
+ * primary region), found by name.
+ */
+export function notifyingRun(
+    command: string,
+    stackName: string,
+    config: NotifyConfig,
+    driverKind: "lab" | "platform",
+    dryRun: boolean,
+    reporter: Reporter,
+    env: NodeJS.ProcessEnv = process.env,
+): { reporter: Reporter; settled: () => Promise<unknown> } {
+    const endpoint = env.FORTRESS_SNS_ENDPOINT || undefined;
+    const off = env.FORTRESS_NOTIFY === "off" || config.notifications?.enabled === false;
+    if (!NOTIFYING_COMMANDS.includes(command) || dryRun || off || (driverKind === "lab" && !endpoint)) return { reporter, settled: async () => undefined };
+    const publisher = new SnsPublisher(endpoint ? { endpoint } : {});
+    const name = `${config.namePrefix}-${config.environment}-alerts`;
+    const regions = [...new Set([config.regions.dr, config.regions.primary])];
+    // Each region's topic is looked up (ListTopics) on its first notice, inside that notice's
+    // deadline and retries; a region whose lookup fails is asked again on the next try.
+    const arns = new Map<string, Promise<string>>();
+    const arnIn = (region: string) => {
+        let p = arns.get(region);
+        if (!p) {
+            p = publisher.resolve([{ region, name }]).then(([arn]) => arn);
+            p.catch(() => arns.delete(region));
+            arns.set(region, p);
+        }
+        return p;
+    };
+    const notifier = new IncidentNotifier({
+        command,
+        stack: stackName,
+        // Stand-ins naming the region (the account is not known until the lookup).
+        topicArns: regions.map((r) => `arn:aws:sns:${r}:000000000000:${name}`),
+        updateEverySeconds: config.notifications?.updateEverySeconds,
+        incidentDeadlineSeconds: config.notifications?.incidentDeadlineSeconds,
+        publisher: { publish: async (arn, subject, message) => publisher.publish(await arnIn(topicRegion(arn)), subject, message) },
+        note: (l) => reporter.note(l),
+    });
+    const wrapped = notifyingReporter(reporter, notifier, `stack ${stackName} (environment ${config.environment}); alert topics ${name} in ${regions.join(", ")}`);
+    return {
+        reporter: wrapped,
+        settled: async () => {
+            await wrapped.settled;
+            publisher.destroy();
+        },
+    };
 }

@@ -5,7 +5,7 @@
  */
 import * as assert from "assert";
 import * as path from "path";
-import { Clock, IncidentNotifier, Publisher, SnsPublisher, notifyingReporter, topicRegion } from "../../../cli/notify";
+import { Clock, IncidentNotifier, Publisher, SnsPublisher, notifyingReporter, notifyingRun, topicRegion } from "../../../cli/notify";
 import type { Reporter } from "../../../cli/output";
 import { ProcessGroup, freePort, runScript, waitFor } from "../../../drills/redis/procs";
 
@@ -186,6 +186,42 @@ describe("notifications: through AWS SDK v3 to SNS (moto), read back from a subs
             assert.match(got[0].message, /run moto-1/);
         } finally {
             pub.destroy();
+        }
+    });
+
+    it("a fortress failover run on the lab with FORTRESS_SNS_ENDPOINT notifies both regions' alert topics; a dry run or a status does not", async () => {
+        for (const region of ["us-west-2", "us-east-1"]) {
+            const r = await runScript("python3", [SNS_PY, "setup", region, "fp-test-alerts"], env, 30_000);
+            assert.strictEqual(r.code, 0, r.stderr);
+        }
+        const notes: string[] = [];
+        const reporter: Reporter = { mode: "plain", header: () => undefined, stepStart: () => undefined, progress: () => undefined, stepEnd: () => undefined, note: (l) => notes.push(l), finish: () => undefined };
+        const config = { namePrefix: "fp", environment: "test", regions: { primary: "us-east-1", dr: "us-west-2" } };
+        const runEnv = { FORTRESS_SNS_ENDPOINT: endpoint };
+        assert.strictEqual(notifyingRun("failover", "prod", config, "lab", true, reporter, runEnv).reporter, reporter, "a dry run does not notify");
+        assert.strictEqual(notifyingRun("status", "prod", config, "lab", false, reporter, runEnv).reporter, reporter, "status does not notify");
+        assert.strictEqual(notifyingRun("failover", "prod", config, "lab", false, reporter, {}).reporter, reporter, "the lab without an SNS endpoint does not notify");
+        const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY };
+        process.env.AWS_ACCESS_KEY_ID = "test";
+        process.env.AWS_SECRET_ACCESS_KEY = "test";
+        try {
+            const run = notifyingRun("failover", "prod", config, "lab", false, reporter, runEnv);
+            assert.notStrictEqual(run.reporter, reporter);
+            run.reporter.header("fortress failover — stack prod, run 20261203-x1");
+            run.reporter.finish({ outcome: "done", message: null } as never);
+            await run.settled();
+        } finally {
+            process.env.AWS_ACCESS_KEY_ID = saved.id;
+            process.env.AWS_SECRET_ACCESS_KEY = saved.secret;
+            if (saved.id === undefined) delete process.env.AWS_ACCESS_KEY_ID;
+            if (saved.secret === undefined) delete process.env.AWS_SECRET_ACCESS_KEY;
+        }
+        assert.match(notes[0], /incident notification sent to 2 alert topic\(s\)/);
+        for (const region of ["us-west-2", "us-east-1"]) {
+            const r = await runScript("python3", [SNS_PY, "drain", region, "fp-test-alerts"], env, 30_000);
+            const got = JSON.parse(r.stdout) as { subject: string; message: string }[];
+            assert.deepStrictEqual(got.map((m) => m.subject.replace(/ after .*/, "")), ["[fortress prod] failover started", "[fortress prod] failover done"], region);
+            assert.match(got[0].message, /run 20261203-x1/);
         }
     });
 });
