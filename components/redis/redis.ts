@@ -4,6 +4,7 @@ import * as random from "@pulumi/random";
 import { DEFAULT_DOWN_AFTER_MILLISECONDS, redisServerConfig, sentinelConfig } from "./config";
 import { ScriptNames, startRedisScript, startSentinelScript } from "./scripts";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
+import { fnv1aHex } from "../core/hash";
 
 export interface RedisArgs {
     readonly namespace: string;
@@ -230,7 +231,7 @@ export class Redis extends pulumi.ComponentResource {
                                 "prometheus.io/scrape": "true",
                                 "prometheus.io/port": String(EXPORTER_PORT),
                                 // A rollout whenever the configuration changes.
-                                "fortress/config-hash": hashOf(redisServerConfig({ port: REDIS_PORT, dir: "/data" }).join("\n") + startRedisScript(names)),
+                                "fortress/config-hash": fnv1aHex(redisServerConfig({ port: REDIS_PORT, dir: "/data" }).join("\n") + startRedisScript(names)),
                             },
                         },
                         spec: {
@@ -441,12 +442,6 @@ export function replicaLagRules(name: string, maxLagSeconds: number): { alert: s
             for: "30s",
         },
     ];
-}
-
-function hashOf(text: string): string {
-    let h = 2166136261;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-    return (h >>> 0).toString(16).padStart(8, "0");
 }
 
 export function validateRedisArgs(name: string, args: RedisArgs): void {
