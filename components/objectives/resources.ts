@@ -11,6 +11,7 @@
 import { maxIntervalSeconds } from "../core/cron";
 import { LABEL_KEYS } from "../core/names";
 import { K8S_PROBE_DEFAULTS, PATRONI_DEFAULTS, ROUTE53_DEFAULT_FAILURE_THRESHOLD } from "./constants";
+import type { TierId } from "../../config/vocabulary";
 
 /** One declared resource: its type token, name and inputs (props). */
 export interface DeclaredResource {
@@ -296,7 +297,7 @@ export interface ScheduledJobMech {
     readonly name: string;
     readonly schedule: string;
     readonly worstGapSeconds?: number;
-    readonly tier?: "tier1" | "tier2" | "tier3";
+    readonly tier?: TierId;
     readonly dataClass?: TierDataClass;
     readonly purpose: "backup" | "verify";
 }

@@ -33,11 +33,12 @@ import type { DetectionOutputs } from "./detection";
 import type { DatabaseSource } from "./dr-mode";
 import type { PrimaryExportsOnDr, PrimaryPostgres } from "../contract";
 import type { StorageOutputs } from "./storage";
+import type { RemoteTierId } from "../../config/vocabulary";
 
 /** The settings of the platform's cluster: repo1 on the NVMe volume, repo2/repo3 the tier buckets. */
 export function postgresSettings(config: FortressConfig): PgBackRestSettings {
     const { namePrefix, environment, regions } = config;
-    const s3 = (tier: "tier2" | "tier3", region: string) =>
+    const s3 = (tier: RemoteTierId, region: string) =>
         ({ kind: "s3", bucket: bucketName(namePrefix, environment, tier, region), region, endpoint: S3_ENDPOINT(region), path: s3RepoPath(tier), credentials: "web-id" }) as const;
     return renderFromConfig(config, { tier1: { kind: "posix" }, tier2: s3("tier2", tierRegion(regions, "tier2")), tier3: s3("tier3", tierRegion(regions, "tier3")) });
 }
@@ -198,7 +199,7 @@ export function declareDrPostgres(a: DrPostgresArgs): { operator: PerconaOperato
     }
     const oidcIssuer = a.oidcIssuer;
     // The DR cluster has its own OIDC issuer, so its own role with the same tier policies.
-    const target = (tier: "tier2" | "tier3") => ({
+    const target = (tier: RemoteTierId) => ({
         bucketArn: a.tiers.apply((t) => `arn:aws:s3:::${t[tier].bucketName}`),
         kmsKeyArn: a.tiers.apply((t) => t[tier].kmsKeyArn),
     });
