@@ -37,6 +37,8 @@ export interface RecordedResource {
     readonly dependsOn: readonly string[];
     /** Input name -> URNs its value depends on (what the policy engine gets as propertyDependencies). */
     readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    /** The URNs this resource was known by before (its `aliases`), resolved as the engine would. */
+    readonly aliases?: readonly string[];
     readonly inputs: Record<string, any>;
 }
 
@@ -217,6 +219,7 @@ export async function runUnderMocks<T>(options: RunOptions, program: () => Promi
                         propertyDependencies: Object.fromEntries(
                             req.getPropertydependenciesMap().toArray().map(([k, v]: [string, any]) => [k, v[0] ?? []]),
                         ),
+                        aliases: aliasUrns(req, options.stack),
                         inputs,
                     });
                 }
@@ -232,6 +235,27 @@ export async function runUnderMocks<T>(options: RunOptions, program: () => Promi
         process.off("unhandledRejection", onRejection);
         running = false;
     }
+}
+
+/**
+ * The URNs a registration's `aliases` stand for. The SDK sends each alias either as a URN or
+ * as a spec (name, type, parent or no parent, stack, project) with the resource's own values
+ * for the parts left out; the URN is built the way the engine builds it: the parent's type
+ * chain, then `type::name`.
+ */
+function aliasUrns(req: any, stack: string): string[] {
+    const name: string = req.getName();
+    const type: string = req.getType();
+    const parent: string = req.getParent() || "";
+    return req.getAliasesList().map((alias: any) => {
+        if (alias.hasUrn()) return alias.getUrn() as string;
+        const spec = alias.getSpec();
+        const aliasParent: string = spec.getNoparent() ? "" : spec.getParenturn() || parent;
+        const prefix = `urn:pulumi:${spec.getStack() || stack}::${spec.getProject() || PROJECT}::`;
+        const parentType = aliasParent ? aliasParent.slice(0, aliasParent.lastIndexOf("::")).split("::").pop()! : "";
+        const chain = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$` : "";
+        return `${prefix}${chain}${spec.getType() || type}::${spec.getName() || name}`;
+    });
 }
 
 /** Where a provider's resources live: an AWS region, `gcp:<project>`, or `kubernetes:<context>`. */
