@@ -11,6 +11,7 @@ import type { Drill, DrillHistoryEntry, DrillReport, DrillReportFile } from "./t
 const DRILLS: Record<string, () => Drill> = {
     postgres: () => require("./postgres/drill").run,
     redis: () => require("./redis/drill").run,
+    failover: () => require("./failover/drill").run,
 };
 
 function printReport(r: DrillReport): void {

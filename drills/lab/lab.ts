@@ -22,6 +22,7 @@
  *             primary's load balancer: resolved to the current Patroni leader per connection)
  *   client-b  the same clients -> region B's leader
  *   repl      region B's standby -> region A's primary (the primary's internal load balancer)
+ *   repl-b    region A -> region B's leader (what region A follows once demoted after a failover)
  *   s3-b      region A's pgBackRest -> region B's S3 (repo2, TLS passes through the proxy)
  *   s3http-b  region A's snapshot jobs -> region B's S3 (plain HTTP to moto, the Redis tier 2)
  *   ctl-a     the operator's control channel -> region A's Patroni REST API
@@ -35,7 +36,7 @@ import { ClusterRole, perconaClusterSpec } from "../../components/postgres/spec"
 import type { FortressConfig } from "../../stacks/schema";
 import { ownByPostgres, writePostgresFile } from "../postgres/cluster";
 import { postgresIds } from "./pg";
-import { poll, runPg } from "../postgres/processes";
+import { ScriptResult, poll, runPg } from "../postgres/processes";
 import { S3Lab, createVersionedBucket, s3Request, startS3Lab } from "../postgres/s3lab";
 import { ProcessGroup, freePort } from "../redis/procs";
 import { pgQuery, rest } from "./pg";
@@ -202,6 +203,7 @@ export class Lab {
         await this.wan.add(new WanLink("client-a", ["A"], leaderPg(() => this.regionA), opts));
         await this.wan.add(new WanLink("client-b", ["B"], leaderPg(() => this.regionB), opts));
         await this.wan.add(new WanLink("repl", ["A", "B"], leaderPg(() => this.regionA), opts));
+        await this.wan.add(new WanLink("repl-b", ["A", "B"], leaderPg(() => this.regionB), opts));
         await this.wan.add(new WanLink("s3-b", ["A", "B"], () => ({ host: "127.0.0.1", port: s3B.endpoints.tier2.port }), opts));
         await this.wan.add(new WanLink("s3http-b", ["A", "B"], () => ({ host: "127.0.0.1", port: s3B.motoPort }), opts));
         await this.wan.add(
@@ -327,6 +329,11 @@ export class Lab {
         );
         writePostgresFile(path.join(includeDir, "secrets.conf"), toIni({ global: Object.fromEntries(Object.entries(secrets).filter(([k]) => keep(k))) }), 0o600);
         return { name, region, pgPort, restPort, baseDir, dataDir, configFile: path.join(baseDir, "patroni.yml"), pgbrConfig, proc: undefined };
+    }
+
+    /** pgbench against a member (as postgres). */
+    pgbench(m: Member, args: readonly string[], timeoutMs = 300_000): Promise<ScriptResult> {
+        return runPg(`${this.o.pgBin}/pgbench`, ["-h", "127.0.0.1", "-p", String(m.pgPort), "-U", "postgres", ...args, "postgres"], timeoutMs);
     }
 
     /** pgBackRest with a member's config, as postgres. */

@@ -19,6 +19,7 @@
  * an IAM grant revoked), so it closes existing connections and refuses new ones, and it stays
  * after the partition heals.
  */
+import * as http from "http";
 import * as net from "net";
 
 export interface Target {
@@ -391,5 +392,64 @@ export async function measureAddedDelay(options: LinkOptions, samples = 20): Pro
     } finally {
         await link.close();
         await echo.close();
+    }
+}
+
+/**
+ * The lab's control plane, over HTTP on 127.0.0.1, for a `fortress` process outside the drill:
+ * the global services a regional failover still has when a region is gone — the DNS answer
+ * clients get (Route 53's failover record) and the network/IAM cut of a region's links.
+ *   GET  /state                     {dns, links: {name: {partitioned, fenced, port}}}
+ *   POST /dns?active=A|B            where clients' entry point sends new connections
+ *   POST /fence?link=<name>         fences one link (closes its connections, refuses new ones)
+ */
+export class WanControl {
+    dns: string;
+    private server: http.Server | undefined;
+    port = 0;
+
+    constructor(
+        private readonly wan: Wan,
+        initialDns: string,
+    ) {
+        this.dns = initialDns;
+    }
+
+    state(): { dns: string; links: Record<string, { partitioned: boolean; fenced: boolean; port: number }> } {
+        return { dns: this.dns, links: Object.fromEntries([...this.wan.links.values()].map((l) => [l.name, { partitioned: l.partitioned, fenced: l.fenced, port: l.port }])) };
+    }
+
+    async listen(): Promise<number> {
+        this.server = http.createServer((req, res) => {
+            const url = new URL(req.url ?? "/", "http://lab");
+            const reply = (status: number, body: unknown) => {
+                res.writeHead(status, { "content-type": "application/json" });
+                res.end(JSON.stringify(body));
+            };
+            try {
+                if (req.method === "GET" && url.pathname === "/state") return reply(200, this.state());
+                if (req.method === "POST" && url.pathname === "/dns") {
+                    const active = url.searchParams.get("active") ?? "";
+                    if (!/^[AB]$/.test(active)) return reply(400, { error: `active=${active}: use A or B` });
+                    this.dns = active;
+                    return reply(200, this.state());
+                }
+                if (req.method === "POST" && url.pathname === "/fence") {
+                    this.wan.get(url.searchParams.get("link") ?? "").fence();
+                    return reply(200, this.state());
+                }
+                return reply(404, { error: `${req.method} ${url.pathname}: not a lab control route` });
+            } catch (e) {
+                return reply(400, { error: e instanceof Error ? e.message : String(e) });
+            }
+        });
+        const server = this.server;
+        await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+        this.port = (server.address() as net.AddressInfo).port;
+        return this.port;
+    }
+
+    close(): Promise<void> {
+        return new Promise((r) => (this.server ? this.server.close(() => r()) : r()));
     }
 }
