@@ -325,17 +325,17 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
 
     // --- the failover (the lab driver's primitives, in the command's order) --------------------
     const tF = Date.now();
-    const steps: string[] = [];
+    const steps: [string, string][] = [];
     const fence = await fo.fencePrimary(waitFor(120_000));
-    steps.push(`fence: ${fence.evidence.join("; ")}`);
+    steps.push(["fence", fence.evidence.join("; ")]);
     const proof = await fo.proveFenced(waitFor(60_000));
-    steps.push(`proof: ${proof.evidence.join("; ")}`);
+    steps.push(["proof", proof.evidence.join("; ")]);
     if (!proof.writesStopped || !proof.repoWritesStopped) throw new Error(`fence not proved: ${proof.evidence.join("; ")}`);
     const promoted = await fo.promoteStandby(proof.fencedAtLsn, waitFor(120_000));
-    steps.push(`promote: ${promoted.evidence.join("; ")}`);
-    steps.push(`traffic: ${(await traffic.switchTo("dr", waitFor(30_000))).join("; ")}`);
+    steps.push(["promote", promoted.evidence.join("; ")]);
+    steps.push(["traffic", (await traffic.switchTo("dr", waitFor(30_000))).join("; ")]);
     const confirmed = await traffic.confirm("dr", waitFor(30_000));
-    steps.push(`confirm: ${confirmed.detail}`);
+    steps.push(["confirm", confirmed.detail]);
     const tDone = Date.now();
     const firstB = await poll("the first write accepted by region B", 120_000, async () => client.acks.find((a) => a.via === "client-b"), 100);
     await sleep(3000);
@@ -408,7 +408,7 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
     fig("failover.regional.promoted_lsn", "regional: region B promoted at", `${promoted.promotedAtLsn} (timeline ${promoted.timeline})`, "");
     fig("failover.regional.split_brain_writes", "regional: writes region A accepted from its own clients during the partition (lost by design)", splitBrain.length, "commits");
     fig("failover.regional.old_primary_writes_visible", "regional: writes of region A after the partition that clients can see", visible, "commits");
-    for (const s of steps) fig("failover.regional.step", "regional step", s.slice(0, 400), "");
+    for (const [id, text] of steps) fig(`failover.regional.step.${id}`, `regional step: ${id}`, text.slice(0, 400), "");
 
     const rtoBound = S4.rtoSeconds;
     const productionRto = S4.detectSeconds + failoverSeconds;
@@ -462,7 +462,9 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
     fig("failover.wan.delay_configured_ms", "WAN one-way delay configured", delay.configuredMs, "ms");
     fig("failover.wan.delay_measured_ms", "WAN one-way delay measured (added by the proxy)", delay.addedOneWayMs.median, `ms median (min ${delay.addedOneWayMs.min}, p95 ${delay.addedOneWayMs.p95}, max ${delay.addedOneWayMs.max}; ${delay.samples} round trips)`);
 
-    const lab = new Lab({ workDir: options.workDir, config, pgBin, link: { delayMs } });
+    // FORTRESS_LAB_DCS=etcd3 reproduces Patroni 3.0.2's etcd3 leader-key takeover (docs/failover-lab.md).
+    const dcs = process.env.FORTRESS_LAB_DCS === "etcd3" ? "etcd3" : "etcd";
+    const lab = new Lab({ workDir: options.workDir, config, pgBin, link: { delayMs }, dcs });
     const control = new WanControl(lab.wan, "A");
     const t = Date.now();
     try {
@@ -470,6 +472,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         await lab.start();
         await control.listen();
         fig("failover.lab.start_seconds", "lab start (S3, etcd, 3 + 1 Patroni members, stanza, standby streaming)", s1(Date.now() - t), "s");
+        fig("failover.lab.dcs", "Patroni's DCS in each region", `one etcd member per region, Patroni's ${dcs === "etcd" ? "etcd (v2 API, compare-and-swap leader key)" : "etcd3"} client`, "");
         fig("failover.lab.patroni", "Patroni timings (from perconaClusterSpec)", `ttl ${lab.dcsA.ttl} s, loop_wait ${lab.dcsA.loop_wait} s, retry_timeout ${lab.dcsA.retry_timeout} s, synchronous_mode ${lab.dcsA.synchronous_mode} (strict ${lab.dcsA.synchronous_mode_strict})`, "");
         const leader = await clusterSettled(lab, 120_000);
         await pgQuery(leader.pgPort, `create table ${LEDGER_TABLE} (id bigint primary key, writer text not null, at timestamptz not null default clock_timestamp())`);

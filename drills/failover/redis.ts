@@ -133,6 +133,7 @@ export async function redisScenarios(lab: Lab, config: FortressConfig, quick: bo
         async afterFailover() {
             // Region B restores the newest tier-2 snapshot from its own S3 (not through the WAN).
             const dir = lab.dir("B", "redis-restored");
+            fs.mkdirSync(dir, { recursive: true });
             const restore = await runScript(path.join(JOBS, "redis-restore.sh"), [], { ...env(lab.regionB.s3.motoPort), REDIS_DATA_DIR: dir, RESTORE_PORT: String(await freePort()) }, 300_000);
             if (restore.code !== 0) throw new Error(`redis-restore.sh in region B failed (exit ${restore.code}): ${restore.stderr.trim().split("\n").slice(-4).join(" | ")}`);
             const b = await startRedis(lab, "redis-b", dir);

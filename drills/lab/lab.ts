@@ -4,7 +4,7 @@
  * drills/lab/wan.ts, which the drill can delay, cap, partition and fence.
  *
  * Region A (the primary region):
- *   - etcd, one member (a single in-region DCS: production's is the Kubernetes API of the
+ *   - etcd, one member, spoken to with its v2 API by default (LabOptions.dcs) (a single in-region DCS: production's is the Kubernetes API of the
  *     region's cluster, itself replicated; one member here means the DCS is never the failure);
  *   - Patroni with three PostgreSQL members, its dynamic configuration (leader lease, loop wait,
  *     retry timeout, synchronous mode) taken from the PerconaPGCluster spec the stacks render
@@ -131,6 +131,15 @@ export interface LabOptions {
     readonly link: LinkOptions;
     /** Members of region A's Patroni cluster. @default 3 */
     readonly membersA?: number;
+    /**
+     * Patroni's DCS protocol. `etcd` (etcd's v2 API): the leader key is renewed by
+     * compare-and-swap on its value, as the Kubernetes DCS production runs renews by
+     * resourceVersion. `etcd3`: Patroni 3.0.2 renews by granting a new lease and writing the key
+     * without a compare when its cached view still shows it leading — a leader frozen past its
+     * TTL then takes the key back from its successor on waking (seen in this drill, see
+     * docs/failover-lab.md). @default "etcd"
+     */
+    readonly dcs?: "etcd" | "etcd3";
 }
 
 const TIER2_BUCKET = "fortress-lab-tier2";
@@ -293,6 +302,7 @@ export class Lab {
                 "--initial-cluster", `${name}=http://127.0.0.1:${peer}`,
                 "--initial-cluster-state", "new",
                 "--logger", "zap",
+                ...((this.o.dcs ?? "etcd") === "etcd" ? ["--enable-v2=true"] : []),
             ],
             path.join(d, "etcd.log"),
         );
@@ -351,7 +361,7 @@ export class Lab {
             namespace: "/fortress/",
             name: m.name,
             restapi: { listen: `127.0.0.1:${m.restPort}`, connect_address: `127.0.0.1:${m.restPort}` },
-            etcd3: { hosts: [`127.0.0.1:${region.etcdPort}`] },
+            [this.o.dcs ?? "etcd"]: { hosts: [`127.0.0.1:${region.etcdPort}`] },
             bootstrap: {
                 dcs,
                 initdb: [{ encoding: "UTF8" }, "data-checksums"],

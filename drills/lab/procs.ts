@@ -29,6 +29,22 @@ interface ProcInfo {
     readonly pid: number;
     readonly ppid: number;
     readonly cmdline: string;
+    /** Paths of its open files (its log is one: every lab server writes its log into the run's directory). */
+    readonly files: readonly string[];
+}
+
+function openFiles(pid: number): string[] {
+    try {
+        return fs.readdirSync(`/proc/${pid}/fd`).map((fd) => {
+            try {
+                return fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+            } catch {
+                return "";
+            }
+        });
+    } catch {
+        return [];
+    }
 }
 
 function processTable(): ProcInfo[] {
@@ -40,7 +56,7 @@ function processTable(): ProcInfo[] {
             // pid (comm) state ppid ...: comm may hold spaces, so split after the last ')'.
             const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
             const cmdline = fs.readFileSync(`/proc/${name}/cmdline`, "utf8").replace(/\0/g, " ");
-            out.push({ pid: Number(name), ppid, cmdline });
+            out.push({ pid: Number(name), ppid, cmdline, files: openFiles(Number(name)) });
         } catch {
             /* gone meanwhile */
         }
@@ -49,15 +65,15 @@ function processTable(): ProcInfo[] {
 }
 
 /**
- * Every process whose command line names `marker` (a directory unique to this run), and all
- * their descendants. Needed because the lab's servers leave their process group on purpose:
+ * Every process whose command line names `marker` (a directory unique to this run) or that
+ * holds a file open under it, and all their descendants. Needed because the lab's servers leave their process group on purpose:
  * Patroni starts the postmaster in a new session (so a Patroni restart does not stop
  * PostgreSQL), every PostgreSQL child calls setsid(), and pgBackRest's async archiver
  * daemonizes.
  */
 export function pidsNaming(marker: string): number[] {
     const table = processTable();
-    const found = new Set(table.filter((p) => p.pid !== process.pid && p.cmdline.includes(marker)).map((p) => p.pid));
+    const found = new Set(table.filter((p) => p.pid !== process.pid && (p.cmdline.includes(marker) || p.files.some((f) => f.startsWith(marker)))).map((p) => p.pid));
     let grew = true;
     while (grew) {
         grew = false;
@@ -89,6 +105,8 @@ let exitHookInstalled = false;
 function installExitHook(): void {
     if (exitHookInstalled) return;
     exitHookInstalled = true;
+    // A drill stopped with Ctrl-C or a CI timeout still ends its servers ('exit' runs then).
+    for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => process.exit(130));
     // Last resort: nothing the lab started may outlive the drill process.
     process.on("exit", () => {
         for (const m of markers) {
