@@ -27,6 +27,8 @@ export interface AuditRecord {
     readonly outcome: string;
     readonly message: string | null;
     readonly driver: string | null;
+    /** Erasure requests replayed by the run (cli/erasure/step.ts): request id, time, data classes, removed, remaining. */
+    readonly erasuresReplayed?: Json;
 }
 
 export function appendLocalAudit(stateDir: string, record: AuditRecord): string {

@@ -456,6 +456,8 @@ async function record(doc: RunDocument, state: StateFile, o: RunOptions, driver:
         outcome: doc.outcome,
         message: doc.message ?? null,
         driver: doc.driver ?? null,
+        // GDPR Art. 17: the audit record names every erasure request a restore or failover replayed.
+        ...(state.data.erasuresReplayed !== undefined ? { erasuresReplayed: state.data.erasuresReplayed } : {}),
     };
     try {
         doc.audit.local = appendLocalAudit(o.stateDir, entry);

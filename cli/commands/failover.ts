@@ -15,6 +15,7 @@ import { formatSeconds, lsnToBytes, parseDuration } from "../parse";
 import type { Json, Step } from "../runner";
 import type { DatabasePositions, FenceProof } from "../drivers/types";
 import { databaseRpoSeconds, need, pick, toJson } from "./common";
+import { replayErasuresStep } from "../erasure/step";
 
 /** The expected loss, worst case: the standby's replay lag, or unbounded when it cannot be read. */
 export function expectedLossSeconds(p: DatabasePositions): number {
@@ -114,6 +115,15 @@ Examples:
                     return { detail: `promoted at ${r.promotedAtLsn} on timeline ${r.timeline}`, data: { promoted: toJson(r) } };
                 },
             },
+            // GDPR Art. 17: a lagging standby (or a rebuild from a backup) misses erasures the primary made; replay them before traffic.
+            replayErasuresStep({
+                config: stack.config,
+                why: "the promoted standby may lag the primary's erasures",
+                restoredPoint: (ctx) => {
+                    const at = (ctx.data.positions as { standby?: { lastReplayAt?: string } } | undefined)?.standby?.lastReplayAt;
+                    return at ? new Date(at) : undefined;
+                },
+            }),
             {
                 id: "switch-traffic",
                 phase: "act",
@@ -155,7 +165,7 @@ Examples:
             destructive: true,
             dataLossBound: { seconds: bound, why: accepted !== undefined ? `accepted by --accept-data-loss (${formatSeconds(accepted)}), at least the RPO` : `the database RPO; a larger expected loss is refused` },
             steps,
-            result: (data: Record<string, Json>) => ({ positions: data.positions ?? null, fence: data.fenceProof ?? null, promoted: data.promoted ?? null, lostWalBytes: data.lostWalBytes ?? null, expectedLossSeconds: data.expectedLossSeconds ?? null }),
+            result: (data: Record<string, Json>) => ({ positions: data.positions ?? null, fence: data.fenceProof ?? null, promoted: data.promoted ?? null, lostWalBytes: data.lostWalBytes ?? null, expectedLossSeconds: data.expectedLossSeconds ?? null, erasuresReplayed: data.erasuresReplayed ?? null }),
         };
     },
 };

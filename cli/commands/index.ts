@@ -5,6 +5,7 @@
 import type { CommandDef } from "../command";
 import { backup } from "./backup";
 import { drTest } from "./dr-test";
+import { erasureReplay } from "../erasure/command";
 import { failover } from "./failover";
 import { restore } from "./restore";
 import { status } from "./status";
@@ -17,4 +18,5 @@ export const COMMANDS: CommandDef[] = [
     failover,
     drTest,
     validate,
+    erasureReplay,
 ];

@@ -13,6 +13,7 @@ import { GuardRefusal, PreflightError, StepFailed, UsageError } from "../errors"
 import { lsnToBytes, parseChoice, parseLsn, parseTimestamp } from "../parse";
 import type { Json, Step } from "../runner";
 import { pick, toJson } from "./common";
+import { replayErasuresStep } from "../erasure/step";
 
 /** `--probe name=SQL` or `name=SQL>=N` (the value of the one-row, one-column result must be at least N). */
 export function parseProbe(text: string): SqlProbe {
@@ -103,7 +104,7 @@ Examples:
     },
     // The action (--inspect / --promote) is not part of the run's identity: --promote continues an inspected run.
     fingerprint: (opts) => pick(opts, ["targetTime", "targetLsn", "set", "latest", "from", "into", "inPlace", "probe"]),
-    plan({ opts }) {
+    plan({ opts, stack }) {
         const target = parseTarget(opts);
         const tier = parseChoice("--from", String(opts.from), TIER_IDS);
         if (opts.inspect && opts.promote) throw new UsageError("--inspect and --promote exclude each other: --inspect holds the copy read-only at the target, --promote opens it");
@@ -113,7 +114,7 @@ Examples:
         if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(into) || into.length > 40) throw new UsageError(`--into "${into}": use a DNS-1123 label (lower-case letters, digits, '-'; at most 40 characters)`);
         const probes = ((opts.probe as string[] | undefined) ?? []).map(parseProbe);
         const destination: RestoreDestination = { kind: inPlace ? "in-place" : "scratch", name: into };
-        const request = (): RestoreRequest => ({ tier, target, destination, action: "inspect", archiving: inPlace ? "on" : "off" });
+        const request = (set?: string): RestoreRequest => ({ tier, target, destination, action: "inspect", archiving: inPlace ? "on" : "off", set });
         const steps: Step[] = [
             {
                 id: "connect",
@@ -155,7 +156,8 @@ Examples:
                 budget: { figureId: "recovery.restore.seconds", seconds: 600 },
                 mutates: true,
                 async run(ctx) {
-                    const state = await (await ctx.driver()).database.restore(request(), ctx.wait());
+                    const chosen = ctx.data.backup as { label?: string } | undefined;
+                    const state = await (await ctx.driver()).database.restore(request(chosen?.label), ctx.wait());
                     const problem = targetProblem(state, target);
                     if (problem) throw new StepFailed(`restore did not land on the target: ${problem}`);
                     return { detail: `replayed to ${state.replayLsn ?? "?"}, last commit ${state.lastCommitAt?.toISOString() ?? "none replayed"}`, data: { restored: toJson(state) } };
@@ -214,6 +216,16 @@ Examples:
                         return { detail: `open read-write on timeline ${state.timeline ?? "?"}; archive_mode ${state.archiveMode}`, data: { restored: toJson(state) } };
                     },
                 },
+                // GDPR Art. 17: erasures recorded after the restored point are applied again before anyone is served.
+                replayErasuresStep({
+                    config: stack.config,
+                    destination,
+                    why: "a restore brings back subjects erased after its target",
+                    restoredPoint: (ctx) => {
+                        const at = (ctx.data.restored as { lastCommitAt?: string } | undefined)?.lastCommitAt;
+                        return at ? new Date(at) : target.kind === "time" ? target.time : undefined;
+                    },
+                }),
             );
         }
         return {
@@ -229,8 +241,8 @@ Examples:
                           : `the copy ends at ${describeTarget(target)}; later commits are not in it (by choice)`,
             },
             steps,
-            result: (data: Record<string, Json>) => ({ target: describeTarget(target), from: tier, destination: toJson(destination), backup: data.backup ?? null, restored: data.restored ?? null, probes: data.probes ?? null, held: !promote }),
-            judge: () => (promote ? undefined : { outcome: "done", message: `restored copy "${into}" is HELD READ-ONLY at the target (recovery paused) for inspection; rerun the same command with --promote to open it` }),
+            result: (data: Record<string, Json>) => ({ target: describeTarget(target), from: tier, destination: toJson(destination), backup: data.backup ?? null, restored: data.restored ?? null, probes: data.probes ?? null, held: !promote, erasuresReplayed: data.erasuresReplayed ?? null }),
+            judge: () => (promote ? undefined : { outcome: "done", message: `restored copy "${into}" is HELD READ-ONLY at the target (recovery paused) for inspection; rerun the same command with --promote to open it (the erasure ledger is replayed then, before it serves anyone)` }),
         };
     },
 };

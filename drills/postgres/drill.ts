@@ -20,11 +20,10 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { ARCHIVER_RESTART_SECONDS, PgBackRestSettings, renderFromConfig, s3RepoPath, tier1LossBoundSeconds, tier1StallBoundSeconds, toIni } from "../../components/postgres/pgbackrest";
 import { VERIFY_METRICS, VerifyResult, parseVerifyResults, verificationScript } from "../../components/postgres/verify-script";
 import { backupAgeCommands } from "../../components/postgres/backup-age";
-import { FortressConfig, NAMESPACE, validateConfig } from "../../stacks/schema";
+import { FortressConfig, loadStackConfig } from "../../config";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
 import { Ack, PG_BIN, PgBackRest, PgServer, WAL_SEGMENT_BYTES, Writer, lsnBytes, ownByPostgres, segmentNumber, writePostgresFile } from "./cluster";
 import { ProcessGroup, freePort, poll, runPg, runScript, sleep, versionOf } from "./processes";
@@ -46,12 +45,8 @@ const FULL: Sizes = { writerPerSecond: 50, pgbenchScale: 20, loadSeconds: 120, o
 
 /** The prod stack's config, validated: the drill runs the production schedules, retention and objectives. */
 function prodConfig(): { config: FortressConfig; source: string } {
-    const file = path.join(ROOT, "stacks", "Pulumi.prod.yaml");
-    const doc = (parseYaml(fs.readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
-    const raw = Object.fromEntries(Object.entries(doc).map(([k, v]) => [k.replace(`${NAMESPACE}:`, ""), v]));
-    // The kubeconfig is a secret the drill never needs; its presence is all the schema asks about.
-    raw.hasKubeconfig = `${NAMESPACE}:kubeconfig` in doc;
-    return { config: validateConfig(raw), source: path.relative(ROOT, file) };
+    const loaded = loadStackConfig("prod");
+    return { config: loaded.validated, source: loaded.file };
 }
 
 /** One sample of the primary's WAL position and archive state. */

@@ -23,10 +23,9 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { DEFAULT_DOWN_AFTER_MILLISECONDS, redisServerConfig } from "../../components/redis/config";
 import { maxIntervalSeconds } from "../../components/core/cron";
-import { DEFAULT_DATA_CLASS_RPO, DEFAULT_SCENARIO_OBJECTIVES, NAMESPACE, configSchema } from "../../stacks/schema";
+import { loadStackConfig } from "../../config";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
 import { GiveUp, ProcessGroup, ScriptResult, freePort, runScript, sleep, stepTimings, versionOf, waitFor } from "./procs";
 import { sentinelFailover } from "./failover";
@@ -57,23 +56,17 @@ function prefillValue(i: number, bytes: number): string {
 }
 const writerValue = (seq: number) => `w:${seq}:${(seq * 2654435761) % 4294967296}`;
 
-/** The tier-1 Redis schedule and cache RPO of the prod stack (its file, or the schema defaults). */
+/** The tier-1 Redis schedule, cache RPO and S1 RTO of the prod stack (its file, defaults filled in by the schema). */
 function prodObjectives(): { schedule: string; intervalSeconds: number; cacheRpoSeconds: number; s1RtoSeconds: number; source: string } {
-    const file = path.join(ROOT, "stacks", "Pulumi.prod.yaml");
-    let raw: Record<string, unknown> = {};
-    if (fs.existsSync(file)) {
-        const cfg = (parseYaml(fs.readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
-        raw = Object.fromEntries(Object.entries(cfg).map(([k, v]) => [k.replace(`${NAMESPACE}:`, ""), v]));
-    }
-    const tiers = configSchema.shape.tiers.parse(raw.tiers);
-    const schedule = tiers.redis.tier1.snapshot;
-    const objectives = raw.objectives as { dataClasses?: { cache?: { rpoSeconds?: number } }; scenarios?: { S1?: { rtoSeconds?: number } } } | undefined;
+    const loaded = loadStackConfig("prod");
+    const config = loaded.validated;
+    const schedule = config.tiers.redis.tier1.snapshot;
     return {
         schedule,
         intervalSeconds: maxIntervalSeconds(schedule),
-        cacheRpoSeconds: objectives?.dataClasses?.cache?.rpoSeconds ?? DEFAULT_DATA_CLASS_RPO.cache,
-        s1RtoSeconds: objectives?.scenarios?.S1?.rtoSeconds ?? DEFAULT_SCENARIO_OBJECTIVES.S1.rtoSeconds,
-        source: fs.existsSync(file) ? "stacks/Pulumi.prod.yaml (tiers.redis.tier1)" : "schema default",
+        cacheRpoSeconds: config.objectives.dataClasses.cache.rpoSeconds,
+        s1RtoSeconds: config.objectives.scenarios.S1.rtoSeconds,
+        source: `${loaded.file} (tiers.redis.tier1)`,
     };
 }
 

@@ -60,6 +60,8 @@ export const labDescriptionSchema = z.strictObject({
             replicaPorts: z.array(z.number().int()).default([]),
         })
         .optional(),
+    /** The erasure ledger and uploads (cli/erasure/lab.ts validates it), owned by engineer "erasure". */
+    erasure: z.record(z.string(), z.unknown()).optional(),
     /** Cross-region lab (drills/lab): read by the lab failover primitives, owned by engineer "lab". */
     failover: z.record(z.string(), z.unknown()).optional(),
 });
