@@ -21,22 +21,21 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { LabFailover, LabFailoverDescription, LabTraffic } from "../../cli/drivers/lab/failover";
 import { expectedLossSeconds } from "../../cli/commands/failover";
 import type { Wait } from "../../cli/drivers/types";
-import { FortressConfig, NAMESPACE, validateConfig } from "../../stacks/schema";
+import { FortressConfig, loadStackConfig } from "../../config";
 import { Lab, Member } from "../lab/lab";
 import { LEDGER_TABLE, LedgerAck, LedgerWriter, lostWrites } from "../lab/ledger";
-import { lsnBytes, pgQuery, postgresBinDir, rest } from "../lab/pg";
+import { lsnBytes, pgQuery, rest } from "../lab/pg";
+import { prereqVersions, requirePrereqs } from "../lib/prereqs";
 import { GroupProcess } from "../lab/procs";
 import { DEFAULT_DELAY_MS, WanControl, measureAddedDelay } from "../lab/wan";
 import { poll } from "../postgres/processes";
-import { sleep, versionOf } from "../redis/procs";
+import { sleep } from "../redis/procs";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
 import { redisScenarios } from "./redis";
 
-const ROOT = path.resolve(__dirname, "..", "..");
 
 interface Sizes {
     /** Ledger writes per second in region A (in-region drills). */
@@ -56,11 +55,8 @@ const FULL: Sizes = { writerPerSecond: 20, pgbenchTps: 150, warmupSeconds: 15, l
 
 /** The prod stack's config, validated: the drill runs the production objectives and timings. */
 function prodConfig(): { config: FortressConfig; source: string } {
-    const file = path.join(ROOT, "stacks", "Pulumi.prod.yaml");
-    const doc = (parseYaml(fs.readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
-    const raw = Object.fromEntries(Object.entries(doc).map(([k, v]) => [k.replace(`${NAMESPACE}:`, ""), v]));
-    raw.hasKubeconfig = `${NAMESPACE}:kubeconfig` in doc;
-    return { config: validateConfig(raw), source: path.relative(ROOT, file) };
+    const loaded = loadStackConfig("prod");
+    return { config: loaded.validated, source: loaded.file };
 }
 
 const s1 = (ms: number) => Math.round(ms / 100) / 10;
@@ -444,17 +440,8 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
     const checks: DrillCheck[] = [];
     const fig: Fig = (id, name, value, unit) => figures.push({ id, name, value, unit });
     const check: Check = (name, passed, detail) => checks.push({ name, passed, detail });
-    const pgBin = postgresBinDir();
-    for (const [cmd, hint] of [
-        ["patroni", "apt-get install patroni"],
-        ["etcd", "apt-get install etcd-server"],
-        ["pgbackrest", "apt-get install pgbackrest"],
-        ["stunnel4", "apt-get install stunnel4"],
-        ["redis-server", "apt-get install redis-server"],
-        ["moto_server", "pip install 'moto[server]'"],
-    ]) {
-        if (versionOf("sh", ["-c", `command -v ${cmd}`]) === "not found") throw new Error(`${cmd} is not installed: ${hint} (see .ci/run's install step)`);
-    }
+    const found = requirePrereqs(["postgres", "pgbackrest", "patroni", "etcd", "stunnel4", "redis", "moto", "boto3", "lz4", "jq", "openssl"]);
+    const pgBin = found.postgres.binDir;
 
     // --- 1. the WAN's real delay --------------------------------------------------------------------
     const delayMs = DEFAULT_DELAY_MS;
@@ -518,15 +505,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
             cpuModel: os.cpus()[0]?.model ?? "unknown",
             memoryGiB: Math.round(os.totalmem() / 2 ** 30),
             node: process.version,
-            versions: {
-                postgres: versionOf(`${pgBin}/postgres`, ["--version"]),
-                patroni: versionOf("patroni", ["--version"]),
-                etcd: versionOf("etcd", ["--version"]),
-                pgbackrest: versionOf("pgbackrest", ["version"]),
-                "redis-server": versionOf("redis-server", ["--version"]),
-                moto: versionOf("python3", ["-c", "import moto; print('moto', moto.__version__)"]),
-                config: source,
-            },
+            versions: { ...prereqVersions(found), config: source },
         },
         figures,
         checks,

@@ -12,7 +12,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { maxIntervalSeconds } from "../../components/core/cron";
 import { DEFAULT_DOWN_AFTER_MILLISECONDS, redisServerConfig } from "../../components/redis/config";
-import type { FortressConfig } from "../../stacks/schema";
+import type { FortressConfig } from "../../config";
 import type { Lab } from "../lab/lab";
 import { poll } from "../postgres/processes";
 import { sentinelFailover } from "../redis/failover";

@@ -33,7 +33,7 @@ import * as path from "path";
 import { stringify as toYaml } from "yaml";
 import { PgBackRestSettings, renderFromConfig, s3RepoPath, toIni } from "../../components/postgres/pgbackrest";
 import { ClusterRole, perconaClusterSpec } from "../../components/postgres/spec";
-import type { FortressConfig } from "../../stacks/schema";
+import type { FortressConfig } from "../../config";
 import { ownByPostgres, writePostgresFile } from "../postgres/cluster";
 import { postgresIds } from "./pg";
 import { ScriptResult, poll, runPg } from "../postgres/processes";

@@ -57,22 +57,6 @@ export function lsnBytes(lsn: string): number {
     return parseInt(hi, 16) * 2 ** 32 + parseInt(lo, 16);
 }
 
-/**
- * The PostgreSQL binaries directory: the newest major version installed under
- * /usr/lib/postgresql (Debian's layout), never a hard-coded version.
- */
-export function postgresBinDir(root = "/usr/lib/postgresql"): string {
-    const majors = fs.existsSync(root)
-        ? fs
-              .readdirSync(root)
-              .filter((d) => /^\d+$/.test(d) && fs.existsSync(`${root}/${d}/bin/postgres`))
-              .map(Number)
-              .sort((a, b) => b - a)
-        : [];
-    if (majors.length === 0) throw new Error(`no PostgreSQL server under ${root}: apt-get install postgresql (the lab needs postgres, pg_ctl, pg_basebackup, pg_rewind, pgbench)`);
-    return `${root}/${majors[0]}/bin`;
-}
-
 /** uid/gid of the postgres user (PostgreSQL refuses to run as root). */
 export function postgresIds(): { uid: number; gid: number } {
     const line = fs
