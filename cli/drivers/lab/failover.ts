@@ -19,6 +19,7 @@ import * as http from "http";
 import * as net from "net";
 import { Client } from "pg";
 import { z } from "zod";
+import { UsageError } from "../../errors";
 import type { DatabasePositions, FailoverPrimitives, FenceProof, ProbeResult, TrafficPrimitives, Wait } from "../types";
 
 const port = z.number().int().min(1).max(65535);
@@ -294,7 +295,7 @@ export function parseLabFailover(section: unknown, file: string): LabFailoverDes
     const r = labFailoverSchema.safeParse(section);
     if (!r.success) {
         const i = r.error.issues[0];
-        throw new Error(`--lab ${file}: failover.${i.path.join(".")}: ${i.message}`);
+        throw new UsageError(`--lab ${file}: failover.${i.path.join(".")}: ${i.message}`);
     }
     return r.data;
 }
