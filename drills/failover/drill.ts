@@ -484,7 +484,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         fig("failover.inregion.rto_seconds", "in-region failover: fault to first write accepted (worst of SIGKILL and SIGSTOP)", Math.max(kill.rto, stop.rto), "s");
 
         // --- 6a. Redis, in-region Sentinel and the tier-2 snapshot before the partition --------------
-        const redis = await attempt("Redis: Sentinel in region A, tier-2 snapshot through the WAN", () => redisScenarios(lab, config, options.quick, fig, check));
+        const redis = await attempt("Redis: Sentinel in region A, tier-2 snapshot through the WAN", () => redisScenarios(lab, config, options.quick, found.redis.command, fig, check));
 
         // --- 4-5. standby lag, regional failover ------------------------------------------------------
         await attempt("standby lag and regional failover", () => regional(lab, control, sizes, config, fig, check, async () => redis?.atPartition()));

@@ -25,12 +25,12 @@ type Check = (name: string, passed: boolean, detail: string) => void;
 const JOBS = path.resolve(__dirname, "..", "..", "jobs");
 const value = (seq: number) => `v:${seq}:${(seq * 2654435761) % 4294967296}`;
 
-async function startRedis(lab: Lab, name: string, dir: string): Promise<{ port: number; client: RespClient }> {
+async function startRedis(lab: Lab, server: string, name: string, dir: string): Promise<{ port: number; client: RespClient }> {
     const port = await freePort();
     fs.mkdirSync(dir, { recursive: true });
     const conf = lab.dir(`${name}.conf`);
     fs.writeFileSync(conf, [...redisServerConfig({ port, dir, bind: "127.0.0.1" }), "daemonize no", ""].join("\n"));
-    lab.s3procs.start(name, "redis-server", [conf], lab.dir(`${name}.log`));
+    lab.s3procs.start(name, server, [conf], lab.dir(`${name}.log`));
     const client = await poll(`${name} on ${port}`, 60_000, async () => {
         const c = await RespClient.connect(port);
         if ((await c.command("PING")) === "PONG") return c;
@@ -58,11 +58,12 @@ async function prefixPresent(c: RespClient, upTo: number): Promise<{ prefix: num
     return { prefix, holes };
 }
 
-export async function redisScenarios(lab: Lab, config: FortressConfig, quick: boolean, fig: Fig, check: Check): Promise<{ atPartition: () => Promise<void>; afterFailover: () => Promise<void> }> {
+export async function redisScenarios(lab: Lab, config: FortressConfig, quick: boolean, redisServer: string, fig: Fig, check: Check): Promise<{ atPartition: () => Promise<void>; afterFailover: () => Promise<void> }> {
     // --- Sentinel failover in region A -----------------------------------------------------------
     const sentinel = await sentinelFailover({
         workDir: lab.dir("A"),
         procs: lab.s3procs,
+        serverCommand: redisServer,
         downAfterMilliseconds: DEFAULT_DOWN_AFTER_MILLISECONDS,
         writesPerSecond: quick ? 200 : 500,
         writeMs: quick ? 2000 : 5000,
@@ -91,7 +92,7 @@ export async function redisScenarios(lab: Lab, config: FortressConfig, quick: bo
         BACKUP_TIER: "tier2",
         BACKUP_KEY_FILE: keyFile,
     });
-    const a = await startRedis(lab, "redis-a", lab.dir("A", "redis-data"));
+    const a = await startRedis(lab, redisServer, "redis-a", lab.dir("A", "redis-data"));
     const writerClient = await RespClient.connect(a.port);
     const ackAt: number[] = [0];
     let stop = false;
@@ -136,7 +137,7 @@ export async function redisScenarios(lab: Lab, config: FortressConfig, quick: bo
             fs.mkdirSync(dir, { recursive: true });
             const restore = await runScript(path.join(JOBS, "redis-restore.sh"), [], { ...env(lab.regionB.s3.motoPort), REDIS_DATA_DIR: dir, RESTORE_PORT: String(await freePort()) }, 300_000);
             if (restore.code !== 0) throw new Error(`redis-restore.sh in region B failed (exit ${restore.code}): ${restore.stderr.trim().split("\n").slice(-4).join(" | ")}`);
-            const b = await startRedis(lab, "redis-b", dir);
+            const b = await startRedis(lab, redisServer, "redis-b", dir);
             const { prefix, holes } = await prefixPresent(b.client, acked);
             b.client.close();
             a.client.close();
