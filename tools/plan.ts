@@ -111,8 +111,9 @@ async function main(argv: string[]): Promise<number> {
     return checked.exitCode;
 }
 
-if (require.main === module) {
-    main(process.argv.slice(2)).then(
+/** Runs the plan CLI and sets the exit code; tools/plan-launch.js (what `npm run plan` runs) calls it. */
+export function runCli(argv: string[]): Promise<void> {
+    return main(argv).then(
         // exitCode, not exit(): a large --json document written to a pipe must drain first.
         (code) => {
             process.exitCode = code;
@@ -123,3 +124,5 @@ if (require.main === module) {
         },
     );
 }
+
+if (require.main === module) void runCli(process.argv.slice(2));
