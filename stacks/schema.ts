@@ -10,6 +10,7 @@
 import { z } from "zod";
 import { CronError, maxIntervalSeconds, parseCron } from "../components/core/cron";
 import { AWS_REGIONS, GCS_LOCATIONS, MIN_TIER2_DISTANCE_KM, distanceKm } from "../components/core/regions";
+import { erasureSection } from "./erasure-schema";
 
 /** The config namespace: the project name in Pulumi.yaml. */
 export const NAMESPACE = "fortress-dr";
@@ -426,6 +427,8 @@ export const configSchema = z
         redis,
         platform,
         dr: dr.optional(),
+        /** GDPR Art. 17: per-data-class erasure procedures and the erasure ledger (stacks/erasure-schema.ts). */
+        erasure: erasureSection.optional(),
         /** Whether a kubeconfig secret is set; its value never enters this object. */
         hasKubeconfig: z.boolean().default(false),
     });

@@ -22,3 +22,39 @@ export const MANIFEST_KEY = "tier1/configuration/fortress-manifest.json";
 export function bucketName(prefix: string, environment: string, purpose: string, region: string): string {
     return `${prefix}-${environment}-${purpose}-${region}`;
 }
+
+/**
+ * Labels that say what a Kubernetes object is for, read exactly by the objectives model and
+ * the policies (never guessed from names, commands or scripts). Every CronJob, Deployment,
+ * StatefulSet and Velero Schedule the model reads carries all three that apply.
+ */
+export const LABEL_KEYS = Object.freeze({
+    /** What data the object protects or serves: one of DATA_CLASS_LABELS. */
+    dataClass: "fortress/data-class",
+    /** The backup tier it writes or reads: tier1 | tier2 | tier3. */
+    tier: "fortress/tier",
+    /** What it does: one of PURPOSE_LABELS. */
+    purpose: "fortress/purpose",
+});
+
+/** Values of LABEL_KEYS.dataClass: the tier data classes plus the platform's own services. */
+export const DATA_CLASS_LABELS = ["database", "redis", "configuration", "secrets", "services"] as const;
+export type DataClassLabel = (typeof DATA_CLASS_LABELS)[number];
+
+/**
+ * Values of LABEL_KEYS.purpose. `backup` writes a copy the recovery reads; `verify` proves
+ * the copies restore (the guaranteed S2 detector); `integrity-watch` alerts on checksum
+ * failures as they are read; `backup-age` only reports metrics and protects nothing;
+ * `service` is a platform workload; `datastore` is the server of a data class.
+ */
+export const PURPOSE_LABELS = ["backup", "verify", "integrity-watch", "backup-age", "service", "datastore", "restore"] as const;
+export type PurposeLabel = (typeof PURPOSE_LABELS)[number];
+
+/** The labels of an object, as a plain record to spread into metadata.labels. */
+export function fortressLabels(l: { readonly dataClass?: DataClassLabel; readonly tier?: "tier1" | "tier2" | "tier3"; readonly purpose: PurposeLabel }): Record<string, string> {
+    return {
+        ...(l.dataClass ? { [LABEL_KEYS.dataClass]: l.dataClass } : {}),
+        ...(l.tier ? { [LABEL_KEYS.tier]: l.tier } : {}),
+        [LABEL_KEYS.purpose]: l.purpose,
+    };
+}

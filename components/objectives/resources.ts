@@ -9,6 +9,7 @@
  * report ("unknown until deployed") instead of aborting the whole table.
  */
 import { maxIntervalSeconds } from "../core/cron";
+import { LABEL_KEYS } from "../core/names";
 import { K8S_PROBE_DEFAULTS, PATRONI_DEFAULTS, ROUTE53_DEFAULT_FAILURE_THRESHOLD } from "./constants";
 
 /** One declared resource: its type token, name and inputs (props). */
@@ -390,7 +391,7 @@ export function count(rs: readonly DeclaredResource[], type: string): number {
  * The pod label that marks a Deployment as the database's checksum watch
  * (jobs/pg-integrity-watch.sh); components/postgres/integrity-watch.ts sets it.
  */
-export const INTEGRITY_WATCH_LABEL = Object.freeze({ key: "fortress.dev/integrity-watch", value: "pg-checksums" });
+export const INTEGRITY_WATCH_LABEL = Object.freeze({ key: LABEL_KEYS.purpose, value: "integrity-watch" });
 
 export interface IntegrityWatchMech {
     readonly name: string;

@@ -7,6 +7,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { maxIntervalSeconds } from "../core/cron";
+import { DataClassLabel, PurposeLabel, fortressLabels } from "../core/names";
 
 export type TierId = "tier1" | "tier2" | "tier3";
 
@@ -39,6 +40,10 @@ export interface BackupCronJobOptions {
     readonly env?: { name: string; value: pulumi.Input<string> }[];
     /** Further secrets mounted as files (e.g. the Redis password). */
     readonly secretFiles?: { readonly name: string; readonly secretName: pulumi.Input<string>; readonly mountPath: string }[];
+    /** What the job protects (LABEL_KEYS.dataClass): the objectives model reads it exactly. */
+    readonly dataClass: DataClassLabel;
+    /** What the job does (LABEL_KEYS.purpose). @default "backup" */
+    readonly purpose?: PurposeLabel;
     readonly labels?: Record<string, string>;
 }
 
@@ -59,7 +64,7 @@ export function backupCronJobSpec(o: BackupCronJobOptions): k8s.types.input.batc
     if (!o.prefix.startsWith(`${o.tier}/`)) {
         throw new Error(`backup job ${o.name}: prefix "${o.prefix}" must start with "${o.tier}/" (the tier whose schedule writes it) so the bucket's lifecycle rule for that tier applies`);
     }
-    const labels = { "app.kubernetes.io/name": o.name, "app.kubernetes.io/part-of": "fortress-dr", "fortress/tier": o.tier, ...o.labels };
+    const labels = { "app.kubernetes.io/name": o.name, "app.kubernetes.io/part-of": "fortress-dr", ...o.labels, ...fortressLabels({ dataClass: o.dataClass, tier: o.tier, purpose: o.purpose ?? "backup" }) };
     const deadline = activeDeadlineSeconds(o.schedule);
     return {
         apiVersion: "batch/v1",

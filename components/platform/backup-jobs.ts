@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { DataClassLabel } from "../core/names";
 import { BackupTarget, KEY_SECRET_FIELD, TierId, backupCronJobSpec } from "./backup-job";
 
 export interface BackupJobsArgs {
@@ -9,7 +10,7 @@ export interface BackupJobsArgs {
     /** Script in the job image, e.g. "sealed-secrets-key-backup.sh". */
     readonly script: string;
     /** Data class, the second part of the key prefix: `<tier>/<dataClass>/<subPath>/`. */
-    readonly dataClass: string;
+    readonly dataClass: DataClassLabel;
     readonly subPath: string;
     /** One cron per tier, from the tier config. */
     readonly schedules: Readonly<Partial<Record<TierId, string>>>;
@@ -63,7 +64,7 @@ export class BackupJobs extends pulumi.ComponentResource {
                     keySecretName: `${name}-key`,
                     metricsRegion: args.metricsRegion,
                     env: args.env,
-                    labels: { "fortress/data-class": args.dataClass },
+                    dataClass: args.dataClass,
                 }),
                 { parent: this, dependsOn: [secret] },
             );

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { irsaTrustPolicy, readerPolicy, writerPolicy } from "../storage/backup-access";
 import { PolicyDocument, doc } from "../storage/policy-documents";
 import { maxIntervalSeconds } from "../core/cron";
+import { fortressLabels } from "../core/names";
 import { BackupTarget, backupCronJobSpec } from "./backup-job";
 
 export interface VeleroLocation {
@@ -185,7 +186,7 @@ export class Velero extends pulumi.ComponentResource {
                 {
                     apiVersion: "velero.io/v1",
                     kind: "Schedule",
-                    metadata: { name: id, namespace: ns, labels: { "fortress/tier": tier } },
+                    metadata: { name: id, namespace: ns, labels: fortressLabels({ dataClass: "configuration", tier, purpose: "backup" }) },
                     spec: {
                         schedule: s.snapshot,
                         useOwnerReferencesInBackup: false,
@@ -224,7 +225,9 @@ export class Velero extends pulumi.ComponentResource {
                         prefix: `${tier}/configuration/velero/`,
                         serviceAccountName: rep.serviceAccountName,
                         metricsRegion: rep.metricsRegion,
-                        labels: { "fortress/data-class": "configuration" },
+                        dataClass: "configuration",
+                        // Reports the newest backup's age; it writes no backup itself.
+                        purpose: "backup-age",
                     }),
                     child,
                 );

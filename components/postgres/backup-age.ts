@@ -11,6 +11,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { maxIntervalSeconds } from "../core/cron";
+import { fortressLabels } from "../core/names";
 import { BACKUP_AGE_METRIC } from "../detection/metrics";
 import { JOBS_DIR } from "../platform/backup-job";
 import { PgBackRestSettings } from "./pgbackrest";
@@ -59,7 +60,7 @@ export class BackupAgeReporter extends pulumi.ComponentResource {
         this.cronJob = new k8s.batch.v1.CronJob(
             name,
             {
-                metadata: { name: `${args.clusterName}-backup-age`, namespace: args.namespace },
+                metadata: { name: `${args.clusterName}-backup-age`, namespace: args.namespace, labels: fortressLabels({ dataClass: "database", purpose: "backup-age" }) },
                 spec: {
                     schedule: backupAgeSchedule(args.settings),
                     timeZone: "Etc/UTC",

@@ -19,7 +19,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { INTEGRITY_WATCH_LABEL } from "../objectives/resources";
+import { fortressLabels } from "../core/names";
 import { JOBS_DIR } from "../platform/backup-job";
 import { irsaTrustPolicy } from "../storage/backup-access";
 
@@ -88,7 +88,7 @@ export class PgIntegrityWatch extends pulumi.ComponentResource {
         new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: pulumi.output(args.alertTopicArn).apply((t) => JSON.stringify(integrityWatchPolicy(t))) }, { parent: this });
         this.roleArn = role.arn;
 
-        const labels = { "app.kubernetes.io/name": appName, "app.kubernetes.io/part-of": "fortress-dr", [INTEGRITY_WATCH_LABEL.key]: INTEGRITY_WATCH_LABEL.value };
+        const labels = { "app.kubernetes.io/name": appName, "app.kubernetes.io/part-of": "fortress-dr", ...fortressLabels({ dataClass: "database", purpose: "integrity-watch" }) };
         const sa = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
             { metadata: { name: appName, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": role.arn } } },

@@ -10,6 +10,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CronError, maxIntervalSeconds, parseCron } from "../core/cron";
+import { fortressLabels } from "../core/names";
 import type { PgRepoSchedule, TierId } from "../../stacks/schema";
 import type { AlarmSpec } from "../detection/metrics";
 import { JOBS_DIR } from "../platform/backup-job";
@@ -110,7 +111,7 @@ export class BackupVerification extends pulumi.ComponentResource {
         const conf = toIni({ global });
         const files = new k8s.core.v1.ConfigMap(
             `${name}-files`,
-            { metadata: { name: `${args.clusterName}-verify`, namespace: args.namespace }, data: { "verify-backups.sh": verificationScript(), "pgbackrest.conf": conf } },
+            { metadata: { name: `${args.clusterName}-verify`, namespace: args.namespace, labels: fortressLabels({ dataClass: "database", purpose: "verify" }) }, data: { "verify-backups.sh": verificationScript(), "pgbackrest.conf": conf } },
             { parent: this },
         );
         const repos = s3Repos.map((r) => r.index);

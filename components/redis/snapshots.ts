@@ -81,7 +81,7 @@ export class RedisSnapshots extends pulumi.ComponentResource {
                         { name: "REDIS_PASSWORD_FILE", value: "/var/run/fortress/redis/password" },
                     ],
                     secretFiles: [{ name: "redis-password", secretName: args.redisPasswordSecretName, mountPath: "/var/run/fortress/redis" }],
-                    labels: { "fortress/data-class": "redis" },
+                    dataClass: "redis",
                 }),
                 { parent: this, dependsOn: [secret] },
             );

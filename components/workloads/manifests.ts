@@ -5,6 +5,7 @@
  * the compile.
  */
 import type * as k8s from "@pulumi/kubernetes";
+import { fortressLabels } from "../core/names";
 
 export interface ProbeSettings {
     /** @default 10 */
@@ -108,7 +109,8 @@ export function serviceManifests(spec: ServiceSpec): ServiceManifests {
     const p = { ...PROBE_DEFAULTS, ...spec.probes };
     const o = { consecutive5xxErrors: 3, intervalSeconds: 10, baseEjectionSeconds: 30, maxEjectionPercent: 50, ...spec.outlierDetection };
     const selector = { "app.kubernetes.io/name": spec.name, "app.kubernetes.io/part-of": PART_OF };
-    const labels = { ...spec.labels, ...selector };
+    // The objectives model finds the platform's services by these labels, not by name.
+    const labels = { ...spec.labels, ...fortressLabels({ dataClass: "services", purpose: "service" }), ...selector };
     const metadata = { name: spec.name, namespace: spec.namespace, labels };
     const httpGet = { path: spec.healthPath ?? "/healthz", port: "http" };
     const probe = { httpGet, periodSeconds: p.periodSeconds, timeoutSeconds: p.timeoutSeconds, failureThreshold: p.failureThreshold };

@@ -175,13 +175,13 @@ describe("objectives model", () => {
             metadata: { name: "fortress-pg-verify" },
             spec: { schedule: "0 3 * * *", jobTemplate: { spec: { template: { spec: { containers: [{ name: "verify", command: ["pgbackrest", "verify"] }] } } } } },
         });
-        const watch = (env: Record<string, string>, replicas = 1, label = "pg-checksums") =>
+        const watch = (env: Record<string, string>, replicas = 1, label = "integrity-watch") =>
             r("kubernetes:apps/v1:Deployment", "watch", {
                 metadata: { name: "fortress-pg-integrity-watch" },
                 spec: {
                     replicas,
                     template: {
-                        metadata: { labels: { "fortress.dev/integrity-watch": label } },
+                        metadata: { labels: { "fortress/purpose": label } },
                         spec: { containers: [{ name: "watch", env: Object.entries(env).map(([name, value]) => ({ name, value })) }] },
                     },
                 },

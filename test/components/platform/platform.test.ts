@@ -46,7 +46,7 @@ describe("platform/backupCronJobSpec", () => {
         assert.strictEqual(activeDeadlineSeconds("*/5 * * * *"), 270);
         assert.strictEqual(activeDeadlineSeconds("15 3 * * *"), 3600);
         assert.throws(
-            () => backupCronJobSpec({ name: "x", namespace: "n", tier: "tier2", schedule: "0 * * * *", image: "i:1", script: "s.sh", target: target("tier2"), prefix: "tier1/redis/", serviceAccountName: "sa", metricsRegion: "us-west-2" }),
+            () => backupCronJobSpec({ name: "x", namespace: "n", tier: "tier2", schedule: "0 * * * *", image: "i:1", script: "s.sh", target: target("tier2"), prefix: "tier1/redis/", serviceAccountName: "sa", metricsRegion: "us-west-2", dataClass: "redis" }),
             /prefix "tier1\/redis\/" must start with "tier2\/"/,
         );
     });
