@@ -105,7 +105,7 @@ async function build(dir) {
             outfile: tmp,
             tsconfig: path.join(ROOT, "tsconfig.json"),
             plugins: [sources],
-            logLevel: "error",
+            logLevel: "silent", // a failed build throws with every error in its message
             legalComments: "none",
         });
         const hash = digest(contents);
