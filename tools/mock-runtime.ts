@@ -8,16 +8,14 @@
  * replaced by "[secret]" before the program sees it, and any secret input is recorded as
  * "[secret]".
  */
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
+import { SECRET_PLACEHOLDER } from "../config";
 
 // Internal SDK modules: the mock monitor is patched to see parents and options.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings");
 
-export const SECRET_PLACEHOLDER = "[secret]";
+export { SECRET_PLACEHOLDER };
 export const MOCK_ACCOUNT_ID = "123456789012";
 const PROJECT = "fortress-dr";
 
@@ -37,6 +35,8 @@ export interface RecordedResource {
     readonly dependsOn: readonly string[];
     /** Input name -> URNs its value depends on (what the policy engine gets as propertyDependencies). */
     readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+    /** The URNs this resource was known by before (its `aliases`), resolved as the engine would. */
+    readonly aliases?: readonly string[];
     readonly inputs: Record<string, any>;
 }
 
@@ -217,6 +217,7 @@ export async function runUnderMocks<T>(options: RunOptions, program: () => Promi
                         propertyDependencies: Object.fromEntries(
                             req.getPropertydependenciesMap().toArray().map(([k, v]: [string, any]) => [k, v[0] ?? []]),
                         ),
+                        aliases: aliasUrns(req, options.stack),
                         inputs,
                     });
                 }
@@ -232,6 +233,27 @@ export async function runUnderMocks<T>(options: RunOptions, program: () => Promi
         process.off("unhandledRejection", onRejection);
         running = false;
     }
+}
+
+/**
+ * The URNs a registration's `aliases` stand for. The SDK sends each alias either as a URN or
+ * as a spec (name, type, parent or no parent, stack, project) with the resource's own values
+ * for the parts left out; the URN is built the way the engine builds it: the parent's type
+ * chain, then `type::name`.
+ */
+function aliasUrns(req: any, stack: string): string[] {
+    const name: string = req.getName();
+    const type: string = req.getType();
+    const parent: string = req.getParent() || "";
+    return req.getAliasesList().map((alias: any) => {
+        if (alias.hasUrn()) return alias.getUrn() as string;
+        const spec = alias.getSpec();
+        const aliasParent: string = spec.getNoparent() ? "" : spec.getParenturn() || parent;
+        const prefix = `urn:pulumi:${spec.getStack() || stack}::${spec.getProject() || PROJECT}::`;
+        const parentType = aliasParent ? aliasParent.slice(0, aliasParent.lastIndexOf("::")).split("::").pop()! : "";
+        const chain = parentType && parentType !== "pulumi:pulumi:Stack" ? `${parentType}$` : "";
+        return `${prefix}${chain}${spec.getType() || type}::${spec.getName() || name}`;
+    });
 }
 
 /** Where a provider's resources live: an AWS region, `gcp:<project>`, or `kubernetes:<context>`. */
@@ -252,51 +274,4 @@ function resolveRegion(type: string, inputs: Record<string, any>, providerRef: s
         return providerRegions.get(urn);
     }
     return undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Stack files
-
-export interface StackFileConfig {
-    readonly config: Record<string, string>;
-    readonly secretKeys: string[];
-}
-
-/** The stack files; FORTRESS_STACKS_DIR points elsewhere (tests, a fork's own stacks). */
-export const STACKS_DIR = path.resolve(process.env.FORTRESS_STACKS_DIR ?? path.join(__dirname, "..", "stacks"));
-
-export function stackFile(stack: string): string {
-    return path.join(STACKS_DIR, `Pulumi.${stack}.yaml`);
-}
-
-export function listStacks(): string[] {
-    return fs
-        .readdirSync(STACKS_DIR)
-        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
-        .sort();
-}
-
-/**
- * Reads a stack's config file the way the Pulumi CLI hands it to a program: every value as a
- * string, objects as JSON. A `secure:` value is never decrypted: it becomes "[secret]".
- */
-export function readStackConfig(stack: string): StackFileConfig {
-    const file = stackFile(stack);
-    if (!fs.existsSync(file)) {
-        throw new Error(`no stack "${stack}": ${path.relative(process.cwd(), file)} does not exist; stacks are ${listStacks().join(", ")}`);
-    }
-    const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
-    const entries = Object.entries((doc.config ?? {}) as Record<string, unknown>);
-    const config: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    for (const [key, value] of entries) {
-        if (value && typeof value === "object" && "secure" in (value as object)) {
-            config[key] = SECRET_PLACEHOLDER;
-            secretKeys.push(key);
-        } else {
-            config[key] = typeof value === "string" ? value : JSON.stringify(value);
-        }
-    }
-    return { config, secretKeys };
 }

@@ -5,7 +5,9 @@
  * makes the plan exit 1, as it would fail a preview.
  */
 import { Cell, ObjectivesTable, Row } from "../components/objectives";
-import { FRAMEWORKS, Framework } from "../policies/lib/compliance";
+import * as fs from "fs";
+import * as path from "path";
+import { DrillEvidenceStatus, FRAMEWORKS, Framework, drillEvidenceOf } from "../policies/lib/compliance";
 import { committedReports, objectivesOf } from "../policies/lib/objectives-check";
 import { withStackConfig } from "../policies/lib/stack-config";
 import type { FortressRule } from "../policies/lib/rule";
@@ -31,6 +33,8 @@ export interface PlanFindings {
     /** Why there is no objectives table (no manifest and no config), when there is none. */
     readonly objectivesProblem?: string;
     readonly compliance: Readonly<Record<Framework, readonly ComplianceEntry[]>>;
+    /** Controls proven by drills on real servers, per framework, with the newest run's verdict. */
+    readonly complianceDrills: Readonly<Record<Framework, readonly DrillEvidenceStatus[]>>;
     /** Rules with a mandatory violation, in pack order. */
     readonly mandatoryViolations: readonly string[];
     readonly exitCode: 0 | 1;
@@ -41,6 +45,15 @@ export interface PlanFindingsOptions {
     readonly rules?: readonly FortressRule[];
     /** Per-policy config, as `pulumi preview --policy-pack-config` would give it. */
     readonly policyConfig?: RunOptions["policyConfig"];
+}
+
+/** The newest run of a drill as committed in reports/ (undefined when it never ran or does not parse). */
+function readDrillReport(drill: string): ReturnType<Parameters<typeof drillEvidenceOf>[1]> {
+    try {
+        return JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "reports", `drill-${drill}.json`), "utf8"));
+    } catch {
+        return undefined;
+    }
 }
 
 /** Runs the pack's rules over an evaluated stack. */
@@ -57,6 +70,7 @@ export async function planFindings(result: Pick<PlanResult, "resources" | "confi
             compliance[c.framework].push({ rule: rule.name, control: c.control, status: o.status, enforcementLevel: o.enforcementLevel, severity: rule.severity });
         }
     }
+    const complianceDrills = Object.fromEntries(FRAMEWORKS.map((f) => [f, drillEvidenceOf(f, readDrillReport)])) as Record<Framework, DrillEvidenceStatus[]>;
     const mandatory = mandatoryFindings(outcomes);
     const mandatoryViolations = [...new Set(mandatory.map((f) => f.policy))];
     return {
@@ -65,6 +79,7 @@ export async function planFindings(result: Pick<PlanResult, "resources" | "confi
         findings: outcomes.flatMap((o) => o.findings),
         ...(table.ok ? { objectives: table.table } : { objectivesProblem: table.problem }),
         compliance,
+        complianceDrills,
         mandatoryViolations,
         exitCode: mandatoryViolations.length > 0 ? 1 : 0,
     };
@@ -78,6 +93,7 @@ export function findingsDocument(pf: PlanFindings): Record<string, unknown> {
         compliance: {
             rules: pf.outcomes.map((o) => ({ rule: o.policy, status: o.status, enforcementLevel: o.enforcementLevel, findings: o.findings.length, notApplicable: o.notApplicable })),
             frameworks: pf.compliance,
+            drills: pf.complianceDrills,
         },
         mandatoryViolations: pf.mandatoryViolations,
     };
@@ -151,7 +167,7 @@ export function renderCompliance(pf: PlanFindings): string {
     const codes = new Map<string, string>(); // "framework\0control" -> short reference
     const legend: string[][] = [];
     for (const f of FRAMEWORKS) {
-        const controls = [...new Set(pf.compliance[f].map((e) => e.control))].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+        const controls = [...new Set([...pf.compliance[f].map((e) => e.control), ...pf.complianceDrills[f].map((d) => d.control)])].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
         const shortOf = (c: string) => c.split(":")[0].replace(/^(Art\. |45 CFR |v4\.0 Req\. |Section )/, "").split(/[\s,]/)[0];
         const seen = new Map<string, number>();
         for (const c of controls) seen.set(shortOf(c), (seen.get(shortOf(c)) ?? 0) + 1);
@@ -177,8 +193,18 @@ export function renderCompliance(pf: PlanFindings): string {
         const status = FRAMEWORKS.map((f) => pf.compliance[f].find((e) => e.rule === rule)?.status).find((x) => x !== undefined)!;
         rows.push([status === "fail" ? "FAIL" : status, rule, ...FRAMEWORKS.map((f) => codesOf(f, rule) || "-")]);
     }
+    // Controls a drill proves on real servers: one row per drill, its newest run's verdict.
+    const drills = [...new Set(FRAMEWORKS.flatMap((f) => pf.complianceDrills[f].map((d) => d.drill)))];
+    const drillDetails: string[] = [];
+    for (const drill of drills) {
+        const of = FRAMEWORKS.flatMap((f) => pf.complianceDrills[f].filter((d) => d.drill === drill).map((d) => [f, d] as const));
+        const status = of.some(([, d]) => d.status === "fail") ? "FAIL" : of.some(([, d]) => d.status === "not run") ? "not run" : "pass";
+        rows.push([status, `drill ${drill}`, ...FRAMEWORKS.map((f) => of.filter(([g]) => g === f).map(([, d]) => codes.get(`${f}\0${d.control}`)!).join(" ") || "-")]);
+        drillDetails.push(...wrap(`drill ${drill} (${status}): ${[...new Set(of.map(([, d]) => d.detail))].join("; ")}`, "    ", "      "));
+    }
     let out = `\nCompliance: each rule once, with the controls it supports per framework (a rule supports a control; it does not alone make a system compliant)\n`;
     out += table(rows);
+    if (drillDetails.length > 0) out += `\n  Drills (controls proven on real servers, newest run):\n${drillDetails.join("\n")}\n`;
     out += `\n  Controls\n`;
     out += table(legend, "    ");
     return out;
@@ -187,11 +213,13 @@ export function renderCompliance(pf: PlanFindings): string {
 /** One line per framework: how many controls the pack supports, and which have a failing rule. */
 function complianceSummary(pf: PlanFindings): string {
     const parts = FRAMEWORKS.map((f) => {
-        const controls = new Set(pf.compliance[f].map((e) => e.control));
-        const failing = new Set(pf.compliance[f].filter((e) => e.status === "fail").map((e) => e.control));
-        return `${f} ${controls.size} controls${failing.size > 0 ? ` (${failing.size} with a FAILING rule)` : ""}`;
+        const controls = new Set([...pf.compliance[f].map((e) => e.control), ...pf.complianceDrills[f].map((d) => d.control)]);
+        const failing = new Set([...pf.compliance[f].filter((e) => e.status === "fail"), ...pf.complianceDrills[f].filter((d) => d.status === "fail")].map((e) => e.control));
+        return `${f} ${controls.size}${failing.size > 0 ? ` (${failing.size} FAILING)` : ""}`;
     });
-    return `\n` + wrap(`Compliance: rules support ${parts.join(", ")}; --details: the rule x framework matrix`).join("\n") + "\n";
+    const unproven = FRAMEWORKS.flatMap((f) => pf.complianceDrills[f]).filter((d) => d.status === "not run").map((d) => `drill ${d.drill}`);
+    const drills = unproven.length > 0 ? `; not run yet: ${[...new Set(unproven)].join(", ")}` : "";
+    return `\n` + wrap(`Compliance: controls the rules and drills support: ${parts.join(", ")}${drills}; --details: the rule x framework matrix`, "", "  ").join("\n") + "\n";
 }
 
 /** At most this many mandatory findings in the default view; the rest are counted. */

@@ -14,7 +14,7 @@
  * stack: test/tools/plan-output.test.ts); `--details` prints everything. `npm run plan` runs
  * this file through tools/plan-launch.js, as a cached ahead-of-time bundle.
  */
-import { ConfigError } from "../stacks/schema";
+import { ConfigError } from "../config";
 import { evaluateStack, PlanResult } from "./evaluate";
 import { SECRET_PLACEHOLDER } from "./mock-runtime";
 import { DR_MODES, evaluateModes, renderModes, summarizeMode } from "./plan-dr";
@@ -22,9 +22,11 @@ import type { DrModeName } from "../stacks/steps/dr-mode";
 import { renderSummary } from "./plan-summary";
 import { findingsDocument, planFindings, renderFindings } from "./plan-findings";
 import type { RenderOptions } from "./plan-text";
+// tools/report/plan-html (the HTML report, with its layout engine) is loaded only for --html.
+type PlanHtml = typeof import("./report/plan-html");
 
 const USAGE =
-    "usage: npm run plan -- <stack> [--details] [--json] [--mode=pilot-light|rebuild|promote]   (stacks: see stacks/Pulumi.<stack>.yaml)\n" +
+    "usage: npm run plan -- <stack> [--details] [--json] [--mode=pilot-light|rebuild|promote] [--html <file>]   (stacks: see stacks/Pulumi.<stack>.yaml)\n" +
     "  default: a one-screen summary; --details adds every resource, alarm, finding, figure and the compliance matrix\n" +
     "  a DR stack is evaluated in all three modes; --mode picks the one shown in full (default: its configured mode)";
 
@@ -70,7 +72,15 @@ export interface PlanIo {
 const PROCESS_IO: PlanIo = { out: (t) => void process.stdout.write(t), err: (l) => console.error(l) };
 
 /** The plan CLI: writes through `io` and resolves to the exit code (0, 1 config or policy, 2 usage). */
-export async function main(argv: string[], io: PlanIo = PROCESS_IO): Promise<number> {
+export async function main(args: string[], io: PlanIo = PROCESS_IO): Promise<number> {
+    // --html <file>: also write the HTML report (tools/report).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const html = args.some((a) => a.startsWith("--html")) ? (require("./report/plan-html") as PlanHtml) : undefined;
+    const { argv, htmlFile, problem } = html ? html.takeHtmlFlag(args) : { argv: args, htmlFile: undefined, problem: undefined };
+    if (problem) {
+        io.err(`${problem}\n${USAGE}`);
+        return 2;
+    }
     const flags = argv.filter((a) => a.startsWith("--"));
     const positional = argv.filter((a) => !a.startsWith("--"));
     const modeFlag = flags.find((f) => f.startsWith("--mode="));
@@ -103,6 +113,7 @@ export async function main(argv: string[], io: PlanIo = PROCESS_IO): Promise<num
             return 2;
         }
         const checked = await planFindings(result);
+        if (htmlFile) io.err(`report: ${await html!.writePlanHtml(htmlFile, result, checked)}`);
         io.out(
             flags.includes("--json") ? JSON.stringify({ ...planDocument(result), ...findingsDocument(checked) }, null, 2) + "\n" : renderSummary(result, options) + renderFindings(checked, options),
         );
@@ -119,6 +130,7 @@ export async function main(argv: string[], io: PlanIo = PROCESS_IO): Promise<num
     const shownMode = (wantedMode as DrModeName | undefined) ?? (result.outputs.mode as DrModeName);
     const shown = modes[shownMode];
     const checked = await planFindings(shown);
+    if (htmlFile) io.err(`report: ${await html!.writePlanHtml(htmlFile, shown, checked)}`);
     if (flags.includes("--json")) {
         const doc = { ...planDocument(shown), modes: Object.fromEntries(DR_MODES.map((m) => [m, summarizeMode(m, modes[m])])), ...findingsDocument(checked) };
         io.out(JSON.stringify(doc, null, 2) + "\n");

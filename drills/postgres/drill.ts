@@ -20,11 +20,10 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { ARCHIVER_RESTART_SECONDS, PgBackRestSettings, renderFromConfig, s3RepoPath, tier1LossBoundSeconds, tier1StallBoundSeconds, toIni } from "../../components/postgres/pgbackrest";
 import { VERIFY_METRICS, VerifyResult, parseVerifyResults, verificationScript } from "../../components/postgres/verify-script";
 import { backupAgeCommands } from "../../components/postgres/backup-age";
-import { FortressConfig, NAMESPACE, validateConfig } from "../../stacks/schema";
+import { FortressConfig, loadStackConfig } from "../../config";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
 import { Ack, PG_BIN, PgBackRest, PgServer, WAL_SEGMENT_BYTES, Writer, lsnBytes, ownByPostgres, segmentNumber, writePostgresFile } from "./cluster";
 import { ProcessGroup, freePort, poll, runPg, runScript, sleep, versionOf } from "./processes";
@@ -46,12 +45,8 @@ const FULL: Sizes = { writerPerSecond: 50, pgbenchScale: 20, loadSeconds: 120, o
 
 /** The prod stack's config, validated: the drill runs the production schedules, retention and objectives. */
 function prodConfig(): { config: FortressConfig; source: string } {
-    const file = path.join(ROOT, "stacks", "Pulumi.prod.yaml");
-    const doc = (parseYaml(fs.readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
-    const raw = Object.fromEntries(Object.entries(doc).map(([k, v]) => [k.replace(`${NAMESPACE}:`, ""), v]));
-    // The kubeconfig is a secret the drill never needs; its presence is all the schema asks about.
-    raw.hasKubeconfig = `${NAMESPACE}:kubeconfig` in doc;
-    return { config: validateConfig(raw), source: path.relative(ROOT, file) };
+    const loaded = loadStackConfig("prod");
+    return { config: loaded.validated, source: loaded.file };
 }
 
 /** One sample of the primary's WAL position and archive state. */
@@ -140,7 +135,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
     const { config, source } = prodConfig();
     const figures: DrillFigure[] = [];
     const checks: DrillCheck[] = [];
-    const fig = (name: string, value: number | string, unit: string) => figures.push({ name, value, unit });
+    const fig = (id: string, name: string, value: number | string, unit: string) => figures.push({ id, name, value, unit });
     const check = (name: string, passed: boolean, detail: string) => checks.push({ name, passed, detail });
 
     for (const [cmd, hint] of [
@@ -189,8 +184,8 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         const pgPort = await freePort();
         const primary = new PgServer("primary", path.join(options.workDir, "pgdata"), pgPort, socketDir, path.join(logDir, "primary.log"));
         const bin = writeConfigs(settings, { confDir, includeDir, stanza, workDir: options.workDir, dataDir: primary.dataDir, pgPort, socketDir });
-        fig("archive_timeout (from the database RPO)", settings.archiveTimeoutSeconds, "s");
-        fig("archive-push io-timeout / archive-timeout", `${settings.archivePushOptions["io-timeout"]} / ${settings.archivePushOptions["archive-timeout"]}`, "s");
+        fig("postgres.config.archive_timeout_seconds", "archive_timeout (from the database RPO)", settings.archiveTimeoutSeconds, "s");
+        fig("postgres.config.archive_push_timeouts", "archive-push io-timeout / archive-timeout", `${settings.archivePushOptions["io-timeout"]} / ${settings.archivePushOptions["archive-timeout"]}`, "s");
 
         await primary.initdb();
         servers.push(primary);
@@ -215,7 +210,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         // ------------------------------------------------------------------ full backups, all tiers
         for (const repo of settings.repos) {
             const r = await bin.ok(["backup", `--repo=${repo.index}`, "--type=full"]);
-            fig(`full backup to ${repo.name} (${repo.tier})`, seconds(r.ms), "s");
+            fig(`postgres.backup.${repo.name}.full_seconds`, `full backup to ${repo.name} (${repo.tier})`, seconds(r.ms), "s");
         }
 
         // ------------------------------------------------------------------ Object Lock (repo3)
@@ -226,16 +221,16 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
 
         for (const repo of settings.repos.filter((r) => r.schedules.incremental !== undefined)) {
             const r = await bin.ok(["backup", `--repo=${repo.index}`, "--type=incr"]);
-            fig(`incremental backup to ${repo.name}`, seconds(r.ms), "s");
+            fig(`postgres.backup.${repo.name}.incremental_seconds`, `incremental backup to ${repo.name}`, seconds(r.ms), "s");
         }
         const newestStop: Record<string, number> = {};
         for (const repo of settings.repos) newestStop[repo.tier] = Math.max(...(await bin.repoInfo(repo.index)).backups.map((b) => b.stop));
         await backupAgeProof(lab, settings, stanza, newestStop, fig, check);
         const verification = new Verification(bin, options.workDir);
         const healthy = await verification.run(settings.repos.map((r) => r.index), 2);
-        for (const r of healthy.results.filter((x) => x.metric === VERIFY_METRICS.verifySeconds)) fig(`pgbackrest verify run time, repo${r.repo}`, r.value, "s");
+        for (const r of healthy.results.filter((x) => x.metric === VERIFY_METRICS.verifySeconds)) fig(`postgres.verify.repo${r.repo}.seconds`, `pgbackrest verify run time, repo${r.repo}`, r.value, "s");
         const restoreTest = healthy.results.find((r) => r.metric === VERIFY_METRICS.restoreSeconds)?.value;
-        fig("verification job: restore test from repo2", restoreTest ?? "none", "s");
+        fig("postgres.verify.restore_test_seconds", "verification job: restore test from repo2", restoreTest ?? "none", "s");
         check(
             "the verification job passes on healthy repos (verify and info on repo1-3, restore test from repo2)",
             healthy.code === 0 && healthy.results.length === 11 && healthy.results.filter((r) => !r.metric.endsWith("Seconds")).every((r) => r.value === 1),
@@ -258,6 +253,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         await primary.start();
         await primary.waitPrimary(600_000);
         const restoreMs = Date.now() - restoreStart;
+        const crashRestoredBytes = dirBytes(primary.dataDir);
         const present = new Set((await primary.query<{ id: string }>("select id from drill_commits")).map((r) => Number(r.id)));
         const acks = writer.acks;
         const lost = acks.filter((a) => !present.has(a.id));
@@ -265,11 +261,12 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         const holes = lost.filter((a) => a.id < lastPresent);
         const lossWindowMs = lost.length > 0 ? crashAt - lost[0].at : 0;
         const rpo = config.objectives.dataClasses.database.rpoSeconds;
-        fig("(a) commits acknowledged before the crash", acks.length, "commits");
-        fig("(a) acknowledged commits lost", lost.length, "commits");
-        fig("(a) loss window (crash - first lost commit)", seconds(lossWindowMs), "s");
-        fig("(a) restore time from repo2 until primary", seconds(restoreMs), "s");
-        fig("(a) of which pgbackrest restore", seconds(restore.ms), "s");
+        fig("postgres.crash.acked_commits", "(a) commits acknowledged before the crash", acks.length, "commits");
+        fig("postgres.crash.lost_commits", "(a) acknowledged commits lost", lost.length, "commits");
+        fig("postgres.crash.loss_window_seconds", "(a) loss window (crash - first lost commit)", seconds(lossWindowMs), "s");
+        fig("postgres.crash.restore_seconds", "(a) restore time from repo2 until primary", seconds(restoreMs), "s");
+        fig("postgres.crash.pgbackrest_restore_seconds", "(a) of which pgbackrest restore", seconds(restore.ms), "s");
+        fig("postgres.crash.restored_bytes", "(a) data directory after the restore and replay", crashRestoredBytes, "bytes");
         check(
             "(a) commits lost in the crash are within the archive bound",
             lossWindowMs <= rpo * 1000 && holes.length === 0,
@@ -296,7 +293,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
     }
     // Data directories, repos and logs are hundreds of MB: kept only when a check failed.
     if (checks.length > 0 && checks.every((c) => c.passed)) fs.rmSync(options.workDir, { recursive: true, force: true });
-    else fig("work directory kept for inspection", options.workDir, "");
+    else fig("postgres.run.work_dir", "work directory kept for inspection", options.workDir, "");
 
     return {
         drill: "postgres",
@@ -363,7 +360,7 @@ function writeConfigs(settings: PgBackRestSettings, p: Paths): PgBackRest {
     return new PgBackRest(conf, p.includeDir, p.stanza);
 }
 
-type Fig = (name: string, value: number | string, unit: string) => void;
+type Fig = (id: string, name: string, value: number | string, unit: string) => void;
 type Check = (name: string, passed: boolean, detail: string) => void;
 
 /**
@@ -387,8 +384,8 @@ async function objectLockProof(bin: PgBackRest, lab: S3Lab, bucket: string, sett
     const expiredVersion = expiredSet.find((v) => !v.deleteMarker);
     const destroy = expiredVersion ? await deleteVersion(lab, bucket, expiredVersion.key, expiredVersion.versionId) : undefined;
     const bare = await putWithoutIntegrityHeader(lab, bucket, `${prefix}probe`);
-    fig("Object Lock: versions of backup.info in repo3", infoVersions, "versions");
-    fig("Object Lock: expired backup's objects now behind a delete marker", `${markers.length} of ${new Set(expiredSet.map((v) => v.key)).size}`, "objects");
+    fig("postgres.object_lock.info_versions", "Object Lock: versions of backup.info in repo3", infoVersions, "versions");
+    fig("postgres.object_lock.expired_behind_marker", "Object Lock: expired backup's objects now behind a delete marker", `${markers.length} of ${new Set(expiredSet.map((v) => v.key)).size}`, "objects");
     check(
         "Object Lock: pgBackRest backs up, rewrites its info files and expires on a COMPLIANCE bucket",
         expire.code === 0 && first.length === 1 && after.length === 1 && after[0] !== first[0] && infoVersions >= 2 && markers.length > 0 && markers.length === new Set(expiredSet.map((v) => v.key)).size,
@@ -417,7 +414,7 @@ async function backupAgeProof(lab: S3Lab, settings: PgBackRestSettings, stanza: 
         const age = Number(r.stdout.trim().split("\n").at(-1));
         // pgbackrest info's stop time of the newest backup, seen from now: the age to expect.
         const expected = Math.round(Date.now() / 1000 - newestStop[tier]);
-        fig(`backup age published for the database in ${tier}`, Number.isFinite(age) ? age : r.stderr.trim().slice(0, 80), "s");
+        fig(`postgres.backup_age.${tier}.seconds`, `backup age published for the database in ${tier}`, Number.isFinite(age) ? age : r.stderr.trim().slice(0, 80), "s");
         ok &&= r.code === 0 && Number.isFinite(age) && Math.abs(age - expected) <= 5;
         details.push(`${tier}: exit ${r.code}, published ${r.stdout.trim() || r.stderr.trim().slice(0, 200)} s, pgbackrest info says ${expected} s`);
     }
@@ -463,13 +460,13 @@ async function loadScenario(pg: PgServer, sampler: Sampler, sizes: Sizes, settin
     }
     const walMiB = (lsnBytes(after.lsn) - lsnBytes(before.lsn)) / 2 ** 20;
     const tps = /tps = ([\d.]+)/.exec(bench.stdout)?.[1] ?? "?";
-    fig("(d) pgbench load", `${sizes.loadSeconds} s, scale ${sizes.pgbenchScale}, ${tps} tps`, "");
-    fig("(d) WAL written under load", Math.round(walMiB), "MiB");
-    fig("(d) WAL rate under load", Math.round((walMiB / ((to - from) / 1000)) * 10) / 10, "MiB/s");
-    fig("(d) archiver behind, at most", maxBehind, "segments");
-    fig("(d) worst-case loss window under load", seconds(worstMs), "s");
-    fig("(d) crash loss beyond archive_timeout: WAL delivery after a segment completes, at most", seconds(deliveryMs), "s");
-    fig("(d) archive caught up after the load in", seconds(catchUpMs), "s");
+    fig("postgres.load.pgbench", "(d) pgbench load", `${sizes.loadSeconds} s, scale ${sizes.pgbenchScale}, ${tps} tps`, "");
+    fig("postgres.load.wal_mib", "(d) WAL written under load", Math.round(walMiB), "MiB");
+    fig("postgres.load.wal_mib_per_second", "(d) WAL rate under load", Math.round((walMiB / ((to - from) / 1000)) * 10) / 10, "MiB/s");
+    fig("postgres.load.archiver_behind_segments", "(d) archiver behind, at most", maxBehind, "segments");
+    fig("postgres.load.loss_window_seconds", "(d) worst-case loss window under load", seconds(worstMs), "s");
+    fig("postgres.load.delivery_after_segment_seconds", "(d) crash loss beyond archive_timeout: WAL delivery after a segment completes, at most", seconds(deliveryMs), "s");
+    fig("postgres.load.catch_up_seconds", "(d) archive caught up after the load in", seconds(catchUpMs), "s");
     check(
         "(d) under load the async archiver keeps the loss window within the database RPO",
         during.length > 0 && worstMs <= rpo * 1000,
@@ -525,13 +522,13 @@ async function outageScenario(pg: PgServer, sampler: Sampler, lab: S3Lab, sizes:
     const peakReady = Math.max(0, ...during.map((s) => s.ready));
     const bound = tier1LossBoundSeconds(settings);
     const outageWindow = windowMax(during);
-    fig("(e) tier-2 endpoint frozen for", seconds(to - from), "s");
-    fig("(e) WAL segments that reached repo1 during the outage", repo1Gained, "segments");
-    fig("(e) longest repo1 stall during the outage", seconds(stallMs), "s");
-    fig("(e) repo1 loss window during the outage, at most", seconds(outageWindow), "s");
-    fig("(e) repo1 loss window in the minute before, at most", seconds(windowMax(baseline)), "s");
-    fig("(e) WAL segments queued locally, at most", peakReady, "segments");
-    fig("(e) archive caught up after S3 returned in", seconds(catchUpMs), "s");
+    fig("postgres.tier2_outage.frozen_seconds", "(e) tier-2 endpoint frozen for", seconds(to - from), "s");
+    fig("postgres.tier2_outage.repo1_segments", "(e) WAL segments that reached repo1 during the outage", repo1Gained, "segments");
+    fig("postgres.tier2_outage.repo1_stall_seconds", "(e) longest repo1 stall during the outage", seconds(stallMs), "s");
+    fig("postgres.tier2_outage.loss_window_seconds", "(e) repo1 loss window during the outage, at most", seconds(outageWindow), "s");
+    fig("postgres.tier2_outage.baseline_loss_window_seconds", "(e) repo1 loss window in the minute before, at most", seconds(windowMax(baseline)), "s");
+    fig("postgres.tier2_outage.queued_segments", "(e) WAL segments queued locally, at most", peakReady, "segments");
+    fig("postgres.tier2_outage.catch_up_seconds", "(e) archive caught up after S3 returned in", seconds(catchUpMs), "s");
     const stallBound = tier1StallBoundSeconds(settings);
     check(
         "(e) tier 1 keeps receiving WAL while tier 2 is unreachable, within the configured bound",
@@ -559,24 +556,44 @@ async function pitrScenario(primary: PgServer, bin: PgBackRest, acks: readonly A
     ownByPostgres(pitr.dataDir);
     const started = Date.now();
     const r = await bin.ok(["restore", "--repo=1", `--pg1-path=${pitr.dataDir}`, ...privateQueues(workDir, "pitr"), "--type=time", `--target=${target}`, "--target-action=promote"]);
+    // What the restore wrote and where replay starts: the objectives model scales these rates to
+    // the declared volume and to the WAL a schedule leaves between backups.
+    const restoredBytes = dirBytes(pitr.dataDir);
+    const replayFrom = /START WAL LOCATION: ([0-9A-F]+\/[0-9A-F]+)/i.exec(fs.existsSync(path.join(pitr.dataDir, "backup_label")) ? fs.readFileSync(path.join(pitr.dataDir, "backup_label"), "utf8") : "")?.[1];
     pitr.appendSettings({ port: String(pitr.port), archive_mode: "off" });
     servers.push(pitr);
     await pitr.start();
     await pitr.waitPrimary(600_000);
     const ms = Date.now() - started;
+    const [{ replayed }] = await pitr.query<{ replayed: string | null }>("select pg_last_wal_replay_lsn()::text as replayed");
     const restored = (await pitr.query<{ id: string }>("select id from drill_commits order by id")).map((x) => Number(x.id));
     await pitr.stop("fast");
     const lastRestored = restored.at(-1);
     const exact = restored.length === expectedIds.length && restored.every((id, i) => id === expectedIds[i]);
-    fig("(b) point-in-time target", target, "");
-    fig("(b) last commit at or before the target", expectedIds.at(-1)!, "id");
-    fig("(b) last restored commit", lastRestored ?? "none", "id");
-    fig("(b) point-in-time restore time from repo1 until primary", seconds(ms), "s");
+    fig("postgres.pitr.target", "(b) point-in-time target", target, "");
+    fig("postgres.pitr.expected_last_commit", "(b) last commit at or before the target", expectedIds.at(-1)!, "id");
+    fig("postgres.pitr.restored_last_commit", "(b) last restored commit", lastRestored ?? "none", "id");
+    fig("postgres.pitr.restore_seconds", "(b) point-in-time restore time from repo1 until primary", seconds(ms), "s");
+    fig("postgres.pitr.pgbackrest_restore_seconds", "(b) of which pgbackrest restore (files)", seconds(r.ms), "s");
+    fig("postgres.pitr.restored_bytes", "(b) data directory written by the restore", restoredBytes, "bytes");
+    fig("postgres.pitr.wal_replayed_bytes", "(b) WAL replayed (backup start to the target)", replayFrom && replayed ? lsnBytes(replayed) - lsnBytes(replayFrom) : "unknown", "bytes");
+    fig("postgres.pitr.replay_seconds", "(b) of which start, WAL replay and promotion", seconds(ms - r.ms), "s");
     check(
         "(b) the point-in-time restore ends exactly at the last commit at or before the target",
         exact && expectedIds.at(-1) === Number(rows[k].id),
         `target ${target} lies between commit ${rows[k].id} (${rows[k].ts}) and ${rows[k + 1].id} (${rows[k + 1].ts}); restored ${restored.length} commits ending at ${lastRestored}, expected ${expectedIds.length} ending at ${expectedIds.at(-1)}; pgbackrest restore ${seconds(r.ms)} s; the writer's log holds ${acks.length} acknowledged commits`,
     );
+}
+
+/** Bytes of the regular files under a directory (a restored data directory). */
+function dirBytes(dir: string): number {
+    let n = 0;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) n += dirBytes(p);
+        else if (e.isFile()) n += fs.statSync(p).size;
+    }
+    return n;
 }
 
 /**
@@ -607,11 +624,11 @@ async function corruptionScenario(bin: PgBackRest, verification: Verification, r
     };
     flip(victim);
     const rel = path.relative(repo1, victim);
-    fig("(c) corrupted backup file", rel, "");
+    fig("postgres.corruption.file", "(c) corrupted backup file", rel, "");
 
     const job = await verification.run([1]);
     const verifyOk = job.results.find((r) => r.metric === VERIFY_METRICS.verifyOk && r.repo === 1)?.value;
-    fig("(c) verification job on repo1: exit code / VerifyOk", `${job.code} / ${verifyOk}`, "");
+    fig("postgres.corruption.verify_exit", "(c) verification job on repo1: exit code / VerifyOk", `${job.code} / ${verifyOk}`, "");
     check(
         "(c) the verification job (pgbackrest verify --repo=1) detects the corrupted backup file",
         job.code === 1 && verifyOk === 0 && job.stderr.includes(label),
@@ -622,7 +639,7 @@ async function corruptionScenario(bin: PgBackRest, verification: Verification, r
     ownByPostgres(scratch);
     const restore = await bin.run(["restore", "--repo=1", `--set=${label}`, `--pg1-path=${scratch}`, ...privateQueues(workDir, "corrupt")], 600_000);
     const restoreLine = (restore.stdout + restore.stderr).split("\n").find((l) => /ERROR/.test(l))?.trim() ?? "(no error line)";
-    fig("(c) restore --repo=1 --set=<corrupted> exit code", restore.code ?? "killed", "");
+    fig("postgres.corruption.restore_exit", "(c) restore --repo=1 --set=<corrupted> exit code", restore.code ?? "killed", "");
     check("(c) restore refuses the corrupted backup with a clear message", restore.code !== 0 && /ERROR/.test(restoreLine), `exit ${restore.code}: ${restoreLine.slice(0, 300)}`);
 }
 

@@ -23,10 +23,9 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { DEFAULT_DOWN_AFTER_MILLISECONDS, redisServerConfig } from "../../components/redis/config";
 import { maxIntervalSeconds } from "../../components/core/cron";
-import { DEFAULT_DATA_CLASS_RPO, DEFAULT_SCENARIO_OBJECTIVES, NAMESPACE, configSchema } from "../../stacks/schema";
+import { loadStackConfig } from "../../config";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
 import { GiveUp, ProcessGroup, ScriptResult, freePort, runScript, sleep, stepTimings, versionOf, waitFor } from "./procs";
 import { sentinelFailover } from "./failover";
@@ -57,23 +56,17 @@ function prefillValue(i: number, bytes: number): string {
 }
 const writerValue = (seq: number) => `w:${seq}:${(seq * 2654435761) % 4294967296}`;
 
-/** The tier-1 Redis schedule and cache RPO of the prod stack (its file, or the schema defaults). */
+/** The tier-1 Redis schedule, cache RPO and S1 RTO of the prod stack (its file, defaults filled in by the schema). */
 function prodObjectives(): { schedule: string; intervalSeconds: number; cacheRpoSeconds: number; s1RtoSeconds: number; source: string } {
-    const file = path.join(ROOT, "stacks", "Pulumi.prod.yaml");
-    let raw: Record<string, unknown> = {};
-    if (fs.existsSync(file)) {
-        const cfg = (parseYaml(fs.readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
-        raw = Object.fromEntries(Object.entries(cfg).map(([k, v]) => [k.replace(`${NAMESPACE}:`, ""), v]));
-    }
-    const tiers = configSchema.shape.tiers.parse(raw.tiers);
-    const schedule = tiers.redis.tier1.snapshot;
-    const objectives = raw.objectives as { dataClasses?: { cache?: { rpoSeconds?: number } }; scenarios?: { S1?: { rtoSeconds?: number } } } | undefined;
+    const loaded = loadStackConfig("prod");
+    const config = loaded.validated;
+    const schedule = config.tiers.redis.tier1.snapshot;
     return {
         schedule,
         intervalSeconds: maxIntervalSeconds(schedule),
-        cacheRpoSeconds: objectives?.dataClasses?.cache?.rpoSeconds ?? DEFAULT_DATA_CLASS_RPO.cache,
-        s1RtoSeconds: objectives?.scenarios?.S1?.rtoSeconds ?? DEFAULT_SCENARIO_OBJECTIVES.S1.rtoSeconds,
-        source: fs.existsSync(file) ? "stacks/Pulumi.prod.yaml (tiers.redis.tier1)" : "schema default",
+        cacheRpoSeconds: config.objectives.dataClasses.cache.rpoSeconds,
+        s1RtoSeconds: config.objectives.scenarios.S1.rtoSeconds,
+        source: `${loaded.file} (tiers.redis.tier1)`,
     };
 }
 
@@ -202,7 +195,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
     const startedAt = new Date().toISOString();
     const figures: DrillFigure[] = [];
     const checks: DrillCheck[] = [];
-    const fig = (name: string, value: number | string, unit: string) => figures.push({ name, value, unit });
+    const fig = (id: string, name: string, value: number | string, unit: string) => figures.push({ id, name, value, unit });
     const check = (name: string, passed: boolean, detail: string) => checks.push({ name, passed, detail });
     const sec = (ms: number) => Math.round(ms) / 1000;
 
@@ -284,8 +277,8 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
             for (let i = from; i < Math.min(from + 1000, sizes.prefillKeys); i++) batch.push(a.client.command("SET", `p:${i}`, prefillValue(i, sizes.valueBytes)));
             await Promise.all(batch);
         }
-        fig("prefill keys", sizes.prefillKeys, "keys");
-        fig("prefill time", sec(now() - t), "s");
+        fig("redis.prefill.keys", "prefill keys", sizes.prefillKeys, "keys");
+        fig("redis.prefill.seconds", "prefill time", sec(now() - t), "s");
         const ackLog = fs.createWriteStream(path.join(options.workDir, "acks.log"));
         const writer = new Writer(await RespClient.connect(portA), sizes.writesPerSecond, ackLog);
         const writerStart = now();
@@ -298,12 +291,12 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         const snapEnd = now();
         if (snap.code !== 0) throw new Error(`redis-snapshot.sh failed (exit ${snap.code}): ${lastLines(snap.stderr)}`);
         const snapSteps = stepTimings(snap.stderr);
-        fig("snapshot total", sec(snap.ms), "s");
-        for (const s of ["dump", "check", "compress", "encrypt", "manifest", "upload"]) fig(`snapshot step ${s}`, sec(snapSteps[s] ?? NaN), "s");
+        fig("redis.snapshot.seconds", "snapshot total", sec(snap.ms), "s");
+        for (const s of ["dump", "check", "compress", "encrypt", "manifest", "upload"]) fig(`redis.snapshot.step.${s}_seconds`, `snapshot step ${s}`, sec(snapSteps[s] ?? NaN), "s");
         const rdbBytes = Number(/step=dump ms=\d+ bytes=(\d+)/.exec(snap.stderr)?.[1] ?? NaN);
         const storedBytes = Number(/step=upload ms=\d+ bytes=(\d+)/.exec(snap.stderr)?.[1] ?? NaN);
-        fig("snapshot RDB size", rdbBytes, "bytes");
-        fig("snapshot stored size (lz4 + aes)", storedBytes, "bytes");
+        fig("redis.snapshot.rdb_bytes", "snapshot RDB size", rdbBytes, "bytes");
+        fig("redis.snapshot.stored_bytes", "snapshot stored size (lz4 + aes)", storedBytes, "bytes");
 
         const metric = await store("metric", "Fortress/Backups", "NewestBackupAgeSeconds", "DataClass=redis", "Tier=tier1");
         check(
@@ -321,16 +314,16 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         a.client.close();
         const lastAcked = writer.lastAcked;
         const rate = lastAcked / ((writer.ackAt[lastAcked] - writerStart) / 1000);
-        fig("writer acknowledged writes", lastAcked, "writes");
-        fig("writer rate", Math.round(rate), "writes/s");
-        fig("kill -9 after snapshot start", sec(killAt - snapStart), "s");
+        fig("redis.writer.acked_writes", "writer acknowledged writes", lastAcked, "writes");
+        fig("redis.writer.writes_per_second", "writer rate", Math.round(rate), "writes/s");
+        fig("redis.crash.kill_after_snapshot_seconds", "kill -9 after snapshot start", sec(killAt - snapStart), "s");
 
         // --- 4. Pod restart: same directory, AOF ---------------------------------------------
         a = await startRedis("server-a-restarted", dirs.a, portA);
-        fig("restart on same volume (AOF load) to ready", sec(a.ms), "s");
+        fig("redis.crash.restart_seconds", "restart on same volume (AOF load) to ready", sec(a.ms), "s");
         const aof = await writerKeysPresent(a.client, lastAcked);
         const aofPrefill = await prefillIntact(a.client, sizes.prefillKeys, sizes.valueBytes);
-        fig("keys lost, restart on same volume (AOF everysec)", lastAcked - aof.prefix, "keys");
+        fig("redis.crash.lost_keys", "keys lost, restart on same volume (AOF everysec)", lastAcked - aof.prefix, "keys");
         check(
             "kill -9 then restart on the same volume (AOF everysec) loses no acknowledged write",
             aof.prefix === lastAcked && aof.holes === 0 && aof.wrongValues === 0 && aofPrefill.missing + aofPrefill.wrong === 0,
@@ -342,8 +335,8 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         const restore = await script("redis-restore.sh", { ...tier1, REDIS_DATA_DIR: path.join(options.workDir, dirs.b), RESTORE_PORT: String(restorePort) });
         if (restore.code !== 0) throw new Error(`redis-restore.sh failed (exit ${restore.code}): ${lastLines(restore.stderr)}`);
         const restoreSteps = stepTimings(restore.stderr);
-        fig("restore total", sec(restore.ms), "s");
-        for (const s of ["download", "verify", "decrypt", "decompress", "check", "place", "load", "aof"]) fig(`restore step ${s}`, sec(restoreSteps[s] ?? NaN), "s");
+        fig("redis.restore.seconds", "restore total", sec(restore.ms), "s");
+        for (const s of ["download", "verify", "decrypt", "decompress", "check", "place", "load", "aof"]) fig(`redis.restore.step.${s}_seconds`, `restore step ${s}`, sec(restoreSteps[s] ?? NaN), "s");
         const manifestKey = /restoring from s3:\/\/[^/]+\/(\S+)/.exec(restore.stderr)?.[1];
         if (!manifestKey) throw new Error(`redis-restore.sh did not say which snapshot it restored: ${lastLines(restore.stderr)}`);
         const objectKey = manifestKey.replace(/\.manifest\.json$/, ".rdb.lz4.enc");
@@ -353,23 +346,23 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         const naive = await startRedis("naive", dirs.naive, naivePort);
         const naiveKeys = Number(await naive.client.command("DBSIZE"));
         await shutdown(naive.client);
-        fig("keys seen by a server started with appendonly yes over the RDB alone", naiveKeys, "keys");
+        fig("redis.restore.naive_aof_keys", "keys seen by a server started with appendonly yes over the RDB alone", naiveKeys, "keys");
 
         const b = await startRedis("server-b", dirs.b, portB);
-        fig("fresh server (appendonly yes) on restored volume to ready", sec(b.ms), "s");
+        fig("redis.restore.start_seconds", "fresh server (appendonly yes) on restored volume to ready", sec(b.ms), "s");
         const restored = await writerKeysPresent(b.client, lastAcked);
         const restoredPrefill = await prefillIntact(b.client, sizes.prefillKeys, sizes.valueBytes);
         const point = restored.prefix;
         const lost = lastAcked - point;
         const lossWindowMs = lost === 0 ? 0 : writer.ackAt[lastAcked] - writer.ackAt[point];
         const dumpMs = snapSteps.dump ?? NaN;
-        fig("keys lost, restore from newest snapshot", lost, "keys");
-        fig("loss window (acknowledged writes not in the snapshot)", sec(lossWindowMs), "s");
-        fig("snapshot consistency point after job start", point === 0 ? "before writer" : sec(writer.ackAt[point] - snapStart), "s");
-        fig("tier-1 snapshot interval", objectives.intervalSeconds, `s (${objectives.schedule}, ${objectives.source})`);
-        fig("writes at risk over one full interval at this rate", Math.round(rate * (objectives.intervalSeconds + snap.ms / 1000)), "writes");
-        fig("worst-case snapshot loss bound (interval + job duration)", objectives.intervalSeconds + sec(snap.ms), `s (cache RPO objective ${objectives.cacheRpoSeconds} s)`);
-        fig("recovery time, volume lost (restore + start)", sec(restore.ms + b.ms), "s");
+        fig("redis.restore.lost_keys", "keys lost, restore from newest snapshot", lost, "keys");
+        fig("redis.restore.loss_window_seconds", "loss window (acknowledged writes not in the snapshot)", sec(lossWindowMs), "s");
+        fig("redis.snapshot.consistency_point_seconds", "snapshot consistency point after job start", point === 0 ? "before writer" : sec(writer.ackAt[point] - snapStart), "s");
+        fig("redis.config.tier1_interval_seconds", "tier-1 snapshot interval", objectives.intervalSeconds, `s (${objectives.schedule}, ${objectives.source})`);
+        fig("redis.snapshot.writes_at_risk", "writes at risk over one full interval at this rate", Math.round(rate * (objectives.intervalSeconds + snap.ms / 1000)), "writes");
+        fig("redis.snapshot.loss_bound_seconds", "worst-case snapshot loss bound (interval + job duration)", objectives.intervalSeconds + sec(snap.ms), `s (cache RPO objective ${objectives.cacheRpoSeconds} s)`);
+        fig("redis.restore.recovery_seconds", "recovery time, volume lost (restore + start)", sec(restore.ms + b.ms), "s");
 
         check(
             "the restored data set is complete and correct",
@@ -431,7 +424,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         const corrupt = await script("redis-restore.sh", restoreVars, ["--replace-existing"]);
         const after = treeDigest(bDir);
         const message = /ERROR: (.*)/.exec(corrupt.stderr)?.[1] ?? lastLines(corrupt.stderr);
-        fig("corrupt snapshot refused after", sec(corrupt.ms), "s");
+        fig("redis.restore.corrupt_refused_seconds", "corrupt snapshot refused after", sec(corrupt.ms), "s");
         const b2 = await startRedis("server-b-after-refusal", dirs.b, portB);
         const keysAfter = Number(await b2.client.command("DBSIZE"));
         const intactAfter = await prefillIntact(b2.client, sizes.prefillKeys, sizes.valueBytes);

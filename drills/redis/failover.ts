@@ -139,9 +139,9 @@ export async function sentinelFailover(o: FailoverOptions): Promise<{ figures: D
             lost += values.filter((v) => v === null).length;
         }
         figures.push(
-            { name: "sentinel failover: kill to first write accepted", value: Math.round(writableAt - killAt) / 1000, unit: `s (down-after ${o.downAfterMilliseconds} ms)` },
-            { name: "sentinel failover: kill to new primary named", value: Math.round(namedAt - killAt) / 1000, unit: "s" },
-            { name: "keys lost in sentinel failover (asynchronous replication)", value: lost, unit: `keys of ${acked.length} acknowledged` },
+            { id: "redis.sentinel.failover_seconds", name: "sentinel failover: kill to first write accepted", value: Math.round(writableAt - killAt) / 1000, unit: `s (down-after ${o.downAfterMilliseconds} ms)` },
+            { id: "redis.sentinel.new_primary_named_seconds", name: "sentinel failover: kill to new primary named", value: Math.round(namedAt - killAt) / 1000, unit: "s" },
+            { id: "redis.sentinel.lost_keys", name: "keys lost in sentinel failover (asynchronous replication)", value: lost, unit: `keys of ${acked.length} acknowledged` },
         );
         checks.push({
             name: "after the primary is killed, Sentinel promotes a replica and writes resume within the S1 recovery objective",
