@@ -23,12 +23,15 @@ const path = require("path");
 
 const ROOT = path.resolve(__dirname, "..");
 const ENTRY = path.join(ROOT, "tools", "plan.ts");
+/** `--bench` (npm run bench:plan) runs tools/bench-plan.ts the same way, bundled in its own cache folder. */
+const BENCH = path.join(ROOT, "tools", "bench-plan.ts");
 /** Files outside the import graph that change what esbuild emits. */
 const EXTRA_INPUTS = ["tsconfig.json", "package.json", "tools/plan-launch.js"];
 const LOADERS = { ".ts": "ts", ".js": "js", ".cjs": "js", ".mjs": "js", ".json": "json" };
 
-function cacheDir() {
-    return path.resolve(process.env.FORTRESS_PLAN_CACHE || path.join(ROOT, ".cache", "plan"));
+function cacheDir(entry = ENTRY) {
+    const base = path.resolve(process.env.FORTRESS_PLAN_CACHE || path.join(ROOT, ".cache", "plan"));
+    return entry === ENTRY ? base : path.join(base, path.basename(entry, ".ts"));
 }
 
 function esbuildVersion() {
@@ -66,7 +69,7 @@ function cachedBundle(dir) {
     }
 }
 
-async function build(dir) {
+async function build(dir, entry) {
     const esbuild = require("esbuild");
     const contents = {};
     for (const rel of EXTRA_INPUTS) contents[rel] = fs.readFileSync(path.join(ROOT, rel));
@@ -96,7 +99,7 @@ async function build(dir) {
     const tmp = path.join(dir, `build-${process.pid}-${Date.now()}.js`);
     try {
         await esbuild.build({
-            entryPoints: [ENTRY],
+            entryPoints: [entry],
             bundle: true,
             platform: "node",
             format: "cjs",
@@ -109,13 +112,13 @@ async function build(dir) {
             legalComments: "none",
         });
         const hash = digest(contents);
-        const name = `plan-${hash}.js`;
+        const name = `${path.basename(entry, ".ts")}-${hash}.js`;
         fs.renameSync(tmp, path.join(dir, name));
         const manifest = path.join(dir, `manifest-${process.pid}.json`);
         fs.writeFileSync(manifest, JSON.stringify({ hash, bundle: name, inputs: Object.keys(contents).sort() }, null, 1));
         fs.renameSync(manifest, path.join(dir, "manifest.json"));
         for (const f of fs.readdirSync(dir)) {
-            if (/^plan-[0-9a-f]+\.js$/.test(f) && f !== name) fs.rmSync(path.join(dir, f), { force: true });
+            if (/^[a-z-]+-[0-9a-f]{24}\.js$/.test(f) && f !== name) fs.rmSync(path.join(dir, f), { force: true });
         }
         return path.join(dir, name);
     } finally {
@@ -124,20 +127,24 @@ async function build(dir) {
 }
 
 /** The bundle to run: the cached one if it is current, else a fresh build. */
-async function planBundle() {
-    const dir = cacheDir();
-    return cachedBundle(dir) ?? (await build(dir));
+async function planBundle(entry = ENTRY) {
+    const dir = cacheDir(entry);
+    return cachedBundle(dir) ?? (await build(dir, entry));
 }
 
 async function main() {
-    let plan;
+    const argv = process.argv.slice(2);
+    const bench = argv[0] === "--bench";
+    const entry = bench ? BENCH : ENTRY;
+    let mod;
     if (process.env.FORTRESS_PLAN_TS === "1") {
         require("tsx/cjs");
-        plan = require(ENTRY);
+        mod = require(entry);
     } else {
-        plan = require(await planBundle());
+        mod = require(await planBundle(entry));
     }
-    await plan.runCli(process.argv.slice(2));
+    if (bench) process.exitCode = mod.runBench(argv.slice(1));
+    else await mod.runCli(argv);
 }
 
 if (require.main === module) {
