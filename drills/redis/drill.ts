@@ -1,5 +1,6 @@
 /**
- * The Redis drill: real `redis-server` and a local S3 endpoint (moto) on 127.0.0.1, and the
+ * The Redis drill: a real `redis-server` (or `valkey-server`: whichever drills/lib/prereqs
+ * finds) and a local S3 endpoint (moto) on 127.0.0.1, and the
  * very job scripts the CronJobs run (jobs/redis-snapshot.sh, jobs/redis-restore.sh).
  *
  *  1. A server with the production persistence settings (components/redis/config.ts) is
@@ -27,8 +28,9 @@ import { DEFAULT_DOWN_AFTER_MILLISECONDS, redisServerConfig } from "../../compon
 import { maxIntervalSeconds } from "../../components/core/cron";
 import { loadStackConfig } from "../../config";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
-import { GiveUp, ProcessGroup, ScriptResult, freePort, runScript, sleep, stepTimings, versionOf, waitFor } from "./procs";
+import { GiveUp, ProcessGroup, ScriptResult, freePort, runScript, sleep, stepTimings, waitFor } from "./procs";
 import { sentinelFailover } from "./failover";
+import { PrereqMissing, prereqVersions, requirePrereqs } from "../lib/prereqs";
 import { RespClient } from "./resp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -199,8 +201,11 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
     const check = (name: string, passed: boolean, detail: string) => checks.push({ name, passed, detail });
     const sec = (ms: number) => Math.round(ms) / 1000;
 
-    for (const [cmd, hint] of [["redis-server", "apt-get install redis-server"], ["lz4", "apt-get install lz4"], ["moto_server", "pip install 'moto[server]'"], ["jq", "apt-get install jq"]]) {
-        if (versionOf("sh", ["-c", `command -v ${cmd}`]) === "not found") throw new Error(`${cmd} is not installed; ${hint} (the install step of .ci/run does this)`);
+    // One line naming the package when something is missing (the runner prints it as is).
+    const prereqs = requirePrereqs(["redis", "lz4", "moto", "boto3", "jq", "openssl"]);
+    const redis = prereqs.redis;
+    if (!redis.cli || !redis.checkRdb) {
+        throw new PrereqMissing(`${redis.flavour}-cli or ${redis.flavour}-check-rdb is missing beside ${redis.command}: apt-get install ${redis.flavour}-tools`, [{ what: `${redis.flavour}-cli`, install: `apt-get install ${redis.flavour}-tools` }]);
     }
     const objectives = prodObjectives();
     const procs = new ProcessGroup();
@@ -224,6 +229,10 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         AWS_EC2_METADATA_DISABLED: "true",
         S3_ENDPOINT_URL: endpoint,
         CLOUDWATCH_ENDPOINT_URL: endpoint,
+        // The jobs run the same server and tools the drill found (redis-* or valkey-*).
+        REDIS_SERVER: redis.command,
+        REDIS_CLI: redis.cli,
+        REDIS_CHECK_RDB: redis.checkRdb,
     });
     // The production key layout: <tier>/<dataClass>/ (components/storage/retention.ts).
     const tier1 = { BACKUP_BUCKET: "drill-tier1", BACKUP_PREFIX: "tier1/redis", BACKUP_TIER: "tier1" };
@@ -239,7 +248,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         const conf = path.join(options.workDir, `${name}.conf`);
         fs.writeFileSync(conf, [...redisServerConfig({ port, dir: path.join(options.workDir, dir), bind: "127.0.0.1" }), "daemonize no", ""].join("\n"));
         const t = now();
-        const m = procs.start(name, "redis-server", [conf], path.join(options.workDir, `${name}.log`));
+        const m = procs.start(name, redis.command, [conf], path.join(options.workDir, `${name}.log`));
         let client: RespClient | undefined;
         await waitFor(`${name} to accept connections on ${port}`, 300_000, async () => {
             if (m.child.exitCode !== null) throw new GiveUp(`${name} exited with ${m.child.exitCode}; see ${name}.log in ${options.workDir}`);
@@ -445,6 +454,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         const failover = await sentinelFailover({
             workDir: options.workDir,
             procs,
+            serverCommand: redis.command,
             downAfterMilliseconds: DEFAULT_DOWN_AFTER_MILLISECONDS,
             writesPerSecond: sizes.writesPerSecond,
             writeMs: sizes.warmupMs,
@@ -467,13 +477,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
             cpuModel: os.cpus()[0]?.model ?? "unknown",
             memoryGiB: Math.round(os.totalmem() / 2 ** 30),
             node: process.version,
-            versions: {
-                "redis-server": versionOf("redis-server", ["--version"]),
-                lz4: versionOf("lz4", ["--version"]),
-                openssl: versionOf("openssl", ["version"]),
-                boto3: versionOf("python3", ["-c", "import boto3; print('boto3', boto3.__version__)"]),
-                moto: versionOf("python3", ["-c", "import moto; print('moto', moto.__version__)"]),
-            },
+            versions: prereqVersions(prereqs),
         },
         figures,
         checks,
