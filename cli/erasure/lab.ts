@@ -27,8 +27,30 @@ export const labErasureSchema = z.strictObject({
 export type LabErasure = z.infer<typeof labErasureSchema>;
 
 export function s3For(endpoint: string, region: string, k: { accessKeyId: string; secretAccessKey: string }): S3Client {
-    return new S3Client({ endpoint, region, forcePathStyle: true, credentials: k, maxAttempts: 2 });
+    const client = new S3Client({ endpoint, region, forcePathStyle: true, credentials: k, maxAttempts: 2 });
+    (client.middlewareStack.add as (m: unknown, o: { step: string; name: string }) => void)(listPrefixWithoutSlash, { step: "initialize", name: "labListPrefixWithoutSlash" });
+    return client;
 }
+
+type Listing = { Contents?: { Key?: string }[]; Versions?: { Key?: string }[]; DeleteMarkers?: { Key?: string }[] };
+
+/**
+ * moto 5.2 recomputes a SigV4 signature from the decoded query string, so a list request whose
+ * `prefix` holds a "/" (sent as %2F, as SigV4 requires) fails with SignatureDoesNotMatch once
+ * IAM is enforced. On the lab endpoint only, such a listing asks for the part before the first
+ * "/" and keeps the keys under the prefix the caller asked for.
+ */
+const listPrefixWithoutSlash = ((next: (a: { input: unknown }) => Promise<{ output: unknown }>, context: { commandName?: string }) => async (args: { input: unknown }) => {
+    const input = args.input as { Prefix?: string };
+    const listing = context.commandName === "ListObjectVersionsCommand" || context.commandName === "ListObjectsV2Command";
+    if (!listing || !input.Prefix?.includes("/")) return next(args);
+    const want = input.Prefix;
+    const res = await next({ ...args, input: { ...input, Prefix: want.split("/")[0] } });
+    const out = res.output as Listing;
+    const keep = <T extends { Key?: string }>(xs: T[] | undefined) => xs?.filter((x) => x.Key?.startsWith(want));
+    Object.assign(out, { Contents: keep(out.Contents), Versions: keep(out.Versions), DeleteMarkers: keep(out.DeleteMarkers) });
+    return res;
+});
 
 /**
  * `database` overrides where the database runs (a restored copy on its own port); the lab

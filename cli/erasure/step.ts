@@ -49,6 +49,7 @@ export async function readAllCopies(d: ErasureDriver, ctx: Pick<StepContext, "pr
             read++;
             for (const e of r.entries) if (!byRequest.has(`${e.requestId}|${e.subject.value}|${e.dataClasses.join(",")}`)) byRequest.set(`${e.requestId}|${e.subject.value}|${e.dataClasses.join(",")}`, e);
             if (r.overwrittenKeys.length > 0) notes.push(`${src.name} copy: ${r.overwrittenKeys.length} key(s) hold more than one version (${r.overwrittenKeys.slice(0, 3).join(", ")}); every version was replayed`);
+            if (r.unreadableLaterVersions.length > 0) notes.push(`${src.name} copy: ${r.unreadableLaterVersions.length} later version(s) are not ledger entries (a write that got past If-None-Match): ${r.unreadableLaterVersions.slice(0, 3).join("; ")}; the first versions were replayed`);
             if (r.deleteMarkers > 0) notes.push(`${src.name} copy: ${r.deleteMarkers} delete marker(s) over entries; the entries beneath were replayed`);
             ctx.progress(`ledger ${src.name} (s3://${src.bucket}): ${r.entries.length} request(s), ${r.objects.length} object version(s)`);
         } catch (e) {
