@@ -12,6 +12,7 @@ import { EXIT, FortressError, UsageError } from "./errors";
 import { OutputMode, makeReporter } from "./output";
 import { parseChoice, parseDuration } from "./parse";
 import { runPlan } from "./runner";
+import { registerReport } from "./report/command";
 
 export const EXIT_CODES_HELP = `
 Exit codes (set only after the outcome was checked):
@@ -57,6 +58,8 @@ export function buildProgram(io: MainIo, onExit: (code: number) => void): Comman
         cmd.exitOverride();
         cmd.action(async (opts: Record<string, unknown>) => onExit(await runCommand(def, opts, io)));
     }
+    // Not a step plan: it only reads (tools/report).
+    registerReport(program, io, onExit);
     return program;
 }
 
@@ -93,6 +96,8 @@ async function runCommand(def: CommandDef, opts: Record<string, unknown>, io: Ma
             makeDriver: () => makeDriver(driver, stack),
             stdin: io.stdin,
         });
+        // A failure's one line on stderr, whatever the output mode (the progress stays on stdout).
+        if (doc.exitCode !== 0 && doc.message) io.stderr.write(`fortress ${def.name}: ${doc.message}\n`);
         return doc.exitCode;
     } catch (e) {
         // Errors before the run started (arguments, stack, a run held by another process): one line.
