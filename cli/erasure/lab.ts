@@ -7,7 +7,6 @@ import * as fs from "fs";
 import { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import type { LabDescription } from "../drivers/lab/description";
-import type { RestoreDestination } from "../drivers/types";
 import { UsageError } from "../errors";
 import type { ErasureDriver } from "./driver";
 import { labErasurePrimitives } from "./lab-primitives";
@@ -52,11 +51,8 @@ const listPrefixWithoutSlash = ((next: (a: { input: unknown }) => Promise<{ outp
     return res;
 });
 
-/**
- * `database` overrides where the database runs (a restored copy on its own port); the lab
- * driver passes it for a restore destination, otherwise the description's server is used.
- */
-export function labErasureDriver(desc: LabDescription, database?: (d: RestoreDestination) => { host: string; port: number }): ErasureDriver | undefined {
+/** The lab's erasure driver, or undefined when the description has no erasure block. */
+export function labErasureDriver(desc: LabDescription): ErasureDriver | undefined {
     const raw = (desc as { erasure?: unknown }).erasure;
     if (raw === undefined) return undefined;
     const parsed = labErasureSchema.safeParse(raw);
@@ -72,8 +68,10 @@ export function labErasureDriver(desc: LabDescription, database?: (d: RestoreDes
             return e.hmacKeyFile ? fs.readFileSync(e.hmacKeyFile) : undefined;
         },
         uploadsBucket: e.uploads?.bucket,
-        primitives(destination) {
-            const at = destination && database ? database(destination) : { host: desc.postgres.host, port: desc.postgres.port };
+        primitives(database) {
+            const m = database ? /^(.+):(\d+)$/.exec(database) : null;
+            if (database && !m) throw new UsageError(`erasure target database "${database}": expected host:port`);
+            const at = m ? { host: m[1], port: Number(m[2]) } : { host: desc.postgres.host, port: desc.postgres.port };
             return labErasurePrimitives({
                 postgres: { ...at, user: desc.postgres.user, database: "postgres" },
                 redis: desc.redis ? { host: desc.redis.host, port: desc.redis.masterPort, password: e.redisPassword } : undefined,

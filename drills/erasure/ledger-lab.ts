@@ -22,6 +22,8 @@ export interface LedgerLab {
     readonly ledgerBucket: string;
     readonly ledgerCopyBucket: string;
     readonly uploadsBucket: string;
+    /** Tier-3 stand-in for the CLI's audit records (Object Lock). */
+    readonly auditBucket: string;
     readonly keys: { readonly appender: Keys; readonly reader: Keys; readonly admin: Keys };
     client(who: "appender" | "reader" | "admin"): S3Client;
 }
@@ -40,10 +42,11 @@ export async function startLedgerLab(dir: string, procs: ProcessGroup, lockDays:
     const ledgerBucket = "drill-erasure-ledger-eu-west-1";
     const ledgerCopyBucket = "drill-erasure-ledger-dr-copy";
     const uploadsBucket = "drill-uploads-eu-west-1";
+    const auditBucket = "drill-audit-tier3";
     const arn = (b: string) => `arn:aws:s3:::${b}`;
     const key = "arn:aws:kms:us-east-1:123456789012:key/drill";
     const spec = {
-        lockedBuckets: [ledgerBucket, ledgerCopyBucket],
+        lockedBuckets: [ledgerBucket, ledgerCopyBucket, auditBucket],
         versionedBuckets: [uploadsBucket],
         lockDays,
         users: {
@@ -63,6 +66,7 @@ export async function startLedgerLab(dir: string, procs: ProcessGroup, lockDays:
         ledgerBucket,
         ledgerCopyBucket,
         uploadsBucket,
+        auditBucket,
         keys,
         client(who) {
             if (!clients.has(who)) clients.set(who, s3For(endpoint, REGION, keys[who]));
