@@ -38,7 +38,7 @@ export async function runReport(stack: string, opts: { out: string; status?: str
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { reportForStack, writeReport } = require("../../tools/report") as typeof import("../../tools/report");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const { listStacks } = require("../../tools/mock-runtime") as typeof import("../../tools/mock-runtime");
+    const { listStacks } = require("../../config/loader") as typeof import("../../config/loader");
     if (!listStacks().includes(stack)) {
         io.stderr.write(`fortress report: no stack "${stack}"; use one of ${listStacks().join(", ")}\n`);
         return EXIT.usage;

@@ -27,7 +27,7 @@ import { verificationAlarms } from "../../../components/postgres/verification";
 import { runUnderMocks } from "../../../tools/mock-runtime";
 import { evaluateStack } from "../../../tools/evaluate";
 import { ROUTE53_METRICS_REGION, dataPathAlarms } from "../../../stacks/steps/detection";
-import type { FortressConfig } from "../../../stacks/schema";
+import type { FortressConfig } from "../../../config";
 
 const JOBS = path.resolve(__dirname, "..", "..", "..", "jobs");
 const read = (f: string) => fs.readFileSync(path.join(JOBS, f), "utf8");
