@@ -12,6 +12,7 @@ import { LabDatabase } from "./database";
 import { LabFailover, LabTraffic, parseLabFailover } from "./failover";
 import { readLabDescription } from "./description";
 import { LabStorage, labS3Client } from "./storage";
+import { labErasureDriver } from "../../erasure/lab";
 
 export async function createLabDriver(file: string, stack: StackContext): Promise<Driver> {
     const desc = readLabDescription(file);
@@ -27,6 +28,7 @@ export async function createLabDriver(file: string, stack: StackContext): Promis
         storage,
         audit: s3 && desc.s3?.auditBucket ? new S3AuditSink(s3, desc.s3.auditBucket, stack.config.storage.tier3.objectLock.mode) : undefined,
         backupBoundsSeconds: Object.keys(bounds).length ? bounds : undefined,
+        erasure: labErasureDriver(desc),
         failover: failover ? new LabFailover(failover) : undefined,
         traffic: failover ? new LabTraffic(failover) : undefined,
         async close() {
