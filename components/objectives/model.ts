@@ -21,7 +21,8 @@
  *
  * RTO is counted from the failure, so it includes detection.
  */
-import type { DataClassObjectiveId, FortressConfig, ScenarioId } from "../../stacks/schema";
+import type { DataClassObjectiveId, FortressConfig, ScenarioId } from "../../config";
+import { SCENARIO_NAMES } from "../../config/vocabulary";
 import { Basis, CONSTANTS, ConstantId, PATRONI_DEFAULTS } from "./constants";
 import { DrillReportLike, MeasuredId, findFigure } from "./drills";
 import {
@@ -109,14 +110,6 @@ export interface ModelInput {
     /** Extra notes to carry (e.g. drill reports that failed to parse). */
     readonly notes?: readonly string[];
 }
-
-const SCENARIO_NAMES: Readonly<Record<ScenarioId, string>> = {
-    S1: "service failure",
-    S2: "database corruption",
-    S3: "complete infrastructure failure",
-    S4: "regional disaster",
-    S5: "security breach",
-};
 
 /** Which subjects each scenario is about. */
 const ROWS: readonly [ScenarioId, readonly Subject[]][] = [

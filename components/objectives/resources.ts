@@ -287,7 +287,7 @@ export function redisConfigs(rs: readonly DeclaredResource[]) {
 // ---------------------------------------------------------------------------------------------
 // Scheduled backup and verification jobs
 
-/** Names of the tier definitions (stacks/schema.ts `tiers`). */
+/** Names of the tier definitions (config/sections/tiers.ts). */
 export const TIER_DATA_CLASSES = ["database", "redis", "configuration", "secrets"] as const;
 export type TierDataClass = (typeof TIER_DATA_CLASSES)[number];
 

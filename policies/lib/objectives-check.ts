@@ -5,7 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { DrillReportLike, ObjectivesTable, computeObjectives, loadDrillReports } from "../../components/objectives";
-import type { FortressConfig } from "../../stacks/schema";
+import type { FortressConfig } from "../../config";
 import { StackView } from "./stack-view";
 
 export type ReportsSource = () => { reports: readonly DrillReportLike[]; problems: readonly string[] };
