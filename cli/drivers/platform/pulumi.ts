@@ -8,8 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { NAMESPACE } from "../../../stacks/schema";
-import { stackFile } from "../../../tools/mock-runtime";
+import { NAMESPACE, stackFile } from "../../../config";
 import type { StackContext } from "../../stack";
 import type { Wait } from "../types";
 
