@@ -74,8 +74,10 @@ async function main(): Promise<void> {
             report = await DRILLS[name]()({ quick, workDir });
         } catch (e) {
             // A missing tool is one line naming the package to install, not a stack trace.
-            if (e instanceof PrereqMissing) console.error(`drill ${name} cannot run: ${e.message}`);
-            else console.error(`drill ${name} aborted: ${e instanceof Error ? e.stack : String(e)}`);
+            if (e instanceof PrereqMissing) {
+                console.error(`drill ${name} cannot run: ${e.message}`);
+                fs.rmSync(workDir, { recursive: true, force: true }); // nothing ran in it
+            } else console.error(`drill ${name} aborted: ${e instanceof Error ? e.stack : String(e)}`);
             failed++;
             continue;
         }
