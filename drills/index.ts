@@ -12,6 +12,8 @@ import type { Drill, DrillHistoryEntry, DrillReport, DrillReportFile } from "./t
 const DRILLS: Record<string, () => Drill> = {
     postgres: () => require("./postgres/drill").run,
     redis: () => require("./redis/drill").run,
+    recovery: () => require("./recovery/drill").run,
+    failover: () => require("./failover/drill").run,
     erasure: () => require("./erasure/drill").run,
 };
 
