@@ -29,10 +29,12 @@ export interface PrimaryExports {
     readonly logArchive: DataProtectionOutputs["logArchive"];
     /** The DR standby opens repo2/repo3 with the cipher passphrases and streams with the shared certificates (secrets). */
     readonly postgres: Pick<PostgresOutputs, "cipherPassphrases" | "replicationTls">;
+    /** Where the erasure ledger is and who may read it; absent when the primary declares none (no erasure section). */
+    readonly erasureLedger?: { readonly bucketName: pulumi.Output<string>; readonly replicaBucketName: pulumi.Output<string>; readonly readerRoleArn: pulumi.Output<string> };
 }
 
-/** A primary export as the DR stack receives it: one Output of the plain value. */
-export type OnDr<K extends keyof PrimaryExports> = pulumi.Output<pulumi.Unwrap<NonNullable<PrimaryExports[K]>>>;
+/** A primary export as the DR stack receives it: one Output of the plain value (undefined for an optional export the primary does not have). */
+export type OnDr<K extends keyof PrimaryExports> = pulumi.Output<pulumi.Unwrap<PrimaryExports[K]>>;
 
 /** The primary's exports as the DR stack sees them through its StackReference. */
 export type PrimaryExportsOnDr = { readonly [K in keyof PrimaryExports]-?: OnDr<K> };
@@ -56,7 +58,11 @@ const EXPORT_KEYS: Readonly<Record<keyof PrimaryExports, true>> = {
     uploads: true,
     logArchive: true,
     postgres: true,
+    erasureLedger: true,
 };
+
+/** Exports a primary may lack (a disabled feature): read without requiring them. */
+const OPTIONAL_EXPORTS: ReadonlySet<keyof PrimaryExports> = new Set<keyof PrimaryExports>(["vault", "erasureLedger"]);
 
 /**
  * The one reader of the primary's exports. Each export is read when a step first asks for it
@@ -67,7 +73,7 @@ export function readPrimaryExports(ref: pulumi.StackReference): PrimaryExportsOn
     const cache = new Map<keyof PrimaryExports, pulumi.Output<unknown>>();
     const read = <K extends keyof PrimaryExports>(key: K): OnDr<K> => {
         if (!cache.has(key)) {
-            const out = ref.requireOutput(key);
+            const out = OPTIONAL_EXPORTS.has(key) ? ref.getOutput(key) : ref.requireOutput(key);
             // Secret end to end: each consumer reads one passphrase from it into a Kubernetes Secret.
             cache.set(key, SECRET_EXPORTS.has(key) ? pulumi.secret(out) : out);
         }

@@ -18,6 +18,7 @@ import { declareDrPostgres } from "./steps/postgres";
 import { PrimaryExportsOnDr, readPrimaryExports } from "./contract";
 import { declareWorkloads } from "./steps/workloads";
 import { TAG_KEYS, stackTags } from "../components/core/tags";
+import { declareErasureReplayJob, needsReplay } from "./steps/erasure-replay";
 
 export interface DrContext {
     readonly config: FortressConfig;
@@ -137,6 +138,32 @@ export const DR_STEPS: DrStep[] = [
             const r = declareDrRedis(ctx.config, ctx.primary, backupIdentity(ctx, oidcIssuer), cluster(ctx).provider, cluster(ctx).ready);
             ctx.dataServices.push(r.redis);
             return { status: "declared", detail: what };
+        },
+    },
+    {
+        name: "erasure-replay",
+        run: (ctx) => {
+            if (!ctx.config.erasure) return { status: "declared", detail: "the stack config has no erasure section: nothing to replay" };
+            if (!needsReplay(ctx.config, ctx.plan)) return { status: "declared", detail: "the database is a standby streaming the primary's erasures: no replay at start (fortress failover replays before traffic)" };
+            const oidcIssuer = oidcIssuerOf(ctx);
+            if (oidcIssuer === undefined) return { status: "pending", detail: "Job erasure-replay: waits for kubernetes.oidcProvider (the existing cluster's OIDC issuer), without which it cannot read the ledger through IRSA" };
+            const ledger = ctx.primary.erasureLedger.apply((l) => {
+                if (!l) throw new Error(`dr: the stack config has an erasure section but the primary stack ${ctx.config.dr!.primaryStack} exports no erasureLedger; give the primary the same erasure section and deploy it first`);
+                return l;
+            });
+            const job = declareErasureReplayJob({
+                config: ctx.config,
+                plan: ctx.plan,
+                ledger,
+                kmsKeyArns: ctx.primary.tiers.apply((t) => [t.tier1.kmsKeyArn, t.tier2.kmsKeyArn]),
+                cluster: cluster(ctx).provider,
+                aws: ctx.aws,
+                oidcIssuer,
+                dependsOn: [...cluster(ctx).ready, ...ctx.dataServices],
+            });
+            // The workloads wait for the Job to complete: nobody is served before the erasures are replayed.
+            ctx.dataServices.push(job);
+            return { status: "declared", detail: `Job erasure-replay (fortress erasure-replay) after the database and Redis, before the workloads scale up; reads both copies of the erasure ledger through its own IRSA role` };
         },
     },
     {
