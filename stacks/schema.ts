@@ -89,6 +89,27 @@ const objectives = z
             .prefault({}),
         /** RTO of the services marked critical (DR plan: "Critical services: <5 minutes"). */
         criticalServicesRtoSeconds: seconds.default(300),
+        /**
+         * Risks the stack accepts, one per objectives cell (`S4.uploads.rpo`): the worst bound it
+         * accepts in seconds and why. A cell at risk or over its objective passes the objectives
+         * rule only while its bound is at most `worstSeconds`; the plan prints every one.
+         */
+        acceptedRisks: z
+            .array(
+                z.strictObject({
+                    cell: z.string().regex(/^S[1-5]\.(services|database|cache|configuration|logs|uploads)\.(detect|rto|rpo)$/, 'must name an objectives cell as "<S1-S5>.<services|database|cache|configuration|logs|uploads>.<detect|rto|rpo>", e.g. "S4.uploads.rpo"'),
+                    worstSeconds: z.number().positive(),
+                    reason: z.string().min(20, "say why the risk is acceptable (at least 20 characters)"),
+                }),
+            )
+            .default([])
+            .superRefine((risks, ctx) => {
+                const seen = new Set<string>();
+                risks.forEach((r, i) => {
+                    if (seen.has(r.cell)) ctx.addIssue({ code: "custom", path: [i, "cell"], message: `${r.cell} is accepted twice; keep one entry per cell` });
+                    seen.add(r.cell);
+                });
+            }),
     })
     .prefault({});
 
@@ -441,6 +462,7 @@ export interface ResolvedObjectives {
     readonly scenarios: Readonly<Record<ScenarioId, ScenarioObjective>>;
     readonly dataClasses: Readonly<Record<DataClassObjectiveId, { readonly rpoSeconds: number }>>;
     readonly criticalServicesRtoSeconds: number;
+    readonly acceptedRisks: readonly { readonly cell: string; readonly worstSeconds: number; readonly reason: string }[];
 }
 
 export type FortressConfig = Omit<Parsed, "objectives"> & { readonly objectives: ResolvedObjectives };
@@ -717,6 +739,7 @@ export function validateConfig(raw: Record<string, unknown>): FortressConfig {
             DATA_CLASS_OBJECTIVES.map((d) => [d, c.objectives.dataClasses[d] ?? { rpoSeconds: DEFAULT_DATA_CLASS_RPO[d] }]),
         ) as Record<DataClassObjectiveId, { rpoSeconds: number }>,
         criticalServicesRtoSeconds: c.objectives.criticalServicesRtoSeconds,
+        acceptedRisks: c.objectives.acceptedRisks,
     };
     return { ...c, objectives: resolved };
 }

@@ -4,7 +4,7 @@
  * renders the findings, the objectives table and the compliance view. A mandatory violation
  * makes the plan exit 1, as it would fail a preview.
  */
-import { Cell, ObjectivesTable, Row } from "../components/objectives";
+import { Cell, ObjectivesTable, Row } from "../objectives";
 import { FRAMEWORKS, Framework } from "../policies/lib/compliance";
 import { committedReports, objectivesOf } from "../policies/lib/objectives-check";
 import { withStackConfig } from "../policies/lib/stack-config";
@@ -90,10 +90,9 @@ function table(rows: string[][], indent = "  "): string {
 
 const MARK: Readonly<Record<Cell["status"], string>> = {
     within: "ok",
-    typical: "typical",
-    exceeds: "OVER",
+    "at-risk": "AT RISK",
+    over: "OVER",
     missing: "MISSING",
-    open: "open",
     informational: "info",
     "not-owned": "-",
 };
@@ -103,35 +102,52 @@ function seconds(v: number | null): string {
     return Number.isInteger(v) ? `${v}` : v.toFixed(1);
 }
 
-/** "35/30 OVER": achievable / objective (seconds) and the verdict; "~" marks typical or drill-scale terms. */
+/** "48/60 ok": bound / objective (seconds) and the verdict; "~" marks a typical, SLA or budget term; "(accepted)" a stated risk. */
 function cellText(c: Cell): string {
     if (c.status === "not-owned") return "(DR pair)";
     if (c.status === "missing") return `-/${seconds(c.objectiveSeconds)} MISSING`;
-    const typical = c.typicalSeconds !== undefined ? ` (typ. ${seconds(c.typicalSeconds)})` : "";
-    return `${seconds(c.achievableSeconds)}${c.typical ? "~" : ""}/${seconds(c.objectiveSeconds)} ${MARK[c.status]}${typical}`;
+    const acc = c.accepted ? (c.accepted.holds ? " (accepted)" : " (past accepted)") : "";
+    return `${seconds(c.seconds)}${c.soft.length ? "~" : ""}/${seconds(c.objectiveSeconds)} ${MARK[c.status]}${acc}`;
 }
 
 function why(row: Row, c: Cell): string {
-    const head = `${row.scenario} ${row.subject} ${c.metric === "detect" ? "detection" : c.metric.toUpperCase()}`;
+    const head = `${c.id}`;
     if (c.status === "missing") return `    ${head}: ${c.notes[0]}`;
     const terms = c.terms.map((t) => `${t.label} ${seconds(t.seconds)} s [${t.basis}]`).join(" + ");
-    const tail = c.status === "open" || c.status === "typical" ? ` ; ${c.notes[c.notes.length - 1]}` : "";
-    return `    ${head}: ${c.mechanism}: ${terms || "no fixed terms"}${tail}`;
+    const notes = c.notes.length ? `\n      ${c.notes.join("\n      ")}` : "";
+    return `    ${head} (${row.scenarioName}, ${row.subject}): ${c.mechanism}: ${terms}${notes}`;
 }
 
 export function renderObjectives(t: ObjectivesTable): string {
-    let out = `\nRecovery objectives: achievable / objective, seconds (computed from what ${t.stack || "the stack"} declares; "~" = a typical or drill-scale figure)\n`;
+    let out = `\nRecovery objectives: bound / objective, seconds (computed from what ${t.stack || "the stack"} declares, worst case first; within means < objective on guarantees, design choices and measurements only; "~" = a typical, SLA or budget term)\n`;
     const rows = [["scenario", "data", "detect", "RTO", "RPO"]];
     for (const r of t.rows) rows.push([`${r.scenario} ${r.scenarioName}`, r.subject, cellText(r.detect), cellText(r.rto), cellText(r.rpo)]);
     out += table(rows);
-    const s = t.summary;
-    out += `  ${s.within} within, ${s.typical} within only typically (alarmed), ${s.exceeds} over, ${s.missing} missing, ${s.open} open (unmeasured term), ${s.informational} informational${s["not-owned"] ? `, ${s["not-owned"]} owned by the other stack of the pair` : ""}\n`;
-    const explained = t.rows.flatMap((r) => [r.detect, r.rto, r.rpo].filter((c) => c.status === "exceeds" || c.status === "missing" || c.status === "open" || c.status === "typical").map((c) => why(r, c)));
+    out += `  ${summaryLine(t)}\n`;
+    const explained = t.rows.flatMap((r) => [r.detect, r.rto, r.rpo].filter((c) => c.status === "over" || c.status === "missing" || c.status === "at-risk").map((c) => why(r, c)));
     if (explained.length > 0) out += `\n  Why (every cell not within its objective):\n${explained.join("\n")}\n`;
-    out += `\n  Figures used (value, basis, source):\n`;
-    out += table(t.constants.map((c) => [c.label, c.value, c.basis, c.ref]), "    ");
+    if (t.acceptedRisks.length > 0) {
+        out += `\n  Accepted risks (objectives.acceptedRisks in the stack file):\n`;
+        const byId = new Map(t.rows.flatMap((r) => [r.detect, r.rto, r.rpo]).map((c) => [c.id, c]));
+        out += table(
+            t.acceptedRisks.map((a) => {
+                const c = byId.get(a.cell);
+                const state = !c || c.status === "not-owned" ? "names no cell of this stack" : c.accepted ? (c.accepted.holds ? `holds (bound ${seconds(c.seconds)} s)` : `EXCEEDED (bound ${seconds(c.seconds)} s)`) : `not needed (${c.status})`;
+                return [a.cell, `<= ${a.worstSeconds} s`, state, a.reason];
+            }),
+            "    ",
+        );
+    }
+    out += `\n  Terms used (value, basis, source; arithmetic of scaled figures; where each budget comes from):\n`;
+    out += table(t.constants.map((c) => [c.label, c.value, c.basis, [c.ref, c.arithmetic, c.budgetFrom ? `budget: ${c.budgetFrom}` : undefined].filter(Boolean).join("; ")]), "    ");
     for (const n of t.notes) out += `  note: ${n}\n`;
     return out;
+}
+
+/** The one-line summary of a table. */
+export function summaryLine(t: ObjectivesTable): string {
+    const s = t.summary;
+    return `${s.within} within, ${s["at-risk"]} at risk, ${s.over} over, ${s.missing} missing (${s.accepted} of the at-risk/over cells accepted as stated risks), ${s.informational} informational${s["not-owned"] ? `, ${s["not-owned"]} owned by the other stack of the pair` : ""}`;
 }
 
 export function renderFindings(pf: PlanFindings): string {

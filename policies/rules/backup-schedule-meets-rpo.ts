@@ -1,5 +1,5 @@
 import { maxIntervalSeconds, describeInterval } from "../../components/core/cron";
-import { scheduledJobs, pgClusters, TIER_DATA_CLASSES } from "../../components/objectives/resources";
+import { scheduledJobs, pgClusters, TIER_DATA_CLASSES } from "../../objectives";
 import { ARCHIVE_TIMEOUT_SHARE_OF_RPO, TIER_REPOS } from "../../components/postgres/pgbackrest";
 import type { PgRepoSchedule, SnapshotSchedule, TierId } from "../../stacks/schema";
 import { CONTROLS } from "../lib/compliance";

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import type { DrillReportLike } from "../../../components/objectives";
+import type { DrillReportLike } from "../../../objectives";
 import type { ReportsSource } from "../../../policies/lib/objectives-check";
 import { makeObjectivesUnmeasuredTerms } from "../../../policies/rules/objectives-unmeasured-terms";
 import { makeObjectivesWithinBudget } from "../../../policies/rules/objectives-within-budget";
