@@ -6,6 +6,7 @@
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { PrereqMissing } from "./lib/prereqs";
 import type { Drill, DrillHistoryEntry, DrillReport, DrillReportFile } from "./types";
 
 const DRILLS: Record<string, () => Drill> = {
@@ -70,7 +71,9 @@ async function main(): Promise<void> {
         try {
             report = await DRILLS[name]()({ quick, workDir });
         } catch (e) {
-            console.error(`drill ${name} aborted: ${e instanceof Error ? e.stack : String(e)}`);
+            // A missing tool is one line naming the package to install, not a stack trace.
+            if (e instanceof PrereqMissing) console.error(`drill ${name} cannot run: ${e.message}`);
+            else console.error(`drill ${name} aborted: ${e instanceof Error ? e.stack : String(e)}`);
             failed++;
             continue;
         }

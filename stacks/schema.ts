@@ -316,7 +316,7 @@ const postgres = z
     .strictObject({
         /**
          * Percona Operator for PostgreSQL Helm chart (percona/pg-operator). 3.0.0: the version of
-         * the CRD the stacks' custom resources are validated against (../shared/schemas).
+         * the CRD the stacks' custom resources are validated against (crds/).
          */
         operatorChartVersion: z.string().regex(/^\d+\.\d+\.\d+$/, 'must look like "3.0.0"').default("3.0.0"),
         /** PostgreSQL image of the instances (one of the operator release's certified images). */

@@ -5,7 +5,9 @@
  * makes the plan exit 1, as it would fail a preview.
  */
 import { Cell, ObjectivesTable, Row } from "../objectives";
-import { FRAMEWORKS, Framework } from "../policies/lib/compliance";
+import * as fs from "fs";
+import * as path from "path";
+import { DrillEvidenceStatus, FRAMEWORKS, Framework, drillEvidenceOf } from "../policies/lib/compliance";
 import { committedReports, objectivesOf } from "../policies/lib/objectives-check";
 import { withStackConfig } from "../policies/lib/stack-config";
 import type { FortressRule } from "../policies/lib/rule";
@@ -28,6 +30,8 @@ export interface PlanFindings {
     /** Why there is no objectives table (no manifest and no config), when there is none. */
     readonly objectivesProblem?: string;
     readonly compliance: Readonly<Record<Framework, readonly ComplianceEntry[]>>;
+    /** Controls proven by drills on real servers, per framework, with the newest run's verdict. */
+    readonly complianceDrills: Readonly<Record<Framework, readonly DrillEvidenceStatus[]>>;
     /** Rules with a mandatory violation, in pack order. */
     readonly mandatoryViolations: readonly string[];
     readonly exitCode: 0 | 1;
@@ -38,6 +42,15 @@ export interface PlanFindingsOptions {
     readonly rules?: readonly FortressRule[];
     /** Per-policy config, as `pulumi preview --policy-pack-config` would give it. */
     readonly policyConfig?: RunOptions["policyConfig"];
+}
+
+/** The newest run of a drill as committed in reports/ (undefined when it never ran or does not parse). */
+function readDrillReport(drill: string): ReturnType<Parameters<typeof drillEvidenceOf>[1]> {
+    try {
+        return JSON.parse(fs.readFileSync(path.resolve(__dirname, "..", "reports", `drill-${drill}.json`), "utf8"));
+    } catch {
+        return undefined;
+    }
 }
 
 /** Runs the pack's rules over an evaluated stack. */
@@ -54,6 +67,7 @@ export async function planFindings(result: Pick<PlanResult, "resources" | "confi
             compliance[c.framework].push({ rule: rule.name, control: c.control, status: o.status, enforcementLevel: o.enforcementLevel, severity: rule.severity });
         }
     }
+    const complianceDrills = Object.fromEntries(FRAMEWORKS.map((f) => [f, drillEvidenceOf(f, readDrillReport)])) as Record<Framework, DrillEvidenceStatus[]>;
     const mandatory = mandatoryFindings(outcomes);
     const mandatoryViolations = [...new Set(mandatory.map((f) => f.policy))];
     return {
@@ -61,6 +75,7 @@ export async function planFindings(result: Pick<PlanResult, "resources" | "confi
         findings: outcomes.flatMap((o) => o.findings),
         ...(table.ok ? { objectives: table.table } : { objectivesProblem: table.problem }),
         compliance,
+        complianceDrills,
         mandatoryViolations,
         exitCode: mandatoryViolations.length > 0 ? 1 : 0,
     };
@@ -74,6 +89,7 @@ export function findingsDocument(pf: PlanFindings): Record<string, unknown> {
         compliance: {
             rules: pf.outcomes.map((o) => ({ rule: o.policy, status: o.status, enforcementLevel: o.enforcementLevel, findings: o.findings.length, notApplicable: o.notApplicable })),
             frameworks: pf.compliance,
+            drills: pf.complianceDrills,
         },
         mandatoryViolations: pf.mandatoryViolations,
     };
@@ -164,6 +180,7 @@ export function renderFindings(pf: PlanFindings): string {
     for (const f of FRAMEWORKS) {
         out += `  ${f}\n`;
         out += table(pf.compliance[f].map((e) => [e.status === "fail" ? "FAIL" : e.status, e.rule, e.control]), "    ");
+        for (const d of pf.complianceDrills[f]) out += `    ${d.status === "fail" ? "FAIL" : d.status}  drill ${d.drill}  ${d.control}: ${d.detail}\n`;
     }
     out +=
         pf.exitCode === 0

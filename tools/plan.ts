@@ -17,9 +17,10 @@ import { DR_MODES, evaluateModes, renderModes, summarizeMode } from "./plan-dr";
 import type { DrModeName } from "../stacks/steps/dr-mode";
 import { renderSummary } from "./plan-summary";
 import { findingsDocument, planFindings, renderFindings } from "./plan-findings";
+import { takeHtmlFlag, writePlanHtml } from "./report/plan-html";
 
 const USAGE =
-    "usage: npm run plan -- <stack> [--json] [--mode=pilot-light|rebuild|promote]   (stacks: see stacks/Pulumi.<stack>.yaml)\n" +
+    "usage: npm run plan -- <stack> [--json] [--mode=pilot-light|rebuild|promote] [--html <file>]   (stacks: see stacks/Pulumi.<stack>.yaml)\n" +
     "  a DR stack is evaluated in all three modes; --mode picks the one shown in full (default: its configured mode)";
 
 /** Pulumi's marker on a serialized secret value (the mock runtime records inputs that way). */
@@ -54,7 +55,13 @@ export function planDocument(result: PlanResult): Record<string, unknown> {
     };
 }
 
-async function main(argv: string[]): Promise<number> {
+async function main(args: string[]): Promise<number> {
+    // --html <file>: also write the HTML report (tools/report).
+    const { argv, htmlFile, problem } = takeHtmlFlag(args);
+    if (problem) {
+        console.error(`${problem}\n${USAGE}`);
+        return 2;
+    }
     const flags = argv.filter((a) => a.startsWith("--"));
     const positional = argv.filter((a) => !a.startsWith("--"));
     const modeFlag = flags.find((f) => f.startsWith("--mode="));
@@ -86,6 +93,7 @@ async function main(argv: string[]): Promise<number> {
             return 2;
         }
         const checked = await planFindings(result);
+        if (htmlFile) console.error(`report: ${await writePlanHtml(htmlFile, result, checked)}`);
         process.stdout.write(
             flags.includes("--json") ? JSON.stringify({ ...planDocument(result), ...findingsDocument(checked) }, null, 2) + "\n" : renderSummary(result) + renderFindings(checked),
         );
@@ -101,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
     }
     const shown = modes[(wantedMode as DrModeName | undefined) ?? (result.outputs.mode as DrModeName)];
     const checked = await planFindings(shown);
+    if (htmlFile) console.error(`report: ${await writePlanHtml(htmlFile, shown, checked)}`);
     if (flags.includes("--json")) {
         const doc = { ...planDocument(shown), modes: Object.fromEntries(DR_MODES.map((m) => [m, summarizeMode(m, modes[m])])), ...findingsDocument(checked) };
         process.stdout.write(JSON.stringify(doc, null, 2) + "\n");

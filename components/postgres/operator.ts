@@ -1,7 +1,7 @@
 /**
  * The Percona Operator for PostgreSQL, installed from its Helm chart at a pinned version.
  * The chart version is the operator version, and it must match the CRD the stack's custom
- * resources are validated against (operator 3.0.0, ../shared/schemas/percona-pg-crd.yaml):
+ * resources are validated against (operator 3.0.0, crds/percona-pg-crd.yaml):
  * a chart without the version pinned would move the CRD under the validated resources.
  */
 import * as k8s from "@pulumi/kubernetes";

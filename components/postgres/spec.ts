@@ -3,7 +3,7 @@
  * cluster rebuilt from a repository. Pure (values may be Pulumi inputs, but nothing here
  * creates a resource), so tests validate every variant against the operator's CRD.
  *
- * The CRD is operator v3.0.0's (../shared/schemas/percona-pg-crd.yaml); the Helm chart is
+ * The CRD is operator v3.0.0's (crds/percona-pg-crd.yaml); the Helm chart is
  * pinned to the same version (postgres.operatorChartVersion) and `crVersion` says so too.
  */
 import { PgBackRestSettings, RenderedRepo, operatorGlobalOptions } from "./pgbackrest";

@@ -23,6 +23,7 @@ export const CONTROLS = Object.freeze({
     gdprTesting: ref("GDPR", "Art. 32(1)(d): regularly testing and evaluating the effectiveness of the measures"),
     gdprStorageLimitation: ref("GDPR", "Art. 5(1)(e): storage limitation (kept no longer than necessary)"),
     gdprByDesign: ref("GDPR", "Art. 25: data protection by design and by default"),
+    gdprErasure: ref("GDPR", "Art. 17: right to erasure, kept across restores (the erasure ledger is replayed before a restored system serves anyone)"),
 
     hipaaBackup: ref("HIPAA", "45 CFR 164.308(a)(7)(ii)(A): data backup plan"),
     hipaaDisasterRecovery: ref("HIPAA", "45 CFR 164.308(a)(7)(ii)(B): disaster recovery plan"),
@@ -47,3 +48,59 @@ export const CONTROLS = Object.freeze({
     soxLogicalAccess: ref("SOX", "Section 404 internal control, IT general controls: logical access to programs and data"),
     soxRecordIntegrity: ref("SOX", "Section 802 (18 U.S.C. 1519): records are not destroyed or altered"),
 });
+
+/**
+ * Controls a drill proves on real servers, beside the rules that check what a stack declares:
+ * the drill, the figure ids that must hold their expected value, and the control. The plan's
+ * compliance view lists them under each framework with the newest run's verdict.
+ */
+export interface DrillEvidence {
+    readonly drill: string;
+    readonly control: ComplianceRef;
+    /** Figure id → the value the newest run must show. */
+    readonly figures: Readonly<Record<string, number>>;
+}
+
+export const DRILL_EVIDENCE: readonly DrillEvidence[] = Object.freeze([
+    {
+        drill: "erasure",
+        control: CONTROLS.gdprErasure,
+        figures: { "erasure.subjects_after_restore": 0, "erasure.rows_removed_beyond_subjects": 0 },
+    },
+]);
+
+export interface DrillEvidenceStatus {
+    readonly drill: string;
+    readonly control: string;
+    /** "pass": the newest run passed every check and shows every expected figure; "not run": no report. */
+    readonly status: "pass" | "fail" | "not run";
+    readonly detail: string;
+}
+
+interface ReportLike {
+    readonly startedAt?: string;
+    readonly mode?: string;
+    readonly figures?: readonly { id?: string; value: number | string }[];
+    readonly checks?: readonly { passed: boolean }[];
+}
+
+/** The verdict of each drill's newest run (`reports/drill-<name>.json`), for one framework. */
+export function drillEvidenceOf(framework: Framework, readReport: (drill: string) => ReportLike | undefined): DrillEvidenceStatus[] {
+    return DRILL_EVIDENCE.filter((d) => d.control.framework === framework).map((d) => {
+        const r = readReport(d.drill);
+        if (!r) return { drill: d.drill, control: d.control.control, status: "not run", detail: `no reports/drill-${d.drill}.json; run npm run drill -- --only ${d.drill}` };
+        const wrong = Object.entries(d.figures)
+            .map(([id, want]) => ({ id, want, got: r.figures?.find((f) => f.id === id)?.value }))
+            .filter((x) => x.got !== x.want)
+            .map((x) => `${x.id} = ${x.got ?? "missing"} (expected ${x.want})`);
+        const failed = (r.checks ?? []).filter((c) => !c.passed).length;
+        const ok = wrong.length === 0 && failed === 0 && (r.checks ?? []).length > 0;
+        const when = `run ${r.startedAt ?? "?"}${r.mode ? ` (${r.mode})` : ""}`;
+        return {
+            drill: d.drill,
+            control: d.control.control,
+            status: ok ? "pass" : "fail",
+            detail: ok ? `${when}: ${Object.entries(d.figures).map(([id, v]) => `${id} = ${v}`).join(", ")}` : `${when}: ${[...wrong, ...(failed ? [`${failed} check(s) failed`] : [])].join("; ")}`,
+        };
+    });
+}

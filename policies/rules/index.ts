@@ -5,6 +5,7 @@
 import type { FortressRule } from "../lib/rule";
 import { backupScheduleMeetsRpo } from "./backup-schedule-meets-rpo";
 import { backupWriterCannotDestroy } from "./backup-writer-cannot-destroy";
+import { erasureLedgerAppendOnly } from "./erasure-ledger-append-only";
 import { failoverRecordTtl } from "./failover-record-ttl";
 import { gcsBucketCmek } from "./gcs-bucket-cmek";
 import { gcsRetentionLocked } from "./gcs-retention-locked";
@@ -36,6 +37,7 @@ export const RULES: readonly FortressRule[] = Object.freeze([
     gcsRetentionLocked,
     tier2GeoSeparation,
     backupWriterCannotDestroy,
+    erasureLedgerAppendOnly,
     route53HealthCheckFast,
     failoverRecordTtl,
     backupScheduleMeetsRpo,
@@ -50,6 +52,7 @@ export const RULES: readonly FortressRule[] = Object.freeze([
 export {
     backupScheduleMeetsRpo,
     backupWriterCannotDestroy,
+    erasureLedgerAppendOnly,
     failoverRecordTtl,
     gcsBucketCmek,
     gcsRetentionLocked,

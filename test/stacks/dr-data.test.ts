@@ -6,15 +6,15 @@
  * Kubernetes object against its schema or CRD.
  */
 import * as assert from "assert";
-import * as path from "path";
 import { evaluateStack, PlanResult, PlannedResource } from "../../tools/evaluate";
 import { modeVariants } from "../../stacks/steps/dr-mode";
 import { planDocument } from "../../tools/plan";
 import { validateK8sObject } from "../components/workloads/k8s-schema";
-import { SHARED_SCHEMAS, loadCrds, unwrapSecrets, validateCustomResource } from "../components/platform/kube-schema";
+import { unwrapSecrets, validateCustomResource } from "../components/platform/kube-schema";
+import { vendoredCrds } from "../../crds";
 
-const veleroCrds = loadCrds(path.join(SHARED_SCHEMAS, "velero-crds.yaml"));
-const perconaCrds = loadCrds(path.join(SHARED_SCHEMAS, "percona-pg-crd.yaml"));
+const veleroCrds = vendoredCrds("velero-crds.yaml");
+const perconaCrds = vendoredCrds("percona-pg-crd.yaml");
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 
 const of = (r: PlanResult, type: string) => r.resources.filter((x) => x.type === type);

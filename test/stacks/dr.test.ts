@@ -6,11 +6,11 @@ import { ConfigError } from "../../stacks/schema";
 import { modeVariants, DrModeName } from "../../stacks/steps/dr-mode";
 import { REPLICATION_RULES, ROUTE53_METRICS_REGION } from "../../stacks/steps/detection";
 import { validateK8sObject } from "../components/workloads/k8s-schema";
-import * as path from "path";
-import { SHARED_SCHEMAS, loadCrds, unwrapSecrets, validateCustomResource } from "../components/platform/kube-schema";
+import { unwrapSecrets, validateCustomResource } from "../components/platform/kube-schema";
+import { vendoredCrds } from "../../crds";
 
-const perconaCrds = loadCrds(path.join(SHARED_SCHEMAS, "percona-pg-crd.yaml"));
-const veleroCrds = loadCrds(path.join(SHARED_SCHEMAS, "velero-crds.yaml"));
+const perconaCrds = vendoredCrds("percona-pg-crd.yaml");
+const veleroCrds = vendoredCrds("velero-crds.yaml");
 
 const run = promisify(execFile);
 const of = (r: PlanResult, type: string) => r.resources.filter((x) => x.type === type);

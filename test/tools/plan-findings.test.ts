@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ROOT, runPlan } from "../helpers/plan-cli";
+import { RULES } from "../../policies/rules";
 
 
 const plan = runPlan;
@@ -16,7 +17,7 @@ describe("npm run plan: policy findings, objectives and compliance", function ()
 
     it("prints every rule's status, the findings, the objectives table and each framework's rules; exits by the mandatory verdict", () => {
         const r = plan(["prod"]);
-        assert.match(r.stdout, /^Policy pack \(policies\/, 20 rules; run here without the engine/m);
+        assert.match(r.stdout, new RegExp(`^Policy pack \\(policies/, ${RULES.length} rules; run here without the engine`, "m"));
         assert.match(r.stdout, /^ {2}(pass|FAIL|warn|not-applicable) +tier2-geo-separation +mandatory +\d+$/m);
         assert.match(r.stdout, /^Recovery objectives: achievable \/ objective, seconds/m);
         assert.match(r.stdout, /^ {2}S4 regional disaster +database +\S+\/300 \S+ +\S+\/600 \S+ +\S+\/60 /m);
@@ -24,6 +25,9 @@ describe("npm run plan: policy findings, objectives and compliance", function ()
         assert.match(r.stdout, /Route 53 health checker TCP connect window +4 s +guaranteed +https:\/\/docs\.aws\.amazon\.com\/Route53\//);
         assert.match(r.stdout, /^Compliance: each framework's rules and their status in this stack$/m);
         for (const f of ["GDPR", "HIPAA", "SOX", "PCI DSS"]) assert.match(r.stdout, new RegExp(`^  ${f}$`, "m"));
+        // GDPR Art. 17 is shown with the rule that checks the ledger and the drill that proves the replay.
+        assert.match(r.stdout, /^ {4}\S+ +erasure-ledger-append-only +Art\. 17: right to erasure/m);
+        assert.match(r.stdout, /^ {4}(pass|FAIL|not run) {2}drill erasure {2}Art\. 17: right to erasure.*: /m);
         const failing = /^(\d+) rule\(s\) with a mandatory violation: (.*); `pulumi preview --policy-pack policies` would fail\.$/m.exec(r.stdout);
         if (failing) {
             assert.strictEqual(r.code, 1, r.stderr);
@@ -44,7 +48,7 @@ describe("npm run plan: policy findings, objectives and compliance", function ()
         assert.deepStrictEqual(Object.keys(cell).slice(0, 5), ["metric", "objectiveSeconds", "achievableSeconds", "status", "mechanism"]);
         assert.ok(cell.terms.every((t: any) => typeof t.seconds === "number" && t.ref && t.basis));
         assert.deepStrictEqual(Object.keys(doc.compliance.frameworks), ["GDPR", "HIPAA", "SOX", "PCI DSS"]);
-        assert.strictEqual(doc.compliance.rules.length, 20);
+        assert.strictEqual(doc.compliance.rules.length, RULES.length);
         assert.strictEqual(r.code, doc.mandatoryViolations.length > 0 ? 1 : 0);
         assert.deepStrictEqual(doc.mandatoryViolations, doc.compliance.rules.filter((x: any) => x.status === "fail").map((x: any) => x.rule));
     });

@@ -1,15 +1,15 @@
 import * as assert from "assert";
 import * as aws from "@pulumi/aws";
-import * as path from "path";
 import { SealedSecrets, VaultDr, Velero, VeleroArgs, activeDeadlineSeconds, backupCronJobSpec } from "../../../components/platform";
 import { maxIntervalSeconds } from "../../../components/core/cron";
 import { configSchema } from "../../../stacks/schema";
 import { errorOf, ofType, one, policyOf, recordResources } from "../../helpers/pulumi";
-import { SHARED_SCHEMAS, kubernetesObjects, loadCrds, validateCoreObject, validateCustomResource } from "./kube-schema";
+import { kubernetesObjects, validateCoreObject, validateCustomResource } from "./kube-schema";
+import { vendoredCrds } from "../../../crds";
 
 const tiers = configSchema.shape.tiers.parse(undefined);
 const platform = configSchema.shape.platform.parse(undefined);
-const crds = loadCrds(path.join(SHARED_SCHEMAS, "velero-crds.yaml"));
+const crds = vendoredCrds("velero-crds.yaml");
 const target = (tier: string) => ({ bucketName: `acme-${tier}`, region: tier === "tier2" ? "us-west-2" : "us-east-2", writerRoleArn: `arn:aws:iam::123456789012:role/${tier}-writer` });
 const location = (tier: string) => ({ ...target(tier), bucketArn: `arn:aws:s3:::acme-${tier}`, kmsKeyArn: `arn:aws:kms:us-west-2:123456789012:key/mrk-${tier}` });
 

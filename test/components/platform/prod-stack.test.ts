@@ -6,11 +6,11 @@
  * valid against its schema.
  */
 import * as assert from "assert";
-import * as path from "path";
 import { maxIntervalSeconds } from "../../../components/core/cron";
 import { evaluateStack, PlanResult } from "../../../tools/evaluate";
 import { ofType, one } from "../../helpers/pulumi";
-import { SHARED_SCHEMAS, isCoreKind, kubernetesObjects, loadCrds, validateCoreObject, validateCustomResource } from "./kube-schema";
+import { isCoreKind, kubernetesObjects, validateCoreObject, validateCustomResource } from "./kube-schema";
+import { vendoredCrds } from "../../../crds";
 
 describe("prod stack: Redis, configuration, secrets, uploads and logs", () => {
     let prod: PlanResult;
@@ -60,7 +60,7 @@ describe("prod stack: Redis, configuration, secrets, uploads and logs", () => {
     });
 
     it("every Kubernetes object of the primary stack passes its schema", () => {
-        const crds = loadCrds(path.join(SHARED_SCHEMAS, "velero-crds.yaml"));
+        const crds = vendoredCrds("velero-crds.yaml");
         let checked = 0;
         for (const o of kubernetesObjects(prod.resources)) {
             if (o.type.startsWith("kubernetes:velero.io/")) validateCustomResource(o, crds);

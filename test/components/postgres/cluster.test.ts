@@ -1,5 +1,4 @@
 import * as assert from "assert";
-import * as path from "path";
 import {
     BackupAgeReporter,
     BackupVerification,
@@ -21,11 +20,12 @@ import {
 import { PG_CLUSTER_NAME } from "../../../components/core/names";
 import { FortressConfig, validateConfig } from "../../../stacks/schema";
 import { RecordedResource, errorOf, ofType, one, policyOf, recordResources } from "../../helpers/pulumi";
-import { SHARED_SCHEMAS, kubernetesObjects, loadCrds, unwrapSecrets, validateCoreObject, validateCustomResource } from "../platform/kube-schema";
+import { kubernetesObjects, unwrapSecrets, validateCoreObject, validateCustomResource } from "../platform/kube-schema";
+import { vendoredCrds } from "../../../crds";
 import { rawConfig } from "./fixtures";
 
 const CR_TYPE = "kubernetes:pgv2.percona.com/v2:PerconaPGCluster";
-const crds = loadCrds(path.join(SHARED_SCHEMAS, "percona-pg-crd.yaml"));
+const crds = vendoredCrds("percona-pg-crd.yaml");
 const config: FortressConfig = validateConfig(rawConfig());
 const settings = renderFromConfig(config, {
     tier1: { kind: "posix" },

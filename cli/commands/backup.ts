@@ -1,0 +1,108 @@
+/**
+ * `fortress backup`: an on-demand backup of the chosen data classes to the chosen tiers. Each
+ * result is verified — the new backup is listed by the repo / operator and complete — before
+ * the command reports success; "submitted" is never success.
+ */
+import type { CommandDef } from "../command";
+import type { DataClass, Tier } from "../drivers/types";
+import { DATA_CLASSES } from "../drivers/types";
+import { StepFailed, UsageError } from "../errors";
+import { parseChoice, parseChoices } from "../parse";
+import type { Step } from "../runner";
+import { need, pick, tiersOption, toJson } from "./common";
+
+export const backup: CommandDef = {
+    name: "backup",
+    summary: "on-demand backup of chosen data classes to chosen tiers, each verified listed and complete",
+    help: `
+Takes a backup now. Database: a pgBackRest backup (lab) or a PerconaPGBackup (platform) per
+tier; cache: a Redis snapshot; configuration: a Velero Backup (Completed only — PartiallyFailed
+is a failure); secrets: the Sealed Secrets key and a Vault raft snapshot. A backup counts only
+once it is listed and complete; the verify step reads it back from the repo.
+
+Examples:
+  fortress backup --stack prod --class database --tier tier2 --type full
+  fortress backup --stack prod --class database,cache,configuration,secrets --reason "before upgrade"`,
+    reasonRequired: false,
+    defaultTimeoutSeconds: 3600,
+    options(cmd) {
+        cmd.option("--class <classes>", `comma-separated data classes (${DATA_CLASSES.join(", ")}; default database)`, "database")
+            .option("--tier <tiers>", "comma-separated tiers (default tier1)", "tier1")
+            .option("--type <type>", "database backup type: full, diff or incr", "full");
+    },
+    fingerprint: (opts) => pick(opts, ["class", "tier", "type"]),
+    plan({ opts }) {
+        const classes: DataClass[] = parseChoices("--class", String(opts.class), DATA_CLASSES);
+        const tiers: Tier[] = tiersOption(opts.tier);
+        const type = parseChoice("--type", String(opts.type), ["full", "diff", "incr"] as const);
+        if (classes.length === 0 || tiers.length === 0) throw new UsageError("--class and --tier must name at least one each");
+        const steps: Step[] = [
+            {
+                id: "connect",
+                phase: "preflight",
+                title: "reach the driver; every chosen class has its primitives",
+                budget: { seconds: 30 },
+                async run(ctx) {
+                    const d = await ctx.driver();
+                    if (classes.includes("cache")) need(d, d.cache, "cache");
+                    if (classes.includes("configuration") || classes.includes("secrets")) need(d, d.config, "configuration/secrets");
+                    return { detail: d.describe };
+                },
+            },
+        ];
+        for (const dc of classes) {
+            for (const tier of tiers) {
+                steps.push({
+                    id: `backup-${dc}-${tier}`,
+                    phase: "act",
+                    title: `${dc} → ${tier}${dc === "database" ? ` (${type})` : ""}`,
+                    budget: dc === "database" ? { figureId: "recovery.backup.seconds", seconds: 300 } : { seconds: 300 },
+                    mutates: true,
+                    async run(ctx) {
+                        const d = await ctx.driver();
+                        if (dc === "database") {
+                            const b = await d.database.backup(tier, type, ctx.wait());
+                            return { detail: `${b.label} (${b.type}) listed complete, WAL ${b.walStart}..${b.walStop}`, data: { [`backup-${dc}-${tier}`]: toJson(b) } };
+                        }
+                        if (dc === "cache") {
+                            const s = await need(d, d.cache, "cache").snapshot(tier, ctx.wait());
+                            return { detail: `${s.id} ${s.sizeBytes} bytes`, data: { [`backup-${dc}-${tier}`]: toJson(s) } };
+                        }
+                        const c = need(d, d.config, "configuration/secrets");
+                        const snaps = dc === "configuration" ? [await c.veleroBackup(tier, ctx.wait())] : [await c.sealedSecretsKeyBackup(tier, ctx.wait()), await c.vaultRaftSnapshot(tier, ctx.wait())];
+                        return { detail: snaps.map((s) => s.id).join(", "), data: { [`backup-${dc}-${tier}`]: toJson(snaps) } };
+                    },
+                });
+                steps.push({
+                    id: `listed-${dc}-${tier}`,
+                    phase: "verify",
+                    title: `${dc} ${tier}: the new backup is listed and complete`,
+                    budget: { seconds: 60 },
+                    async run(ctx) {
+                        const d = await ctx.driver();
+                        const made = ctx.data[`backup-${dc}-${tier}`];
+                        if (dc === "database") {
+                            const label = (made as { label: string }).label;
+                            const info = await d.database.info(tier, ctx.wait());
+                            const b = info.backups.find((x) => x.label === label);
+                            if (!b) throw new StepFailed(`backup ${label} is not listed in ${tier}`);
+                            if (!b.complete || b.error) throw new StepFailed(`backup ${label} in ${tier} is ${b.error ? "flagged with checksum errors" : "not complete"}`);
+                            return { detail: `${label} listed in ${tier}, complete` };
+                        }
+                        const ids = (Array.isArray(made) ? made : [made]).map((m) => (m as { id: string }).id);
+                        const listed = dc === "cache" ? await need(d, d.cache, "cache").listSnapshots(tier, ctx.wait()) : dc === "configuration" ? await need(d, d.config, "configuration").listVeleroBackups(tier, ctx.wait()) : await need(d, d.config, "secrets").listSecretSnapshots(tier, ctx.wait());
+                        const missing = ids.filter((id) => !listed.some((s) => s.id === id));
+                        if (missing.length) throw new StepFailed(`${missing.join(", ")} not listed in ${tier}`);
+                        return { detail: `${ids.join(", ")} listed` };
+                    },
+                });
+            }
+        }
+        return {
+            destructive: false,
+            dataLossBound: { seconds: null, why: "a backup adds a copy; it removes nothing" },
+            steps,
+            result: (data) => Object.fromEntries(Object.entries(data).filter(([k]) => k.startsWith("backup-"))),
+        };
+    },
+};

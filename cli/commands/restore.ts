@@ -1,0 +1,247 @@
+/**
+ * `fortress restore`: the database to a point in time (or a backup set, an LSN, the latest
+ * archived WAL), from a chosen tier, into a new destination by default. The restored copy is
+ * always brought to its target and HELD there read-only; it is validated (integrity + SQL probes
+ * / row counts) before anything opens it. `--inspect` (the default) stops there and says so;
+ * `--promote` opens it — in the same run, or later by rerunning the same command with --promote.
+ * In place only with --in-place and a source proved fenced.
+ */
+import type { CommandDef } from "../command";
+import type { DatabaseBackup, RecoveryTarget, RestoreDestination, RestoreRequest, RestoredState, SqlProbe, Tier } from "../drivers/types";
+import { TIER_IDS } from "../drivers/types";
+import { GuardRefusal, PreflightError, StepFailed, UsageError } from "../errors";
+import { lsnToBytes, parseChoice, parseLsn, parseTimestamp } from "../parse";
+import type { Json, Step } from "../runner";
+import { pick, toJson } from "./common";
+import { replayErasuresStep } from "../erasure/step";
+
+/** `--probe name=SQL` or `name=SQL>=N` (the value of the one-row, one-column result must be at least N). */
+export function parseProbe(text: string): SqlProbe {
+    const m = /^([A-Za-z0-9_.-]+)=(.+?)(?:\s*>=\s*(\d+))?$/s.exec(text.trim());
+    if (!m) throw new UsageError(`--probe "${text}": use name=SQL or name=SQL>=N, e.g. orders="select count(*) from orders">=1`);
+    return { name: m[1], sql: m[2].trim(), min: m[3] !== undefined ? Number(m[3]) : undefined };
+}
+
+export function parseTarget(opts: Record<string, unknown>): RecoveryTarget {
+    const given = ["targetTime", "targetLsn", "set", "latest"].filter((k) => opts[k] !== undefined && opts[k] !== false);
+    if (given.length > 1) throw new UsageError(`--target-time, --target-lsn, --set and --latest exclude each other; give one (got ${given.map((g) => "--" + g.replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())).join(", ")})`);
+    if (opts.targetTime !== undefined) return { kind: "time", time: parseTimestamp("--target-time", String(opts.targetTime)) };
+    if (opts.targetLsn !== undefined) return { kind: "lsn", lsn: parseLsn("--target-lsn", String(opts.targetLsn)) };
+    if (opts.set !== undefined) {
+        if (!/^\d{8}-\d{6}F(_\d{8}-\d{6}[DI])?$/.test(String(opts.set))) throw new UsageError(`--set "${String(opts.set)}": not a pgBackRest backup label; use e.g. 20261203-061500F or 20261203-061500F_20261203-064500I`);
+        return { kind: "set", label: String(opts.set) };
+    }
+    return { kind: "latest" };
+}
+
+export const describeTarget = (t: RecoveryTarget) => (t.kind === "time" ? `time ${t.time.toISOString()}` : t.kind === "lsn" ? `LSN ${t.lsn}` : t.kind === "set" ? `backup set ${t.label}` : "the latest archived WAL");
+
+/** Picks the backup a restore starts from, or throws the pre-flight error that says why none fits. */
+export function chooseBackup(backups: readonly DatabaseBackup[], target: RecoveryTarget, tier: Tier): DatabaseBackup {
+    const usable = backups.filter((b) => b.complete && !b.error).sort((a, b) => a.stoppedAt.getTime() - b.stoppedAt.getTime());
+    if (usable.length === 0) throw new PreflightError(`--from ${tier}: the tier has no complete backup to restore from; take one (fortress backup --tier ${tier}) or choose another --from`);
+    if (target.kind === "set") {
+        const b = usable.find((x) => x.label === target.label);
+        if (!b) throw new PreflightError(`--set ${target.label}: no such complete backup in ${tier}; it has ${usable.map((x) => x.label).join(", ")}`);
+        return b;
+    }
+    if (target.kind === "time") {
+        const before = usable.filter((b) => b.stoppedAt.getTime() <= target.time.getTime());
+        if (before.length === 0) throw new PreflightError(`--target-time ${target.time.toISOString()} is before the oldest backup in ${tier} (consistent at ${usable[0].stoppedAt.toISOString()}); choose a later time or another --from`);
+        return before[before.length - 1];
+    }
+    if (target.kind === "lsn" && usable[0].lsnStop && lsnToBytes(target.lsn) < lsnToBytes(usable[0].lsnStop)) {
+        throw new PreflightError(`--target-lsn ${target.lsn} is before the oldest backup in ${tier} (consistent at ${usable[0].lsnStop}); choose a later LSN or another --from`);
+    }
+    if (target.kind === "lsn") {
+        const before = usable.filter((b) => !b.lsnStop || lsnToBytes(b.lsnStop) <= lsnToBytes(target.lsn));
+        return before[before.length - 1] ?? usable[0];
+    }
+    return usable[usable.length - 1];
+}
+
+/** Checks a restored state against its target; returns the problem or undefined. */
+export function targetProblem(state: RestoredState, target: RecoveryTarget): string | undefined {
+    if (!state.running) return "the restored server is not running";
+    if (target.kind === "time" && state.lastCommitAt && state.lastCommitAt.getTime() > target.time.getTime()) {
+        return `last replayed commit ${state.lastCommitAt.toISOString()} is after the target ${target.time.toISOString()}`;
+    }
+    if (target.kind === "lsn" && state.replayLsn && lsnToBytes(state.replayLsn) < lsnToBytes(target.lsn)) {
+        return `replay stopped at ${state.replayLsn}, before the target ${target.lsn}`;
+    }
+    return undefined;
+}
+
+export const restore: CommandDef = {
+    name: "restore",
+    summary: "database to a point in time / LSN / backup set from a chosen tier, into a new destination; held read-only and validated before it is opened",
+    help: `
+Default: restore into a new destination (--into, a scratch directory in the lab or a new
+cluster on the platform), never over the live primary. The copy replays to the target and is
+HELD there read-only (recovery paused); integrity checks and the --probe queries run against it.
+  --inspect (default)  stop there: the output says the copy is paused read-only at the target.
+  --promote            then open it read-write (also: rerun the same command with --promote).
+Archiving is off on a restored copy unless --in-place (it must not push WAL into the repos).
+--in-place restores over the source database, and only when the source is proved fenced.
+
+Examples:
+  fortress restore --stack prod --reason "INC-42 bad migration" --target-time 2026-12-03T05:59:00Z --from tier2
+  fortress restore --stack prod --reason "INC-42" --target-time 2026-12-03T05:59:00Z --from tier2 --promote
+  fortress restore --stack prod --reason drill --set 20261203-010000F --into check-1 --probe orders="select count(*) from orders">=1`,
+    reasonRequired: true,
+    defaultTimeoutSeconds: 7200,
+    options(cmd) {
+        cmd.option("--target-time <iso>", "recover to this time (ISO 8601 with zone): the last commit at or before it")
+            .option("--target-lsn <lsn>", "recover to this LSN (16/B374D848)")
+            .option("--set <label>", "recover to the end of this backup set (no WAL replay past it)")
+            .option("--latest", "recover to the end of the archived WAL (the default)")
+            .option("--from <tier>", `the tier to restore from (${TIER_IDS.join(", ")})`, "tier1")
+            .option("--into <name>", "destination (new cluster / scratch directory name)", "fortress-restore")
+            .option("--in-place", "restore over the source database (needs the source fenced)", false)
+            .option("--inspect", "stop read-only at the target for a person to check (default)")
+            .option("--promote", "open the restored copy read-write after validation")
+            .option("--probe <name=sql>", "SQL probe run against the restored copy (repeatable; name=SQL>=N checks a minimum)", (v: string, prev: string[] = []) => [...prev, v]);
+    },
+    // The action (--inspect / --promote) is not part of the run's identity: --promote continues an inspected run.
+    fingerprint: (opts) => pick(opts, ["targetTime", "targetLsn", "set", "latest", "from", "into", "inPlace", "probe"]),
+    plan({ opts, stack }) {
+        const target = parseTarget(opts);
+        const tier = parseChoice("--from", String(opts.from), TIER_IDS);
+        if (opts.inspect && opts.promote) throw new UsageError("--inspect and --promote exclude each other: --inspect holds the copy read-only at the target, --promote opens it");
+        const promote = !!opts.promote;
+        const inPlace = !!opts.inPlace;
+        const into = String(opts.into);
+        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(into) || into.length > 40) throw new UsageError(`--into "${into}": use a DNS-1123 label (lower-case letters, digits, '-'; at most 40 characters)`);
+        const probes = ((opts.probe as string[] | undefined) ?? []).map(parseProbe);
+        const destination: RestoreDestination = { kind: inPlace ? "in-place" : "scratch", name: into };
+        const request = (): RestoreRequest => ({ tier, target, destination, action: "inspect", archiving: inPlace ? "on" : "off" });
+        const steps: Step[] = [
+            {
+                id: "connect",
+                phase: "preflight",
+                title: "reach the driver",
+                budget: { seconds: 30 },
+                async run(ctx) {
+                    return { detail: (await ctx.driver()).describe };
+                },
+            },
+            {
+                id: "guard-source",
+                phase: "preflight",
+                title: inPlace ? "--in-place: the source database is proved fenced" : "destination is not the live primary",
+                budget: { seconds: 30 },
+                async run(ctx) {
+                    if (!inPlace) return { detail: `new destination "${into}"; the source is not touched` };
+                    const proof = await (await ctx.driver()).database.sourceFenced(ctx.wait());
+                    if (!proof.fenced) throw new GuardRefusal(`--in-place refused: the source is not proved fenced (${proof.evidence.join("; ") || "no evidence"}); fence it first or restore into a new destination`);
+                    return { detail: `source fenced: ${proof.evidence.join("; ")}` };
+                },
+            },
+            {
+                id: "choose-backup",
+                phase: "plan",
+                title: `choose the backup in ${tier} for ${describeTarget(target)}`,
+                budget: { seconds: 60 },
+                async run(ctx) {
+                    const info = await (await ctx.driver()).database.info(tier, ctx.wait());
+                    const b = chooseBackup(info.backups, target, tier);
+                    const lossNote = target.kind === "latest" ? "up to the newest archived WAL" : `commits after ${describeTarget(target)} are not in the copy (by choice)`;
+                    return { detail: `${b.label} (${b.type}, consistent ${b.stoppedAt.toISOString()}); ${lossNote}`, data: { backup: toJson(b) } };
+                },
+            },
+            {
+                id: "restore",
+                phase: "act",
+                title: `restore ${describeTarget(target)} from ${tier} into ${inPlace ? "the source (in place)" : `"${into}"`}, archiving ${inPlace ? "on" : "off"}, held at the target`,
+                budget: { figureId: "recovery.restore.seconds", seconds: 600 },
+                mutates: true,
+                async run(ctx) {
+                    const state = await (await ctx.driver()).database.restore(request(), ctx.wait());
+                    const problem = targetProblem(state, target);
+                    if (problem) throw new StepFailed(`restore did not land on the target: ${problem}`);
+                    return { detail: `replayed to ${state.replayLsn ?? "?"}, last commit ${state.lastCommitAt?.toISOString() ?? "none replayed"}`, data: { restored: toJson(state) } };
+                },
+            },
+            {
+                id: "at-target",
+                phase: "verify",
+                title: "read back: paused read-only at the target, archiving as requested",
+                budget: { seconds: 60 },
+                async run(ctx) {
+                    const state = await (await ctx.driver()).database.inspect(destination, ctx.wait());
+                    const problem = targetProblem(state, target);
+                    if (problem) throw new StepFailed(problem);
+                    if (state.inRecovery && !state.replayPaused && target.kind !== "latest") throw new StepFailed("the copy is still replaying; it must be held at the target");
+                    if (!inPlace && state.archiveMode !== "off") throw new StepFailed(`archive_mode is "${state.archiveMode}" on the restored copy: it could push WAL into the repos`);
+                    return { detail: `${state.inRecovery ? "read-only (recovery paused at the target)" : "open"}; last commit ${state.lastCommitAt?.toISOString() ?? "-"}; archive_mode ${state.archiveMode}`, data: { restored: toJson(state) } };
+                },
+            },
+            {
+                id: "validate",
+                phase: "verify",
+                title: `integrity checks${probes.length ? ` and ${probes.length} SQL probe(s)` : " and row counts"}`,
+                budget: { seconds: 120 },
+                async run(ctx) {
+                    const results = await (await ctx.driver()).database.probe(destination, probes, ctx.wait());
+                    const bad = results.filter((r) => !r.ok);
+                    for (const r of results) ctx.progress(`${r.ok ? "ok  " : "BAD "} ${r.name}: ${r.detail}`);
+                    if (bad.length) throw new StepFailed(`validation failed: ${bad.map((r) => `${r.name} (${r.detail})`).join("; ")}`);
+                    return { detail: `${results.length} check(s) passed`, data: { probes: toJson(results) } };
+                },
+            },
+        ];
+        if (promote) {
+            steps.push(
+                {
+                    id: "promote",
+                    phase: "act",
+                    title: "open the validated copy read-write",
+                    budget: { seconds: 120 },
+                    mutates: true,
+                    async run(ctx) {
+                        const state = await (await ctx.driver()).database.promoteRestored(destination, ctx.wait());
+                        return { detail: `timeline ${state.timeline ?? "?"}`, data: { restored: toJson(state) } };
+                    },
+                },
+                {
+                    id: "opened",
+                    phase: "verify",
+                    title: "read back: accepts writes, archiving as requested",
+                    budget: { seconds: 60 },
+                    async run(ctx) {
+                        const state = await (await ctx.driver()).database.inspect(destination, ctx.wait());
+                        if (state.inRecovery) throw new StepFailed("the copy is still in recovery after promotion");
+                        if (!inPlace && state.archiveMode !== "off") throw new StepFailed(`archive_mode is "${state.archiveMode}" on the opened copy`);
+                        return { detail: `open read-write on timeline ${state.timeline ?? "?"}; archive_mode ${state.archiveMode}`, data: { restored: toJson(state) } };
+                    },
+                },
+                // GDPR Art. 17: erasures recorded after the restored point are applied again before anyone is served.
+                replayErasuresStep({
+                    config: stack.config,
+                    destination,
+                    why: "a restore brings back subjects erased after its target",
+                    restoredPoint: (ctx) => {
+                        const at = (ctx.data.restored as { lastCommitAt?: string } | undefined)?.lastCommitAt;
+                        return at ? new Date(at) : target.kind === "time" ? target.time : undefined;
+                    },
+                }),
+            );
+        }
+        return {
+            destructive: true,
+            resumeFinished: true,
+            dataLossBound: {
+                seconds: target.kind === "time" ? Math.max(0, Math.round((Date.now() - target.time.getTime()) / 1000)) : null,
+                why:
+                    target.kind === "time"
+                        ? `commits after ${target.time.toISOString()} are not in the restored copy (chosen by --target-time); the source is untouched${inPlace ? " — except in place, where they are replaced" : ""}`
+                        : target.kind === "latest"
+                          ? "the copy holds everything archived; WAL not yet archived from the source (bounded by the database RPO) is not in it"
+                          : `the copy ends at ${describeTarget(target)}; later commits are not in it (by choice)`,
+            },
+            steps,
+            result: (data: Record<string, Json>) => ({ target: describeTarget(target), from: tier, destination: toJson(destination), backup: data.backup ?? null, restored: data.restored ?? null, probes: data.probes ?? null, held: !promote, erasuresReplayed: data.erasuresReplayed ?? null }),
+            judge: () => (promote ? undefined : { outcome: "done", message: `restored copy "${into}" is HELD READ-ONLY at the target (recovery paused) for inspection; rerun the same command with --promote to open it (the erasure ledger is replayed then, before it serves anyone)` }),
+        };
+    },
+};

@@ -1,0 +1,145 @@
+/**
+ * `fortress status`: per data class and tier, the newest backup and its age against the bound
+ * its schedule sets, the WAL archive position against the database RPO, the standby's replay
+ * lag and Redis replica offsets. Exit 1 when any objective is breached, naming it.
+ */
+import { maxIntervalSeconds as maxGap } from "../../components/core/cron";
+import type { CommandDef } from "../command";
+import { formatSeconds } from "../parse";
+import type { Json, Step } from "../runner";
+import { databaseBackupBoundSeconds, databaseRpoSeconds, pick, tiersOption, toJson } from "./common";
+
+interface Row {
+    dataClass: string;
+    tier: string;
+    newest: string | null;
+    ageSeconds: number | null;
+    boundSeconds: number;
+    bound: string;
+    breached: boolean;
+    detail: string;
+}
+
+export const status: CommandDef = {
+    name: "status",
+    summary: "newest backup per data class and tier against its schedule and the RPO; exit 1 when an objective is breached",
+    help: `
+Reads, changes nothing. For the database: per tier the newest complete backup and its age
+against the tier's schedule bound (the worst gap of its most frequent schedule), the newest
+archived WAL against the database RPO, and the standby's replay lag. For the cache: the newest
+snapshot per tier and the replicas' offsets. A tier with no backup at all is breached.
+
+Examples:
+  fortress status --stack prod
+  fortress status --stack prod --output json | jq '.result.rows[] | select(.breached)'`,
+    reasonRequired: false,
+    defaultTimeoutSeconds: 120,
+    options(cmd) {
+        cmd.option("--tier <tiers>", "comma-separated tiers (default tier1,tier2,tier3)");
+    },
+    fingerprint: (opts) => pick(opts, ["tier"]),
+    plan({ opts, stack }) {
+        const tiers = tiersOption(opts.tier);
+        const rpo = databaseRpoSeconds(stack);
+        const steps: Step[] = [
+                {
+                    id: "connect",
+                    phase: "preflight",
+                    title: "reach the driver (repos, database, S3)",
+                    budget: { seconds: 30 },
+                    async run(ctx) {
+                        const d = await ctx.driver();
+                        return { detail: d.describe };
+                    },
+                },
+                {
+                    id: "read-database",
+                    phase: "act",
+                    title: `database: newest backup per tier (${tiers.join(", ")}), archive and standby positions`,
+                    budget: { seconds: 60 },
+                    async run(ctx) {
+                        const d = await ctx.driver();
+                        const rows: Row[] = [];
+                        const now = Date.now();
+                        for (const tier of tiers) {
+                            const sched = databaseBackupBoundSeconds(stack.config.tiers, tier);
+                            const labBound = d.backupBoundsSeconds?.[tier];
+                            const bound = labBound ?? sched.seconds;
+                            const boundText = labBound !== undefined ? `lab schedule bound ${formatSeconds(labBound)}` : `schedule "${sched.schedule}" worst gap ${formatSeconds(sched.seconds)}`;
+                            try {
+                                const info = await d.database.info(tier, ctx.wait());
+                                const done = info.backups.filter((b) => b.complete && !b.error).sort((a, b) => b.stoppedAt.getTime() - a.stoppedAt.getTime());
+                                const newest = done[0];
+                                const age = newest ? (now - newest.stoppedAt.getTime()) / 1000 : null;
+                                const breached = age === null || age > bound || info.status !== "ok";
+                                rows.push({
+                                    dataClass: "database",
+                                    tier,
+                                    newest: newest ? `${newest.label} (${newest.type}) at ${newest.stoppedAt.toISOString()}` : null,
+                                    ageSeconds: age === null ? null : Math.round(age),
+                                    boundSeconds: bound,
+                                    bound: boundText,
+                                    breached,
+                                    detail: info.status !== "ok" ? `repo status: ${info.status}` : age === null ? "no complete backup in this tier" : breached ? `newest backup ${formatSeconds(age)} old > ${formatSeconds(bound)}` : `within bound; archive ${info.archive.min ?? "-"} .. ${info.archive.max ?? "-"}`,
+                                });
+                            } catch (e) {
+                                rows.push({ dataClass: "database", tier, newest: null, ageSeconds: null, boundSeconds: bound, bound: boundText, breached: true, detail: `cannot read the tier: ${(e as Error).message.split("\n")[0]}` });
+                            }
+                        }
+                        const pos = await d.database.positions(ctx.wait());
+                        for (const tier of tiers) {
+                            const a = pos.archived[tier];
+                            if (!a) continue;
+                            const age = a.at ? (now - a.at.getTime()) / 1000 : null;
+                            rows.push({
+                                dataClass: "database-wal",
+                                tier,
+                                newest: a.wal ? `${a.wal}${a.at ? ` at ${a.at.toISOString()}` : ""}` : null,
+                                ageSeconds: age === null ? null : Math.round(age),
+                                boundSeconds: rpo,
+                                bound: `database RPO ${formatSeconds(rpo)}`,
+                                // An idle database archives nothing new; the breach is WAL written but not archived.
+                                breached: a.wal === undefined,
+                                detail: a.wal === undefined ? "no WAL archived in this tier" : `newest archived segment ${a.wal}`,
+                            });
+                        }
+                        if (pos.standby) {
+                            const lag = pos.standby.replayLagSeconds;
+                            rows.push({ dataClass: "database-standby", tier: "dr", newest: pos.standby.replayLsn ?? null, ageSeconds: lag ?? null, boundSeconds: rpo, bound: `database RPO ${formatSeconds(rpo)}`, breached: lag === undefined || lag > rpo, detail: lag === undefined ? "standby lag unknown" : `replay lag ${formatSeconds(lag)}` });
+                        }
+                        return { detail: `${rows.filter((r) => r.breached).length} of ${rows.length} rows breached`, data: { rows: toJson(rows), positions: toJson(pos) } };
+                    },
+                },
+                {
+                    id: "read-cache",
+                    phase: "act",
+                    title: "cache: newest snapshot per tier and replica offsets (when the driver has the cache)",
+                    budget: { seconds: 30 },
+                    async run(ctx) {
+                        const d = await ctx.driver();
+                        if (!d.cache) return { detail: `driver ${d.name} reaches no cache: not part of this status`, data: { cacheRows: [], offsets: null } };
+                        const rows: Row[] = [];
+                        for (const tier of tiers) {
+                            const bound = d.backupBoundsSeconds?.[tier] ?? maxGap(stack.config.tiers.redis[tier].snapshot);
+                            const snaps = [...(await d.cache.listSnapshots(tier, ctx.wait()))].sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime());
+                            const age = snaps[0] ? (Date.now() - snaps[0].takenAt.getTime()) / 1000 : null;
+                            rows.push({ dataClass: "cache", tier, newest: snaps[0]?.id ?? null, ageSeconds: age === null ? null : Math.round(age), boundSeconds: bound, bound: `snapshot bound ${formatSeconds(bound)}`, breached: age === null || age > bound, detail: age === null ? "no snapshot in this tier" : `${formatSeconds(age)} old` });
+                        }
+                        const offsets = await d.cache.replicaOffsets(ctx.wait());
+                        return { detail: `${rows.length} tiers, ${offsets.replicas.length} replicas`, data: { cacheRows: toJson(rows), offsets: toJson(offsets) } };
+                    },
+                },
+            ];
+        return {
+            destructive: false,
+            dataLossBound: { seconds: null, why: "status only reads" },
+            steps,
+            result: (data) => ({ rows: [...((data.rows as Json[]) ?? []), ...((data.cacheRows as Json[]) ?? [])], positions: data.positions ?? null, offsets: data.offsets ?? null }),
+            judge: (data) => {
+                const rows = [...((data.rows as unknown as Row[]) ?? []), ...((data.cacheRows as unknown as Row[]) ?? [])];
+                const bad = rows.filter((r) => r.breached);
+                return bad.length ? { outcome: "failed", message: `objective breached: ${bad.map((r) => `${r.dataClass} ${r.tier}: ${r.detail}`).join("; ")}` } : undefined;
+            },
+        };
+    },
+};

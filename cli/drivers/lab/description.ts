@@ -1,0 +1,89 @@
+/**
+ * The lab description: a JSON file the drills write, naming everything the lab driver talks to
+ * on the hosts. Validated with zod; a bad file is one error naming the file and the field.
+ */
+import * as fs from "fs";
+import { z } from "zod";
+import { UsageError } from "../../errors";
+
+const tier = z.enum(["tier1", "tier2", "tier3"]);
+
+const repo = z.strictObject({
+    /** pgBackRest repo number (repoN). */
+    repo: z.number().int().min(1).max(4),
+    /** For the storage checks: the bucket and the repo path in it (S3 repos). */
+    bucket: z.string().min(1).optional(),
+    path: z.string().startsWith("/"),
+    /** The lab's own bound for the newest backup's age (seconds), instead of the stack's schedule. */
+    maxBackupAgeSeconds: z.number().positive().optional(),
+});
+
+export const labDescriptionSchema = z.strictObject({
+    schemaVersion: z.literal("fortress.lab/v1"),
+    /** Scratch destinations go under here (restores/<name>). */
+    workDir: z.string().startsWith("/"),
+    pgbackrest: z.strictObject({
+        stanza: z.string().min(1),
+        config: z.string().startsWith("/"),
+        /** Directory of included config files (secrets). */
+        configIncludePath: z.string().startsWith("/").optional(),
+    }),
+    postgres: z.strictObject({
+        /** Directory holding pg_ctl, postgres, initdb (drills/lib/prereqs finds it; never hard-coded). */
+        bindir: z.string().startsWith("/"),
+        host: z.string().default("127.0.0.1"),
+        port: z.number().int().min(1).max(65535),
+        datadir: z.string().startsWith("/"),
+        user: z.string().default("postgres"),
+        /** Tables whose row counts the validation step reports (and requires > 0). */
+        rowCountTables: z.array(z.string().regex(/^[a-z_][a-z0-9_.]*$/)).default([]),
+    }),
+    /** Tier → pgBackRest repo. */
+    repos: z.partialRecord(tier, repo),
+    s3: z
+        .strictObject({
+            /** Plain-HTTP endpoint the AWS SDK uses (moto in the drills). */
+            endpoint: z.string().url(),
+            region: z.string().default("us-east-1"),
+            accessKeyId: z.string().default("fortress-lab"),
+            secretAccessKey: z.string().default("fortress-lab"),
+            /** Tier-3 bucket with Object Lock: audit records go here. */
+            auditBucket: z.string().min(1).optional(),
+            /** Buckets per tier (storage checks: retention, listing). */
+            buckets: z.partialRecord(tier, z.string().min(1)).default({}),
+        })
+        .optional(),
+    redis: z
+        .strictObject({
+            host: z.string().default("127.0.0.1"),
+            masterPort: z.number().int(),
+            replicaPorts: z.array(z.number().int()).default([]),
+        })
+        .optional(),
+    /** The erasure ledger and uploads (cli/erasure/lab.ts validates it), owned by engineer "erasure". */
+    erasure: z.record(z.string(), z.unknown()).optional(),
+    /** Cross-region lab (drills/lab): read by the lab failover primitives, owned by engineer "lab". */
+    failover: z.record(z.string(), z.unknown()).optional(),
+});
+export type LabDescription = z.infer<typeof labDescriptionSchema>;
+
+export function readLabDescription(file: string): LabDescription {
+    let text: string;
+    try {
+        text = fs.readFileSync(file, "utf8");
+    } catch (e) {
+        throw new UsageError(`--lab ${file}: cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass the lab description the drill wrote`);
+    }
+    let json: unknown;
+    try {
+        json = JSON.parse(text);
+    } catch (e) {
+        throw new UsageError(`--lab ${file}: not JSON (${(e as Error).message})`);
+    }
+    const r = labDescriptionSchema.safeParse(json);
+    if (!r.success) {
+        const i = r.error.issues[0];
+        throw new UsageError(`--lab ${file}: ${i.path.join(".") || "(top level)"}: ${i.message}${r.error.issues.length > 1 ? ` (and ${r.error.issues.length - 1} more)` : ""}`);
+    }
+    return r.data;
+}

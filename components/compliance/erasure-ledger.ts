@@ -1,0 +1,203 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { irsaTrustPolicy } from "../storage/backup-access";
+import { Replication, RTC_MINUTES } from "../storage/replication";
+import { hardenBucket } from "../storage/tier-bucket";
+import { LEDGER_OBJECT_PREFIX, appenderPolicy, ledgerBucketPolicy, ledgerReaderPolicy } from "./erasure-ledger-policy";
+
+export interface ErasureLedgerIdentity {
+    readonly namespace: string;
+    readonly serviceAccounts: readonly string[];
+}
+
+export interface ErasureLedgerArgs {
+    /** The ledger's bucket in the primary region (where the application records). */
+    readonly bucketName: string;
+    /** Its copy in the DR region, kept by replication with RTC. */
+    readonly replicaBucketName: string;
+    readonly replicaProvider: aws.Provider;
+    /** Multi-Region key of the primary region and its replica in the DR region (the backup key). */
+    readonly kmsKeyArn: pulumi.Input<string>;
+    readonly replicaKmsKeyArn: pulumi.Input<string>;
+    /** Object Lock retention of every entry (storage.complianceRetentionDays: seven years). */
+    readonly retentionDays: number;
+    /** The longest retention of any backup that may hold personal data: entries must outlive it. */
+    readonly longestBackupRetentionDays: number;
+    /** @default "COMPLIANCE" */
+    readonly lockMode?: "COMPLIANCE" | "GOVERNANCE";
+    readonly breakGlassRoleArn: pulumi.Input<string>;
+    readonly accountId: pulumi.Input<string>;
+    /** The cluster's OIDC issuer without scheme, for IRSA. */
+    readonly oidcIssuer: pulumi.Input<string>;
+    /** The application that records erasures (the only writer). */
+    readonly appender: ErasureLedgerIdentity;
+    /** Restore jobs and the replay (read only). */
+    readonly reader: ErasureLedgerIdentity;
+    /** Server access logs of each copy. @default none */
+    readonly accessLogBucket?: pulumi.Input<string>;
+    readonly replicaAccessLogBucket?: pulumi.Input<string>;
+    /** SNS topic in the DR region for the replication-latency alarm. @default no alarm */
+    readonly replicaAlarmTopicArn?: pulumi.Input<string>;
+    /** Threshold of that alarm (the logs RPO). @default 900 (the RTC bound) */
+    readonly replicaRpoSeconds?: number;
+    /** @default false */
+    readonly protect?: boolean;
+}
+
+/** Checks the args before anything is declared; throws naming the field and the fix. */
+export function validateErasureLedgerArgs(name: string, a: Pick<ErasureLedgerArgs, "retentionDays" | "longestBackupRetentionDays" | "appender" | "reader" | "bucketName" | "replicaBucketName">): void {
+    if (a.retentionDays < a.longestBackupRetentionDays) {
+        throw new Error(`ErasureLedger ${name}: retentionDays ${a.retentionDays} is shorter than the longest backup retention (${a.longestBackupRetentionDays} days); an entry must outlive every backup a restore could bring a subject back from (raise storage.complianceRetentionDays)`);
+    }
+    if (a.retentionDays < 365) throw new Error(`ErasureLedger ${name}: retentionDays ${a.retentionDays} is under a year; use storage.complianceRetentionDays`);
+    if (a.appender.serviceAccounts.length === 0) throw new Error(`ErasureLedger ${name}: appender.serviceAccounts is empty; name the application's service accounts (erasure.ledger.appenderServiceAccounts)`);
+    if (a.reader.serviceAccounts.length === 0) throw new Error(`ErasureLedger ${name}: reader.serviceAccounts is empty; name the restore jobs' service account`);
+    if (a.bucketName === a.replicaBucketName) throw new Error(`ErasureLedger ${name}: replicaBucketName equals bucketName; the DR copy needs its own bucket in the DR region`);
+}
+
+/**
+ * The GDPR erasure ledger: an append-only record of erasure requests that no restore can roll
+ * back, replayed after every restore (cli/erasure/).
+ *
+ * Its own Object Lock bucket beside the log archive rather than a prefix inside it: the log
+ * archive moves objects to Glacier Deep Archive after 90 days (hours to read back), while a
+ * replay reads every entry during a restore, within seconds; and the ledger's bucket policy
+ * refuses any PUT without `If-None-Match`, which the log archive's writers (CloudTrail,
+ * replication of access logs) do not send. It keeps the archive's properties: COMPLIANCE lock
+ * for the compliance retention (seven years), SSE-KMS with the multi-Region key, versioning,
+ * TLS only, and a copy in the DR region under the same lock, kept by replication with RTC.
+ *
+ * Two roles, both through IRSA: the appender (the application) may only PUT new keys under
+ * `erasure-ledger/` with `If-None-Match` and carries an explicit Deny of every destructive
+ * action; the reader (restore jobs, the replay) may only list and read, both copies.
+ */
+export class ErasureLedger extends pulumi.ComponentResource {
+    public readonly bucketName: pulumi.Output<string>;
+    public readonly replicaBucketName: pulumi.Output<string>;
+    public readonly appenderRoleArn: pulumi.Output<string>;
+    public readonly readerRoleArn: pulumi.Output<string>;
+    public readonly prefix = LEDGER_OBJECT_PREFIX;
+
+    constructor(name: string, args: ErasureLedgerArgs, opts: pulumi.ComponentResourceOptions = {}) {
+        super("fortress:compliance:ErasureLedger", name, {}, opts);
+        validateErasureLedgerArgs(name, args);
+        const protect = args.protect ?? false;
+        const mode = args.lockMode ?? "COMPLIANCE";
+
+        const locked = (id: string, bucketName: string, kmsKeyArn: pulumi.Input<string>, accessLogBucket: pulumi.Input<string> | undefined, parent: pulumi.Resource) => {
+            const o = { parent };
+            const bucket = new aws.s3.Bucket(
+                id,
+                { bucket: bucketName, objectLockEnabled: true, forceDestroy: false, tags: { "fortress:purpose": "erasure-ledger" } },
+                { ...o, protect, retainOnDelete: true },
+            );
+            const hardened = hardenBucket(id, bucket.id, { kmsKeyArn }, parent);
+            new aws.s3.BucketObjectLockConfiguration(
+                `${id}-object-lock`,
+                { bucket: bucket.id, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode, days: args.retentionDays } } },
+                { ...o, dependsOn: [hardened.versioning], retainOnDelete: true },
+            );
+            new aws.s3.BucketLifecycleConfiguration(
+                `${id}-lifecycle`,
+                {
+                    bucket: bucket.id,
+                    rules: [
+                        {
+                            // No transition: a replay reads every entry during a restore. Expiry a day after the lock ends.
+                            id: "compliance-retention",
+                            status: "Enabled",
+                            filter: {},
+                            expiration: { days: args.retentionDays + 1 },
+                            noncurrentVersionExpiration: { noncurrentDays: args.retentionDays + 1 },
+                            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                        },
+                    ],
+                },
+                { ...o, dependsOn: [hardened.versioning], retainOnDelete: true },
+            );
+            new aws.s3.BucketPolicy(
+                `${id}-policy`,
+                { bucket: bucket.id, policy: pulumi.all([bucket.arn, args.breakGlassRoleArn]).apply(([arn, bg]) => JSON.stringify(ledgerBucketPolicy(arn, bg))) },
+                { ...o, dependsOn: [hardened.publicAccessBlock], retainOnDelete: true },
+            );
+            if (accessLogBucket !== undefined) {
+                new aws.s3.BucketLogging(`${id}-logging`, { bucket: bucket.id, targetBucket: accessLogBucket, targetPrefix: `${bucketName}/` }, o);
+            }
+            return { bucket, versioning: hardened.versioning };
+        };
+
+        const primary = locked(name, args.bucketName, args.kmsKeyArn, args.accessLogBucket, this);
+        // The DR-region half: its children inherit the DR provider from this scope.
+        const replicaScope = new ErasureLedgerReplica(`${name}-replica`, { parent: this, provider: args.replicaProvider });
+        const replica = locked(`${name}-replica`, args.replicaBucketName, args.replicaKmsKeyArn, args.replicaAccessLogBucket, replicaScope);
+
+        const ruleId = "erasure-ledger-to-dr";
+        new Replication(
+            `${name}-replication`,
+            {
+                sourceBucketName: primary.bucket.bucket,
+                sourceBucketArn: primary.bucket.arn,
+                sourceKmsKeyArn: args.kmsKeyArn,
+                sourceVersioning: primary.versioning,
+                destinations: [{ id: ruleId, bucketArn: replica.bucket.arn, kmsKeyArn: args.replicaKmsKeyArn, prefix: LEDGER_OBJECT_PREFIX }],
+            },
+            { parent: this, dependsOn: [replica.versioning] },
+        );
+        if (args.replicaAlarmTopicArn !== undefined) {
+            const threshold = args.replicaRpoSeconds ?? RTC_MINUTES * 60;
+            new aws.cloudwatch.MetricAlarm(
+                `${name}-replication-latency`,
+                {
+                    alarmDescription: `Erasure requests reach the DR copy of the ledger later than ${threshold} s: a DR replay now could miss them`,
+                    namespace: "AWS/S3",
+                    metricName: "ReplicationLatency",
+                    dimensions: { SourceBucket: args.bucketName, DestinationBucket: args.replicaBucketName, RuleId: ruleId },
+                    statistic: "Maximum",
+                    period: 60,
+                    evaluationPeriods: 1,
+                    threshold,
+                    comparisonOperator: "GreaterThanThreshold",
+                    treatMissingData: "notBreaching",
+                    alarmActions: [args.replicaAlarmTopicArn],
+                    okActions: [args.replicaAlarmTopicArn],
+                },
+                { parent: replicaScope },
+            );
+        }
+
+        const role = (kind: "appender" | "reader", who: ErasureLedgerIdentity, policy: pulumi.Output<string>) => {
+            const r = new aws.iam.Role(
+                `${name}-${kind}`,
+                {
+                    description: kind === "appender" ? "Fortress DR: appends erasure requests to the ledger (new keys only)" : "Fortress DR: reads the erasure ledger (replay after restores)",
+                    assumeRolePolicy: pulumi.all([args.accountId, args.oidcIssuer]).apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, who.namespace, who.serviceAccounts))),
+                    maxSessionDuration: 3600,
+                    tags: { "fortress:purpose": `erasure-ledger-${kind}` },
+                },
+                { parent: this },
+            );
+            new aws.iam.RolePolicy(`${name}-${kind}-policy`, { role: r.id, policy }, { parent: this });
+            return r;
+        };
+        const appender = role("appender", args.appender, pulumi.all([primary.bucket.arn, args.kmsKeyArn]).apply(([arn, key]) => JSON.stringify(appenderPolicy(arn, key))));
+        const reader = role(
+            "reader",
+            args.reader,
+            pulumi.all([primary.bucket.arn, replica.bucket.arn, args.kmsKeyArn, args.replicaKmsKeyArn]).apply(([a, b, k1, k2]) => JSON.stringify(ledgerReaderPolicy([a, b], [k1, k2]))),
+        );
+
+        this.bucketName = primary.bucket.bucket;
+        this.replicaBucketName = replica.bucket.bucket;
+        this.appenderRoleArn = appender.arn;
+        this.readerRoleArn = reader.arn;
+        this.registerOutputs({ bucketName: this.bucketName, replicaBucketName: this.replicaBucketName, appenderRoleArn: this.appenderRoleArn, readerRoleArn: this.readerRoleArn });
+    }
+}
+
+/** The DR-region half of the ledger: its children inherit the DR provider given here. */
+class ErasureLedgerReplica extends pulumi.ComponentResource {
+    constructor(name: string, opts: pulumi.ComponentResourceOptions) {
+        super("fortress:compliance:ErasureLedgerReplica", name, {}, opts);
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,2 @@
+export * from "./erasure-ledger";
+export * from "./erasure-ledger-policy";
