@@ -356,7 +356,7 @@ export function compliantPrimary(environment: "prod" | "staging" | "dev" = "prod
     cronJob(f, k8s, "secrets-backup-tier3", "35 3 * * *", { BACKUP_TIER: "tier3", BACKUP_PREFIX: "tier3/secrets/" }, "sealed-secrets-key-backup.sh", { "fortress/data-class": "secrets", "fortress/tier": "tier3", "fortress/purpose": "backup" });
     cronJob(f, k8s, "pg-verify", "*/2 * * * *", {}, "pgbackrest-verify.sh", { "fortress/data-class": "database", "fortress/purpose": "verify" });
     for (const [tier, schedule] of [["tier2", "0 1 * * *"], ["tier3", "0 4 * * 0"]] as const) {
-        f.add("kubernetes:velero.io/v1:Schedule", `velero-configuration-${tier}`, { metadata: { name: `configuration-${tier}`, namespace: "velero" }, spec: { schedule, template: { storageLocation: tier } } }, { provider: k8s });
+        f.add("kubernetes:velero.io/v1:Schedule", `velero-configuration-${tier}`, { metadata: { name: `configuration-${tier}`, namespace: "velero", labels: { "fortress/data-class": "configuration", "fortress/tier": tier, "fortress/purpose": "backup" } }, spec: { schedule, template: { storageLocation: tier } } }, { provider: k8s });
     }
     f.add(
         "kubernetes:pgv2.percona.com/v2:PerconaPGCluster",

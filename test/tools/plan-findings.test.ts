@@ -19,10 +19,12 @@ describe("npm run plan: policy findings, objectives and compliance", function ()
         const r = plan(["prod"]);
         assert.match(r.stdout, new RegExp(`^Policy pack \\(policies/, ${RULES.length} rules; run here without the engine`, "m"));
         assert.match(r.stdout, /^ {2}(pass|FAIL|warn|not-applicable) +tier2-geo-separation +mandatory +\d+$/m);
-        assert.match(r.stdout, /^Recovery objectives: achievable \/ objective, seconds/m);
+        assert.match(r.stdout, /^Recovery objectives: bound \/ objective, seconds \(computed from what prod declares, worst case first/m);
         assert.match(r.stdout, /^ {2}S4 regional disaster +database +\S+\/300 \S+ +\S+\/600 \S+ +\S+\/60 /m);
-        assert.match(r.stdout, /^ {2}Figures used \(value, basis, source\):$/m);
-        assert.match(r.stdout, /Route 53 health checker TCP connect window +4 s +guaranteed +https:\/\/docs\.aws\.amazon\.com\/Route53\//);
+        assert.match(r.stdout, /^ {2}Terms used \(value, basis, source; arithmetic of scaled figures; where each budget comes from\):$/m);
+        assert.match(r.stdout, /3 x TCP connect window 4 s \(each failing check waits it\) +12 s +guarantee +https:\/\/docs\.aws\.amazon\.com\/Route53\//);
+        assert.match(r.stdout, /^ {2}Accepted risks \(objectives\.acceptedRisks in the stack file\):$/m);
+        assert.match(r.stdout, /^ {4}S4\.uploads\.rpo +<= 900 s +holds \(bound 900 s\) +S3 RTC replicates/m);
         assert.match(r.stdout, /^Compliance: each framework's rules and their status in this stack$/m);
         for (const f of ["GDPR", "HIPAA", "SOX", "PCI DSS"]) assert.match(r.stdout, new RegExp(`^  ${f}$`, "m"));
         // GDPR Art. 17 is shown with the rule that checks the ledger and the drill that proves the replay.
@@ -45,8 +47,8 @@ describe("npm run plan: policy findings, objectives and compliance", function ()
         for (const f of doc.findings) assert.deepStrictEqual(Object.keys(f).filter((k) => ["policy", "enforcementLevel", "message", "kind"].includes(k)).length, 4);
         assert.strictEqual(doc.objectives.rows.length, 22);
         const cell = doc.objectives.rows.find((x: any) => x.scenario === "S3" && x.subject === "database").detect;
-        assert.deepStrictEqual(Object.keys(cell).slice(0, 5), ["metric", "objectiveSeconds", "achievableSeconds", "status", "mechanism"]);
-        assert.ok(cell.terms.every((t: any) => typeof t.seconds === "number" && t.ref && t.basis));
+        assert.deepStrictEqual(Object.keys(cell).slice(0, 5), ["id", "metric", "objectiveSeconds", "seconds", "status"]);
+        assert.ok(cell.terms.every((t: any) => typeof t.seconds === "number" && t.source && t.basis));
         assert.deepStrictEqual(Object.keys(doc.compliance.frameworks), ["GDPR", "HIPAA", "SOX", "PCI DSS"]);
         assert.strictEqual(doc.compliance.rules.length, RULES.length);
         assert.strictEqual(r.code, doc.mandatoryViolations.length > 0 ? 1 : 0);
@@ -64,7 +66,7 @@ describe("npm run plan: policy findings, objectives and compliance", function ()
             assert.strictEqual(r.code, 1, r.stderr);
             assert.match(r.stderr, /^policy: mandatory violation of .*route53-health-check-fast/m);
             assert.match(r.stdout, /^ {4}\[mandatory\] route53-health-check-fast \(HealthCheck [^)]+\): health check [^:]+: requestInterval 30 s; use 10 s/m);
-            assert.match(r.stdout, /^ {2}S3 complete infrastructure failure +services +94\/60 OVER/m);
+            assert.match(r.stdout, /^ {2}S3 complete infrastructure failure +services +108\/60 OVER/m);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }
