@@ -502,8 +502,13 @@ function crossFieldRules(c: Partial<Parsed>): RuleIssue[] {
             const d = floor[field];
             if (v !== null && d !== null && v > d) {
                 issue(["objectives", "scenarios", id, field], `${v} is looser than the platform requirement ${d}; a stack may only tighten objectives`);
+            } else if (v === null && d !== null) {
+                issue(["objectives", "scenarios", id, field], `null (no objective) is looser than the platform requirement ${d}; a stack may only tighten objectives`);
             }
         }
+    }
+    if (c.objectives && c.objectives.criticalServicesRtoSeconds > 300) {
+        issue(["objectives", "criticalServicesRtoSeconds"], `${c.objectives.criticalServicesRtoSeconds} is looser than the platform requirement 300; a stack may only tighten objectives`);
     }
     for (const [id, given] of Object.entries(c.objectives?.dataClasses ?? {}) as [DataClassObjectiveId, { rpoSeconds: number }][]) {
         const d = DEFAULT_DATA_CLASS_RPO[id];
