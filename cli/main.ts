@@ -12,6 +12,8 @@ import { EXIT, FortressError, UsageError } from "./errors";
 import { OutputMode, makeReporter } from "./output";
 import { parseChoice, parseDuration } from "./parse";
 import { runPlan } from "./runner";
+import { registerReport } from "./report/command";
+import { notifyingRun } from "./notify";
 
 export const EXIT_CODES_HELP = `
 Exit codes (set only after the outcome was checked):
@@ -57,6 +59,8 @@ export function buildProgram(io: MainIo, onExit: (code: number) => void): Comman
         cmd.exitOverride();
         cmd.action(async (opts: Record<string, unknown>) => onExit(await runCommand(def, opts, io)));
     }
+    // Not a step plan: it only reads (tools/report).
+    registerReport(program, io, onExit);
     return program;
 }
 
@@ -77,6 +81,8 @@ async function runCommand(def: CommandDef, opts: Record<string, unknown>, io: Ma
         const dryRun = !!opts.dryRun;
         const timeoutSeconds = opts.timeout !== undefined ? parseDuration("--timeout", String(opts.timeout)) : undefined;
         const plan = def.plan({ opts, stack, driver, dryRun });
+        // A failover or restore tells the alert topics at its start, every 15 minutes, and at its end (cli/notify.ts).
+        const notices = notifyingRun(def.name, stack.name, stack.config, driver.kind, dryRun, reporter);
         const doc = await runPlan(plan, {
             command: def.name,
             stack: stack.name,
@@ -89,10 +95,13 @@ async function runCommand(def: CommandDef, opts: Record<string, unknown>, io: Ma
             defaultTimeoutSeconds: def.defaultTimeoutSeconds,
             fresh: !!opts.fresh,
             runId: typeof opts.runId === "string" ? opts.runId : undefined,
-            reporter,
+            reporter: notices.reporter,
             makeDriver: () => makeDriver(driver, stack),
             stdin: io.stdin,
         });
+        await notices.settled();
+        // A failure's one line on stderr, whatever the output mode (the progress stays on stdout).
+        if (doc.exitCode !== 0 && doc.message) io.stderr.write(`fortress ${def.name}: ${doc.message}\n`);
         return doc.exitCode;
     } catch (e) {
         // Errors before the run started (arguments, stack, a run held by another process): one line.

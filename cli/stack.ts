@@ -1,11 +1,9 @@
 /**
  * The stack a command acts on: its validated config (objectives, tiers, regions, names) read
- * through the project's config code — one source for the plan, the policies and the CLI.
- * Until arch's `config/` loader lands this reads the stack file with tools/mock-runtime.ts and
- * validates it with stacks/schema.ts, exactly as the plan tool does.
+ * through the project's one stack-file loader (config/loader.ts) — one source for the plan,
+ * the policies and the CLI.
  */
-import { ConfigError, FortressConfig, NAMESPACE, parseConfigValue, validateConfig } from "../stacks/schema";
-import { listStacks, readStackConfig, stackFile } from "../tools/mock-runtime";
+import { ConfigError, FortressConfig, listStacks, loadStackConfig, stackFile } from "../config";
 import { UsageError } from "./errors";
 
 export interface StackContext {
@@ -23,15 +21,8 @@ export function loadStack(name: string | undefined): StackContext {
         known = [];
     }
     if (!known.includes(name)) throw new UsageError(`--stack "${name}": unknown stack; use one of ${known.join(", ")}`);
-    const file = readStackConfig(name);
-    const raw: Record<string, unknown> = {};
-    for (const [fullKey, value] of Object.entries(file.config)) {
-        const [ns, key] = fullKey.split(":", 2);
-        if (ns === NAMESPACE && key !== "kubeconfig") raw[key] = parseConfigValue(value);
-    }
-    raw.hasKubeconfig = file.config[`${NAMESPACE}:kubeconfig`] !== undefined;
     try {
-        return { name, file: stackFile(name), config: validateConfig(raw) };
+        return { name, file: stackFile(name), config: loadStackConfig(name).validated };
     } catch (e) {
         if (e instanceof ConfigError) throw new UsageError(`--stack "${name}": ${e.message.split("\n").join(" ")}`);
         throw e;

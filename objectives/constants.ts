@@ -147,7 +147,7 @@ export const CONSTANTS = Object.freeze({
         seconds: 30,
         basis: "guarantee",
         source: {
-            title: "Percona Operator for PostgreSQL v3.0.0 CRD (spec.patroni), ../shared/schemas/percona-pg-crd.yaml; Patroni docs (ttl, loop_wait)",
+            title: "Percona Operator for PostgreSQL v3.0.0 CRD (spec.patroni), crds/percona-pg-crd.yaml; Patroni docs (ttl, loop_wait)",
             ref: "https://patroni.readthedocs.io/en/latest/dynamic_configuration.html",
             says: "leaderLeaseDurationSeconds (Patroni ttl, default 30) is the time before automatic failover starts; syncPeriodSeconds (loop_wait, default 10) is how often members act on the lock.",
         },
@@ -192,7 +192,7 @@ export const CONSTANTS = Object.freeze({
         basis: "design",
         source: {
             title: "ARCHITECTURE.md decisions 2, 3 and 6",
-            ref: "../shared/ARCHITECTURE.md",
+            ref: "docs/architecture.md",
             says: "State lives in PostgreSQL and Redis; the platform's services are Deployments that any replica can serve, so losing one loses no data.",
         },
     }),
@@ -236,7 +236,7 @@ export const CONSTANTS = Object.freeze({
         basis: "design",
         source: {
             title: "ARCHITECTURE.md decision 5 (Configuration and secrets)",
-            ref: "../shared/ARCHITECTURE.md",
+            ref: "docs/architecture.md",
             says: "Configuration is versioned in git; the stack config, the programs and the DR manifest are all derived from a commit.",
         },
     }),

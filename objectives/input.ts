@@ -3,7 +3,7 @@
  * tool, from the resolved stack config): the model imports nothing from stacks/, and reads
  * only these fields, the declared resources and the drill reports.
  */
-import type { DataClassObjectiveId, ScenarioId } from "../stacks/schema";
+import type { DataClassObjectiveId, ScenarioId } from "../config/vocabulary";
 import type { DrillReportLike, MeasuredFigure, MeasuredId } from "./figures";
 import { findFigure } from "./figures";
 import type { DeclaredResource } from "./resources";

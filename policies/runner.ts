@@ -24,7 +24,7 @@ import type {
     Severity,
     StackValidationArgs,
 } from "@pulumi/policy";
-import type { FortressConfig } from "../stacks/schema";
+import type { FortressConfig } from "../config";
 import { FortressRule, isStackRule } from "./lib/rule";
 import { withStackConfig } from "./lib/stack-config";
 

@@ -1,10 +1,10 @@
 /**
- * The only module that reads `pulumi.Config`. It collects every key under the project
- * namespace, rejects keys it does not know (a misspelt key would otherwise be silently
- * ignored and its default used), and validates the rest into one typed object.
+ * The only module of the program that reads `pulumi.Config`. It hands every value of the
+ * project namespace to the config layer (config/validate.ts `validateStackValues`), which
+ * rejects unknown keys and validates the rest into one typed object.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, ConfigError, FortressConfig, NAMESPACE, parseConfigValue, validateConfig } from "./schema";
+import { FortressConfig, NAMESPACE, validateStackValues } from "../config";
 
 export interface LoadedConfig {
     readonly config: FortressConfig;
@@ -14,29 +14,6 @@ export interface LoadedConfig {
 
 /** Reads and validates this stack's config; throws ConfigError listing every problem. */
 export function loadConfig(): LoadedConfig {
-    const all = pulumi.runtime.allConfig();
-    const raw: Record<string, unknown> = {};
-    const unknown: string[] = [];
-    for (const [fullKey, value] of Object.entries(all)) {
-        const [namespace, key] = fullKey.split(":", 2);
-        if (namespace !== NAMESPACE) continue;
-        if (!CONFIG_KEYS.includes(key)) {
-            unknown.push(`${fullKey}: not a known setting; known keys are ${CONFIG_KEYS.join(", ")}`);
-            continue;
-        }
-        if (key !== "kubeconfig") raw[key] = parseConfigValue(value);
-    }
-    const cfg = new pulumi.Config(NAMESPACE);
-    const kubeconfig = cfg.getSecret("kubeconfig");
-    raw.hasKubeconfig = kubeconfig !== undefined;
-    try {
-        const config = validateConfig(raw);
-        if (unknown.length > 0) throw new ConfigError(unknown);
-        return { config, kubeconfig };
-    } catch (e) {
-        if (e instanceof ConfigError && unknown.length > 0 && !e.problems.some((p) => unknown.includes(p))) {
-            throw new ConfigError([...unknown, ...e.problems]);
-        }
-        throw e;
-    }
+    const config = validateStackValues(pulumi.runtime.allConfig());
+    return { config, kubeconfig: new pulumi.Config(NAMESPACE).getSecret("kubeconfig") };
 }

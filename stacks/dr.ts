@@ -8,7 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmSet, standbyLagAlarm } from "../components/detection";
 import { PG_CLUSTER_NAME } from "../components/core/names";
-import type { FortressConfig } from "./schema";
+import type { FortressConfig } from "../config";
 import { DrCluster, declareDrCluster } from "./steps/dr-cluster";
 import { DrBackupIdentity, declareDrBackupIdentity, declareDrOperators, declareDrRedis, promotedRedisSchedules, redisRestorePrefixes, sealedKeyPrefixes } from "./steps/dr-data";
 import { DrEndpoint, declareDrCertificate, declareDrRouting } from "./steps/dr-endpoint";

@@ -4,7 +4,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { existingClusterProvider, providers as makeProviders } from "./providers";
-import type { FortressConfig } from "./schema";
+import type { FortressConfig } from "../config";
 import { declareDataProtection } from "./steps/data-protection";
 import { declareDetection } from "./steps/detection";
 import { declareIntegrityWatch } from "./steps/integrity-watch";

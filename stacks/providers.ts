@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { FortressConfig } from "./schema";
+import type { FortressConfig } from "../config";
 
 /** One explicit provider per AWS region the stack touches; components never create providers. */
 export interface Providers {

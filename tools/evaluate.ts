@@ -7,8 +7,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../stacks/config";
 import { buildStack } from "../stacks/program";
-import type { FortressConfig } from "../stacks/schema";
-import { RecordedResource, SECRET_PLACEHOLDER, StackOutputs, readStackConfig, runUnderMocks } from "./mock-runtime";
+import type { FortressConfig } from "../config";
+import { RecordedResource, SECRET_PLACEHOLDER, StackOutputs, runUnderMocks } from "./mock-runtime";
+import { readStackFile } from "../config";
 
 export interface PlannedResource extends RecordedResource {
     /** Name of the parent resource, if any. */
@@ -59,7 +60,7 @@ export interface EvaluateOptions {
 }
 
 export async function evaluateStack(stack: string, options: EvaluateOptions = {}): Promise<PlanResult> {
-    const file = readStackConfig(stack);
+    const file = readStackFile(stack);
     const config: Record<string, string> = { ...file.config };
     for (const [key, value] of Object.entries(options.configOverrides ?? {})) {
         if (value === undefined) delete config[key];

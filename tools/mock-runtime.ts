@@ -8,16 +8,14 @@
  * replaced by "[secret]" before the program sees it, and any secret input is recorded as
  * "[secret]".
  */
-import * as fs from "fs";
-import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { parse as parseYaml } from "yaml";
+import { SECRET_PLACEHOLDER } from "../config";
 
 // Internal SDK modules: the mock monitor is patched to see parents and options.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings");
 
-export const SECRET_PLACEHOLDER = "[secret]";
+export { SECRET_PLACEHOLDER };
 export const MOCK_ACCOUNT_ID = "123456789012";
 const PROJECT = "fortress-dr";
 
@@ -276,51 +274,4 @@ function resolveRegion(type: string, inputs: Record<string, any>, providerRef: s
         return providerRegions.get(urn);
     }
     return undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Stack files
-
-export interface StackFileConfig {
-    readonly config: Record<string, string>;
-    readonly secretKeys: string[];
-}
-
-/** The stack files; FORTRESS_STACKS_DIR points elsewhere (tests, a fork's own stacks). */
-export const STACKS_DIR = path.resolve(process.env.FORTRESS_STACKS_DIR ?? path.join(__dirname, "..", "stacks"));
-
-export function stackFile(stack: string): string {
-    return path.join(STACKS_DIR, `Pulumi.${stack}.yaml`);
-}
-
-export function listStacks(): string[] {
-    return fs
-        .readdirSync(STACKS_DIR)
-        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
-        .sort();
-}
-
-/**
- * Reads a stack's config file the way the Pulumi CLI hands it to a program: every value as a
- * string, objects as JSON. A `secure:` value is never decrypted: it becomes "[secret]".
- */
-export function readStackConfig(stack: string): StackFileConfig {
-    const file = stackFile(stack);
-    if (!fs.existsSync(file)) {
-        throw new Error(`no stack "${stack}": ${path.relative(process.cwd(), file)} does not exist; stacks are ${listStacks().join(", ")}`);
-    }
-    const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
-    const entries = Object.entries((doc.config ?? {}) as Record<string, unknown>);
-    const config: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    for (const [key, value] of entries) {
-        if (value && typeof value === "object" && "secure" in (value as object)) {
-            config[key] = SECRET_PLACEHOLDER;
-            secretKeys.push(key);
-        } else {
-            config[key] = typeof value === "string" ? value : JSON.stringify(value);
-        }
-    }
-    return { config, secretKeys };
 }

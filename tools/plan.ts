@@ -10,7 +10,7 @@
  * findings, objectives, compliance, mandatoryViolations). A mandatory violation exits 1, as it
  * would fail `pulumi preview --policy-pack policies`.
  */
-import { ConfigError } from "../stacks/schema";
+import { ConfigError } from "../config";
 import { evaluateStack, PlanResult } from "./evaluate";
 import { SECRET_PLACEHOLDER } from "./mock-runtime";
 import { DR_MODES, evaluateModes, renderModes, summarizeMode } from "./plan-dr";

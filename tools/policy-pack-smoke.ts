@@ -19,7 +19,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { RULES } from "../policies/rules";
 import { runRules } from "../policies/runner";
 import { evaluateStack, PlannedResource } from "./evaluate";
-import { readStackConfig } from "./mock-runtime";
+import { readStackFile } from "../config";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = require("@grpc/grpc-js");
@@ -103,7 +103,7 @@ async function main(stack: string): Promise<number> {
     const result = await evaluateStack(stack);
     const expected = await runRules(RULES, result.resources, { stackConfig: result.config });
     const t0 = Date.now();
-    const { child, port } = await startPack(stack, readStackConfig(stack).config);
+    const { child, port } = await startPack(stack, readStackFile(stack).config);
     try {
         console.log(`pack started in ${((Date.now() - t0) / 1000).toFixed(1)} s (ts-node with type checking), serving on 127.0.0.1:${port}`);
         const client = new analyzerRpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());

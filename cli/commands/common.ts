@@ -1,6 +1,6 @@
 /** Helpers the commands share: tier/class options, schedule bounds, objectives from the stack. */
 import { maxIntervalSeconds } from "../../components/core/cron";
-import type { TierDefinitions } from "../../stacks/schema";
+import type { TierDefinitions } from "../../config";
 import type { Driver, Tier } from "../drivers/types";
 import { TIER_IDS } from "../drivers/types";
 import { PreflightError } from "../errors";

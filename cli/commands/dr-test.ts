@@ -65,7 +65,7 @@ Examples:
                 mutates: true,
                 async run(ctx) {
                     const t0 = Date.now();
-                    const s = await (await ctx.driver()).database.restore({ tier, target: { kind: "latest" }, destination, action: "inspect", archiving: "off" }, ctx.wait());
+                    const s = await (await ctx.driver()).database.restore({ tier, target: { kind: "latest" }, destination, action: "inspect", archiving: "off", set: (ctx.data.backup as { label?: string } | undefined)?.label }, ctx.wait());
                     const problem = targetProblem(s, { kind: "latest" });
                     if (problem) throw new StepFailed(problem);
                     return { detail: `last commit ${s.lastCommitAt?.toISOString() ?? "-"}`, data: { restored: toJson(s), restoreSeconds: (Date.now() - t0) / 1000 } };

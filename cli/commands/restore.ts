@@ -114,7 +114,7 @@ Examples:
         if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(into) || into.length > 40) throw new UsageError(`--into "${into}": use a DNS-1123 label (lower-case letters, digits, '-'; at most 40 characters)`);
         const probes = ((opts.probe as string[] | undefined) ?? []).map(parseProbe);
         const destination: RestoreDestination = { kind: inPlace ? "in-place" : "scratch", name: into };
-        const request = (): RestoreRequest => ({ tier, target, destination, action: "inspect", archiving: inPlace ? "on" : "off" });
+        const request = (set?: string): RestoreRequest => ({ tier, target, destination, action: "inspect", archiving: inPlace ? "on" : "off", set });
         const steps: Step[] = [
             {
                 id: "connect",
@@ -156,7 +156,8 @@ Examples:
                 budget: { figureId: "recovery.restore.seconds", seconds: 600 },
                 mutates: true,
                 async run(ctx) {
-                    const state = await (await ctx.driver()).database.restore(request(), ctx.wait());
+                    const chosen = ctx.data.backup as { label?: string } | undefined;
+                    const state = await (await ctx.driver()).database.restore(request(chosen?.label), ctx.wait());
                     const problem = targetProblem(state, target);
                     if (problem) throw new StepFailed(`restore did not land on the target: ${problem}`);
                     return { detail: `replayed to ${state.replayLsn ?? "?"}, last commit ${state.lastCommitAt?.toISOString() ?? "none replayed"}`, data: { restored: toJson(state) } };

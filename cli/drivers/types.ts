@@ -103,11 +103,15 @@ export interface RestoreRequest {
     readonly action: "inspect" | "promote";
     /** WAL archiving of the restored copy: always off for drills and scratch restores. */
     readonly archiving: "off" | "on";
+    /** The backup set the plan chose (pgBackRest label); the driver restores from exactly this one. */
+    readonly set?: string;
 }
 
 /** The restored server as read back from it (never assumed). */
 export interface RestoredState {
     readonly destination: RestoreDestination;
+    /** Where a person connects to inspect it ("127.0.0.1:5433", a Service DNS name). */
+    readonly endpoint?: string;
     readonly running: boolean;
     readonly inRecovery: boolean;
     readonly replayPaused: boolean;

@@ -6,7 +6,7 @@
  * returns only when the verification holds; the requests it replayed go into the step data,
  * the command's result and the audit record (`erasuresReplayed`).
  */
-import type { FortressConfig } from "../../stacks/schema";
+import type { FortressConfig } from "../../config";
 import type { RestoreDestination } from "../drivers/types";
 import { StepFailed } from "../errors";
 import type { Json, Step, StepContext } from "../runner";

@@ -4,3 +4,6 @@ export * from "./failover-endpoint";
 export * from "./metrics";
 export * from "./security-detection";
 export * from "./runtime-detection";
+export * from "./dashboard";
+export * from "./slo";
+export * from "./slo-alarms";

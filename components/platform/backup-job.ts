@@ -8,8 +8,8 @@ import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { maxIntervalSeconds } from "../core/cron";
 import { DataClassLabel, PurposeLabel, fortressLabels } from "../core/names";
+import type { TierId } from "../../config/vocabulary";
 
-export type TierId = "tier1" | "tier2" | "tier3";
 
 /** Where one tier's backups go and the role that may write them. */
 export interface BackupTarget {

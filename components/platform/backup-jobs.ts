@@ -2,7 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DataClassLabel } from "../core/names";
-import { BackupTarget, KEY_SECRET_FIELD, TierId, backupCronJobSpec } from "./backup-job";
+import { BackupTarget, KEY_SECRET_FIELD, backupCronJobSpec } from "./backup-job";
+import type { TierId } from "../../config/vocabulary";
 
 export interface BackupJobsArgs {
     readonly namespace: string;

@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BackupTarget, JOBS_DIR, KEY_SECRET_FIELD, TierId } from "./backup-job";
+import { BackupTarget, JOBS_DIR, KEY_SECRET_FIELD } from "./backup-job";
 import { BackupJobs } from "./backup-jobs";
+import type { TierId } from "../../config/vocabulary";
 
 export interface SealedSecretsArgs {
     /** bitnami-labs/sealed-secrets chart version, pinned. */

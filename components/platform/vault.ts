@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackupKey } from "../storage/backup-key";
 import { irsaTrustPolicy } from "../storage/backup-access";
 import { doc } from "../storage/policy-documents";
-import { BackupTarget, TierId } from "./backup-job";
+import { BackupTarget } from "./backup-job";
 import { BackupJobs } from "./backup-jobs";
+import type { TierId } from "../../config/vocabulary";
 
 export interface VaultDrArgs {
     readonly accountId: pulumi.Input<string>;

@@ -11,7 +11,7 @@
  *     runs PostgreSQL 15 + pgBackRest against it, so the numbers it measures are the numbers
  *     of this configuration.
  */
-import type { FortressConfig, PgRepoSchedule, TierId } from "../../stacks/schema";
+import type { FortressConfig, PgRepoSchedule, TierId } from "../../config";
 import { tierPrefix } from "../storage/retention";
 
 /** Where a repository lives. `path` omitted: the operator's default (`/pgbackrest/repoN`). */

@@ -11,7 +11,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { CronError, maxIntervalSeconds, parseCron } from "../core/cron";
 import { fortressLabels } from "../core/names";
-import type { PgRepoSchedule, TierId } from "../../stacks/schema";
+import type { PgRepoSchedule, TierId } from "../../config";
 import type { AlarmSpec } from "../detection/metrics";
 import { JOBS_DIR } from "../platform/backup-job";
 import { PgBackRestSettings, toIni } from "./pgbackrest";

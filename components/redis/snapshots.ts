@@ -1,7 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { BackupTarget, KEY_SECRET_FIELD, TierId, backupCronJobSpec } from "../platform/backup-job";
+import { BackupTarget, KEY_SECRET_FIELD, backupCronJobSpec } from "../platform/backup-job";
+import type { TierId } from "../../config/vocabulary";
 
 export interface RedisSnapshotsArgs {
     readonly namespace: string;

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { TierId } from "./retention";
+
 import {
     BUCKET_LIST_ACTIONS,
     DESTRUCTIVE_KMS_ACTIONS,
@@ -11,6 +11,7 @@ import {
     WRITER_S3_ACTIONS,
     doc,
 } from "./policy-documents";
+import type { TierId } from "../../config/vocabulary";
 
 export interface TierTarget {
     readonly bucketArn: pulumi.Input<string>;

@@ -1,5 +1,5 @@
 /**
- * Retention maths: from the tier definitions (stacks/schema.ts `tiers`) to the lifecycle rules
+ * Retention maths: from the tier definitions (config/sections/tiers.ts) to the lifecycle rules
  * of each tier's bucket. Pure, so the policies and the objectives model use the same numbers.
  *
  * Key layout, in every bucket: `<tier>/<dataClass>/...` — the tier whose schedule wrote the
@@ -13,8 +13,8 @@
  * would have expired the file itself.
  */
 import { maxIntervalSeconds } from "../core/cron";
+import type { TierId } from "../../config/vocabulary";
 
-export type TierId = "tier1" | "tier2" | "tier3";
 
 export interface RetentionEntry {
     /** cron of the least frequent backup kind a retained point depends on */

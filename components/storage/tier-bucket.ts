@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PrefixRule, TierId } from "./retention";
+import { PrefixRule } from "./retention";
 import { Statement, denyInsecureTransport, denyVersionDeletion, doc } from "./policy-documents";
+import type { TierId } from "../../config/vocabulary";
 
 export interface LifecycleTransition {
     readonly afterDays: number;

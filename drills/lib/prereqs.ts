@@ -61,6 +61,8 @@ export interface RedisServerTool extends Tool {
     readonly flavour: "redis" | "valkey";
     /** The matching command-line client (redis-cli / valkey-cli), if installed. */
     readonly cli?: string;
+    /** The matching RDB checker (redis-check-rdb / valkey-check-rdb), if installed. */
+    readonly checkRdb?: string;
 }
 
 /** Every prerequisite a drill or server test can ask for, with how it is found and installed. */
@@ -206,7 +208,7 @@ export function findRedisServer(o: DetectOptions = {}): RedisServerTool {
         const command = which(`${flavour}-server`, env);
         if (!command) continue;
         const version = versionIn(firstLine(command, ["--version"], env), /\bv=(\d+\.\d+\.\d+\S*)/, `${flavour}-server --version`);
-        return { command, version, flavour, cli: which(`${flavour}-cli`, env) };
+        return { command, version, flavour, cli: which(`${flavour}-cli`, env), checkRdb: which(`${flavour}-check-rdb`, env) };
     }
     throw new NotFound("neither redis-server nor valkey-server is on PATH");
 }
@@ -308,3 +310,30 @@ export function prereqVersions(found: Partial<Found>): Record<string, string> {
     }
     return out;
 }
+
+/**
+ * `node -r ts-node/register/transpile-only drills/lib/prereqs.ts [name...]` (what .ci/run
+ * runs): prints every prerequisite with its version and path; exit 1 with one line naming
+ * the packages when one is missing. No names: all of them.
+ */
+function main(argv: readonly string[]): number {
+    const all = Object.keys(FINDERS) as PrereqName[];
+    const unknown = argv.filter((a) => !all.includes(a as PrereqName));
+    if (unknown.length) {
+        console.error(`unknown prerequisite ${unknown.join(", ")}; use any of ${all.join(", ")}`);
+        return 2;
+    }
+    const names = argv.length ? (argv as PrereqName[]) : all;
+    try {
+        const found = requirePrereqs(names);
+        for (const [name, version] of Object.entries(prereqVersions(found))) console.log(`  ${name.padEnd(16)} ${version}`);
+        for (const name of names) if (name !== "postgres") console.log(`  ${`${name} at`.padEnd(16)} ${(found[name] as Tool).command}`);
+        return 0;
+    } catch (e) {
+        if (!(e instanceof PrereqMissing)) throw e;
+        console.error(e.message);
+        return 1;
+    }
+}
+
+if (require.main === module) process.exitCode = main(process.argv.slice(2));

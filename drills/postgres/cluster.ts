@@ -1,14 +1,26 @@
 /**
- * A real PostgreSQL 15 server the drill owns, the pgBackRest command line bound to the
+ * A real PostgreSQL server the drill owns (the installed major, found by drills/lib/prereqs), the pgBackRest command line bound to the
  * drill's configuration, and the writer that commits continuously and logs every
  * acknowledged commit.
  */
 import * as fs from "fs";
 import * as path from "path";
 import { Client } from "pg";
+import { requirePrereqs } from "../lib/prereqs";
 import { ScriptResult, poll, runPg, runPgOk, sleep } from "./processes";
 
-export const PG_BIN = "/usr/lib/postgresql/15/bin";
+/**
+ * Path of one of the PostgreSQL server's binaries (initdb, pg_ctl, pgbench, ...): the highest
+ * installed major (15 on Debian 12, 17 on Debian 13) or $FORTRESS_PG_BINDIR. Throws
+ * PrereqMissing, one line naming the package, when there is no server.
+ */
+export function pgBin(name: string): string {
+    return requirePrereqs(["postgres"]).postgres.bin(name);
+}
+/** The server's bin directory (what a script's PG_BIN receives). */
+export function pgBinDir(): string {
+    return requirePrereqs(["postgres"]).postgres.binDir;
+}
 /** 16 MiB: initdb's default, which the drill keeps. */
 export const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
 
@@ -29,7 +41,7 @@ function postgresIds(): { uid: number; gid: number } {
         .readFileSync("/etc/passwd", "utf8")
         .split("\n")
         .find((l) => l.startsWith("postgres:"));
-    if (!line) throw new Error("no postgres user: install PostgreSQL 15 (apt-get install postgresql-15), which creates it");
+    if (!line) throw new Error("no postgres user: apt-get install postgresql, which creates it");
     const [, , uid, gid] = line.split(":");
     ids = { uid: Number(uid), gid: Number(gid) };
     return ids;
@@ -56,7 +68,7 @@ export class PgServer {
 
     async initdb(): Promise<void> {
         ownByPostgres(this.dataDir);
-        await runPgOk(`${PG_BIN}/initdb`, ["-D", this.dataDir, "-A", "trust", "-U", "postgres", "--no-instructions"], 120_000);
+        await runPgOk(pgBin("initdb"), ["-D", this.dataDir, "-A", "trust", "-U", "postgres", "--no-instructions"], 120_000);
     }
 
     /** Appends settings to postgresql.auto.conf, which overrides postgresql.conf (and what a restore copied). */
@@ -67,12 +79,12 @@ export class PgServer {
     }
 
     async start(timeoutMs = 600_000): Promise<void> {
-        await runPgOk(`${PG_BIN}/pg_ctl`, ["-D", this.dataDir, "-l", this.logFile, "-w", "-t", String(Math.ceil(timeoutMs / 1000)), "start"], timeoutMs + 10_000);
+        await runPgOk(pgBin("pg_ctl"), ["-D", this.dataDir, "-l", this.logFile, "-w", "-t", String(Math.ceil(timeoutMs / 1000)), "start"], timeoutMs + 10_000);
     }
 
     /** `immediate` is a crash: no checkpoint, no final WAL switch, nothing archived on the way out. */
     async stop(mode: "fast" | "immediate" = "fast"): Promise<ScriptResult> {
-        return runPg(`${PG_BIN}/pg_ctl`, ["-D", this.dataDir, "-m", mode, "-w", "-t", "60", "stop"], 90_000);
+        return runPg(pgBin("pg_ctl"), ["-D", this.dataDir, "-m", mode, "-w", "-t", "60", "stop"], 90_000);
     }
 
     get running(): boolean {

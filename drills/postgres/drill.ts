@@ -1,5 +1,6 @@
 /**
- * The PostgreSQL drill: PostgreSQL 15 and pgBackRest 2.45 from Debian on 127.0.0.1, three
+ * The PostgreSQL drill: Debian's PostgreSQL and pgBackRest (whichever versions are installed:
+ * drills/lib/prereqs finds them, the report records them) on 127.0.0.1, three
  * repositories configured by the same renderer the PerconaPGCluster uses
  * (components/postgres/pgbackrest.ts, fed the prod stack's config):
  *   repo1 = tier 1, a local directory;
@@ -20,14 +21,15 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { ARCHIVER_RESTART_SECONDS, PgBackRestSettings, renderFromConfig, s3RepoPath, tier1LossBoundSeconds, tier1StallBoundSeconds, toIni } from "../../components/postgres/pgbackrest";
+import { pgBackRestCompatibility } from "../../components/postgres/pgbackrest-compat";
 import { VERIFY_METRICS, VerifyResult, parseVerifyResults, verificationScript } from "../../components/postgres/verify-script";
 import { backupAgeCommands } from "../../components/postgres/backup-age";
-import { FortressConfig, NAMESPACE, validateConfig } from "../../stacks/schema";
+import { FortressConfig, loadStackConfig } from "../../config";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
-import { Ack, PG_BIN, PgBackRest, PgServer, WAL_SEGMENT_BYTES, Writer, lsnBytes, ownByPostgres, segmentNumber, writePostgresFile } from "./cluster";
-import { ProcessGroup, freePort, poll, runPg, runScript, sleep, versionOf } from "./processes";
+import { Ack, PgBackRest, PgServer, WAL_SEGMENT_BYTES, Writer, lsnBytes, ownByPostgres, pgBin, pgBinDir, segmentNumber, writePostgresFile } from "./cluster";
+import { PrereqMissing, prereqVersions, requirePrereqs } from "../lib/prereqs";
+import { ProcessGroup, freePort, poll, runPg, runScript, sleep } from "./processes";
 import { S3Lab, createLockedBucket, createVersionedBucket, deleteVersion, listVersions, putWithoutIntegrityHeader, startS3Lab } from "./s3lab";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -46,12 +48,8 @@ const FULL: Sizes = { writerPerSecond: 50, pgbenchScale: 20, loadSeconds: 120, o
 
 /** The prod stack's config, validated: the drill runs the production schedules, retention and objectives. */
 function prodConfig(): { config: FortressConfig; source: string } {
-    const file = path.join(ROOT, "stacks", "Pulumi.prod.yaml");
-    const doc = (parseYaml(fs.readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
-    const raw = Object.fromEntries(Object.entries(doc).map(([k, v]) => [k.replace(`${NAMESPACE}:`, ""), v]));
-    // The kubeconfig is a secret the drill never needs; its presence is all the schema asks about.
-    raw.hasKubeconfig = `${NAMESPACE}:kubeconfig` in doc;
-    return { config: validateConfig(raw), source: path.relative(ROOT, file) };
+    const loaded = loadStackConfig("prod");
+    return { config: loaded.validated, source: loaded.file };
 }
 
 /** One sample of the primary's WAL position and archive state. */
@@ -143,15 +141,14 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
     const fig = (id: string, name: string, value: number | string, unit: string) => figures.push({ id, name, value, unit });
     const check = (name: string, passed: boolean, detail: string) => checks.push({ name, passed, detail });
 
-    for (const [cmd, hint] of [
-        [`${PG_BIN}/pg_ctl`, "apt-get install postgresql-15"],
-        ["/usr/bin/pgbackrest", "apt-get install pgbackrest"],
-        ["/usr/bin/stunnel4", "apt-get install stunnel4"],
-        [`${PG_BIN}/pgbench`, "apt-get install postgresql-15"],
-    ]) {
-        if (!fs.existsSync(cmd)) throw new Error(`${cmd} is missing: ${hint} (see .ci/run's install step)`);
+    // One line naming the package when something is missing (the runner prints it as is).
+    const prereqs = requirePrereqs(["postgres", "pgbackrest", "stunnel4", "moto", "openssl"]);
+    // Tier 3 is an Object Lock bucket: a pgBackRest that cannot write there stops the drill here.
+    const compat = pgBackRestCompatibility(prereqs.pgbackrest.version, { objectLockRepos: true });
+    if (compat.refuse) throw new PrereqMissing(compat.refuse, [{ what: "pgbackrest", install: "apt-get install pgbackrest (a fixed version)" }]);
+    for (const tool of ["pg_ctl", "initdb", "pgbench"]) {
+        if (!fs.existsSync(pgBin(tool))) throw new PrereqMissing(`${pgBin(tool)} is missing beside ${prereqs.postgres.command}: apt-get install postgresql-${prereqs.postgres.major}`, [{ what: tool, install: `apt-get install postgresql-${prereqs.postgres.major}` }]);
     }
-    if (versionOf("moto_server", ["--help"]) === "not found") throw new Error("moto_server is missing: pip install 'moto[server]' (the drill was run with moto 5.2.1)");
 
     // The runner's work directory is private to root; postgres needs to traverse it.
     fs.chmodSync(options.workDir, 0o755);
@@ -309,10 +306,8 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
             memoryGiB: Math.round(os.totalmem() / 2 ** 30),
             node: process.version,
             versions: {
-                postgres: versionOf("/usr/lib/postgresql/15/bin/postgres", ["--version"]),
-                pgbackrest: versionOf("pgbackrest", ["version"]),
-                stunnel: versionOf("sh", ["-c", "stunnel4 -version 2>&1 | grep -m1 '^stunnel'"]),
-                moto: versionOf("python3", ["-c", "import moto; print('moto', moto.__version__)"]),
+                ...prereqVersions(prereqs),
+                "pgbackrest.compat": compat.notes.join("; ") || "as measured on 2.45",
                 config: source,
             },
         },
@@ -438,11 +433,11 @@ async function waitArchiveCaughtUp(pg: PgServer, timeoutMs: number): Promise<num
 
 async function loadScenario(pg: PgServer, sampler: Sampler, sizes: Sizes, settings: PgBackRestSettings, rpo: number, fig: Fig, check: Check): Promise<void> {
     const common = ["-h", "127.0.0.1", "-p", String(pg.port), "-U", "postgres"];
-    const init = await runPg("pgbench", [...common, "-i", "-q", "-s", String(sizes.pgbenchScale), "postgres"], 600_000);
+    const init = await runPg(pgBin("pgbench"), [...common, "-i", "-q", "-s", String(sizes.pgbenchScale), "postgres"], 600_000);
     if (init.code !== 0) throw new Error(`pgbench -i failed: ${init.stderr.trim()}`);
     const [before] = await pg.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn");
     const from = Date.now();
-    const bench = await runPg("pgbench", [...common, "-n", "-c", "2", "-j", "2", "-T", String(sizes.loadSeconds), "postgres"], (sizes.loadSeconds + 120) * 1000);
+    const bench = await runPg(pgBin("pgbench"), [...common, "-n", "-c", "2", "-j", "2", "-T", String(sizes.loadSeconds), "postgres"], (sizes.loadSeconds + 120) * 1000);
     const to = Date.now();
     if (bench.code !== 0) throw new Error(`pgbench failed: ${bench.stderr.trim()}`);
     const [after] = await pg.query<{ lsn: string }>("select pg_current_wal_lsn()::text as lsn");
@@ -671,7 +666,7 @@ class Verification {
             REPOS: repos.join(" "),
             RESULTS: results,
             SCRATCH: this.scratch,
-            PG_BIN: PG_BIN,
+            PG_BIN: pgBinDir(),
             PGBR_ARGS: `--config=${this.bin.configFile} --config-include-path=${this.bin.includeDir}`,
             RESTORE_PORT: String(await freePort()),
             ...(restoreRepo !== undefined ? { RESTORE_REPO: String(restoreRepo) } : {}),

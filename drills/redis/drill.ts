@@ -1,5 +1,6 @@
 /**
- * The Redis drill: real `redis-server` and a local S3 endpoint (moto) on 127.0.0.1, and the
+ * The Redis drill: a real `redis-server` (or `valkey-server`: whichever drills/lib/prereqs
+ * finds) and a local S3 endpoint (moto) on 127.0.0.1, and the
  * very job scripts the CronJobs run (jobs/redis-snapshot.sh, jobs/redis-restore.sh).
  *
  *  1. A server with the production persistence settings (components/redis/config.ts) is
@@ -23,13 +24,13 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { parse as parseYaml } from "yaml";
 import { DEFAULT_DOWN_AFTER_MILLISECONDS, redisServerConfig } from "../../components/redis/config";
 import { maxIntervalSeconds } from "../../components/core/cron";
-import { DEFAULT_DATA_CLASS_RPO, DEFAULT_SCENARIO_OBJECTIVES, NAMESPACE, configSchema } from "../../stacks/schema";
+import { loadStackConfig } from "../../config";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
-import { GiveUp, ProcessGroup, ScriptResult, freePort, runScript, sleep, stepTimings, versionOf, waitFor } from "./procs";
+import { GiveUp, ProcessGroup, ScriptResult, freePort, runScript, sleep, stepTimings, waitFor } from "./procs";
 import { sentinelFailover } from "./failover";
+import { PrereqMissing, prereqVersions, requirePrereqs } from "../lib/prereqs";
 import { RespClient } from "./resp";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -57,23 +58,17 @@ function prefillValue(i: number, bytes: number): string {
 }
 const writerValue = (seq: number) => `w:${seq}:${(seq * 2654435761) % 4294967296}`;
 
-/** The tier-1 Redis schedule and cache RPO of the prod stack (its file, or the schema defaults). */
+/** The tier-1 Redis schedule, cache RPO and S1 RTO of the prod stack (its file, defaults filled in by the schema). */
 function prodObjectives(): { schedule: string; intervalSeconds: number; cacheRpoSeconds: number; s1RtoSeconds: number; source: string } {
-    const file = path.join(ROOT, "stacks", "Pulumi.prod.yaml");
-    let raw: Record<string, unknown> = {};
-    if (fs.existsSync(file)) {
-        const cfg = (parseYaml(fs.readFileSync(file, "utf8"))?.config ?? {}) as Record<string, unknown>;
-        raw = Object.fromEntries(Object.entries(cfg).map(([k, v]) => [k.replace(`${NAMESPACE}:`, ""), v]));
-    }
-    const tiers = configSchema.shape.tiers.parse(raw.tiers);
-    const schedule = tiers.redis.tier1.snapshot;
-    const objectives = raw.objectives as { dataClasses?: { cache?: { rpoSeconds?: number } }; scenarios?: { S1?: { rtoSeconds?: number } } } | undefined;
+    const loaded = loadStackConfig("prod");
+    const config = loaded.validated;
+    const schedule = config.tiers.redis.tier1.snapshot;
     return {
         schedule,
         intervalSeconds: maxIntervalSeconds(schedule),
-        cacheRpoSeconds: objectives?.dataClasses?.cache?.rpoSeconds ?? DEFAULT_DATA_CLASS_RPO.cache,
-        s1RtoSeconds: objectives?.scenarios?.S1?.rtoSeconds ?? DEFAULT_SCENARIO_OBJECTIVES.S1.rtoSeconds,
-        source: fs.existsSync(file) ? "stacks/Pulumi.prod.yaml (tiers.redis.tier1)" : "schema default",
+        cacheRpoSeconds: config.objectives.dataClasses.cache.rpoSeconds,
+        s1RtoSeconds: config.objectives.scenarios.S1.rtoSeconds,
+        source: `${loaded.file} (tiers.redis.tier1)`,
     };
 }
 
@@ -206,8 +201,11 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
     const check = (name: string, passed: boolean, detail: string) => checks.push({ name, passed, detail });
     const sec = (ms: number) => Math.round(ms) / 1000;
 
-    for (const [cmd, hint] of [["redis-server", "apt-get install redis-server"], ["lz4", "apt-get install lz4"], ["moto_server", "pip install 'moto[server]'"], ["jq", "apt-get install jq"]]) {
-        if (versionOf("sh", ["-c", `command -v ${cmd}`]) === "not found") throw new Error(`${cmd} is not installed; ${hint} (the install step of .ci/run does this)`);
+    // One line naming the package when something is missing (the runner prints it as is).
+    const prereqs = requirePrereqs(["redis", "lz4", "moto", "boto3", "jq", "openssl"]);
+    const redis = prereqs.redis;
+    if (!redis.cli || !redis.checkRdb) {
+        throw new PrereqMissing(`${redis.flavour}-cli or ${redis.flavour}-check-rdb is missing beside ${redis.command}: apt-get install ${redis.flavour}-tools`, [{ what: `${redis.flavour}-cli`, install: `apt-get install ${redis.flavour}-tools` }]);
     }
     const objectives = prodObjectives();
     const procs = new ProcessGroup();
@@ -231,6 +229,10 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         AWS_EC2_METADATA_DISABLED: "true",
         S3_ENDPOINT_URL: endpoint,
         CLOUDWATCH_ENDPOINT_URL: endpoint,
+        // The jobs run the same server and tools the drill found (redis-* or valkey-*).
+        REDIS_SERVER: redis.command,
+        REDIS_CLI: redis.cli,
+        REDIS_CHECK_RDB: redis.checkRdb,
     });
     // The production key layout: <tier>/<dataClass>/ (components/storage/retention.ts).
     const tier1 = { BACKUP_BUCKET: "drill-tier1", BACKUP_PREFIX: "tier1/redis", BACKUP_TIER: "tier1" };
@@ -246,7 +248,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         const conf = path.join(options.workDir, `${name}.conf`);
         fs.writeFileSync(conf, [...redisServerConfig({ port, dir: path.join(options.workDir, dir), bind: "127.0.0.1" }), "daemonize no", ""].join("\n"));
         const t = now();
-        const m = procs.start(name, "redis-server", [conf], path.join(options.workDir, `${name}.log`));
+        const m = procs.start(name, redis.command, [conf], path.join(options.workDir, `${name}.log`));
         let client: RespClient | undefined;
         await waitFor(`${name} to accept connections on ${port}`, 300_000, async () => {
             if (m.child.exitCode !== null) throw new GiveUp(`${name} exited with ${m.child.exitCode}; see ${name}.log in ${options.workDir}`);
@@ -452,6 +454,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         const failover = await sentinelFailover({
             workDir: options.workDir,
             procs,
+            serverCommand: redis.command,
             downAfterMilliseconds: DEFAULT_DOWN_AFTER_MILLISECONDS,
             writesPerSecond: sizes.writesPerSecond,
             writeMs: sizes.warmupMs,
@@ -474,13 +477,7 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
             cpuModel: os.cpus()[0]?.model ?? "unknown",
             memoryGiB: Math.round(os.totalmem() / 2 ** 30),
             node: process.version,
-            versions: {
-                "redis-server": versionOf("redis-server", ["--version"]),
-                lz4: versionOf("lz4", ["--version"]),
-                openssl: versionOf("openssl", ["version"]),
-                boto3: versionOf("python3", ["-c", "import boto3; print('boto3', boto3.__version__)"]),
-                moto: versionOf("python3", ["-c", "import moto; print('moto', moto.__version__)"]),
-            },
+            versions: prereqVersions(prereqs),
         },
         figures,
         checks,

@@ -18,6 +18,8 @@ const now = () => performance.timeOrigin + performance.now();
 export interface FailoverOptions {
     readonly workDir: string;
     readonly procs: ProcessGroup;
+    /** The server binary (redis-server or valkey-server; drills/lib/prereqs finds it). */
+    readonly serverCommand: string;
     readonly downAfterMilliseconds: number;
     readonly writesPerSecond: number;
     readonly writeMs: number;
@@ -58,7 +60,7 @@ export async function sentinelFailover(o: FailoverOptions): Promise<{ figures: D
             const lines = [...redisServerConfig({ port, dir: d, bind: "127.0.0.1" }), "daemonize no"];
             if (i > 0) lines.push(`replicaof 127.0.0.1 ${dataPorts[0]}`);
             fs.writeFileSync(conf, lines.join("\n") + "\n");
-            pids.push(o.procs.start(`member-${i}`, "redis-server", [conf], path.join(dir, `member-${i}.log`)).child.pid!);
+            pids.push(o.procs.start(`member-${i}`, o.serverCommand, [conf], path.join(dir, `member-${i}.log`)).child.pid!);
             await ready(port);
         }
         for (const [i, port] of sentinelPorts.entries()) {
@@ -73,7 +75,7 @@ export async function sentinelFailover(o: FailoverOptions): Promise<{ figures: D
                 failoverTimeoutMilliseconds: 60_000,
             });
             fs.writeFileSync(conf, [...lines, "bind 127.0.0.1", `dir ${dir}`].join("\n") + "\n");
-            o.procs.start(`sentinel-${i}`, "redis-server", [conf, "--sentinel"], path.join(dir, `sentinel-${i}.log`));
+            o.procs.start(`sentinel-${i}`, o.serverCommand, [conf, "--sentinel"], path.join(dir, `sentinel-${i}.log`));
         }
         const s0 = await (async () => {
             await ready(sentinelPorts[0]);

@@ -13,6 +13,18 @@
                                          ending in SUFFIX (backups other tools write: Velero)
     s3.py put-metric NAMESPACE METRIC VALUE UNIT [DIM=VALUE ...]
                                          one CloudWatch datapoint
+    s3.py publish-run NAMESPACE EXIT_CODE DURATION WINDOW DataClass=.. Tier=.. Purpose=..
+                                         one job run for the backup SLOs (lib/slo-run.sh):
+                                         Runs, Succeeded, WithinWindow, DurationSeconds
+    s3.py slo-rollup NAMESPACE WINDOW_DAYS PURPOSE...
+                                         per purpose, the sums of Runs, Succeeded and
+                                         WithinWindow over the last WINDOW_DAYS, published as
+                                         RollupRuns, RollupSucceeded, RollupWithinWindow
+                                         {Purpose, WindowDays} (what the SLO alarms divide)
+    s3.py backup-audit NAMESPACE DAYS OUT_BUCKET OUT_PREFIX [AUDIT_BUCKET AUDIT_PREFIX]
+                                         the backup-audit report: every run of the last DAYS
+                                         from the metrics, with the fortress audit records of
+                                         those days, written as JSON to OUT_BUCKET
     s3.py publish-alert TOPIC_ARN SUBJECT MESSAGE
                                          one message to an SNS topic (the alert topic), sent
                                          to the topic's own region, read from the ARN
@@ -31,7 +43,7 @@ import json
 import os
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 try:
     import boto3
@@ -211,6 +223,183 @@ def publish_object_age(bucket, prefix, suffix, namespace, metric, dims):
     return 0
 
 
+# ---------------------------------------------------------------------------------------------
+# Backup SLOs (components/detection/slo.ts holds the same names for the alarms and dashboard)
+
+SLO_COUNTS = ("Runs", "Succeeded", "WithinWindow")
+
+
+def publish_run(namespace, exit_code, duration, window, dims):
+    try:
+        rc, seconds, window_seconds = int(exit_code), float(duration), float(window)
+    except ValueError:
+        fail(f"publish-run: EXIT_CODE {exit_code!r}, DURATION {duration!r} and WINDOW {window!r} must be numbers")
+    full = dimensions_of(dims)
+    names = {d["Name"] for d in full}
+    if not {"DataClass", "Tier", "Purpose"} <= names:
+        fail(f"publish-run: dimensions {dims} must include DataClass=, Tier= and Purpose=")
+    ok = rc == 0
+    values = {"Runs": 1, "Succeeded": 1 if ok else 0, "WithinWindow": 1 if ok and seconds <= window_seconds else 0}
+    now = datetime.now(timezone.utc)
+    # One series per data class, tier and purpose; the rollup and the dashboard's SEARCH add them up.
+    data = [{"MetricName": m, "Dimensions": full, "Value": v, "Unit": "Count", "Timestamp": now} for m, v in values.items()]
+    data.append({"MetricName": "DurationSeconds", "Dimensions": full, "Value": seconds, "Unit": "Seconds", "Timestamp": now})
+    cw = client("cloudwatch", "CLOUDWATCH_ENDPOINT_URL", "CLOUDWATCH_REGION")
+    try:
+        cw.put_metric_data(Namespace=namespace, MetricData=data)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        fail(explain(e, f"publishing the run to {namespace} failed"))
+
+
+def metric_data(cw, queries, start, end):
+    """GetMetricData over any number of queries (500 per call), every page; id -> [(time, value)]."""
+    out = {}
+    for i in range(0, len(queries), 500):
+        token = None
+        while True:
+            kw = {"MetricDataQueries": queries[i:i + 500], "StartTime": start, "EndTime": end, "ScanBy": "TimestampAscending"}
+            if token:
+                kw["NextToken"] = token
+            try:
+                page = cw.get_metric_data(**kw)
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+                fail(explain(e, "reading the SLO metrics (GetMetricData) failed; the role needs cloudwatch:GetMetricData"))
+            for r in page.get("MetricDataResults", []):
+                out.setdefault(r["Id"], []).extend(zip(r.get("Timestamps", []), r.get("Values", [])))
+            token = page.get("NextToken")
+            if not token:
+                break
+    return out
+
+
+def stat_query(qid, namespace, metric, dims, period, stat):
+    return {"Id": qid, "MetricStat": {"Metric": {"Namespace": namespace, "MetricName": metric, "Dimensions": dims}, "Period": period, "Stat": stat}, "ReturnData": True}
+
+
+def window_end():
+    """The end of a look-back window: the next whole minute, so the current minute's runs count."""
+    return datetime.now(timezone.utc).replace(second=0, microsecond=0) + timedelta(minutes=1)
+
+
+def run_series(cw, namespace):
+    """Every (DataClass, Tier, Purpose) series of Runs the jobs published (ListMetrics: the last two weeks)."""
+    series = []
+    try:
+        for page in cw.get_paginator("list_metrics").paginate(Namespace=namespace, MetricName="Runs"):
+            for m in page.get("Metrics", []):
+                # As listed: CloudWatch matches a dimension set in any order (moto only in the order it was put).
+                dims = m.get("Dimensions", [])
+                if {d["Name"] for d in dims} == {"DataClass", "Tier", "Purpose"}:
+                    series.append(dims)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        fail(explain(e, "listing the SLO metrics failed; the role needs cloudwatch:ListMetrics"))
+    return series
+
+
+def purpose_of(dims):
+    return next(d["Value"] for d in dims if d["Name"] == "Purpose")
+
+
+def slo_rollup(namespace, window_days, purposes):
+    try:
+        days = int(window_days)
+    except ValueError:
+        fail(f"slo-rollup: WINDOW_DAYS {window_days!r} is not a whole number of days")
+    if not 1 <= days <= 455:
+        fail(f"slo-rollup: WINDOW_DAYS {days}: CloudWatch keeps hourly data 455 days; use 1 to 455")
+    end = window_end()
+    start = end - timedelta(days=days)
+    cw = client("cloudwatch", "CLOUDWATCH_ENDPOINT_URL", "CLOUDWATCH_REGION")
+    series = [dims for dims in run_series(cw, namespace) if purpose_of(dims) in purposes]
+    queries = [stat_query(f"q{i}_{j}", namespace, m, dims, 3600, "Sum") for i, dims in enumerate(series) for j, m in enumerate(SLO_COUNTS)]
+    got = metric_data(cw, queries, start, end)
+    data, result = [], {}
+    for p in purposes:
+        sums = {m: sum(v for i, dims in enumerate(series) if purpose_of(dims) == p for _, v in got.get(f"q{i}_{j}", [])) for j, m in enumerate(SLO_COUNTS)}
+        result[p] = sums
+        dims = [{"Name": "Purpose", "Value": p}, {"Name": "WindowDays", "Value": str(days)}]
+        data += [{"MetricName": f"Rollup{m}", "Dimensions": dims, "Value": sums[m], "Unit": "Count", "Timestamp": end} for m in SLO_COUNTS]
+    try:
+        for k in range(0, len(data), 1000):
+            cw.put_metric_data(Namespace=namespace, MetricData=data[k:k + 1000])
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+        fail(explain(e, f"publishing the rollup to {namespace} failed"))
+    print(json.dumps({"windowDays": days, "from": start.isoformat(), "to": end.isoformat(), "purposes": result}))
+    return 0
+
+
+def audit_records(bucket, prefix, start, end):
+    """The fortress CLI's audit records (…/<yyyy>/<mm>/<dd>/<run>.<attempt>.json) of the days in [start, end]."""
+    s3 = client("s3", "S3_ENDPOINT_URL")
+    records, day = [], start.date()
+    while day <= end.date():
+        for key in keys(bucket, f"{prefix.rstrip('/')}/{day:%Y/%m/%d}", ".json"):
+            try:
+                records.append({"key": key, "record": json.loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())})
+            except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as e:
+                fail(explain(e, f"reading the audit record {where(bucket, key)} failed"))
+            except ValueError as e:
+                records.append({"key": key, "error": f"not JSON: {e}"})
+        day += timedelta(days=1)
+    return records
+
+
+def backup_audit(namespace, days_text, out_bucket, out_prefix, audit_bucket=None, audit_prefix=None):
+    try:
+        days = int(days_text)
+    except ValueError:
+        fail(f"backup-audit: DAYS {days_text!r} is not a whole number of days")
+    if not 1 <= days <= 14:
+        fail(f"backup-audit: DAYS {days}: one-minute datapoints (one per run) are kept 15 days; use 1 to 14")
+    end = window_end()
+    start = end - timedelta(days=days)
+    cw = client("cloudwatch", "CLOUDWATCH_ENDPOINT_URL", "CLOUDWATCH_REGION")
+    series = run_series(cw, namespace)
+    metrics = SLO_COUNTS + ("DurationSeconds",)
+    queries = [stat_query(f"s{i}_{j}", namespace, m, dims, 60, "Maximum" if m == "DurationSeconds" else "Sum")
+               for i, dims in enumerate(series) for j, m in enumerate(metrics)]
+    got = metric_data(cw, queries, start, end)
+    operations, summary = [], []
+    for i, dims in enumerate(series):
+        labels = {d["Name"]: d["Value"] for d in dims}
+        by_time = {}
+        for j, m in enumerate(metrics):
+            for t, v in got.get(f"s{i}_{j}", []):
+                by_time.setdefault(t, {})[m] = v
+        runs = [dict(at=t.isoformat(), dataClass=labels["DataClass"], tier=labels["Tier"], purpose=labels["Purpose"],
+                     runs=int(v.get("Runs", 0)), succeeded=int(v.get("Succeeded", 0)), withinWindow=int(v.get("WithinWindow", 0)),
+                     durationSeconds=v.get("DurationSeconds")) for t, v in sorted(by_time.items()) if v.get("Runs", 0) > 0]
+        operations += runs
+        total = sum(r["runs"] for r in runs)
+        ok = sum(r["succeeded"] for r in runs)
+        within = sum(r["withinWindow"] for r in runs)
+        summary.append({"dataClass": labels["DataClass"], "tier": labels["Tier"], "purpose": labels["Purpose"], "runs": total, "succeeded": ok,
+                        "failed": total - ok, "withinWindow": within,
+                        "completionPercent": round(100 * ok / total, 3) if total else None,
+                        "windowAdherencePercent": round(100 * within / total, 3) if total else None})
+    operations.sort(key=lambda r: (r["at"], r["dataClass"], r["tier"], r["purpose"]))
+    records = audit_records(audit_bucket, audit_prefix, start, end) if audit_bucket and audit_prefix else []
+    week = end.isocalendar()
+    report = {
+        "format": "fortress-backup-audit/1",
+        "from": start.isoformat(), "to": end.isoformat(), "namespace": namespace,
+        "summary": sorted(summary, key=lambda s: (s["purpose"], s["dataClass"], s["tier"])),
+        "operations": operations,
+        "auditRecords": records,
+        "auditRecordsSource": where(audit_bucket, audit_prefix) if audit_bucket and audit_prefix else None,
+    }
+    key = f"{out_prefix.rstrip('/')}/{week[0]}-W{week[1]:02d}-{end:%Y%m%dT%H%MZ}.json"
+    tmp = f"/tmp/backup-audit-{os.getpid()}.json"
+    with open(tmp, "w") as f:
+        json.dump(report, f, indent=1, default=str)
+    try:
+        put(out_bucket, key, tmp)
+    finally:
+        os.unlink(tmp)
+    print(json.dumps({"key": key, "operations": len(operations), "series": len(series), "auditRecords": len(records)}))
+    return 0
+
+
 USAGE = __doc__.split("\n\n")[1]
 
 
@@ -239,6 +428,19 @@ def main(argv):
             fail(f"put-metric takes NAMESPACE METRIC VALUE UNIT [DIM=VALUE ...]\n{USAGE}")
         put_metric(args[0], args[1], args[2], args[3], args[4:])
         return 0
+    if cmd == "publish-run":
+        if len(args) < 7:
+            fail(f"publish-run takes NAMESPACE EXIT_CODE DURATION WINDOW DataClass=.. Tier=.. Purpose=..\n{USAGE}")
+        publish_run(args[0], args[1], args[2], args[3], args[4:])
+        return 0
+    if cmd == "slo-rollup":
+        if len(args) < 3:
+            fail(f"slo-rollup takes NAMESPACE WINDOW_DAYS PURPOSE...\n{USAGE}")
+        return slo_rollup(args[0], args[1], args[2:])
+    if cmd == "backup-audit":
+        if len(args) not in (4, 6):
+            fail(f"backup-audit takes NAMESPACE DAYS OUT_BUCKET OUT_PREFIX [AUDIT_BUCKET AUDIT_PREFIX]\n{USAGE}")
+        return backup_audit(*args)
     if cmd == "publish-alert":
         if len(args) != 3:
             fail(f"publish-alert takes TOPIC_ARN SUBJECT MESSAGE\n{USAGE}")

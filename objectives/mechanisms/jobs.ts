@@ -7,7 +7,7 @@ import { maxIntervalSeconds } from "../../components/core/cron";
 import { DATA_CLASS_LABELS, DataClassLabel, LABEL_KEYS, PURPOSE_LABELS, PurposeLabel } from "../../components/core/names";
 import { DeclaredResource, T, extract } from "../resources";
 
-/** Names of the tier definitions (stacks/schema.ts `tiers`). */
+/** Names of the tier definitions (config/sections/tiers.ts). */
 export const TIER_DATA_CLASSES = ["database", "redis", "configuration", "secrets"] as const;
 export type TierDataClass = (typeof TIER_DATA_CLASSES)[number];
 

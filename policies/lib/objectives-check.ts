@@ -5,7 +5,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { DrillReportLike, ObjectivesTable, computeObjectives, loadDrillReports } from "../../objectives";
-import type { FortressConfig } from "../../stacks/schema";
+import type { FortressConfig } from "../../config";
 import { objectivesInput } from "./objectives-input";
 import { StackView } from "./stack-view";
 

@@ -3,7 +3,7 @@
  * knows both the config schema and the model, so the model imports nothing from stacks/.
  */
 import type { DeclaredResource, DrillReportLike, ObjectivesInput } from "../../objectives";
-import type { FortressConfig } from "../../stacks/schema";
+import type { FortressConfig } from "../../config";
 
 export function objectivesInput(stack: string, config: FortressConfig, resources: readonly DeclaredResource[], reports: readonly DrillReportLike[] = [], notes: readonly string[] = []): ObjectivesInput {
     return {

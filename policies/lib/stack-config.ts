@@ -1,10 +1,10 @@
 /**
  * The stack's configuration when it writes no DR manifest (the DR stacks): recent Pulumi CLIs
  * hand a nodejs policy pack the stack's config in PULUMI_CONFIG, the same variable a program
- * reads, so the pack validates it exactly as stacks/config.ts does. The engine-less runner
+ * reads, so the pack validates it exactly as stacks/config.ts does (config/validate.ts). The engine-less runner
  * passes the config it evaluated instead (`runRules(..., { stackConfig })`).
  */
-import { ConfigError, FortressConfig, NAMESPACE, parseConfigValue, validateConfig } from "../../stacks/schema";
+import { ConfigError, FortressConfig, validateStackValues } from "../../config";
 
 export type ConfigResult = { readonly ok: true; readonly config: FortressConfig; readonly source: string } | { readonly ok: false; readonly problem: string };
 
@@ -32,15 +32,8 @@ export function engineStackConfig(env: NodeJS.ProcessEnv = process.env): ConfigR
     } catch {
         return { ok: false, problem: "PULUMI_CONFIG is not JSON" };
     }
-    const raw: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(all)) {
-        const [ns, name] = key.split(":", 2);
-        if (ns !== NAMESPACE || name === "kubeconfig") continue;
-        raw[name] = parseConfigValue(String(value));
-    }
-    raw.hasKubeconfig = `${NAMESPACE}:kubeconfig` in all;
     try {
-        return { ok: true, config: validateConfig(raw), source: "the stack config the Pulumi engine passed (PULUMI_CONFIG)" };
+        return { ok: true, config: validateStackValues(all), source: "the stack config the Pulumi engine passed (PULUMI_CONFIG)" };
     } catch (e) {
         return { ok: false, problem: `the stack config does not validate: ${e instanceof ConfigError ? e.problems.join("; ") : e instanceof Error ? e.message : String(e)}` };
     }

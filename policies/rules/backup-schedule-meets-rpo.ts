@@ -1,7 +1,7 @@
 import { maxIntervalSeconds, describeInterval } from "../../components/core/cron";
 import { scheduledJobs, pgClusters, TIER_DATA_CLASSES } from "../../objectives";
 import { ARCHIVE_TIMEOUT_SHARE_OF_RPO, TIER_REPOS } from "../../components/postgres/pgbackrest";
-import type { PgRepoSchedule, SnapshotSchedule, TierId } from "../../stacks/schema";
+import type { PgRepoSchedule, SnapshotSchedule, TierId } from "../../config";
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
 import { StackView } from "../lib/stack-view";

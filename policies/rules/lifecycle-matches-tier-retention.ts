@@ -1,7 +1,8 @@
-import { MIN_UNDO_WINDOW_DAYS, RetentionEntry, TierId, engineHorizonDays, prefixRule, tierPrefix } from "../../components/storage/retention";
+import { MIN_UNDO_WINDOW_DAYS, RetentionEntry, engineHorizonDays, prefixRule, tierPrefix } from "../../components/storage/retention";
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
 import { StackView, T } from "../lib/stack-view";
+import type { TierId } from "../../config/vocabulary";
 
 const PREFIX = /^(tier[123])\/([a-z0-9-]+)\/$/;
 

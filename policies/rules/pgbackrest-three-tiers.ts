@@ -1,5 +1,6 @@
 import { pgClusters } from "../../objectives";
 import { TIER_REPOS } from "../../components/postgres/pgbackrest";
+import { tierRegion } from "../../config";
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
 import { StackView } from "../lib/stack-view";
@@ -27,7 +28,6 @@ export const pgbackrestThreeTiers = stackRule({
             return;
         }
         const { regions, tiers } = m.config;
-        const wantRegion: Record<string, string | undefined> = { tier1: undefined, tier2: regions.dr, tier3: regions.tier3 };
         // The primary's layout is the three-tier design; a DR cluster promoted or rebuilt during an
         // incident writes where the DR plan says (its primary region may be gone), so only its
         // encryption and retention are checked here.
@@ -42,8 +42,8 @@ export const pgbackrestThreeTiers = stackRule({
                     return;
                 }
                 if (layout && tier === "tier1" && repo.kind !== "volume") report(`${at}: is ${repo.kind}; tier 1 is the local volume (restores must not depend on another region)`);
-                if (layout && tier !== "tier1" && (repo.kind !== "s3" || repo.region !== wantRegion[tier])) {
-                    report(`${at}: is ${repo.kind}${repo.region ? ` in ${repo.region}` : ""}; ${tier} is S3 in ${wantRegion[tier]}`);
+                if (layout && tier !== "tier1" && (repo.kind !== "s3" || repo.region !== tierRegion(regions, tier))) {
+                    report(`${at}: is ${repo.kind}${repo.region ? ` in ${repo.region}` : ""}; ${tier} is S3 in ${tierRegion(regions, tier)}`);
                 }
                 const g = pg.global;
                 if (g[`${name}-cipher-type`] !== "aes-256-cbc") report(`${at}: ${name}-cipher-type is ${g[`${name}-cipher-type`] ?? "unset"}; set aes-256-cbc so the repository is encrypted before it leaves the pod`);

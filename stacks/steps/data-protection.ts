@@ -8,17 +8,18 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_JOB_SERVICE_ACCOUNT, bucketName } from "../../components/core/names";
-import { BackupTarget, SealedSecrets, TierId, VaultDr, Velero } from "../../components/platform";
+import { BackupTarget, SealedSecrets, VaultDr, Velero } from "../../components/platform";
 import { REDIS_PORT, Redis, RedisSnapshots } from "../../components/redis";
 import { irsaTrustPolicy } from "../../components/storage/backup-access";
 import { LogArchive } from "../../components/storage/log-archive";
 import { doc } from "../../components/storage/policy-documents";
 import { Uploads } from "../../components/storage/uploads";
 import type { Providers } from "../providers";
-import type { FortressConfig } from "../schema";
+import type { FortressConfig } from "../../config";
 import type { DetectionOutputs } from "./detection";
 import { REDIS_CLUSTER_NAME } from "./detection";
 import type { StorageOutputs } from "./storage";
+import type { TierId } from "../../config/vocabulary";
 
 export interface DataProtectionOutputs {
     /** Passphrases of the encrypted backups (secrets): the DR region needs them to open them. */

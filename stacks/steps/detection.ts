@@ -21,7 +21,7 @@ import {
     replicationAlarms,
 } from "../../components/detection";
 import type { Providers } from "../providers";
-import type { FortressConfig } from "../schema";
+import { FortressConfig, TierId, tierRegion } from "../../config";
 
 /** Route 53 publishes health-check metrics only in us-east-1. */
 export const ROUTE53_METRICS_REGION = "us-east-1";
@@ -71,12 +71,11 @@ export function replicationLagBudgetSeconds(config: FortressConfig, ruleId: stri
 /** The alarms that do not depend on a health check id: replication, backup age, Redis lag. */
 export function dataPathAlarms(config: FortressConfig): AlarmSpec[] {
     const { namePrefix, environment, regions } = config;
-    const regionOf = { tier1: regions.primary, tier2: regions.dr, tier3: regions.tier3 } as const;
-    const bucket = (tier: "tier1" | "tier2" | "tier3") => bucketName(namePrefix, environment, tier, regionOf[tier]);
+    const bucket = (tier: TierId) => bucketName(namePrefix, environment, tier, tierRegion(regions, tier));
     return [
         ...REPLICATION_RULES.flatMap((r) =>
             replicationAlarms(
-                { ruleId: r.ruleId, sourceBucket: bucket(r.from), destinationBucket: bucket(r.to), destinationIsDr: regionOf[r.to] === regions.dr },
+                { ruleId: r.ruleId, sourceBucket: bucket(r.from), destinationBucket: bucket(r.to), destinationIsDr: tierRegion(regions, r.to) === regions.dr },
                 replicationLagBudgetSeconds(config, r.ruleId),
             ),
         ),

@@ -7,7 +7,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterNetwork, EksCluster } from "../../components/cluster";
 import { existingClusterProvider } from "../providers";
-import type { FortressConfig } from "../schema";
+import type { FortressConfig } from "../../config";
 
 export interface DrCluster {
     readonly kind: "existing" | "eks";

@@ -23,12 +23,11 @@ import { BACKUP_JOB_SERVICE_ACCOUNT } from "../../components/core/names";
 import { BackupTarget, SealedSecrets, Velero } from "../../components/platform";
 import { REDIS_PORT, Redis, RedisSnapshots } from "../../components/redis";
 import { irsaTrustPolicy, readerPolicy, writerPolicy } from "../../components/storage/backup-access";
-import type { FortressConfig } from "../schema";
+import { FortressConfig, RemoteTierId, tierRegion } from "../../config";
 import { putMetricPolicy, redisServerArgs } from "./data-protection";
 import { REDIS_CLUSTER_NAME } from "./detection";
 import type { DrPlan } from "./dr-mode";
 
-type Tier = "tier2" | "tier3";
 
 /** The primary's tier outputs and backup passphrases, as the DR stack reads them. */
 export interface DrDataSources {
@@ -40,25 +39,25 @@ export interface DrDataSources {
 export interface DrBackupIdentity {
     readonly serviceAccount: k8s.core.v1.ServiceAccount;
     /** The tier the plan restores from. */
-    readonly restoreTier: Tier;
+    readonly restoreTier: RemoteTierId;
     readonly readerRoleArn: pulumi.Output<string>;
     /** Present once promoted: the tiers the promoted region writes. */
-    readonly writers?: Readonly<Record<Tier, BackupTarget>>;
+    readonly writers?: Readonly<Record<RemoteTierId, BackupTarget>>;
 }
 
 /** Key prefixes searched for the newest Redis snapshot: on tier 2 also tier 1's replicated hot copies. */
-export function redisRestorePrefixes(tier: Tier): string[] {
+export function redisRestorePrefixes(tier: RemoteTierId): string[] {
     // The tier-1 copies replicated into the tier-2 bucket are at most minutes old; tier 2's own
     // are up to its interval old. Newest first (the script restores the newest of all anyway).
     return tier === "tier2" ? ["tier1/redis", "tier2/redis"] : ["tier3/redis"];
 }
 
-export function sealedKeyPrefixes(tier: Tier): string[] {
+export function sealedKeyPrefixes(tier: RemoteTierId): string[] {
     return [`${tier}/secrets/sealed-secrets`];
 }
 
 /** Tier 2 on tier 1's cadence and tier 3 on its own (see the file comment). */
-export function promotedRedisSchedules(config: FortressConfig): Record<Tier, string> {
+export function promotedRedisSchedules(config: FortressConfig): Record<RemoteTierId, string> {
     return { tier2: config.tiers.redis.tier1.snapshot, tier3: config.tiers.redis.tier3.snapshot };
 }
 
@@ -67,8 +66,8 @@ export function declareDrBackupIdentity(config: FortressConfig, plan: DrPlan, sr
     const restoreTier = plan.redis.restoreFrom;
     const accountId = aws.getCallerIdentityOutput({}, { provider: aws_ }).accountId;
     const trust = pulumi.all([accountId, oidcIssuer]).apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, ns, [BACKUP_JOB_SERVICE_ACCOUNT])));
-    const bucketArn = (t: Tier) => src.tiers.apply((x) => `arn:aws:s3:::${x[t].bucketName}`);
-    const keyArn = (t: Tier) => src.tiers.apply((x) => x[t].kmsKeyArn);
+    const bucketArn = (t: RemoteTierId) => src.tiers.apply((x) => `arn:aws:s3:::${x[t].bucketName}`);
+    const keyArn = (t: RemoteTierId) => src.tiers.apply((x) => x[t].kmsKeyArn);
 
     const serviceAccount = new k8s.core.v1.ServiceAccount(
         "dr-backup",
@@ -86,23 +85,20 @@ export function declareDrBackupIdentity(config: FortressConfig, plan: DrPlan, sr
         { provider: aws_ },
     );
 
-    let writers: Record<Tier, BackupTarget> | undefined;
+    let writers: Record<RemoteTierId, BackupTarget> | undefined;
     if (plan.mode === "promote") {
-        writers = {} as Record<Tier, BackupTarget>;
+        writers = {} as Record<RemoteTierId, BackupTarget>;
         for (const t of ["tier2", "tier3"] as const) {
             const role = new aws.iam.Role(`dr-backup-writer-${t}`, { description: `Fortress DR: the promoted region writes ${t} backups`, assumeRolePolicy: trust, maxSessionDuration: 3600 }, { provider: aws_ });
             new aws.iam.RolePolicy(`dr-backup-writer-${t}`, { role: role.id, policy: pulumi.all([bucketArn(t), keyArn(t)]).apply(([b, k]) => JSON.stringify(writerPolicy(b, k))) }, { provider: aws_ });
             // Every job publishes its newest-backup age with the role it already holds.
             new aws.iam.RolePolicy(`dr-backup-metrics-${t}`, { role: role.id, policy: JSON.stringify(putMetricPolicy("Fortress/Backups")) }, { provider: aws_ });
-            writers[t] = { bucketName: src.tiers.apply((x) => x[t].bucketName), region: regionOf(config, t), writerRoleArn: role.arn };
+            writers[t] = { bucketName: src.tiers.apply((x) => x[t].bucketName), region: tierRegion(config.regions, t), writerRoleArn: role.arn };
         }
     }
     return { serviceAccount, restoreTier, readerRoleArn: reader.arn, writers };
 }
 
-function regionOf(config: FortressConfig, t: Tier): string {
-    return t === "tier2" ? config.regions.dr : config.regions.tier3;
-}
 
 export interface DrOperators {
     readonly velero: Velero;
@@ -123,10 +119,10 @@ export function declareDrOperators(
     const ns = config.kubernetes.namespace;
     const metricsRegion = config.regions.dr;
     const w = identity.writers;
-    const location = (t: Tier) => ({
+    const location = (t: RemoteTierId) => ({
         bucketName: src.tiers.apply((x) => x[t].bucketName),
         bucketArn: src.tiers.apply((x) => `arn:aws:s3:::${x[t].bucketName}`),
-        region: regionOf(config, t),
+        region: tierRegion(config.regions, t),
         kmsKeyArn: src.tiers.apply((x) => x[t].kmsKeyArn),
     });
     const velero = new Velero(
@@ -163,7 +159,7 @@ export function declareDrOperators(
             backupPassphrase: passphrase("sealedSecrets"),
             restoreKeys: {
                 bucketName: src.tiers.apply((x) => x[restoreTier].bucketName),
-                region: regionOf(config, restoreTier),
+                region: tierRegion(config.regions, restoreTier),
                 prefixes: sealedKeyPrefixes(restoreTier),
                 readerRoleArn: identity.readerRoleArn,
                 passphrase: passphrase("sealedSecrets"),
@@ -186,7 +182,7 @@ export function declareDrRedis(config: FortressConfig, src: DrDataSources, ident
             restore: {
                 jobImage: config.jobImage,
                 bucketName: src.tiers.apply((x) => x[tier].bucketName),
-                region: regionOf(config, tier),
+                region: tierRegion(config.regions, tier),
                 prefixes: redisRestorePrefixes(tier),
                 readerRoleArn: identity.readerRoleArn,
                 passphrase,

@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { serviceHost } from "../../components/workloads";
-import type { FortressConfig } from "../schema";
+import type { FortressConfig } from "../../config";
 import { GATEWAY_SELECTOR } from "./mesh";
 
 export const DR_GATEWAY_NAME = "fortress-dr";

@@ -1,6 +1,6 @@
 /**
  * What a DR stack declares in each mode, as data: the pure half of stacks/dr.ts. The config
- * schema has already rejected contradictory settings (stacks/schema.ts, dr.* rules), so every
+ * schema has already rejected contradictory settings (config/rules/dr-*.ts), so every
  * config reaching here describes one of the modes below.
  *
  * | mode        | database                                  | Redis      | workloads              | DR endpoint |
@@ -9,7 +9,7 @@
  * | rebuild     | from repo2/repo3 (tier 2/3), optional PITR | tier 2 / 3 | critical 1, others 0   | warm, idle  |
  * | promote     | the standby or the rebuild, promoted      | as above   | full replica counts    | serving     |
  */
-import type { FortressConfig } from "../schema";
+import type { FortressConfig } from "../../config";
 
 export type DrModeName = "pilot-light" | "rebuild" | "promote";
 

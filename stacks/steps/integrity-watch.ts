@@ -8,7 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { PG_CLUSTER_NAME } from "../../components/core/names";
 import { PgIntegrityWatch } from "../../components/postgres";
 import type { Providers } from "../providers";
-import type { FortressConfig } from "../schema";
+import type { FortressConfig } from "../../config";
 import type { DetectionOutputs } from "./detection";
 import type { StorageOutputs } from "./storage";
 

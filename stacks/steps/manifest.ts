@@ -8,7 +8,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { MANIFEST_KEY } from "../../components/core/names";
-import type { FortressConfig } from "../schema";
+import type { FortressConfig } from "../../config";
 import type { StorageOutputs } from "./storage";
 
 export const MANIFEST_SCHEMA_VERSION = 1;

@@ -5,7 +5,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { FortressConfig } from "../schema";
+import type { FortressConfig } from "../../config";
 
 export const ISTIO_CHART_REPO = "https://istio-release.storage.googleapis.com/charts";
 export const ISTIO_NAMESPACE = "istio-system";

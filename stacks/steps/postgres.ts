@@ -28,7 +28,7 @@ import {
     verificationSchedule,
 } from "../../components/postgres";
 import type { Providers } from "../providers";
-import type { FortressConfig } from "../schema";
+import { FortressConfig, tierRegion } from "../../config";
 import type { DetectionOutputs } from "./detection";
 import type { DatabaseSource } from "./dr-mode";
 import type { StorageOutputs } from "./storage";
@@ -38,7 +38,7 @@ export function postgresSettings(config: FortressConfig): PgBackRestSettings {
     const { namePrefix, environment, regions } = config;
     const s3 = (tier: "tier2" | "tier3", region: string) =>
         ({ kind: "s3", bucket: bucketName(namePrefix, environment, tier, region), region, endpoint: S3_ENDPOINT(region), path: s3RepoPath(tier), credentials: "web-id" }) as const;
-    return renderFromConfig(config, { tier1: { kind: "posix" }, tier2: s3("tier2", regions.dr), tier3: s3("tier3", regions.tier3) });
+    return renderFromConfig(config, { tier1: { kind: "posix" }, tier2: s3("tier2", tierRegion(regions, "tier2")), tier3: s3("tier3", tierRegion(regions, "tier3")) });
 }
 
 function clusterSpec(config: FortressConfig, settings: PgBackRestSettings, role: ClusterRole, promoted: boolean) {

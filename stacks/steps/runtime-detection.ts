@@ -7,7 +7,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { RuntimeDetection } from "../../components/detection";
 import type { Providers } from "../providers";
-import type { FortressConfig } from "../schema";
+import type { FortressConfig } from "../../config";
 import type { DetectionOutputs } from "./detection";
 import type { StorageOutputs } from "./storage";
 

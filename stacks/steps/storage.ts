@@ -12,7 +12,6 @@ import {
     GcsVault,
     Replication,
     TierBucket,
-    TierId,
     TierTable,
     tierPrefix,
     tierPrefixRules,
@@ -20,7 +19,7 @@ import {
 } from "../../components/storage";
 import { BACKUP_JOB_SERVICE_ACCOUNT, PG_SERVICE_ACCOUNTS, RESTORE_JOB_SERVICE_ACCOUNT, bucketName } from "../../components/core/names";
 import { maxIntervalSeconds, parseCron } from "../../components/core/cron";
-import type { FortressConfig } from "../schema";
+import { FortressConfig, TIERS, TierId, tierRegion } from "../../config";
 import type { Providers } from "../providers";
 
 export interface TierOutputs {
@@ -90,11 +89,11 @@ export function declareStorage(config: FortressConfig, providers: Providers, par
     );
     const keyIn: Record<TierId, pulumi.Output<string>> = { tier1: key.arn, tier2: key.replicaArns[regions.dr], tier3: key.replicaArns[regions.tier3] };
     const providerOf: Record<TierId, aws.Provider> = { tier1: providers.aws.primary, tier2: providers.aws.dr, tier3: providers.aws.tier3 };
-    const regionOf: Record<TierId, string> = { tier1: regions.primary, tier2: regions.dr, tier3: regions.tier3 };
+    const regionOf = (tier: TierId) => tierRegion(regions, tier);
 
     const accessLogBuckets: Record<string, AccessLogBucket> = {};
-    for (const tier of ["tier1", "tier2", "tier3"] as const) {
-        const region = regionOf[tier];
+    for (const tier of TIERS) {
+        const region = regionOf(tier);
         accessLogBuckets[region] = new AccessLogBucket(
             `access-logs-${region}`,
             {
@@ -113,7 +112,7 @@ export function declareStorage(config: FortressConfig, providers: Providers, par
     // Configuration changes (the DR manifest) are live documents in tier 1: never expired there.
     const configurationRule = { prefix: tierPrefix("tier1", "configuration"), noncurrentExpirationDays: tierUndoWindowDays(table, "tier1") };
     const buckets = {} as Record<TierId, TierBucket>;
-    for (const tier of ["tier1", "tier2", "tier3"] as const) {
+    for (const tier of TIERS) {
         const copies =
             tier === "tier2"
                 ? // Hot copies of tier 1 keep tier 1's retention in the DR region.
@@ -125,13 +124,13 @@ export function declareStorage(config: FortressConfig, providers: Providers, par
             tier,
             {
                 tier,
-                bucketName: bucketName(namePrefix, environment, tier, regionOf[tier]),
+                bucketName: bucketName(namePrefix, environment, tier, regionOf(tier)),
                 kmsKeyArn: keyIn[tier],
                 prefixRules: [...tierPrefixRules(table, tier), ...copies],
                 undoWindowDays: tierUndoWindowDays(table, tier),
                 transitions: config.storage[tier].transitions,
                 objectLock: tier === "tier3" ? config.storage.tier3.objectLock : undefined,
-                accessLogBucket: accessLogBuckets[regionOf[tier]].bucketName,
+                accessLogBucket: accessLogBuckets[regionOf(tier)].bucketName,
                 breakGlassRoleArn,
                 protect: prod,
             },
@@ -164,7 +163,7 @@ export function declareStorage(config: FortressConfig, providers: Providers, par
             namespace: config.kubernetes.namespace,
             writerServiceAccounts: [BACKUP_JOB_SERVICE_ACCOUNT, ...PG_SERVICE_ACCOUNTS],
             readerServiceAccounts: [RESTORE_JOB_SERVICE_ACCOUNT],
-            tiers: Object.fromEntries((["tier1", "tier2", "tier3"] as const).map((t) => [t, { bucketArn: buckets[t].arn, kmsKeyArn: keyIn[t] }])),
+            tiers: Object.fromEntries(TIERS.map((t) => [t, { bucketArn: buckets[t].arn, kmsKeyArn: keyIn[t] }])),
         },
         opts(providers.aws.primary),
     );
@@ -191,10 +190,10 @@ export function declareStorage(config: FortressConfig, providers: Providers, par
     );
 
     const tiers = Object.fromEntries(
-        (["tier1", "tier2", "tier3"] as const).map((t) => [
+        TIERS.map((t) => [
             t,
             {
-                region: regionOf[t],
+                region: regionOf(t),
                 bucketName: buckets[t].bucketName,
                 bucketArn: buckets[t].arn,
                 kmsKeyArn: keyIn[t],

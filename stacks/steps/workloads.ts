@@ -5,7 +5,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformService } from "../../components/workloads";
-import type { FortressConfig } from "../schema";
+import type { FortressConfig } from "../../config";
 
 export function declareWorkloads(
     config: FortressConfig,

@@ -15,7 +15,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { evaluateStack, PlanResult } from "../../tools/evaluate";
-import { listStacks } from "../../tools/mock-runtime";
+import { listStacks } from "../../config";
 import { redactSecrets } from "../../tools/plan";
 import { DR_MODES, evaluateModes } from "../../tools/plan-dr";
 

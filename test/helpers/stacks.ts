@@ -1,15 +1,15 @@
 /**
  * Helpers to evaluate a stack file with a mutation, the way a user's edit would change it.
  */
-import { readStackConfig } from "../../tools/mock-runtime";
+import { readStackFile } from "../../config";
 import { evaluateStack, PlanResult } from "../../tools/evaluate";
-import { ConfigError } from "../../stacks/schema";
+import { ConfigError } from "../../config";
 
 export type Mutation = { readonly key: string; readonly path?: readonly (string | number)[]; readonly value: unknown };
 
 /** Config overrides that apply the mutations to the stack file's values (deep-setting paths). */
 export function overridesFor(stack: string, mutations: readonly Mutation[]): Record<string, string | undefined> {
-    const { config } = readStackConfig(stack);
+    const { config } = readStackFile(stack);
     const out: Record<string, string | undefined> = {};
     for (const m of mutations) {
         const fullKey = `fortress-dr:${m.key}`;

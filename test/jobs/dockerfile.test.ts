@@ -6,7 +6,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { configSchema } from "../../stacks/schema";
+import { configSchema } from "../../config";
 
 const JOBS = path.resolve(__dirname, "..", "..", "jobs");
 const dockerfile = fs.readFileSync(path.join(JOBS, "Dockerfile"), "utf8");

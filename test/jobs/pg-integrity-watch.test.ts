@@ -1,6 +1,6 @@
 /**
- * jobs/pg-integrity-watch.sh against a real PostgreSQL 15 (initdb --data-checksums) whose
- * table file is corrupted on disk while the server is stopped, and moto for SNS and
+ * jobs/pg-integrity-watch.sh against a real PostgreSQL (the installed major, found by
+ * drills/lib/prereqs; initdb --data-checksums) whose table file is corrupted on disk while the server is stopped, and moto for SNS and
  * CloudWatch. The alert reaches an SQS queue subscribed to the topic, which is how the test
  * sees it. The time from the failing read to the alert is printed, not asserted (beyond a
  * sanity ceiling): it is a figure for docs/postgres.md, not a unit property.
@@ -9,7 +9,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { PG_BIN, PgServer, ownByPostgres } from "../../drills/postgres/cluster";
+import { PgServer, ownByPostgres, pgBin } from "../../drills/postgres/cluster";
 import { ProcessGroup, ScriptResult, freePort, runPgOk, runScript } from "../../drills/postgres/processes";
 import { waitFor } from "../../drills/redis/procs";
 
@@ -64,7 +64,7 @@ describe("jobs: pg-integrity-watch.sh argument checks name the missing or bad se
     }
 });
 
-describe("jobs: pg-integrity-watch.sh against PostgreSQL 15 with data checksums and a page corrupted on disk", function () {
+describe("jobs: pg-integrity-watch.sh against the installed PostgreSQL with data checksums and a page corrupted on disk", function () {
     this.timeout(240_000);
     const procs = new ProcessGroup();
     let tmp: string;
@@ -84,7 +84,7 @@ describe("jobs: pg-integrity-watch.sh against PostgreSQL 15 with data checksums 
         ownByPostgres(pg.dataDir);
         fs.writeFileSync(pg.logFile, "");
         fs.chmodSync(pg.logFile, 0o666);
-        await runPgOk(`${PG_BIN}/initdb`, ["-D", pg.dataDir, "-A", "trust", "-U", "postgres", "--no-instructions", "--data-checksums"], 120_000);
+        await runPgOk(pgBin("initdb"), ["-D", pg.dataDir, "-A", "trust", "-U", "postgres", "--no-instructions", "--data-checksums"], 120_000);
         pg.appendSettings({ port: String(port), listen_addresses: "127.0.0.1", unix_socket_directories: sockets });
 
         const motoPort = await freePort();
@@ -123,7 +123,7 @@ describe("jobs: pg-integrity-watch.sh against PostgreSQL 15 with data checksums 
         ownByPostgres(bare.dataDir);
         fs.writeFileSync(bare.logFile, "");
         fs.chmodSync(bare.logFile, 0o666);
-        await runPgOk(`${PG_BIN}/initdb`, ["-D", bare.dataDir, "-A", "trust", "-U", "postgres", "--no-instructions"], 120_000);
+        await runPgOk(pgBin("initdb"), ["-D", bare.dataDir, "-A", "trust", "-U", "postgres", "--no-instructions"], 120_000);
         bare.appendSettings({ port: String(port), listen_addresses: "127.0.0.1", unix_socket_directories: path.join(tmp, "sock") });
         await bare.start(60_000);
         try {

@@ -13,7 +13,7 @@ import * as assert from "assert";
 import type { Cell, ObjectivesTable } from "../../objectives";
 import { evaluateStack, PlanResult } from "../../tools/evaluate";
 import { planFindings } from "../../tools/plan-findings";
-import { ConfigError } from "../../stacks/schema";
+import { ConfigError } from "../../config";
 import { Mutation, evaluateWith } from "../helpers/stacks";
 
 /** A worse value for each setting the model reads (path in the resolved config, `*` = any list index). */

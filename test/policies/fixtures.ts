@@ -8,7 +8,7 @@
  * so a rule that computes them wrongly disagrees with this file.
  */
 import { MANIFEST_KEY } from "../../components/core/names";
-import { FortressConfig, validateConfig } from "../../stacks/schema";
+import { FortressConfig, validateConfig } from "../../config";
 import type { FortressRule } from "../../policies/lib/rule";
 import { ResourceRecord, RuleOutcome, RunOptions, runRules } from "../../policies/runner";
 

@@ -8,6 +8,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { parseAllDocuments } from "yaml";
+import { allVendoredCrds } from "../../crds";
 import { FRAMEWORKS } from "../../policies/lib/compliance";
 import { T } from "../../policies/lib/stack-view";
 import { RULES } from "../../policies/rules";
@@ -117,10 +118,7 @@ describe("type tokens", () => {
     });
 
     it("match the custom resources' CRDs (kubernetes:<group>/<version>:<kind>)", () => {
-        const crds = ["percona-pg-crd.yaml", "velero-crds.yaml"].flatMap((f) =>
-            parseAllDocuments(fs.readFileSync(path.join(ROOT, "..", "shared", "schemas", f), "utf8")).map((d) => d.toJSON()),
-        );
-        const tokens = new Set(crds.filter((c) => c?.kind === "CustomResourceDefinition").flatMap((c) => c.spec.versions.map((v: any) => `kubernetes:${c.spec.group}/${v.name}:${c.spec.names.kind}`)));
+        const tokens = new Set(allVendoredCrds().map((c) => `kubernetes:${c.group}/${c.version}:${c.kind}`));
         assert.ok(tokens.has(T.pgCluster), T.pgCluster);
         assert.ok(tokens.has(T.veleroSchedule), T.veleroSchedule);
     });

@@ -9,7 +9,7 @@
  */
 import * as assert from "assert";
 import { evaluateStack } from "../../tools/evaluate";
-import { listStacks } from "../../tools/mock-runtime";
+import { listStacks } from "../../config";
 import { planFindings } from "../../tools/plan-findings";
 
 const KNOWN_GAPS: Readonly<Record<string, Readonly<Record<string, string>>>> = {};

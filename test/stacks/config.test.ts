@@ -1,12 +1,11 @@
 import * as assert from "assert";
 import { configProblems, Mutation } from "../helpers/stacks";
 import { evaluateStack } from "../../tools/evaluate";
-import { DEFAULT_SCENARIO_OBJECTIVES, NAMESPACE, validateConfig } from "../../stacks/schema";
-import { listStacks, readStackConfig } from "../../tools/mock-runtime";
+import { DEFAULT_SCENARIO_OBJECTIVES, NAMESPACE, listStacks, readStackFile, validateConfig } from "../../config";
 
 /** A stack file's values as the config module hands them to validation. */
 function rawFromFile(stack: string): Record<string, unknown> {
-    const { config } = readStackConfig(stack);
+    const { config } = readStackFile(stack);
     const raw: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(config)) {
         const [ns, name] = key.split(":");

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import { execFile } from "child_process";
 import { promisify } from "util";
 import { evaluateStack, PlanResult, PlannedResource } from "../../tools/evaluate";
-import { ConfigError } from "../../stacks/schema";
+import { ConfigError } from "../../config";
 import { modeVariants, DrModeName } from "../../stacks/steps/dr-mode";
 import { REPLICATION_RULES, ROUTE53_METRICS_REGION } from "../../stacks/steps/detection";
 import { validateK8sObject } from "../components/workloads/k8s-schema";

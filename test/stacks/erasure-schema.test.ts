@@ -1,10 +1,10 @@
 import * as assert from "assert";
-import { ConfigError, validateConfig } from "../../stacks/schema";
-import { readStackConfig } from "../../tools/mock-runtime";
-import { NAMESPACE, parseConfigValue } from "../../stacks/schema";
+import { ConfigError, validateConfig } from "../../config";
+import { readStackFile } from "../../config";
+import { NAMESPACE, parseConfigValue } from "../../config";
 
 function prodRaw(): Record<string, unknown> {
-    const { config } = readStackConfig("prod");
+    const { config } = readStackFile("prod");
     const raw: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(config)) {
         const [ns, name] = key.split(":");
@@ -40,7 +40,7 @@ function rejects(erasure: unknown, key: string, ...advice: RegExp[]): void {
     for (const a of advice) assert.match(found[0], a);
 }
 
-describe("config section erasure (stacks/erasure-schema.ts)", () => {
+describe("config section erasure (config/sections/erasure.ts)", () => {
     it("accepts a full section and fills the defaults", () => {
         const c = validateConfig({ ...prodRaw(), erasure: GOOD });
         assert.strictEqual(c.erasure?.ledger.replayMarginSeconds, 86_400);

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { evaluateStack, PlanResult } from "../../tools/evaluate";
-import { listStacks } from "../../tools/mock-runtime";
+import { listStacks } from "../../config";
 import { MANIFEST_KEY } from "../../components/core/names";
 import { ofType, one } from "../helpers/pulumi";
 

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import type { DrillReportFile } from "../../drills/types";
 import { evaluateStack, PlanResult } from "../evaluate";
-import { listStacks, readStackConfig } from "../mock-runtime";
+import { listStacks, readStackFile } from "../../config";
 import { PlanFindings, planFindings } from "../plan-findings";
 import { complianceHtml } from "./compliance";
 import { layoutTopology, renderDiagram } from "./diagram";
@@ -72,7 +72,7 @@ export function pairStackOf(stack: string, config: PlanResult["config"]): string
     }
     for (const other of listStacks()) {
         if (other === stack) continue;
-        const raw = readStackConfig(other).config;
+        const raw = readStackFile(other).config;
         if (raw["fortress-dr:role"] !== "dr") continue;
         try {
             const primary = JSON.parse(raw["fortress-dr:dr"] ?? "{}").primaryStack;

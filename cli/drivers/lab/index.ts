@@ -1,14 +1,34 @@
 /**
- * The lab driver: the recovery primitives on hosts — pgBackRest, PostgreSQL, redis-cli and an S3
- * endpoint — as described by a lab description file (description.ts) that the drills write.
+ * The lab driver: the recovery primitives on hosts — pgBackRest, PostgreSQL and an S3 endpoint —
+ * as described by a lab description file (description.ts) that the drills write.
+ *
+ * Cross-region failover primitives (WAN proxy, Patroni, the region-B standby) are engineer
+ * "lab"'s: they go in their own file here and are wired on the `failover` / `traffic` lines below.
  */
 import type { StackContext } from "../../stack";
-import type { Driver } from "../types";
-import { PreflightError } from "../../errors";
+import { S3AuditSink } from "../../audit";
+import type { Driver, Tier } from "../types";
+import { LabDatabase } from "./database";
 import { readLabDescription } from "./description";
+import { LabStorage, labS3Client } from "./storage";
 
 export async function createLabDriver(file: string, stack: StackContext): Promise<Driver> {
     const desc = readLabDescription(file);
-    void stack;
-    throw new PreflightError(`lab driver for ${desc.pgbackrest.stanza}: the primitives are not in this build yet`);
+    const s3 = labS3Client(desc);
+    const storage = new LabStorage(desc, s3);
+    const bounds: Partial<Record<Tier, number>> = {};
+    for (const [tier, repo] of Object.entries(desc.repos)) if (repo?.maxBackupAgeSeconds !== undefined) bounds[tier as Tier] = repo.maxBackupAgeSeconds;
+    return {
+        name: "lab",
+        describe: `lab: stanza ${desc.pgbackrest.stanza}, PostgreSQL ${desc.postgres.host}:${desc.postgres.port}, repos ${Object.entries(desc.repos).map(([t, r]) => `${t}=repo${r!.repo}`).join(" ")}${desc.s3 ? `, S3 ${desc.s3.endpoint}` : ""}`,
+        database: new LabDatabase(desc, storage),
+        storage,
+        audit: s3 && desc.s3?.auditBucket ? new S3AuditSink(s3, desc.s3.auditBucket, stack.config.storage.tier3.objectLock.mode) : undefined,
+        backupBoundsSeconds: Object.keys(bounds).length ? bounds : undefined,
+        failover: undefined,
+        traffic: undefined,
+        async close() {
+            s3?.destroy();
+        },
+    };
 }

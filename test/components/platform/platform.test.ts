@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import { SealedSecrets, VaultDr, Velero, VeleroArgs, activeDeadlineSeconds, backupCronJobSpec } from "../../../components/platform";
 import { maxIntervalSeconds } from "../../../components/core/cron";
-import { configSchema } from "../../../stacks/schema";
+import { configSchema } from "../../../config";
 import { errorOf, ofType, one, policyOf, recordResources } from "../../helpers/pulumi";
 import { kubernetesObjects, validateCoreObject, validateCustomResource } from "./kube-schema";
 import { vendoredCrds } from "../../../crds";

@@ -18,7 +18,7 @@ import {
     verificationSchedule,
 } from "../../../components/postgres";
 import { PG_CLUSTER_NAME } from "../../../components/core/names";
-import { FortressConfig, validateConfig } from "../../../stacks/schema";
+import { FortressConfig, validateConfig } from "../../../config";
 import { RecordedResource, errorOf, ofType, one, policyOf, recordResources } from "../../helpers/pulumi";
 import { kubernetesObjects, unwrapSecrets, validateCoreObject, validateCustomResource } from "../platform/kube-schema";
 import { vendoredCrds } from "../../../crds";

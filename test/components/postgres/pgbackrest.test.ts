@@ -10,7 +10,7 @@ import {
     tier1StallBoundSeconds,
     toIni,
 } from "../../../components/postgres/pgbackrest";
-import { validateConfig } from "../../../stacks/schema";
+import { validateConfig } from "../../../config";
 import { rawConfig } from "./fixtures";
 
 const LOCATIONS: PgBackRestInput["locations"] = {

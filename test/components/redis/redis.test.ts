@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { RESTORE_ENTRYPOINT, Redis, RedisArgs, RedisSnapshots, RedisSnapshotsArgs, redisServerConfig, sentinelConfig, startRedisScript, startSentinelScript } from "../../../components/redis";
 import { maxIntervalSeconds } from "../../../components/core/cron";
-import { configSchema } from "../../../stacks/schema";
+import { configSchema } from "../../../config";
 import { errorOf, ofType, one, recordResources } from "../../helpers/pulumi";
 import { kubernetesObjects, unwrapSecrets, validateCoreObject } from "../platform/kube-schema";
 

@@ -2,7 +2,7 @@ import * as assert from "assert";
 import * as aws from "@pulumi/aws";
 import { LogArchive, LogArchiveArgs } from "../../../components/storage/log-archive";
 import { Uploads, UploadsArgs } from "../../../components/storage/uploads";
-import { configSchema } from "../../../stacks/schema";
+import { configSchema } from "../../../config";
 import { errorOf, ofType, one, policyOf, recordResources } from "../../helpers/pulumi";
 
 const complianceDays = configSchema.shape.storage.parse(undefined).complianceRetentionDays;

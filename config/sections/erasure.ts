@@ -1,7 +1,7 @@
 /**
  * Config section `erasure` (issue 15): how each data class erases one subject, and the ledger
  * that remembers every erasure across restores. Pure zod, no Pulumi. Every problem names its
- * key and the fix (stacks/schema.ts prefixes the key path).
+ * key and the fix (config/errors.ts prefixes the key path).
  *
  * ```yaml
  * fortress-dr:erasure:

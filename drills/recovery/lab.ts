@@ -1,0 +1,168 @@
+/**
+ * The recovery drill's lab: a real PostgreSQL primary archiving through pgBackRest into three
+ * repos — repo1 (tier 1, a local directory), repo2 (tier 2, a versioned S3 bucket on moto behind
+ * stunnel4 TLS) and repo3 (tier 3, an S3 Object Lock bucket) — and the lab description file
+ * (cli/drivers/lab/description.ts) through which `fortress --lab` reaches all of it.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { LabDescription } from "../../cli/drivers/lab/description";
+import { execAsPostgres, mkdirForPostgres } from "../../cli/drivers/lab/exec";
+import { pgCtl, query } from "../../cli/drivers/lab/pg";
+import { ProcessGroup, freePort } from "../postgres/processes";
+import { S3Lab, createLockedBucket, createVersionedBucket, startS3Lab } from "../postgres/s3lab";
+
+/** The directory of pg_ctl/initdb: the newest installed major (never a hard-coded version). */
+export function findPgBindir(): string {
+    const root = "/usr/lib/postgresql";
+    const majors = fs.existsSync(root) ? fs.readdirSync(root).filter((d) => /^\d+$/.test(d) && fs.existsSync(path.join(root, d, "bin", "pg_ctl"))) : [];
+    if (majors.length === 0) throw new Error("no PostgreSQL server binaries under /usr/lib/postgresql/<major>/bin: apt-get install postgresql");
+    return path.join(root, String(Math.max(...majors.map(Number))), "bin");
+}
+
+export interface RecoveryLab {
+    readonly description: LabDescription;
+    readonly descriptionFile: string;
+    readonly s3: S3Lab;
+    readonly stanza: string;
+    readonly pgbackrestConf: string;
+    readonly repo1: string;
+    stopPrimary(): Promise<void>;
+    startPrimary(): Promise<void>;
+    /** Writes a variant of the description (e.g. a stricter lab schedule) beside the main one. */
+    writeVariant(name: string, change: (d: LabDescription) => LabDescription): string;
+}
+
+const ini = (sections: Record<string, Record<string, string>>) =>
+    Object.entries(sections)
+        .map(([s, kv]) => `[${s}]\n${Object.entries(kv).map(([k, v]) => `${k}=${v}`).join("\n")}\n`)
+        .join("\n");
+
+export async function startRecoveryLab(workDir: string, procs: ProcessGroup, stanza: string): Promise<RecoveryLab> {
+    fs.chmodSync(workDir, 0o755);
+    const d = (name: string, mode = 0o700) => {
+        const p = path.join(workDir, name);
+        mkdirForPostgres(p, mode);
+        return p;
+    };
+    const bindir = findPgBindir();
+    const run = d("run", 0o755);
+    const repo1 = d("repo1");
+    const logs = d("logs", 0o755);
+    const pgbr = d("pgbackrest", 0o755);
+    for (const x of ["spool", "lock", "log"]) d(path.join("pgbackrest", x));
+    d("restores", 0o755);
+
+    const s3 = await startS3Lab(path.join(workDir, "s3"), procs, ["tier2", "tier3"]);
+    await createVersionedBucket(s3, "fortress-recovery-tier2", "us-west-2");
+    await createLockedBucket(s3, "fortress-recovery-tier3", "us-east-2", 30);
+
+    const port = await freePort();
+    const datadir = path.join(workDir, "pgdata");
+    const s3repo = (n: number, tier: string, bucket: string, region: string) => ({
+        [`repo${n}-type`]: "s3",
+        [`repo${n}-path`]: `/pgbackrest/${tier}`,
+        [`repo${n}-s3-bucket`]: bucket,
+        [`repo${n}-s3-endpoint`]: `localhost:${s3.endpoints[tier].port}`,
+        [`repo${n}-s3-region`]: region,
+        [`repo${n}-s3-uri-style`]: "path",
+        [`repo${n}-s3-key`]: "fortress-lab",
+        [`repo${n}-s3-key-secret`]: "fortress-lab",
+        [`repo${n}-storage-ca-file`]: s3.caFile,
+        [`repo${n}-retention-full`]: "4",
+    });
+    const conf = path.join(pgbr, "pgbackrest.conf");
+    fs.writeFileSync(
+        conf,
+        ini({
+            global: {
+                "repo1-path": repo1,
+                "repo1-retention-full": "4",
+                ...s3repo(2, "tier2", "fortress-recovery-tier2", "us-west-2"),
+                ...s3repo(3, "tier3", "fortress-recovery-tier3", "us-east-2"),
+                "start-fast": "y",
+                "compress-type": "lz4",
+                "process-max": "2",
+                "spool-path": path.join(pgbr, "spool"),
+                "lock-path": path.join(pgbr, "lock"),
+                "log-path": path.join(pgbr, "log"),
+                "log-level-console": "warn",
+                "log-level-file": "detail",
+            },
+            [stanza]: { "pg1-path": datadir, "pg1-port": String(port), "pg1-socket-path": run },
+        }),
+        { mode: 0o644 },
+    );
+    const deadline = () => Date.now() + 180_000;
+    mkdirForPostgres(datadir);
+    const init = await execAsPostgres(path.join(bindir, "initdb"), ["-D", datadir, "-A", "trust", "-U", "postgres", "-k", "--no-instructions"], { deadline: deadline() });
+    if (init.code !== 0) throw new Error(`initdb: ${init.stderr}`);
+    const archive = `pgbackrest --config=${conf} --stanza=${stanza} archive-push %p`;
+    fs.appendFileSync(
+        path.join(datadir, "postgresql.auto.conf"),
+        [
+            `port = ${port}`,
+            `listen_addresses = '127.0.0.1'`,
+            `unix_socket_directories = '${run}'`,
+            `wal_level = replica`,
+            `archive_mode = on`,
+            `archive_command = '${archive}'`,
+            // Commit timestamps make the point-in-time check exact.
+            `track_commit_timestamp = on`,
+            `max_wal_size = '256MB'`,
+        ].join("\n") + "\n",
+    );
+    const logFile = path.join(logs, "primary.log");
+    const startPrimary = async () => {
+        const r = await pgCtl(bindir, ["-D", datadir, "-l", logFile, "-w", "-t", "120", "start"], deadline());
+        if (r.code !== 0) throw new Error(`pg_ctl start: ${r.stderr}${r.stdout}`);
+    };
+    const stopPrimary = async () => {
+        const r = await pgCtl(bindir, ["-D", datadir, "-m", "fast", "-w", "-t", "120", "stop"], deadline());
+        if (r.code !== 0) throw new Error(`pg_ctl stop: ${r.stderr}${r.stdout}`);
+    };
+    fs.chmodSync(logs, 0o777);
+    await startPrimary();
+    for (const args of [["stanza-create"], ["check"]]) {
+        const r = await execAsPostgres("pgbackrest", [`--config=${conf}`, `--stanza=${stanza}`, ...args], { deadline: deadline() });
+        if (r.code !== 0) throw new Error(`pgbackrest ${args[0]}: ${r.stderr}${r.stdout}`);
+    }
+    await query({ host: "127.0.0.1", port, user: "postgres" }, "select 1");
+
+    const description: LabDescription = {
+        schemaVersion: "fortress.lab/v1",
+        workDir,
+        pgbackrest: { stanza, config: conf },
+        postgres: { bindir, host: "127.0.0.1", port, datadir, user: "postgres", rowCountTables: ["drill_commits"] },
+        repos: {
+            tier1: { repo: 1, path: repo1 },
+            tier2: { repo: 2, bucket: "fortress-recovery-tier2", path: "/pgbackrest/tier2" },
+            tier3: { repo: 3, bucket: "fortress-recovery-tier3", path: "/pgbackrest/tier3" },
+        },
+        s3: {
+            endpoint: `http://127.0.0.1:${s3.motoPort}`,
+            region: "us-east-1",
+            accessKeyId: "fortress-lab",
+            secretAccessKey: "fortress-lab",
+            auditBucket: "fortress-recovery-tier3",
+            buckets: { tier2: "fortress-recovery-tier2", tier3: "fortress-recovery-tier3" },
+        },
+    };
+    const descriptionFile = path.join(workDir, "lab.json");
+    fs.writeFileSync(descriptionFile, JSON.stringify(description, null, 2) + "\n");
+    return {
+        description,
+        descriptionFile,
+        s3,
+        stanza,
+        pgbackrestConf: conf,
+        repo1,
+        stopPrimary,
+        startPrimary,
+        writeVariant(name, change) {
+            const file = path.join(workDir, `lab-${name}.json`);
+            fs.writeFileSync(file, JSON.stringify(change(JSON.parse(JSON.stringify(description)) as LabDescription), null, 2) + "\n");
+            return file;
+        },
+    };
+}
