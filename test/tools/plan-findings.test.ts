@@ -20,7 +20,7 @@ describe("npm run plan: policy findings, objectives and compliance", function ()
         assert.match(r.stdout, new RegExp(`^Policy pack \\(policies/, ${RULES.length} rules; run here without the engine`, "m"));
         assert.match(r.stdout, /^ {2}(pass|FAIL|warn|not-applicable) +tier2-geo-separation +mandatory +\d+$/m);
         assert.match(r.stdout, /^Recovery objectives: bound \/ objective, seconds \(computed from what prod declares, worst case first/m);
-        assert.match(r.stdout, /^ {2}S4 regional disaster +database +\S+\/300 \S+ +\S+\/600 \S+ +\S+\/60 /m);
+        assert.match(r.stdout, /^ {2}S4 regional disaster +database +48\/300 ok +\S+\/600 AT RISK \(accepted\) +\S+\/60 /m);
         assert.match(r.stdout, /^ {2}Terms used \(value, basis, source; arithmetic of scaled figures; where each budget comes from\):$/m);
         assert.match(r.stdout, /3 x TCP connect window 4 s \(each failing check waits it\) +12 s +guarantee +https:\/\/docs\.aws\.amazon\.com\/Route53\//);
         assert.match(r.stdout, /^ {2}Accepted risks \(objectives\.acceptedRisks in the stack file\):$/m);
