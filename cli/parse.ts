@@ -65,3 +65,9 @@ export function formatSeconds(s: number): string {
     if (s < 7200) return `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
     return `${Math.floor(s / 3600)} h ${Math.round((s % 3600) / 60)} min`;
 }
+
+/** "2026-12-03 06:00:00.123000+00": the form pgBackRest parses to pick the backup set and PostgreSQL accepts. */
+export function pgTimestamp(d: Date): string {
+    const iso = d.toISOString(); // 2026-12-03T06:00:00.123Z
+    return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000+00`;
+}

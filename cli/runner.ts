@@ -239,7 +239,10 @@ async function askStackName(stack: string, command: string, stdin: NodeJS.Readab
 /** Runs a command's plan under the conventions; returns the document (its exitCode is the process's). */
 export async function runPlan(plan: CommandPlan, o: RunOptions): Promise<RunDocument> {
     const fp = fingerprint(o.command, o.stack, o.args);
-    const previous = o.dryRun || o.fresh ? undefined : o.runId ? readState(o.stateDir, o.runId) : findResumable(o.stateDir, fp, !!plan.resumeFinished);
+    // Only a plan that changes something resumes: a rerun of a read-only command (status, validate)
+    // must read the world again, never reuse an earlier attempt's findings.
+    const resumable = plan.steps.some((s) => s.mutates);
+    const previous = o.dryRun || o.fresh || !resumable ? undefined : o.runId ? readState(o.stateDir, o.runId) : findResumable(o.stateDir, fp, !!plan.resumeFinished);
     if (previous && previous.fingerprint !== fp) {
         throw new GuardRefusal(`run ${previous.runId} was started with other arguments; rerun it with the same arguments, or pass --fresh`);
     }

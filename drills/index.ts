@@ -12,6 +12,8 @@ import type { Drill, DrillHistoryEntry, DrillReport, DrillReportFile } from "./t
 const DRILLS: Record<string, () => Drill> = {
     postgres: () => require("./postgres/drill").run,
     redis: () => require("./redis/drill").run,
+    recovery: () => require("./recovery/drill").run,
+    erasure: () => require("./erasure/drill").run,
 };
 
 function printReport(r: DrillReport): void {
@@ -72,8 +74,10 @@ async function main(): Promise<void> {
             report = await DRILLS[name]()({ quick, workDir });
         } catch (e) {
             // A missing tool is one line naming the package to install, not a stack trace.
-            if (e instanceof PrereqMissing) console.error(`drill ${name} cannot run: ${e.message}`);
-            else console.error(`drill ${name} aborted: ${e instanceof Error ? e.stack : String(e)}`);
+            if (e instanceof PrereqMissing) {
+                console.error(`drill ${name} cannot run: ${e.message}`);
+                fs.rmSync(workDir, { recursive: true, force: true }); // nothing ran in it
+            } else console.error(`drill ${name} aborted: ${e instanceof Error ? e.stack : String(e)}`);
             failed++;
             continue;
         }

@@ -90,8 +90,24 @@ async function primaryOutputsFor(config: Record<string, string>): Promise<Record
     }
     if (typeof primaryStack !== "string") return undefined;
     const name = primaryStack.split("/").pop()!;
-    const primary = await evaluateStack(name);
-    return { [primaryStack]: primary.referenceOutputs };
+    return { [primaryStack]: await primaryReferenceOutputs(name) };
+}
+
+/**
+ * What the primary exports, evaluated once per process for each content of its stack file: a
+ * DR stack planned in three modes (and the tests, many times) references the same primary, and
+ * its program's result depends only on that file and the code.
+ */
+const primaryOutputs = new Map<string, Promise<StackOutputs>>();
+function primaryReferenceOutputs(name: string): Promise<StackOutputs> {
+    const key = `${name}\0${JSON.stringify(readStackFile(name))}`;
+    let outputs = primaryOutputs.get(key);
+    if (!outputs) {
+        outputs = evaluateStack(name).then((p) => p.referenceOutputs);
+        primaryOutputs.set(key, outputs);
+        outputs.catch(() => primaryOutputs.delete(key));
+    }
+    return outputs;
 }
 
 function annotate(resources: RecordedResource[]): PlannedResource[] {

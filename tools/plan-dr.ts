@@ -5,37 +5,41 @@
 import type { StepResult } from "../stacks/dr";
 import { modeVariants, DrModeName, DrPlan } from "../stacks/steps/dr-mode";
 import type { EvaluateOptions, PlanResult, PlannedResource } from "./evaluate";
+import { RenderOptions, plural, table } from "./plan-text";
 
 export const DR_MODES: readonly DrModeName[] = ["pilot-light", "rebuild", "promote"];
 
-function table(rows: string[][], indent = "  "): string {
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-    return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd()).join("\n") + "\n";
-}
-
 const ofType = (rs: readonly PlannedResource[], type: string) => rs.filter((r) => r.type === type);
 
-/** Health checks, failover records, alert topics and alarms, as the plan declares them. */
-export function detectionSection(result: PlanResult): string {
+/**
+ * An alarm's name as the plan prints it: its `name` input, else (the provider then generates
+ * a physical name) its logical name, marked as such.
+ */
+export function alarmName(a: PlannedResource): string {
+    return typeof a.inputs.name === "string" && a.inputs.name.length > 0 ? a.inputs.name : `${a.name} (logical name; AWS name generated)`;
+}
+
+const threshold = (a: PlannedResource) => `${a.inputs.comparisonOperator === "LessThanThreshold" ? "<" : ">"} ${a.inputs.threshold}`;
+
+/** Health checks, failover records, alert topics and alarms, as the plan declares them (default: alarms grouped by metric). */
+export function detectionSection(result: PlanResult, options: RenderOptions = { details: false }): string {
     const rs = result.resources;
     const checks = ofType(rs, "aws:route53/healthCheck:HealthCheck");
     const records = ofType(rs, "aws:route53/record:Record").filter((r) => r.inputs.failoverRoutingPolicies);
     if (checks.length === 0 && records.length === 0) return "";
-    let out = `\nHealth checks (Route 53)\n`;
+    const checkers = [...new Set(checks.map((c) => (c.inputs.regions as string[]).join(",")))];
+    let out = `\nHealth checks (Route 53${checkers.length === 1 ? `; checkers in ${checkers[0]}` : ""})\n`;
     out += table([
-        ["check", "endpoint", "type", "path", "interval", "threshold", "checker regions", "latency"],
+        ["check", "probe", "latency", ...(checkers.length === 1 ? [] : ["checker regions"]), "endpoint"],
         ...checks.map((c) => [
             c.name,
-            String(c.inputs.fqdn),
-            String(c.inputs.type),
-            String(c.inputs.resourcePath),
-            `${c.inputs.requestInterval}s`,
-            String(c.inputs.failureThreshold),
-            (c.inputs.regions as string[]).join(","),
+            `${c.inputs.type} ${c.inputs.resourcePath ?? ""} every ${c.inputs.requestInterval}s, ${plural(Number(c.inputs.failureThreshold), "failure")}`.replace("  ", " "),
             c.inputs.measureLatency ? "measured" : "-",
+            ...(checkers.length === 1 ? [] : [(c.inputs.regions as string[]).join(",")]),
+            String(c.inputs.fqdn),
         ]),
     ]);
-    const checkByUrn = new Map(checks.map((c) => [`${c.name}-id`, c.name]));
+    const checkById = new Map(checks.map((c) => [`${c.name}-id`, c.name]));
     out += `\nFailover records\n`;
     out += table([
         ["hostname", "role", "type", "ttl", "target", "health check"],
@@ -45,25 +49,44 @@ export function detectionSection(result: PlanResult): string {
             String(r.inputs.type),
             `${r.inputs.ttl}s`,
             (r.inputs.records as string[]).join(","),
-            checkByUrn.get(String(r.inputs.healthCheckId)) ?? String(r.inputs.healthCheckId),
+            checkById.get(String(r.inputs.healthCheckId)) ?? String(r.inputs.healthCheckId),
         ]),
     ]);
     const topics = ofType(rs, "aws:sns/topic:Topic");
     const subs = ofType(rs, "aws:sns/topicSubscription:TopicSubscription");
     const alarms = ofType(rs, "aws:cloudwatch/metricAlarm:MetricAlarm");
-    out += `\nAlarms (${alarms.length}) and alert topics (${topics.length}, ${subs.length} subscription${subs.length === 1 ? "" : "s"})\n`;
+    const topicNames = [...new Set(topics.map((t) => String(t.inputs.name ?? t.name)))];
+    out += `\nAlarms (${alarms.length}); alert topic${topicNames.length === 1 ? "" : "s"} ${topicNames.join(", ")} in ${topics.map((t) => t.region).join(", ")} (${plural(subs.length, "subscription")})\n`;
+    if (options.details) {
+        out += table([
+            ["region", "alarm", "metric", "threshold", "window", "missing data"],
+            ...alarms.map((a) => [
+                a.region ?? "?",
+                alarmName(a),
+                `${a.inputs.namespace} ${a.inputs.metricName}`,
+                threshold(a),
+                `${a.inputs.evaluationPeriods}x${a.inputs.period}s`,
+                String(a.inputs.treatMissingData),
+            ]),
+        ]);
+        return out;
+    }
+    const byMetric = new Map<string, PlannedResource[]>();
+    for (const a of alarms) {
+        const metric = `${a.inputs.namespace} ${a.inputs.metricName}`;
+        byMetric.set(metric, [...(byMetric.get(metric) ?? []), a]);
+    }
+    const distinct = (xs: string[]) => [...new Set(xs)].join(", ");
     out += table([
-        ["region", "alarm", "metric", "threshold", "window", "missing data"],
-        ...alarms.map((a) => [
-            a.region ?? "?",
-            String(a.inputs.name),
-            `${a.inputs.namespace} ${a.inputs.metricName}`,
-            `${a.inputs.comparisonOperator === "LessThanThreshold" ? "<" : ">"} ${a.inputs.threshold}`,
-            `${a.inputs.evaluationPeriods}x${a.inputs.period}s`,
-            String(a.inputs.treatMissingData),
+        ["metric", "alarms", "region", "threshold", "missing data  (--details: each alarm by name)"],
+        ...[...byMetric].map(([metric, as]) => [
+            metric,
+            String(as.length),
+            distinct(as.map((a) => a.region ?? "?")),
+            distinct([...as].sort((a, b) => Number(a.inputs.threshold) - Number(b.inputs.threshold)).map(threshold)),
+            distinct(as.map((a) => String(a.inputs.treatMissingData))),
         ]),
     ]);
-    for (const t of topics) out += `  topic ${t.inputs.name} in ${t.region}\n`;
     return out;
 }
 
@@ -101,17 +124,30 @@ export async function evaluateModes(
     return out;
 }
 
-export function renderModes(stack: string, results: Record<DrModeName, PlanResult>): string {
-    let out = `\nDR modes: what stack ${stack} declares in each (only dr.mode / dr.promote / dr.restoreFrom changed)\n`;
-    for (const mode of DR_MODES) {
-        const s = summarizeMode(mode, results[mode]);
-        const db = s.plan.database;
-        const source = db.source.kind === "stream" ? "stream from primary (fallback repo2)" : `${db.source.repo} (${db.source.tier})${db.source.targetTime ? ` to ${db.source.targetTime}` : ""}`;
-        out += `\n  ${mode}: ${s.resourceCount} resources; database ${db.standby ? "standby" : "promoted"} from ${source}; Redis from ${s.plan.redis.restoreFrom}; ${s.plan.serving ? "DR serves traffic" : "DR warm, not serving"}\n`;
-        out += table(
-            [["step", "status", "detail"], ...Object.entries(s.steps).map(([name, r]) => [name, r.status, r.detail])],
-            "    ",
-        );
+function databaseSource(s: ModeSummary): string {
+    const db = s.plan.database;
+    const source = db.source.kind === "stream" ? "stream from primary (fallback repo2)" : `${db.source.repo} (${db.source.tier})${db.source.targetTime ? ` to ${db.source.targetTime}` : ""}`;
+    return `${db.standby ? "standby" : "promoted"}, ${source}`;
+}
+
+/** What a DR stack declares in each mode: a line per mode, then the steps of the mode shown (`--details`: of every mode). */
+export function renderModes(stack: string, results: Record<DrModeName, PlanResult>, shown: DrModeName, options: RenderOptions = { details: false }): string {
+    let out = `\nDR modes: what stack ${stack} declares in each (only dr.mode / dr.promote / dr.restoreFrom changed; --mode= picks the one shown)\n`;
+    const summaries = DR_MODES.map((m) => summarizeMode(m, results[m]));
+    out += table([
+        ["mode", "resources", "database", "Redis from", "traffic"],
+        ...summaries.map((s) => [
+            `${s.mode}${s.mode === shown ? " *" : ""}`,
+            String(s.resourceCount),
+            databaseSource(s),
+            s.plan.redis.restoreFrom,
+            s.plan.serving ? "DR serves traffic" : "DR warm, not serving",
+        ]),
+    ]);
+    for (const s of summaries) {
+        if (!options.details && s.mode !== shown) continue;
+        out += `\n  Steps in ${s.mode}${s.mode === shown ? " (* the mode shown)" : ""}\n`;
+        out += table([["step", "status", "detail"], ...Object.entries(s.steps).map(([name, r]) => [name, r.status, r.detail])], "    ");
     }
     return out;
 }

@@ -14,6 +14,7 @@ import type { FortressRule } from "../policies/lib/rule";
 import { RULES } from "../policies/rules";
 import { Finding, ResourceRecord, RuleOutcome, RunOptions, mandatoryFindings, runRules, toPolicyResources } from "../policies/runner";
 import type { PlanResult } from "./evaluate";
+import { RenderOptions, plural, table, wrap } from "./plan-text";
 
 export interface ComplianceEntry {
     readonly rule: string;
@@ -24,6 +25,8 @@ export interface ComplianceEntry {
 }
 
 export interface PlanFindings {
+    /** The rules that ran, in pack order. */
+    readonly rules: readonly FortressRule[];
     readonly outcomes: readonly RuleOutcome[];
     readonly findings: readonly Finding[];
     readonly objectives?: ObjectivesTable;
@@ -71,6 +74,7 @@ export async function planFindings(result: Pick<PlanResult, "resources" | "confi
     const mandatory = mandatoryFindings(outcomes);
     const mandatoryViolations = [...new Set(mandatory.map((f) => f.policy))];
     return {
+        rules,
         outcomes,
         findings: outcomes.flatMap((o) => o.findings),
         ...(table.ok ? { objectives: table.table } : { objectivesProblem: table.problem }),
@@ -98,12 +102,6 @@ export function findingsDocument(pf: PlanFindings): Record<string, unknown> {
 // ---------------------------------------------------------------------------------------------
 // Text
 
-function table(rows: string[][], indent = "  "): string {
-    if (rows.length === 0) return `${indent}(none)\n`;
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-    return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd()).join("\n") + "\n";
-}
-
 const MARK: Readonly<Record<Cell["status"], string>> = {
     within: "ok",
     "at-risk": "AT RISK",
@@ -126,25 +124,38 @@ function cellText(c: Cell): string {
     return `${seconds(c.seconds)}${c.soft.length ? "~" : ""}/${seconds(c.objectiveSeconds)} ${MARK[c.status]}${acc}`;
 }
 
-function why(row: Row, c: Cell): string {
-    const head = `${c.id}`;
-    if (c.status === "missing") return `    ${head}: ${c.notes[0]}`;
+function why(row: Row, c: Cell, details: boolean): string[] {
+    const head = `${c.id} (${cellText(c)})`;
+    if (c.status === "missing") return wrap(`${head}: ${c.notes[0]}`, "    ", "      ");
     const terms = c.terms.map((t) => `${t.label} ${seconds(t.seconds)} s [${t.basis}]`).join(" + ");
-    const notes = c.notes.length ? `\n      ${c.notes.join("\n      ")}` : "";
-    return `    ${head} (${row.scenarioName}, ${row.subject}): ${c.mechanism}: ${terms}${notes}`;
+    const notes = details ? c.notes : c.notes.filter((n) => /^accepted risk|guaranteed bound/.test(n));
+    return [...wrap(`${head}: ${c.mechanism}: ${terms}`, "    ", "      "), ...notes.flatMap((n) => wrap(n, "      ", "        "))];
 }
 
-export function renderObjectives(t: ObjectivesTable): string {
+/** The one-line summary of a table. */
+export function summaryLine(t: ObjectivesTable): string {
+    const s = t.summary;
+    return `${s.within} within, ${s["at-risk"]} at risk, ${s.over} over, ${s.missing} missing (${s.accepted} of the at-risk/over cells accepted as stated risks), ${s.informational} informational${s["not-owned"] ? `, ${s["not-owned"]} owned by the other stack of the pair` : ""}`;
+}
+
+/** Cells a reader must act on or accept: over, at risk, or missing a mechanism (accepted ones only with --details). */
+const needsAttention = (c: Cell, details: boolean) => (c.status === "over" || c.status === "at-risk" || c.status === "missing") && (details || !c.accepted?.holds);
+
+export function renderObjectives(t: ObjectivesTable, options: RenderOptions = { details: false }): string {
     let out = `\nRecovery objectives: bound / objective, seconds (computed from what ${t.stack || "the stack"} declares, worst case first; within means < objective on guarantees, design choices and measurements only; "~" = a typical, SLA or budget term)\n`;
     const rows = [["scenario", "data", "detect", "RTO", "RPO"]];
     for (const r of t.rows) rows.push([`${r.scenario} ${r.scenarioName}`, r.subject, cellText(r.detect), cellText(r.rto), cellText(r.rpo)]);
     out += table(rows);
     out += `  ${summaryLine(t)}\n`;
-    const explained = t.rows.flatMap((r) => [r.detect, r.rto, r.rpo].filter((c) => c.status === "over" || c.status === "missing" || c.status === "at-risk").map((c) => why(r, c)));
-    if (explained.length > 0) out += `\n  Why (every cell not within its objective):\n${explained.join("\n")}\n`;
+    const cells = t.rows.flatMap((r) => [r.detect, r.rto, r.rpo].map((c) => [r, c] as const));
+    const explained = cells.filter(([, c]) => needsAttention(c, options.details));
+    if (explained.length > 0) {
+        out += options.details ? `\n  Why (every cell not within its objective):\n` : `\n  Why (cells over, at risk or missing that no accepted risk covers):\n`;
+        out += explained.flatMap(([r, c]) => why(r, c, options.details)).join("\n") + "\n";
+    }
     if (t.acceptedRisks.length > 0) {
         out += `\n  Accepted risks (objectives.acceptedRisks in the stack file):\n`;
-        const byId = new Map(t.rows.flatMap((r) => [r.detect, r.rto, r.rpo]).map((c) => [c.id, c]));
+        const byId = new Map(cells.map(([, c]) => [c.id, c]));
         out += table(
             t.acceptedRisks.map((a) => {
                 const c = byId.get(a.cell);
@@ -154,37 +165,128 @@ export function renderObjectives(t: ObjectivesTable): string {
             "    ",
         );
     }
-    out += `\n  Terms used (value, basis, source; arithmetic of scaled figures; where each budget comes from):\n`;
-    out += table(t.constants.map((c) => [c.label, c.value, c.basis, [c.ref, c.arithmetic, c.budgetFrom ? `budget: ${c.budgetFrom}` : undefined].filter(Boolean).join("; ")]), "    ");
-    for (const n of t.notes) out += `  note: ${n}\n`;
+    if (!options.details) {
+        out += `  --details explains every cell not within, with every term, its basis and source, the arithmetic of scaled figures and where each budget comes from\n`;
+    } else {
+        out += `\n  Terms used (value, basis, source; arithmetic of scaled figures; where each budget comes from):\n`;
+        out += table(
+            [["value", "basis", "term [source]"], ...t.constants.map((c) => [c.value, c.basis, `${c.label} [${[c.ref, c.arithmetic, c.budgetFrom ? `budget: ${c.budgetFrom}` : undefined].filter(Boolean).join("; ")}]`])],
+            "    ",
+        );
+    }
+    for (const n of t.notes) out += wrap(`note: ${n}`, "  ", "    ").join("\n") + "\n";
     return out;
 }
 
-/** The one-line summary of a table. */
-export function summaryLine(t: ObjectivesTable): string {
-    const s = t.summary;
-    return `${s.within} within, ${s["at-risk"]} at risk, ${s.over} over, ${s.missing} missing (${s.accepted} of the at-risk/over cells accepted as stated risks), ${s.informational} informational${s["not-owned"] ? `, ${s["not-owned"]} owned by the other stack of the pair` : ""}`;
+/**
+ * The compliance view without repetition: each rule once, with its status and, per framework,
+ * the controls it supports (short references); then each control once with its text.
+ */
+export function renderCompliance(pf: PlanFindings): string {
+    const codes = new Map<string, string>(); // "framework\0control" -> short reference
+    const legend: string[][] = [];
+    for (const f of FRAMEWORKS) {
+        const controls = [...new Set([...pf.compliance[f].map((e) => e.control), ...pf.complianceDrills[f].map((d) => d.control)])].sort((a, b) => a.localeCompare(b, "en", { numeric: true }));
+        const shortOf = (c: string) => c.split(":")[0].replace(/^(Art\. |45 CFR |v4\.0 Req\. |Section )/, "").split(/[\s,]/)[0];
+        const seen = new Map<string, number>();
+        for (const c of controls) seen.set(shortOf(c), (seen.get(shortOf(c)) ?? 0) + 1);
+        const index = new Map<string, number>();
+        for (const c of controls) {
+            const base = shortOf(c);
+            const n = (index.get(base) ?? 0) + 1;
+            index.set(base, n);
+            const code = (seen.get(base) ?? 0) > 1 ? `${base}/${n}` : base;
+            codes.set(`${f}\0${c}`, code);
+            legend.push([legend.some((l) => l[0] === f) ? "" : f, code, c]);
+        }
+    }
+    const rules = [...new Set(FRAMEWORKS.flatMap((f) => pf.compliance[f].map((e) => e.rule)))];
+    const codesOf = (f: Framework, rule: string) =>
+        pf.compliance[f]
+            .filter((e) => e.rule === rule)
+            .map((e) => codes.get(`${f}\0${e.control}`)!)
+            .sort((a, b) => a.localeCompare(b, "en", { numeric: true }))
+            .join(" ");
+    const rows = [["status", "rule", ...FRAMEWORKS]];
+    for (const rule of rules) {
+        const status = FRAMEWORKS.map((f) => pf.compliance[f].find((e) => e.rule === rule)?.status).find((x) => x !== undefined)!;
+        rows.push([status === "fail" ? "FAIL" : status, rule, ...FRAMEWORKS.map((f) => codesOf(f, rule) || "-")]);
+    }
+    // Controls a drill proves on real servers: one row per drill, its newest run's verdict.
+    const drills = [...new Set(FRAMEWORKS.flatMap((f) => pf.complianceDrills[f].map((d) => d.drill)))];
+    const drillDetails: string[] = [];
+    for (const drill of drills) {
+        const of = FRAMEWORKS.flatMap((f) => pf.complianceDrills[f].filter((d) => d.drill === drill).map((d) => [f, d] as const));
+        const status = of.some(([, d]) => d.status === "fail") ? "FAIL" : of.some(([, d]) => d.status === "not run") ? "not run" : "pass";
+        rows.push([status, `drill ${drill}`, ...FRAMEWORKS.map((f) => of.filter(([g]) => g === f).map(([, d]) => codes.get(`${f}\0${d.control}`)!).join(" ") || "-")]);
+        drillDetails.push(...wrap(`drill ${drill} (${status}): ${[...new Set(of.map(([, d]) => d.detail))].join("; ")}`, "    ", "      "));
+    }
+    let out = `\nCompliance: each rule once, with the controls it supports per framework (a rule supports a control; it does not alone make a system compliant)\n`;
+    out += table(rows);
+    if (drillDetails.length > 0) out += `\n  Drills (controls proven on real servers, newest run):\n${drillDetails.join("\n")}\n`;
+    out += `\n  Controls\n`;
+    out += table(legend, "    ");
+    return out;
 }
 
-export function renderFindings(pf: PlanFindings): string {
+/** One line per framework: how many controls the pack supports, and which have a failing rule. */
+function complianceSummary(pf: PlanFindings): string {
+    const parts = FRAMEWORKS.map((f) => {
+        const controls = new Set([...pf.compliance[f].map((e) => e.control), ...pf.complianceDrills[f].map((d) => d.control)]);
+        const failing = new Set([...pf.compliance[f].filter((e) => e.status === "fail"), ...pf.complianceDrills[f].filter((d) => d.status === "fail")].map((e) => e.control));
+        return `${f} ${controls.size}${failing.size > 0 ? ` (${failing.size} FAILING)` : ""}`;
+    });
+    const unproven = FRAMEWORKS.flatMap((f) => pf.complianceDrills[f]).filter((d) => d.status === "not run").map((d) => `drill ${d.drill}`);
+    const drills = unproven.length > 0 ? `; not run yet: ${[...new Set(unproven)].join(", ")}` : "";
+    return `\n` + wrap(`Compliance: controls the rules and drills support: ${parts.join(", ")}${drills}; --details: the rule x framework matrix`, "", "  ").join("\n") + "\n";
+}
+
+/** At most this many mandatory findings in the default view; the rest are counted. */
+const MAX_MANDATORY_SHOWN = 12;
+
+export function renderFindings(pf: PlanFindings, options: RenderOptions = { details: false }): string {
     let out = `\nPolicy pack (policies/, ${pf.outcomes.length} rules; run here without the engine, as \`pulumi preview --policy-pack policies\` runs them)\n`;
-    const rows = [["status", "rule", "level", "findings"]];
-    for (const o of pf.outcomes) rows.push([o.status === "fail" ? "FAIL" : o.status, o.policy, o.enforcementLevel, String(o.findings.length)]);
-    out += table(rows);
-    if (pf.findings.length > 0) {
-        out += `\n  Findings:\n`;
-        for (const f of pf.findings) out += `    [${f.enforcementLevel}] ${f.policy}${f.resource ? ` (${f.resource})` : ""}: ${f.message}\n`;
+    if (options.details) {
+        const rows = [["status", "rule", "level", "findings"]];
+        for (const o of pf.outcomes) rows.push([o.status === "fail" ? "FAIL" : o.status, o.policy, o.enforcementLevel, String(o.findings.length)]);
+        out += table(rows);
+        if (pf.findings.length > 0) {
+            out += `\n  Findings:\n`;
+            for (const f of pf.findings) out += findingLines(f).join("\n") + "\n";
+        }
+    } else {
+        const rows: string[][] = [];
+        for (const level of ["mandatory", "advisory", "disabled"] as const) {
+            const of = pf.outcomes.filter((o) => o.enforcementLevel === level);
+            if (of.length === 0) continue;
+            const statuses = new Map<string, number>();
+            for (const o of of) statuses.set(o.status === "fail" ? "FAIL" : o.status, (statuses.get(o.status === "fail" ? "FAIL" : o.status) ?? 0) + 1);
+            const findings = of.reduce((n, o) => n + o.findings.length, 0);
+            rows.push([level, `${plural(of.length, "rule")}:`, [...statuses].map(([st, n]) => `${n} ${st}`).join(", ") + (findings > 0 ? `; ${plural(findings, "finding")}` : "")]);
+        }
+        out += table(rows);
+        const mandatory = pf.findings.filter((f) => f.enforcementLevel === "mandatory");
+        const advisory = pf.outcomes.filter((o) => o.findings.some((f) => f.enforcementLevel === "advisory"));
+        if (mandatory.length + advisory.length > 0) {
+            out += `  Needs action (--details: every rule and every finding):\n`;
+            for (const f of mandatory.slice(0, MAX_MANDATORY_SHOWN)) out += findingLines(f).join("\n") + "\n";
+            if (mandatory.length > MAX_MANDATORY_SHOWN) out += `    ... and ${mandatory.length - MAX_MANDATORY_SHOWN} more mandatory finding(s)\n`;
+            for (const o of advisory) {
+                const n = o.findings.filter((f) => f.enforcementLevel === "advisory").length;
+                const rule = pf.rules.find((r) => r.name === o.policy);
+                out += wrap(`[advisory] ${o.policy}: ${plural(n, "finding")}${rule ? ` (${rule.description.replace(/\.$/, "")})` : ""}`, "    ", "      ").join("\n") + "\n";
+            }
+        }
     }
-    out += pf.objectives ? renderObjectives(pf.objectives) : `\nRecovery objectives: not computed: ${pf.objectivesProblem}\n`;
-    out += `\nCompliance: each framework's rules and their status in this stack\n`;
-    for (const f of FRAMEWORKS) {
-        out += `  ${f}\n`;
-        out += table(pf.compliance[f].map((e) => [e.status === "fail" ? "FAIL" : e.status, e.rule, e.control]), "    ");
-        for (const d of pf.complianceDrills[f]) out += `    ${d.status === "fail" ? "FAIL" : d.status}  drill ${d.drill}  ${d.control}: ${d.detail}\n`;
-    }
+    out += pf.objectives ? renderObjectives(pf.objectives, options) : `\nRecovery objectives: not computed: ${pf.objectivesProblem}\n`;
+    out += options.details ? renderCompliance(pf) : complianceSummary(pf);
     out +=
         pf.exitCode === 0
             ? `\nNo mandatory violation.\n`
             : `\n${pf.mandatoryViolations.length} rule(s) with a mandatory violation: ${pf.mandatoryViolations.join(", ")}; \`pulumi preview --policy-pack policies\` would fail.\n`;
     return out;
+}
+
+function findingLines(f: Finding): string[] {
+    return wrap(`[${f.enforcementLevel}] ${f.policy}${f.resource ? ` (${f.resource})` : ""}: ${f.message}`, "    ", "      ");
 }

@@ -1,15 +1,12 @@
 /**
- * The human-readable plan: resources by region and component, then the tiers with their
- * buckets, encryption, locks and replication, then every schedule and retention.
+ * The human-readable plan: resources by location (per Fortress domain; `--details`: per
+ * component and type), then the tiers with their buckets, encryption, locks and replication,
+ * then every schedule and retention, then detection.
  */
 import { describeInterval, maxIntervalSeconds } from "../components/core/cron";
 import type { PlanResult, PlannedResource } from "./evaluate";
 import { detectionSection } from "./plan-dr";
-
-function table(rows: string[][], indent = "  "): string {
-    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-    return rows.map((r) => indent + r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ").trimEnd()).join("\n") + "\n";
-}
+import { RenderOptions, counted, table } from "./plan-text";
 
 const find = (rs: PlannedResource[], type: string, pred: (r: PlannedResource) => boolean = () => true) => rs.filter((r) => r.type === type && pred(r));
 
@@ -21,30 +18,43 @@ function regionRole(result: PlanResult, region: string): string {
     return "";
 }
 
-function resourcesByRegion(result: PlanResult): string {
+/** "storage" for `fortress:storage:TierBucket tier1`; "(stack)" for a resource outside any component. */
+const domainOf = (component: string | undefined) => (component ? component.split(":")[1] : "(stack)");
+
+function resourcesByRegion(result: PlanResult, options: RenderOptions): string {
     const custom = result.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
-    const byRegion = new Map<string, Map<string, Map<string, number>>>();
+    const byRegion = new Map<string, PlannedResource[]>();
     for (const r of custom) {
         const region = r.region ?? "(global)";
-        const component = r.component ?? "(stack)";
-        const comps = byRegion.get(region) ?? byRegion.set(region, new Map()).get(region)!;
-        const types = comps.get(component) ?? comps.set(component, new Map()).get(component)!;
-        types.set(r.type, (types.get(r.type) ?? 0) + 1);
+        byRegion.set(region, [...(byRegion.get(region) ?? []), r]);
     }
-    let out = `Resources: ${custom.length} in ${byRegion.size} locations (${result.resources.filter((r) => r.type.startsWith("fortress:")).length} Fortress components)\n`;
-    for (const [region, comps] of [...byRegion].sort()) {
-        const total = [...comps.values()].reduce((n, t) => n + [...t.values()].reduce((a, b) => a + b, 0), 0);
-        const role = regionRole(result, region);
-        out += `\n  ${region}${role ? ` (${role})` : ""}: ${total}\n`;
-        for (const [component, types] of [...comps].sort()) {
-            const list = [...types].map(([t, n]) => `${t.split(":").pop()}${n > 1 ? ` x${n}` : ""}`).join(", ");
-            out += `    ${component}: ${list}\n`;
+    const components = result.resources.filter((r) => r.type.startsWith("fortress:")).length;
+    let out = `Resources: ${custom.length} in ${byRegion.size} locations (${components} Fortress components)\n`;
+    const regions = [...byRegion].sort(([a], [b]) => a.localeCompare(b));
+    if (!options.details) {
+        const rows = [["location", "role", "count", "by domain (fortress:<domain>:*; --details: each component's resources)"]];
+        for (const [region, rs] of regions) {
+            const domains = new Map<string, number>();
+            for (const r of rs) domains.set(domainOf(r.component), (domains.get(domainOf(r.component)) ?? 0) + 1);
+            const byCount = [...domains].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+            rows.push([region, regionRole(result, region) || "-", String(rs.length), byCount.map(([d, n]) => `${d} ${n}`).join(", ")]);
         }
+        return out + table(rows);
+    }
+    for (const [region, rs] of regions) {
+        const role = regionRole(result, region);
+        out += `\n  ${region}${role ? ` (${role})` : ""}: ${rs.length}\n`;
+        const byComponent = new Map<string, string[]>();
+        for (const r of rs) {
+            const component = r.component ?? "(stack)";
+            byComponent.set(component, [...(byComponent.get(component) ?? []), r.type.split(":").pop()!]);
+        }
+        out += table([...byComponent].sort(([a], [b]) => a.localeCompare(b)).map(([component, types]) => [`${component}:`, counted(types)]), "    ");
     }
     return out;
 }
 
-function tiersTable(result: PlanResult): string {
+function tiersTable(result: PlanResult, options: RenderOptions): string {
     const rs = result.resources;
     const rows = [["tier", "region", "bucket", "encryption", "versioning", "object lock", "replicates to"]];
     const buckets = find(rs, "aws:s3/bucket:Bucket", (b) => b.parentName !== undefined && /^tier[123]$/.test(b.parentName));
@@ -69,7 +79,9 @@ function tiersTable(result: PlanResult): string {
             tier,
             b.region ?? "?",
             b.inputs.bucket,
-            rule?.sseAlgorithm === "aws:kms" ? `SSE-KMS ${keyId}${rule && sse.inputs.rules[0].bucketKeyEnabled ? " +bucket key" : ""}` : String(rule?.sseAlgorithm),
+            rule?.sseAlgorithm === "aws:kms"
+                ? `SSE-KMS${options.details ? ` ${keyId}` : ""}${rule && sse.inputs.rules[0].bucketKeyEnabled ? " +bucket key" : ""}`
+                : String(rule?.sseAlgorithm),
             versioning?.inputs.versioningConfiguration?.status ?? "off",
             lock ? `${lock.inputs.rule.defaultRetention.mode} ${lock.inputs.rule.defaultRetention.days}d` : "-",
             targets.join("; ") || "-",
@@ -82,7 +94,7 @@ function tiersTable(result: PlanResult): string {
             g.inputs.location,
             g.inputs.name,
             g.inputs.encryption?.defaultKmsKeyName ? "CMEK" : "Google-managed",
-            "n/a (retention policy)",
+            "n/a",
             rp ? `retention ${Number(rp.retentionPeriod) / 86_400}d${rp.isLocked ? " LOCKED" : " unlocked"}` : "-",
             find(rs, "gcp:storage/transferJob:TransferJob").length > 0 ? "<- Storage Transfer from tier3, daily" : "-",
         ]);
@@ -103,15 +115,15 @@ function schedulesTable(result: PlanResult): string {
     return `\nSchedules and retention (tiers config: the one source the jobs, policies and objectives read)\n${table(rows)}`;
 }
 
-export function renderSummary(result: PlanResult): string {
+export function renderSummary(result: PlanResult, options: RenderOptions = { details: false }): string {
     const c = result.config;
-    let out = `Fortress DR plan: stack ${result.stack} (environment ${c.environment}, role ${c.role})\n`;
+    let out = `Fortress DR plan: stack ${result.stack} (environment ${c.environment}, role ${c.role})${options.details ? "" : "; --details shows everything"}\n`;
     out += `Evaluated under the Pulumi SDK mock runtime: no cloud was contacted; IDs and ARNs are mock values.\n\n`;
-    out += resourcesByRegion(result);
+    out += resourcesByRegion(result, options);
     if (c.role === "primary") {
-        out += tiersTable(result);
+        out += tiersTable(result, options);
         out += schedulesTable(result);
-        out += detectionSection(result);
+        out += detectionSection(result, options);
     }
     return out;
 }

@@ -219,11 +219,13 @@ Examples:
                 // GDPR Art. 17: erasures recorded after the restored point are applied again before anyone is served.
                 replayErasuresStep({
                     config: stack.config,
-                    destination,
+                    destinationName: inPlace ? undefined : into,
+                    database: (ctx) => (ctx.data.restored as { endpoint?: string } | undefined)?.endpoint,
                     why: "a restore brings back subjects erased after its target",
                     restoredPoint: (ctx) => {
                         const at = (ctx.data.restored as { lastCommitAt?: string } | undefined)?.lastCommitAt;
-                        return at ? new Date(at) : target.kind === "time" ? target.time : undefined;
+                        const setEnd = target.kind === "set" ? (ctx.data.backup as { stoppedAt?: string } | undefined)?.stoppedAt : undefined;
+                        return at ? new Date(at) : target.kind === "time" ? target.time : setEnd ? new Date(setEnd) : undefined;
                     },
                 }),
             );

@@ -30,9 +30,10 @@ Examples:
     reasonRequired: true,
     defaultTimeoutSeconds: 900,
     options(cmd) {
-        cmd.option("--restored-point <iso>", "the time the restored data reflects (ISO 8601 with zone); default: replay every entry");
+        cmd.option("--restored-point <iso>", "the time the restored data reflects (ISO 8601 with zone); default: replay every entry")
+            .option("--database <host:port>", "the restored database to erase in (default: the stack's / lab's own database)");
     },
-    fingerprint: (opts) => pick(opts, ["restoredPoint"]),
+    fingerprint: (opts) => pick(opts, ["restoredPoint", "database"]),
     plan({ opts, stack }) {
         const point = opts.restoredPoint !== undefined ? parseTimestamp("--restored-point", String(opts.restoredPoint)) : undefined;
         const e = stack.config.erasure;
@@ -52,7 +53,7 @@ Examples:
                     return { detail: `${selected.length} of ${entries.length} request(s) to replay${point ? ` (newer than ${point.toISOString()} less ${e.ledger.replayMarginSeconds} s)` : " (all)"}`, data: { ledgerRequests: entries.length, selectedRequests: selected.length } };
                 },
             },
-            replayErasuresStep({ config: stack.config, restoredPoint: () => point, why: point ? `restored point ${point.toISOString()}` : "restored point unknown: every entry" }),
+            replayErasuresStep({ config: stack.config, restoredPoint: () => point, database: () => (opts.database === undefined ? undefined : String(opts.database)), why: point ? `restored point ${point.toISOString()}` : "restored point unknown: every entry" }),
         ];
         return {
             destructive: true,

@@ -6,7 +6,6 @@
  * outputs and the cluster.
  */
 import type { S3Client } from "@aws-sdk/client-s3";
-import type { RestoreDestination } from "../drivers/types";
 import type { ErasurePrimitives } from "./replay";
 
 export interface LedgerSource {
@@ -25,6 +24,9 @@ export interface ErasureDriver {
     hmacKey(): Promise<Buffer | undefined>;
     /** The uploads bucket the `erasure.uploads` prefixes live in. */
     readonly uploadsBucket?: string;
-    /** Primitives erasing in the given restored destination (absent: the live database). */
-    primitives(destination?: RestoreDestination): ErasurePrimitives;
+    /**
+     * Primitives erasing in the restored service: `database` is the restored copy's endpoint
+     * ("host:port", RestoredState.endpoint); absent: the stack's own database.
+     */
+    primitives(database?: string): ErasurePrimitives;
 }

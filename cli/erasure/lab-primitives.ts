@@ -56,7 +56,7 @@ export function labErasurePrimitives(t: LabErasureTargets): ErasurePrimitives {
             }
         },
         async redisScan(pattern) {
-            const out = await redisCli(need(t.redis, "a Redis target"), ["--scan", "--pattern", pattern, "--count", "1000"]);
+            const out = await redisCli(need(t.redis, "a Redis target"), ["--scan", "--pattern", pattern]);
             return [...new Set(out.split("\n").filter((l) => l.trim() !== "").map(unquote))];
         },
         async redisDelete(keys) {

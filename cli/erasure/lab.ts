@@ -7,7 +7,6 @@ import * as fs from "fs";
 import { S3Client } from "@aws-sdk/client-s3";
 import { z } from "zod";
 import type { LabDescription } from "../drivers/lab/description";
-import type { RestoreDestination } from "../drivers/types";
 import { UsageError } from "../errors";
 import type { ErasureDriver } from "./driver";
 import { labErasurePrimitives } from "./lab-primitives";
@@ -27,14 +26,33 @@ export const labErasureSchema = z.strictObject({
 export type LabErasure = z.infer<typeof labErasureSchema>;
 
 export function s3For(endpoint: string, region: string, k: { accessKeyId: string; secretAccessKey: string }): S3Client {
-    return new S3Client({ endpoint, region, forcePathStyle: true, credentials: k, maxAttempts: 2 });
+    const client = new S3Client({ endpoint, region, forcePathStyle: true, credentials: k, maxAttempts: 2 });
+    (client.middlewareStack.add as (m: unknown, o: { step: string; name: string }) => void)(listPrefixWithoutSlash, { step: "initialize", name: "labListPrefixWithoutSlash" });
+    return client;
 }
 
+type Listing = { Contents?: { Key?: string }[]; Versions?: { Key?: string }[]; DeleteMarkers?: { Key?: string }[] };
+
 /**
- * `database` overrides where the database runs (a restored copy on its own port); the lab
- * driver passes it for a restore destination, otherwise the description's server is used.
+ * moto 5.2 recomputes a SigV4 signature from the decoded query string, so a list request whose
+ * `prefix` holds a "/" (sent as %2F, as SigV4 requires) fails with SignatureDoesNotMatch once
+ * IAM is enforced. On the lab endpoint only, such a listing asks for the part before the first
+ * "/" and keeps the keys under the prefix the caller asked for.
  */
-export function labErasureDriver(desc: LabDescription, database?: (d: RestoreDestination) => { host: string; port: number }): ErasureDriver | undefined {
+const listPrefixWithoutSlash = ((next: (a: { input: unknown }) => Promise<{ output: unknown }>, context: { commandName?: string }) => async (args: { input: unknown }) => {
+    const input = args.input as { Prefix?: string };
+    const listing = context.commandName === "ListObjectVersionsCommand" || context.commandName === "ListObjectsV2Command";
+    if (!listing || !input.Prefix?.includes("/")) return next(args);
+    const want = input.Prefix;
+    const res = await next({ ...args, input: { ...input, Prefix: want.split("/")[0] } });
+    const out = res.output as Listing;
+    const keep = <T extends { Key?: string }>(xs: T[] | undefined) => xs?.filter((x) => x.Key?.startsWith(want));
+    Object.assign(out, { Contents: keep(out.Contents), Versions: keep(out.Versions), DeleteMarkers: keep(out.DeleteMarkers) });
+    return res;
+});
+
+/** The lab's erasure driver, or undefined when the description has no erasure block. */
+export function labErasureDriver(desc: LabDescription): ErasureDriver | undefined {
     const raw = (desc as { erasure?: unknown }).erasure;
     if (raw === undefined) return undefined;
     const parsed = labErasureSchema.safeParse(raw);
@@ -50,8 +68,10 @@ export function labErasureDriver(desc: LabDescription, database?: (d: RestoreDes
             return e.hmacKeyFile ? fs.readFileSync(e.hmacKeyFile) : undefined;
         },
         uploadsBucket: e.uploads?.bucket,
-        primitives(destination) {
-            const at = destination && database ? database(destination) : { host: desc.postgres.host, port: desc.postgres.port };
+        primitives(database) {
+            const m = database ? /^(.+):(\d+)$/.exec(database) : null;
+            if (database && !m) throw new UsageError(`erasure target database "${database}": expected host:port`);
+            const at = m ? { host: m[1], port: Number(m[2]) } : { host: desc.postgres.host, port: desc.postgres.port };
             return labErasurePrimitives({
                 postgres: { ...at, user: desc.postgres.user, database: "postgres" },
                 redis: desc.redis ? { host: desc.redis.host, port: desc.redis.masterPort, password: e.redisPassword } : undefined,

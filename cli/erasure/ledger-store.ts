@@ -15,7 +15,7 @@ import {
     PutObjectCommand,
     S3Client,
 } from "@aws-sdk/client-s3";
-import { ErasureRequest, LEDGER_PREFIX, LedgerEntry, entryKey, makeEntry, parseEntry, serializeEntry } from "./ledger-format";
+import { ErasureRequest, LEDGER_PREFIX, LedgerEntry, LedgerFormatError, entryKey, makeEntry, parseEntry, serializeEntry } from "./ledger-format";
 
 export interface LedgerLocation {
     readonly bucket: string;
@@ -64,6 +64,8 @@ export interface LedgerRead {
     readonly objects: readonly StoredEntry[];
     /** Keys holding more than one version: someone wrote over an entry (both versions are kept and replayed). */
     readonly overwrittenKeys: readonly string[];
+    /** Later versions that are not ledger entries (a forged overwrite): skipped, the first version is replayed. */
+    readonly unreadableLaterVersions: readonly string[];
     /** Delete markers found over entries (the entries beneath them are still read). */
     readonly deleteMarkers: number;
 }
@@ -71,26 +73,37 @@ export interface LedgerRead {
 /** Reads every version of every entry under the prefix; a malformed entry throws naming its key and version. */
 export async function readLedger(s3: S3Client, at: LedgerLocation): Promise<LedgerRead> {
     const prefix = at.prefix ?? LEDGER_PREFIX;
-    const versions: { key: string; versionId: string }[] = [];
+    const versions: { key: string; versionId: string; at: number; n: number }[] = [];
     let deleteMarkers = 0;
     let keyMarker: string | undefined;
     let versionMarker: string | undefined;
     for (let page = 0; page < 100_000; page++) {
         const out: ListObjectVersionsCommandOutput = await s3.send(new ListObjectVersionsCommand({ Bucket: at.bucket, Prefix: prefix, KeyMarker: keyMarker, VersionIdMarker: versionMarker }));
-        for (const v of out.Versions ?? []) if (v.Key && v.VersionId) versions.push({ key: v.Key, versionId: v.VersionId });
+        for (const v of out.Versions ?? []) if (v.Key && v.VersionId) versions.push({ key: v.Key, versionId: v.VersionId, at: v.LastModified?.getTime() ?? 0, n: versions.length });
         deleteMarkers += (out.DeleteMarkers ?? []).length;
         if (!out.IsTruncated) break;
         keyMarker = out.NextKeyMarker;
         versionMarker = out.NextVersionIdMarker;
     }
+    // The first version of a key is what recordErasure wrote (Object Lock keeps it); a later
+    // version can only be a write that got past If-None-Match. An unreadable first version fails
+    // the read (an erasure we cannot read cannot be replayed); an unreadable later one is reported.
+    // S3 lists a key's versions newest first: oldest first here, by time, then by listing order reversed.
+    versions.sort((a, b) => a.key.localeCompare(b.key) || a.at - b.at || b.n - a.n);
     const objects: StoredEntry[] = [];
-    for (const v of versions) {
+    const unreadableLaterVersions: string[] = [];
+    for (const [i, v] of versions.entries()) {
+        const first = i === 0 || versions[i - 1].key !== v.key;
         const got = await s3.send(new GetObjectCommand({ Bucket: at.bucket, Key: v.key, VersionId: v.versionId }));
         const text = await got.Body!.transformToString("utf8");
-        objects.push({ ...v, entry: parseEntry(text, `s3://${at.bucket}/${v.key} version ${v.versionId}`) });
+        const where = `s3://${at.bucket}/${v.key} version ${v.versionId}`;
+        try {
+            objects.push({ key: v.key, versionId: v.versionId, entry: parseEntry(text, where) });
+        } catch (e) {
+            if (first || !(e instanceof LedgerFormatError)) throw e;
+            unreadableLaterVersions.push(`${where} (${e.message.slice(where.length + 2)})`);
+        }
     }
-    const perKey = new Map<string, number>();
-    for (const o of objects) perKey.set(o.key, (perKey.get(o.key) ?? 0) + 1);
     const byRequest = new Map<string, LedgerEntry>();
     for (const o of objects) {
         const seen = byRequest.get(o.entry.requestId);
@@ -104,5 +117,6 @@ export async function readLedger(s3: S3Client, at: LedgerLocation): Promise<Ledg
         }
     }
     const entries = [...byRequest.values()].sort((a, b) => a.time.localeCompare(b.time) || a.requestId.localeCompare(b.requestId));
-    return { entries, objects, overwrittenKeys: [...perKey].filter(([, n]) => n > 1).map(([k]) => k), deleteMarkers };
+    const overwrittenKeys = [...new Set(versions.filter((v, i) => i > 0 && versions[i - 1].key === v.key).map((v) => v.key))];
+    return { entries, objects, overwrittenKeys, unreadableLaterVersions, deleteMarkers };
 }

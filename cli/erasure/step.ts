@@ -7,7 +7,6 @@
  * the command's result and the audit record (`erasuresReplayed`).
  */
 import type { FortressConfig } from "../../config";
-import type { RestoreDestination } from "../drivers/types";
 import { StepFailed } from "../errors";
 import type { Json, Step, StepContext } from "../runner";
 import type { ErasureDriver } from "./driver";
@@ -32,8 +31,12 @@ export interface ReplayStepOptions {
     readonly config: FortressConfig;
     /** The point the restored data reflects (the restore target's time); undefined: replay every entry. */
     readonly restoredPoint: (ctx: StepContext) => Date | undefined;
-    /** Where the restored database runs (restore's destination); undefined: the live database. */
-    readonly destination?: RestoreDestination;
+    /** The restored copy's name, for the title (restore's destination); undefined: the live service. */
+    readonly destinationName?: string;
+    /** Where the restored database answers ("host:port", from the step data); undefined: the stack's own database. */
+    readonly database?: (ctx: StepContext) => string | undefined;
+    /** The erasure driver; default: the command's driver's `erasure`. */
+    readonly erasure?: () => ErasureDriver | undefined;
     /** Why this step is in the plan, for the title. */
     readonly why: string;
 }
@@ -49,6 +52,7 @@ export async function readAllCopies(d: ErasureDriver, ctx: Pick<StepContext, "pr
             read++;
             for (const e of r.entries) if (!byRequest.has(`${e.requestId}|${e.subject.value}|${e.dataClasses.join(",")}`)) byRequest.set(`${e.requestId}|${e.subject.value}|${e.dataClasses.join(",")}`, e);
             if (r.overwrittenKeys.length > 0) notes.push(`${src.name} copy: ${r.overwrittenKeys.length} key(s) hold more than one version (${r.overwrittenKeys.slice(0, 3).join(", ")}); every version was replayed`);
+            if (r.unreadableLaterVersions.length > 0) notes.push(`${src.name} copy: ${r.unreadableLaterVersions.length} later version(s) are not ledger entries (a write that got past If-None-Match): ${r.unreadableLaterVersions.slice(0, 3).join("; ")}; the first versions were replayed`);
             if (r.deleteMarkers > 0) notes.push(`${src.name} copy: ${r.deleteMarkers} delete marker(s) over entries; the entries beneath were replayed`);
             ctx.progress(`ledger ${src.name} (s3://${src.bucket}): ${r.entries.length} request(s), ${r.objects.length} object version(s)`);
         } catch (e) {
@@ -67,22 +71,23 @@ export function replayErasuresStep(o: ReplayStepOptions): Step {
         id: REPLAY_STEP_ID,
         phase: "act",
         title: e
-            ? `replay the erasure ledger (${["database", "redis", "uploads"].filter((c) => e[c as "database"]).join(", ")}) into the ${o.destination ? `restored copy "${o.destination.name}"` : "restored service"} and verify every subject is absent, before traffic (${o.why})`
+            ? `replay the erasure ledger (${["database", "redis", "uploads"].filter((c) => e[c as "database"]).join(", ")}) into the ${o.destinationName ? `restored copy "${o.destinationName}"` : "restored service"} and verify every subject is absent, before traffic (${o.why})`
             : "replay the erasure ledger: the stack declares no erasure section (nothing to replay)",
         budget: { figureId: "erasure.replay.seconds", seconds: 300 },
         mutates: true,
         async run(ctx) {
             if (!e) return { detail: "no erasure section in the stack config: no procedures, nothing replayed", data: { erasuresReplayed: [] } };
-            const driver = await ctx.driver();
-            if (!driver.erasure) throw new StepFailed(`driver ${driver.name} provides no erasure primitives (${driver.describe}); the stack declares erasure procedures, so the restored data must not serve anyone until the ledger is replayed`);
-            const d = driver.erasure;
+            const driver = o.erasure ? undefined : await ctx.driver();
+            const d = o.erasure ? o.erasure() : driver!.erasure;
+            const who = driver ? `driver ${driver.name} (${driver.describe})` : "the lab description";
+            if (!d) throw new StepFailed(`${who} provides no erasure primitives; the stack declares erasure procedures, so the restored data must not serve anyone until the ledger is replayed`);
             const { entries, notes } = await readAllCopies(d, ctx);
             const point = o.restoredPoint(ctx);
             const selected = selectEntries(entries, point, e.ledger.replayMarginSeconds);
             const procs = proceduresOf(o.config, d.uploadsBucket)!;
             const key = e.hashSubjects ? await d.hmacKey() : undefined;
-            if (e.hashSubjects && !key) throw new StepFailed(`erasure.hashSubjects is true but driver ${driver.name} gave no HMAC key (erasure.hmacKeySecret ${e.hmacKeySecret?.name}); without it hashed subjects cannot be found`);
-            const result = await replay(d.primitives(o.destination), procs, selected, key);
+            if (e.hashSubjects && !key) throw new StepFailed(`erasure.hashSubjects is true but ${who} gave no HMAC key (erasure.hmacKeySecret ${e.hmacKeySecret?.name}); without it hashed subjects cannot be found`);
+            const result = await replay(d.primitives(o.database?.(ctx)), procs, selected, key);
             for (const n of notes) ctx.note(n);
             const replayed: Json = result.entries.map((x) => ({ requestId: x.requestId, time: x.time, dataClasses: [...x.dataClasses], removed: x.removed as Json, remaining: x.remaining as Json }));
             if (!result.verified) {

@@ -9,15 +9,13 @@ import * as path from "path";
 import { LabDescription } from "../../cli/drivers/lab/description";
 import { execAsPostgres, mkdirForPostgres } from "../../cli/drivers/lab/exec";
 import { pgCtl, query } from "../../cli/drivers/lab/pg";
+import { requirePrereqs } from "../lib/prereqs";
 import { ProcessGroup, freePort } from "../postgres/processes";
 import { S3Lab, createLockedBucket, createVersionedBucket, startS3Lab } from "../postgres/s3lab";
 
-/** The directory of pg_ctl/initdb: the newest installed major (never a hard-coded version). */
+/** The directory of pg_ctl/initdb: drills/lib/prereqs finds the installed major (never a hard-coded version). */
 export function findPgBindir(): string {
-    const root = "/usr/lib/postgresql";
-    const majors = fs.existsSync(root) ? fs.readdirSync(root).filter((d) => /^\d+$/.test(d) && fs.existsSync(path.join(root, d, "bin", "pg_ctl"))) : [];
-    if (majors.length === 0) throw new Error("no PostgreSQL server binaries under /usr/lib/postgresql/<major>/bin: apt-get install postgresql");
-    return path.join(root, String(Math.max(...majors.map(Number))), "bin");
+    return requirePrereqs(["postgres"]).postgres.binDir;
 }
 
 export interface RecoveryLab {

@@ -12,7 +12,7 @@ export interface PlanRun {
 
 /** `npm run plan -- <args>`; `stacksDir` points FORTRESS_STACKS_DIR at scratch stack files. */
 export function runPlan(args: readonly string[], stacksDir?: string): PlanRun {
-    const r = spawnSync(process.execPath, ["--require", "tsx/cjs", path.join(ROOT, "tools", "plan.ts"), ...args], {
+    const r = spawnSync(process.execPath, [path.join(ROOT, "tools", "plan-launch.js"), ...args], {
         cwd: ROOT,
         encoding: "utf8",
         env: { ...process.env, ...(stacksDir ? { FORTRESS_STACKS_DIR: stacksDir } : {}) },

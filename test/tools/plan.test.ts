@@ -23,14 +23,18 @@ function scratchStacks(edit: (text: string) => string): string {
 }
 
 describe("npm run plan", () => {
-    it("prints the readable summary: resources by region, tiers, schedules", () => {
+    it("prints the readable summary: resources by location, tiers, schedules; --details each component's resources", () => {
         const r = plan(["prod"]);
         assertPlanRan(r);
-        assert.match(r.stdout, /us-east-1 \(primary\)/);
-        assert.match(r.stdout, /us-west-2 \(DR \/ tier 2\)/);
-        assert.match(r.stdout, /us-east-2 \(tier 3\)/);
+        assert.match(r.stdout, /^ {2}us-east-1 +primary +\d+ +storage \d+/m);
+        assert.match(r.stdout, /^ {2}us-west-2 +DR \/ tier 2 +\d+ /m);
+        assert.match(r.stdout, /^ {2}us-east-2 +tier 3 +\d+ /m);
         assert.match(r.stdout, /tier3\s+us-east-2\s+pat-fortress-prod-tier3-us-east-2\s+SSE-KMS .*COMPLIANCE 365d/);
         assert.match(r.stdout, /redis\s+tier1\s+snapshot "\*\/4 \* \* \* \*"\s+4m\s+1d/);
+        const details = plan(["prod", "--details"]);
+        assertPlanRan(details);
+        assert.match(details.stdout, /^ {2}us-east-1 \(primary\): \d+$/m);
+        assert.match(details.stdout, /^ {4}fortress:storage:TierBucket tier1: +Bucket, BucketOwnershipControls, /m);
     });
 
     it("--json prints one document with resources {type, name, parent, region, inputs} and the resolved config", () => {

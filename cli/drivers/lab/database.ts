@@ -9,7 +9,7 @@ import * as net from "net";
 import * as path from "path";
 import type { DatabaseBackup, DatabaseInfo, DatabasePositions, DatabasePrimitives, FenceProof, Finding, ProbeResult, RestoreDestination, RestoreRequest, RestoredState, SqlProbe, Tier, Wait } from "../types";
 import { GuardRefusal, StepFailed } from "../../errors";
-import { lsnToBytes } from "../../parse";
+import { lsnToBytes, pgTimestamp } from "../../parse";
 
 const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
 import type { LabDescription } from "./description";
@@ -36,12 +36,6 @@ function freePort(): Promise<number> {
             srv.close(() => resolve(port));
         });
     });
-}
-
-/** "2026-12-03 06:00:00.123456+00": the form pgBackRest parses to pick the backup set and PostgreSQL accepts. */
-export function pgTimestamp(d: Date): string {
-    const iso = d.toISOString(); // 2026-12-03T06:00:00.123Z
-    return `${iso.slice(0, 10)} ${iso.slice(11, 23)}000+00`;
 }
 
 export class LabDatabase implements DatabasePrimitives {
@@ -95,7 +89,7 @@ export class LabDatabase implements DatabasePrimitives {
         const repo = repoOf(this.desc, tier);
         const r = await pgbackrest(this.desc, ["verify", `--repo=${repo}`, "--output=text", "--verbose", "--log-level-console=info"], wait);
         const repoName = this.desc.repos[tier]!.bucket ? `s3://${this.desc.repos[tier]!.bucket}${this.desc.repos[tier]!.path}` : this.desc.repos[tier]!.path;
-        const findings = parseVerify(`${r.stdout}\n${r.stderr}`, tier, `${repoName}`.replace(/\/$/, ""));
+        const findings = parseVerify(`${r.stdout}\n${r.stderr}`, tier, `${repoName}`.replace(/\/$/, ""), this.desc.pgbackrest.stanza);
         if (r.code !== 0) findings.push({ severity: "error", dataClass: "database", tier, object: `${tier} repo`, check: "pgbackrest-verify", message: `verify exited ${r.code}: ${r.stderr.trim().split("\n").pop()}` });
         // pgBackRest verify checks the WAL each backup needs to be consistent; a gap after that
         // (what point-in-time recovery replays) is only seen by listing the archive itself.

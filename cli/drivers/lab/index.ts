@@ -11,6 +11,7 @@ import type { Driver, Tier } from "../types";
 import { LabDatabase } from "./database";
 import { readLabDescription } from "./description";
 import { LabStorage, labS3Client } from "./storage";
+import { labErasureDriver } from "../../erasure/lab";
 
 export async function createLabDriver(file: string, stack: StackContext): Promise<Driver> {
     const desc = readLabDescription(file);
@@ -25,6 +26,7 @@ export async function createLabDriver(file: string, stack: StackContext): Promis
         storage,
         audit: s3 && desc.s3?.auditBucket ? new S3AuditSink(s3, desc.s3.auditBucket, stack.config.storage.tier3.objectLock.mode) : undefined,
         backupBoundsSeconds: Object.keys(bounds).length ? bounds : undefined,
+        erasure: labErasureDriver(desc),
         failover: undefined,
         traffic: undefined,
         async close() {

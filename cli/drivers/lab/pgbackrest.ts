@@ -77,13 +77,13 @@ export function parseInfo(json: string, repo: number, tier: Tier, stanza: string
  * "P01 INFO: invalid checksum '<set>/pg_data/...'" (or "invalid size", "missing"), then a
  * summary with "status: ok|error". Verify exits 0 either way; this reads what it said.
  */
-export function parseVerify(output: string, tier: Tier, repoPathForNames: string): Finding[] {
+export function parseVerify(output: string, tier: Tier, repoPathForNames: string, stanza: string): Finding[] {
     const findings: Finding[] = [];
     for (const line of output.split("\n")) {
         const m = /P\d\d\s+(?:INFO|WARN|ERROR):\s+(invalid checksum|invalid size|file missing|missing|invalid result|unable to [^']*)\s*'([^']+)'/.exec(line);
         if (m) {
             const rel = m[2];
-            const object = /^\d{8}-\d{6}F/.test(rel) ? `${repoPathForNames}/backup/${rel}` : `${repoPathForNames}/archive/${rel}`;
+            const object = /^\d{8}-\d{6}F/.test(rel) ? `${repoPathForNames}/backup/${stanza}/${rel}` : `${repoPathForNames}/archive/${stanza}/${rel}`;
             findings.push({ severity: "error", dataClass: "database", tier, object, check: "pgbackrest-verify", message: m[1] });
         }
     }

@@ -128,3 +128,23 @@ describe("drills/lib/prereqs: what the drills run on, found, not assumed", () =>
         assert.ok(v["redis-server"] ?? v["valkey-server"]);
     });
 });
+
+describe("drills/index.ts: a missing prerequisite stops a drill with one line, not a stack trace", () => {
+    it("npm run drill -- --only postgres without pgBackRest, moto or a PostgreSQL server", async function () {
+        this.timeout(180_000);
+        const { spawnSync } = await import("child_process");
+        const repo = path.resolve(__dirname, "..", "..", "..");
+        const r = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(repo, "drills", "index.ts"), "--only", "postgres", "--quick"], {
+            cwd: repo,
+            encoding: "utf8",
+            timeout: 170_000,
+            env: { ...process.env, PATH: path.join(os.tmpdir(), "no-such-bin"), [PG_BINDIR_ENV]: path.join(os.tmpdir(), "no-such-pg") },
+        });
+        assert.strictEqual(r.status, 1, r.stderr);
+        const lines = r.stderr.trim().split("\n");
+        assert.strictEqual(lines.length, 1, `one line on stderr, got:\n${r.stderr}`);
+        assert.match(lines[0], /^drill postgres cannot run: missing prerequisites: PostgreSQL server in FORTRESS_PG_BINDIR .* — unset FORTRESS_PG_BINDIR; pgbackrest \(pgbackrest is not on PATH\) — apt-get install pgbackrest; .*moto .* — pip install 'moto\[server\]'/);
+        assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+        assert.match(r.stdout, /0 passed, 1 failed\n$/);
+    });
+});
