@@ -13,6 +13,7 @@ const DRILLS: Record<string, () => Drill> = {
     postgres: () => require("./postgres/drill").run,
     redis: () => require("./redis/drill").run,
     recovery: () => require("./recovery/drill").run,
+    failover: () => require("./failover/drill").run,
     erasure: () => require("./erasure/drill").run,
 };
 

@@ -17,6 +17,7 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { wrap } from "./plan-text";
 
 const ROOT = path.resolve(__dirname, "..");
 const TARGET = 1.5;
@@ -160,7 +161,7 @@ export function runBench(argv: readonly string[]): number {
     const mods = floorModules(args.stack, planCommand());
     const floor = ["-e", floorScript(mods)];
     const classes = [...mods.values()].reduce((n, s) => n + s.size, 0);
-    console.log(`floor: node loading ${mods.size} modules (${[...mods.keys()].join(", ")}) and touching the ${classes} resource classes the plan declares`);
+    console.log(wrap(`floor: node loading ${mods.size} modules (${[...mods.keys()].join(", ")}) and touching the ${classes} resource classes the plan declares`, "", "  ").join("\n"));
     // Warm-up, untimed: the plan bundle is current, both have the file cache.
     timed(floor, [0]);
     timed(plan, [0, 1]);

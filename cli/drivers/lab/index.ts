@@ -9,6 +9,7 @@ import type { StackContext } from "../../stack";
 import { S3AuditSink } from "../../audit";
 import type { Driver, Tier } from "../types";
 import { LabDatabase } from "./database";
+import { LabFailover, LabTraffic, parseLabFailover } from "./failover";
 import { readLabDescription } from "./description";
 import { LabStorage, labS3Client } from "./storage";
 import { labErasureDriver } from "../../erasure/lab";
@@ -17,6 +18,7 @@ export async function createLabDriver(file: string, stack: StackContext): Promis
     const desc = readLabDescription(file);
     const s3 = labS3Client(desc);
     const storage = new LabStorage(desc, s3);
+    const failover = desc.failover !== undefined ? parseLabFailover(desc.failover, file) : undefined;
     const bounds: Partial<Record<Tier, number>> = {};
     for (const [tier, repo] of Object.entries(desc.repos)) if (repo?.maxBackupAgeSeconds !== undefined) bounds[tier as Tier] = repo.maxBackupAgeSeconds;
     return {
@@ -27,8 +29,8 @@ export async function createLabDriver(file: string, stack: StackContext): Promis
         audit: s3 && desc.s3?.auditBucket ? new S3AuditSink(s3, desc.s3.auditBucket, stack.config.storage.tier3.objectLock.mode) : undefined,
         backupBoundsSeconds: Object.keys(bounds).length ? bounds : undefined,
         erasure: labErasureDriver(desc),
-        failover: undefined,
-        traffic: undefined,
+        failover: failover ? new LabFailover(failover) : undefined,
+        traffic: failover ? new LabTraffic(failover) : undefined,
         async close() {
             s3?.destroy();
         },
