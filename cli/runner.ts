@@ -385,7 +385,8 @@ export async function runPlan(plan: CommandPlan, o: RunOptions): Promise<RunDocu
         if (!o.dryRun && (doc.outcome as string) !== "usage") {
             await record(doc, state, o, driver, records);
         }
-        if (!o.dryRun) {
+        // Only the lock holder writes the run's state (a refused second process must not).
+        if (!o.dryRun && locked) {
             state.finished = { outcome: doc.outcome, at: nowIso() };
             try {
                 save();
