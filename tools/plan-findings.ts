@@ -142,7 +142,7 @@ export function summaryLine(t: ObjectivesTable): string {
 const needsAttention = (c: Cell, details: boolean) => (c.status === "over" || c.status === "at-risk" || c.status === "missing") && (details || !c.accepted?.holds);
 
 export function renderObjectives(t: ObjectivesTable, options: RenderOptions = { details: false }): string {
-    let out = `\nRecovery objectives: bound / objective, seconds (computed from what ${t.stack || "the stack"} declares, worst case first; within means < objective on guarantees, design choices and measurements only; "~" = a typical, SLA or budget term)\n`;
+    let out = "\n" + wrap(`Recovery objectives: bound / objective, seconds (computed from what ${t.stack || "the stack"} declares, worst case first; within means < objective on guarantees, design choices and measurements only; "~" = a typical, SLA or budget term)`, "", "  ").join("\n") + "\n";
     const rows = [["scenario", "data", "detect", "RTO", "RPO"]];
     for (const r of t.rows) rows.push([`${r.scenario} ${r.scenarioName}`, r.subject, cellText(r.detect), cellText(r.rto), cellText(r.rpo)]);
     out += table(rows);
@@ -150,14 +150,24 @@ export function renderObjectives(t: ObjectivesTable, options: RenderOptions = { 
     const cells = t.rows.flatMap((r) => [r.detect, r.rto, r.rpo].map((c) => [r, c] as const));
     const explained = cells.filter(([, c]) => needsAttention(c, options.details));
     if (explained.length > 0) {
-        out += options.details ? `\n  Why (every cell not within its objective):\n` : `\n  Why (cells over, at risk or missing that no accepted risk covers):\n`;
-        out += explained.flatMap(([r, c]) => why(r, c, options.details)).join("\n") + "\n";
+        if (options.details) {
+            out += `\n  Why (every cell not within its objective):\n`;
+            out += explained.flatMap(([r, c]) => why(r, c, options.details)).join("\n") + "\n";
+        } else {
+            // One screen: the cells to act on by id; --details gives each one's terms and sources.
+            out += "\n" + wrap(`Needs action (${explained.length} cells over, at risk or missing that no accepted risk covers): ${explained.map(([, c]) => `${c.id} ${c.status.toUpperCase()}`).join(", ")}`, "  ", "    ").join("\n") + "\n";
+        }
     }
-    if (t.acceptedRisks.length > 0) {
-        out += `\n  Accepted risks (objectives.acceptedRisks in the stack file):\n`;
-        const byId = new Map(cells.map(([, c]) => [c.id, c]));
+    const byId = new Map(cells.map(([, c]) => [c.id, c]));
+    // The default view lists only accepted risks that need a look (exceeded, or naming no cell); --details lists all.
+    const acceptedShown = options.details ? t.acceptedRisks : t.acceptedRisks.filter((a) => !byId.get(a.cell)?.accepted?.holds);
+    if (!options.details && t.acceptedRisks.length > 0) {
+        out += `\n  Accepted risks: ${t.acceptedRisks.length} in the stack file (objectives.acceptedRisks), ${t.acceptedRisks.length - acceptedShown.length} holding; --details lists each with its bound and reason\n`;
+    }
+    if (acceptedShown.length > 0) {
+        out += `\n  Accepted risks (objectives.acceptedRisks in the stack file)${options.details ? "" : " that need a look"}:\n`;
         out += table(
-            t.acceptedRisks.map((a) => {
+            acceptedShown.map((a) => {
                 const c = byId.get(a.cell);
                 const state = !c || c.status === "not-owned" ? "names no cell of this stack" : c.accepted ? (c.accepted.holds ? `holds (bound ${seconds(c.seconds)} s)` : `EXCEEDED (bound ${seconds(c.seconds)} s)`) : `not needed (${c.status})`;
                 return [a.cell, `<= ${a.worstSeconds} s`, state, a.reason];

@@ -55,6 +55,9 @@ const IRRELEVANT: Readonly<Record<string, string>> = {
     "postgres.archiveProcessMax": "archiver parallelism: its effect on delivery is measured by the postgres drill (postgres.load.loss_window_seconds)",
     "platform.vault.enabled": "Vault's raft snapshots protect secrets, which are not an objectives data class (their schedules are checked by backup-schedule-meets-rpo)",
     "hasKubeconfig": "how the program reaches the cluster, not what it declares",
+    "erasure.hashSubjects": "whether the ledger stores subject ids as keyed hashes: the ledger's privacy, not the time or the data loss of any recovery path",
+    "erasure.ledger.replayMarginSeconds":
+        "how far before the restored point the replay starts reading the ledger (the replay is idempotent, a wider margin only replays more entries); the replay step's own duration is measured by the erasure drill (erasure.replay.seconds) and is not yet a term of the restore RTO",
     "objectives.acceptedRisks.*.worstSeconds":
         "raising an accepted worst bound changes no cell's bound; it is printed by the plan and reviewed in the stack diff (a cell whose bound grows past it fails again)",
 };

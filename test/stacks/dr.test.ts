@@ -243,7 +243,10 @@ describe("npm run plan for a DR stack", () => {
         const { stdout } = await run("node", ["--require", "tsx/cjs", "tools/plan.ts", "prod-dr", "--mode=promote"], { maxBuffer: 64 * 1024 * 1024 }).catch((e: any) =>
             e.code === 1 && /^policy: mandatory violation of /m.test(e.stderr) ? e : Promise.reject(e),
         );
-        for (const mode of ["pilot-light", "rebuild", "promote"]) assert.match(stdout, new RegExp(`\\n  ${mode}: \\d+ resources`));
+        // The modes table: one row per mode with its resource count; the mode shown in full is starred.
+        for (const mode of ["pilot-light", "rebuild", "promote"]) assert.match(stdout, new RegExp(`\\n  ${mode}( \\*)? +\\d+ +`));
+        assert.match(stdout, /\n {2}promote \* +\d+ /);
+        assert.match(stdout, /Steps in promote \(\* the mode shown\)/);
         assert.match(stdout, /workloads\s+declared\s+api=3, web=3, worker=2/);
         await assert.rejects(run("node", ["--require", "tsx/cjs", "tools/plan.ts", "prod-dr", "--mode=failover"]), (e: any) => e.code === 2 && /--mode=failover: not a DR mode/.test(e.stderr));
     });
