@@ -191,6 +191,7 @@ describe("platform/VaultDr", () => {
             adminRoleArns: ["arn:aws:iam::123456789012:role/deployer"],
             replicas: replicas ?? { "us-west-2": dr },
             primaryRegion: "us-east-1",
+            metricsRegion: "us-west-2",
             oidcIssuer: "oidc.eks.us-east-1.amazonaws.com/id/ABC",
             vaultNamespace: platform.vault.namespace,
             vaultServiceAccount: platform.vault.serviceAccount,
