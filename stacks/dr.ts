@@ -16,6 +16,7 @@ import { DrPlan, drPlan } from "./steps/dr-mode";
 import { Mesh, declareMesh } from "./steps/mesh";
 import { PrimaryPostgres, declareDrPostgres } from "./steps/postgres";
 import { declareWorkloads } from "./steps/workloads";
+import { PrimaryErasureLedger, declareErasureReplayJob, needsReplay } from "./steps/erasure-replay";
 
 /** What the DR stack reads from the primary stack (stacks/primary.ts exports). */
 export interface PrimaryOutputs {
@@ -26,6 +27,8 @@ export interface PrimaryOutputs {
     readonly postgres: pulumi.Output<PrimaryPostgres>;
     /** Passphrases of the Redis snapshots, sealing-key and Vault backups (secrets). */
     readonly backupPassphrases: pulumi.Output<Record<"redis" | "sealedSecrets" | "vault", string>>;
+    /** Where the erasure ledger is (absent when the primary declares none). */
+    readonly erasureLedger: pulumi.Output<PrimaryErasureLedger | undefined>;
 }
 
 export interface DrContext {
@@ -149,6 +152,32 @@ export const DR_STEPS: DrStep[] = [
         },
     },
     {
+        name: "erasure-replay",
+        run: (ctx) => {
+            if (!ctx.config.erasure) return { status: "declared", detail: "the stack config has no erasure section: nothing to replay" };
+            if (!needsReplay(ctx.config, ctx.plan)) return { status: "declared", detail: "the database is a standby streaming the primary's erasures: no replay at start (fortress failover replays before traffic)" };
+            const oidcIssuer = oidcIssuerOf(ctx);
+            if (oidcIssuer === undefined) return { status: "pending", detail: "Job erasure-replay: waits for kubernetes.oidcProvider (the existing cluster's OIDC issuer), without which it cannot read the ledger through IRSA" };
+            const ledger = ctx.primary.erasureLedger.apply((l) => {
+                if (!l) throw new Error(`dr: the stack config has an erasure section but the primary stack ${ctx.config.dr!.primaryStack} exports no erasureLedger; give the primary the same erasure section and deploy it first`);
+                return l;
+            });
+            const job = declareErasureReplayJob({
+                config: ctx.config,
+                plan: ctx.plan,
+                ledger,
+                kmsKeyArns: ctx.primary.tiers.apply((t) => [t.tier1.kmsKeyArn, t.tier2.kmsKeyArn]),
+                cluster: cluster(ctx).provider,
+                aws: ctx.aws,
+                oidcIssuer,
+                dependsOn: [...cluster(ctx).ready, ...ctx.dataServices],
+            });
+            // The workloads wait for the Job to complete: nobody is served before the erasures are replayed.
+            ctx.dataServices.push(job);
+            return { status: "declared", detail: `Job erasure-replay (fortress erasure-replay) after the database and Redis, before the workloads scale up; reads both copies of the erasure ledger through its own IRSA role` };
+        },
+    },
+    {
         name: "workloads",
         run: (ctx) => {
             const c = cluster(ctx);
@@ -194,6 +223,7 @@ export async function dr(config: FortressConfig, kubeconfig?: pulumi.Output<stri
         postgres: ref.requireOutput("postgres") as PrimaryOutputs["postgres"],
         // Secret end to end: each consumer reads one passphrase from it into a Kubernetes Secret.
         backupPassphrases: pulumi.secret(ref.requireOutput("backupPassphrases")) as PrimaryOutputs["backupPassphrases"],
+        erasureLedger: ref.getOutput("erasureLedger") as PrimaryOutputs["erasureLedger"],
     };
     // The primary's environment must be this one: a prod DR stack reading staging would
     // restore the wrong backups. Checked before anything is declared.

@@ -7,6 +7,7 @@ import { existingClusterProvider, providers as makeProviders } from "./providers
 import type { FortressConfig } from "../config";
 import { declareDataProtection } from "./steps/data-protection";
 import { declareDetection } from "./steps/detection";
+import { declareErasureLedger } from "./steps/erasure-ledger";
 import { declareIntegrityWatch } from "./steps/integrity-watch";
 import { declareManifest } from "./steps/manifest";
 import { declarePostgres } from "./steps/postgres";
@@ -28,6 +29,7 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
     declareIntegrityWatch(config, providers, cluster, storage, detection);
     declareRuntimeDetection(config, providers, cluster, storage, detection);
     const slo = declareSlo(config, providers, cluster, storage, detection, protection, postgres.alarms);
+    const erasureLedger = declareErasureLedger(config, providers, storage, detection);
 
     return {
         environment: config.environment,
@@ -46,6 +48,8 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
         vault: protection.vault,
         uploads: protection.uploads,
         logArchive: protection.logArchive,
+        // GDPR Art. 17: where the DR region's replay reads the erasure ledger (absent without an erasure section).
+        ...(erasureLedger ? { erasureLedger: { bucketName: erasureLedger.bucketName, replicaBucketName: erasureLedger.replicaBucketName, readerRoleArn: erasureLedger.readerRoleArn } } : {}),
         // The DR standby opens repo2/repo3 with these and streams with the shared certificates.
         postgres: { cipherPassphrases: postgres.cipherPassphrases, replicationTls: postgres.replicationTls },
     };

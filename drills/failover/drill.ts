@@ -32,7 +32,8 @@ import { prereqVersions, requirePrereqs } from "../lib/prereqs";
 import { GroupProcess } from "../lab/procs";
 import { DEFAULT_DELAY_MS, WanControl, measureAddedDelay } from "../lab/wan";
 import { poll } from "../postgres/processes";
-import { sleep } from "../redis/procs";
+import { createLockedBucket } from "../postgres/s3lab";
+import { runScript, sleep } from "../redis/procs";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
 import { redisScenarios } from "./redis";
 
@@ -65,6 +66,8 @@ const pct = (xs: number[], p: number) => {
     return s.length === 0 ? NaN : s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
 };
 const waitFor = (ms: number): Wait => ({ deadline: Date.now() + ms });
+
+const ROOT = path.resolve(__dirname, "..", "..");
 
 type Fig = (id: string, name: string, value: number | string, unit: string) => void;
 const drillStart = Date.now();
@@ -258,6 +261,50 @@ function labDescription(lab: Lab, control: WanControl): LabFailoverDescription {
     };
 }
 
+const AUDIT_BUCKET = "fortress-lab-audit";
+
+/** The lab description `fortress --lab` reads: region B's server as the database, plus the failover section. */
+function writeCliLab(lab: Lab, desc: LabFailoverDescription): string {
+    const b0 = lab.regionB.members[0];
+    const file = lab.dir("fortress-lab.json");
+    const doc = {
+        schemaVersion: "fortress.lab/v1",
+        workDir: lab.dir("cli"),
+        pgbackrest: { stanza: lab.stanza, config: b0.pgbrConfig, configIncludePath: path.join(b0.baseDir, "pgbackrest.d") },
+        postgres: { bindir: lab.o.pgBin, host: "127.0.0.1", port: b0.pgPort, datadir: b0.dataDir, user: "postgres", rowCountTables: [] },
+        repos: { tier2: { repo: 2, bucket: lab.tier2Bucket, path: "/tier2/database" } },
+        // Region B's S3 (plain HTTP to moto): the command's audit record goes to an Object Lock bucket there.
+        s3: { endpoint: `http://127.0.0.1:${lab.regionB.s3.motoPort}`, region: lab.o.config.regions.dr, accessKeyId: "lab", secretAccessKey: "lab", auditBucket: AUDIT_BUCKET, buckets: { tier2: lab.tier2Bucket } },
+        failover: desc,
+    };
+    fs.writeFileSync(file, JSON.stringify(doc, null, 2));
+    return file;
+}
+
+interface CliRun {
+    readonly code: number | null;
+    readonly ms: number;
+    readonly doc?: { outcome: string; message?: string; steps: { id: string; status: string; detail?: string; seconds?: number }[]; result: Record<string, unknown> };
+    readonly stderr: string;
+}
+
+/** `fortress failover` on the lab driver, as an operator runs it (the DR stack's config, --yes, JSON out). */
+async function fortressFailover(lab: Lab, labFile: string, extra: readonly string[]): Promise<CliRun> {
+    const r = await runScript(
+        process.execPath,
+        ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli", "main.ts"), "failover", "--stack", "prod-dr", "--lab", labFile, "--reason", "failover drill: region A partitioned", "--yes", "--output", "json", "--state-dir", lab.dir("cli-state"), "--timeout", "120s", ...extra],
+        { ...process.env, FORTRESS_REPORTS_DIR: lab.dir("cli-reports") },
+        300_000,
+    );
+    let doc: CliRun["doc"];
+    try {
+        doc = JSON.parse(r.stdout);
+    } catch {
+        doc = undefined;
+    }
+    return { code: r.code, ms: r.ms, doc, stderr: r.stderr };
+}
+
 async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: FortressConfig, fig: Fig, check: Check, redisAtPartition: () => Promise<void>): Promise<void> {
     const A = lab.regionA;
     const leader = await clusterSettled(lab, 240_000);
@@ -316,22 +363,41 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
     await sleep(sizes.decisionSeconds * 1000);
 
     // What `fortress failover --dry-run` (its pre-flight) predicts, from region B alone.
+    await createLockedBucket(lab.regionB.s3, AUDIT_BUCKET, config.regions.dr, 1).catch(() => undefined);
+    const labFile = writeCliLab(lab, desc);
+    const dryCli = await fortressFailover(lab, labFile, ["--dry-run"]);
     const dry = await fo.positions(waitFor(30_000));
-    const predicted = expectedLossSeconds(dry);
+    const cliPredicted = dryCli.doc?.result?.expectedLossSeconds;
+    const predicted = typeof cliPredicted === "number" ? cliPredicted : expectedLossSeconds(dry);
+    const predictedBy = typeof cliPredicted === "number" ? `fortress failover --dry-run (${s1(dryCli.ms)} s)` : `the lab driver's positions() directly (fortress failover --dry-run exited ${dryCli.code}: ${(dryCli.doc?.message ?? dryCli.stderr.trim().split("\n").at(-1) ?? "").slice(0, 200)})`;
 
-    // --- the failover (the lab driver's primitives, in the command's order) --------------------
+    // --- the failover: `fortress failover` on the lab driver; the same primitives from here if it cannot run
     const tF = Date.now();
     const steps: [string, string][] = [];
-    const fence = await fo.fencePrimary(waitFor(120_000));
-    steps.push(["fence", fence.evidence.join("; ")]);
-    const proof = await fo.proveFenced(waitFor(60_000));
-    steps.push(["proof", proof.evidence.join("; ")]);
-    if (!proof.writesStopped || !proof.repoWritesStopped) throw new Error(`fence not proved: ${proof.evidence.join("; ")}`);
-    const promoted = await fo.promoteStandby(proof.fencedAtLsn, waitFor(120_000));
-    steps.push(["promote", promoted.evidence.join("; ")]);
-    steps.push(["traffic", (await traffic.switchTo("dr", waitFor(30_000))).join("; ")]);
-    const confirmed = await traffic.confirm("dr", waitFor(30_000));
-    steps.push(["confirm", confirmed.detail]);
+    const cli = await fortressFailover(lab, labFile, []);
+    let drivenBy: string;
+    let proof: { writesStopped: boolean; repoWritesStopped: boolean; evidence: readonly string[] };
+    let promoted: { promotedAtLsn: string; timeline: number };
+    // The command's own verdict counts only if it got as far as the promotion; otherwise the drill does it.
+    if (cli.doc?.result?.promoted && cli.doc.result.fence) {
+        drivenBy = `fortress failover --stack prod-dr --lab (exit ${cli.code}, ${s1(cli.ms)} s${cli.code !== 0 ? `: ${(cli.doc.message ?? "").slice(0, 200)}` : ""})`;
+        for (const st of cli.doc.steps) steps.push([st.id, `${st.status}${st.seconds !== undefined ? ` ${st.seconds} s` : ""}: ${st.detail ?? ""}`]);
+        const p = cli.doc.result.fence as { writesStopped: boolean; repoWritesStopped: boolean; evidence: string[] };
+        proof = p;
+        promoted = cli.doc.result.promoted as { promotedAtLsn: string; timeline: number };
+    } else {
+        drivenBy = `the drill, the lab driver's primitives directly: fortress failover exited ${cli.code}: ${(cli.doc?.message ?? cli.stderr.trim().split("\n").at(-1) ?? "").slice(0, 300)}`;
+        const fence = await fo.fencePrimary(waitFor(120_000));
+        steps.push(["fence", fence.evidence.join("; ")]);
+        proof = await fo.proveFenced(waitFor(60_000));
+        steps.push(["proof", proof.evidence.join("; ")]);
+        if (!proof.writesStopped || !proof.repoWritesStopped) throw new Error(`fence not proved: ${proof.evidence.join("; ")}`);
+        promoted = await fo.promoteStandby(fence.fencedAtLsn, waitFor(120_000));
+        steps.push(["promote", (promoted as { evidence?: string[] }).evidence?.join("; ") ?? ""]);
+        steps.push(["traffic", (await traffic.switchTo("dr", waitFor(30_000))).join("; ")]);
+        const confirmed = await traffic.confirm("dr", waitFor(30_000));
+        steps.push(["confirm", confirmed.detail]);
+    }
     const tDone = Date.now();
     const firstB = await poll("the first write accepted by region B", 120_000, async () => client.acks.find((a) => a.via === "client-b"), 100);
     await sleep(3000);
@@ -395,12 +461,13 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
     const afterHealVisible = (await pgQuery<{ n: string }>(lab.link("client-b").port, `select count(*) as n from ${LEDGER_TABLE} where writer = 'after-heal'`))[0].n;
     const visible = splitVisible + splitVisibleAfterHeal + acceptedAfterHeal + Number(afterHealVisible);
 
-    fig("failover.dryrun.predicted_loss_seconds", "failover --dry-run's expected loss after the partition (region B's view)", predicted, "s");
+    fig("failover.dryrun.predicted_loss_seconds", "failover --dry-run's expected loss after the partition (region B's view)", predicted, `s (by ${predictedBy})`);
+    fig("failover.regional.driven_by", "regional failover driven by", drivenBy, "");
     fig("failover.regional.lost_commits", "regional: acknowledged commits lost", lost.length, `commits of ${beforeP(client.acks).length + beforeP(local.acks).length} acknowledged before the partition (${lostClient.length} via the WAN, ${lostLocal.length} in region A)`);
     fig("failover.regional.loss_window_seconds", "regional: loss window (partition - first lost commit)", Math.round(lossWindow * 1000) / 1000, "s");
     fig("failover.regional.rto_seconds", "regional: partition to first write accepted in region B", s1(rto * 1000), `s (of which ${sizes.decisionSeconds} s the drill's decision delay)`);
     fig("failover.regional.failover_seconds", "regional: failover start to first write accepted in region B", s1(failoverSeconds * 1000), "s");
-    fig("failover.regional.primitives_seconds", "regional: fence + prove + promote + switch + confirm", s1(tDone - tF), "s");
+    fig("failover.regional.primitives_seconds", "regional: the failover run (fence, prove, promote, switch, confirm)", s1(tDone - tF), "s");
     fig("failover.regional.promoted_lsn", "regional: region B promoted at", `${promoted.promotedAtLsn} (timeline ${promoted.timeline})`, "");
     fig("failover.regional.split_brain_writes", "regional: writes region A accepted from its own clients during the partition (lost by design)", splitBrain.length, "commits");
     fig("failover.regional.old_primary_writes_visible", "regional: writes of region A after the partition that clients can see", visible, "commits");

@@ -72,10 +72,11 @@ export const erasureLedgerAppendOnly = stackRule({
         const view = new StackView(args.resources);
         const ledgers = view.ofType(T.bucket).filter(isLedger);
         const manifest = view.manifest();
-        const wantsErasure = manifest.ok && manifest.config.erasure !== undefined;
+        // The primary stack declares the ledger; a DR stack only reads it (its replay Job's reader role).
+        const wantsErasure = manifest.ok && manifest.config.erasure !== undefined && manifest.config.role === "primary";
         if (ledgers.length === 0) {
             if (wantsErasure) report(`the stack config declares erasure procedures (erasure) but no erasure ledger bucket (tag fortress:purpose: ${LEDGER_PURPOSE}); without it a restore brings erased subjects back unnoticed`);
-            return args.notApplicable("no erasure ledger is declared and the config has no erasure section");
+            return args.notApplicable("no erasure ledger is declared here and this stack does not have to declare one (no erasure section, or a DR stack that reads the primary's)");
         }
         const dev = manifest.ok && manifest.config.environment === "dev";
 

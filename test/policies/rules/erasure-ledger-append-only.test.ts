@@ -86,6 +86,15 @@ describe("policy erasure-ledger-append-only", () => {
         ]);
     });
 
+    it("not applicable: a DR stack with an erasure section reads the primary's ledger and declares none", async () => {
+        const { fixture: f } = compliantPrimary();
+        f.remove(MANIFEST, "dr-manifest");
+        f.manifest(fixtureConfig("prod", (raw) => Object.assign(raw, { role: "dr", erasure: ERASURE, dr: { primaryStack: "o/fortress-dr/prod" } })), f.find(BUCKET, "tier1"));
+        const o = await check(erasureLedgerAppendOnly, f.records);
+        assert.deepStrictEqual(violations(o), []);
+        assert.ok(o.notApplicable);
+    });
+
     it("fails: a ledger bucket without Object Lock", async () => {
         const f = withLedger().edit(BUCKET, "ledger", (i) => (i.objectLockEnabled = false)).remove(LOCK, "ledger-object-lock");
         assert.deepStrictEqual(violations(await check(erasureLedgerAppendOnly, f.records)), [
