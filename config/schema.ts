@@ -65,6 +65,7 @@ export interface ResolvedObjectives {
     readonly scenarios: Readonly<Record<ScenarioId, ScenarioObjective>>;
     readonly dataClasses: Readonly<Record<DataClassObjectiveId, { readonly rpoSeconds: number }>>;
     readonly criticalServicesRtoSeconds: number;
+    readonly acceptedRisks: readonly { readonly cell: string; readonly worstSeconds: number; readonly reason: string }[];
 }
 
 export type FortressConfig = Omit<ParsedConfig, "objectives"> & { readonly objectives: ResolvedObjectives };

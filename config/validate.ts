@@ -28,6 +28,7 @@ function resolveObjectives(objectives: z.infer<typeof configSchema>["objectives"
             DATA_CLASS_OBJECTIVES.map((d) => [d, objectives.dataClasses[d] ?? { rpoSeconds: DEFAULT_DATA_CLASS_RPO[d] }]),
         ) as Record<DataClassObjectiveId, { rpoSeconds: number }>,
         criticalServicesRtoSeconds: objectives.criticalServicesRtoSeconds,
+        acceptedRisks: objectives.acceptedRisks,
     };
 }
 

@@ -4,7 +4,7 @@
  * renders the findings, the objectives table and the compliance view. A mandatory violation
  * makes the plan exit 1, as it would fail a preview.
  */
-import { Cell, ObjectivesTable, Row } from "../components/objectives";
+import { Cell, ObjectivesTable, Row } from "../objectives";
 import * as fs from "fs";
 import * as path from "path";
 import { DrillEvidenceStatus, FRAMEWORKS, Framework, drillEvidenceOf } from "../policies/lib/compliance";
@@ -104,10 +104,9 @@ export function findingsDocument(pf: PlanFindings): Record<string, unknown> {
 
 const MARK: Readonly<Record<Cell["status"], string>> = {
     within: "ok",
-    typical: "typical",
-    exceeds: "OVER",
+    "at-risk": "AT RISK",
+    over: "OVER",
     missing: "MISSING",
-    open: "open",
     informational: "info",
     "not-owned": "-",
 };
@@ -117,43 +116,63 @@ function seconds(v: number | null): string {
     return Number.isInteger(v) ? `${v}` : v.toFixed(1);
 }
 
-/** "35/30 OVER": achievable / objective (seconds) and the verdict; "~" marks typical or drill-scale terms. */
+/** "48/60 ok": bound / objective (seconds) and the verdict; "~" marks a typical, SLA or budget term; "(accepted)" a stated risk. */
 function cellText(c: Cell): string {
     if (c.status === "not-owned") return "(DR pair)";
     if (c.status === "missing") return `-/${seconds(c.objectiveSeconds)} MISSING`;
-    const typical = c.typicalSeconds !== undefined ? ` (typ. ${seconds(c.typicalSeconds)})` : "";
-    return `${seconds(c.achievableSeconds)}${c.typical ? "~" : ""}/${seconds(c.objectiveSeconds)} ${MARK[c.status]}${typical}`;
+    const acc = c.accepted ? (c.accepted.holds ? " (accepted)" : " (past accepted)") : "";
+    return `${seconds(c.seconds)}${c.soft.length ? "~" : ""}/${seconds(c.objectiveSeconds)} ${MARK[c.status]}${acc}`;
 }
 
-function why(row: Row, c: Cell): string[] {
-    const head = `${row.scenario} ${row.subject} ${c.metric === "detect" ? "detection" : c.metric.toUpperCase()}`;
-    if (c.status === "missing") return wrap(`${head} (${cellText(c)}): ${c.notes[0]}`, "    ", "      ");
+function why(row: Row, c: Cell, details: boolean): string[] {
+    const head = `${c.id} (${cellText(c)})`;
+    if (c.status === "missing") return wrap(`${head}: ${c.notes[0]}`, "    ", "      ");
     const terms = c.terms.map((t) => `${t.label} ${seconds(t.seconds)} s [${t.basis}]`).join(" + ");
-    const tail = c.status === "open" || c.status === "typical" ? `; ${c.notes[c.notes.length - 1]}` : "";
-    return wrap(`${head} (${cellText(c)}): ${c.mechanism}: ${terms || "no fixed terms"}${tail}`, "    ", "      ");
+    const notes = details ? c.notes : c.notes.filter((n) => /^accepted risk|guaranteed bound/.test(n));
+    return [...wrap(`${head}: ${c.mechanism}: ${terms}`, "    ", "      "), ...notes.flatMap((n) => wrap(n, "      ", "        "))];
 }
 
-/** Cells a reader must act on or accept: over the objective, missing a mechanism, or within it only typically. */
-const NEEDS_ATTENTION: ReadonlySet<Cell["status"]> = new Set(["exceeds", "missing", "typical"]);
+/** The one-line summary of a table. */
+export function summaryLine(t: ObjectivesTable): string {
+    const s = t.summary;
+    return `${s.within} within, ${s["at-risk"]} at risk, ${s.over} over, ${s.missing} missing (${s.accepted} of the at-risk/over cells accepted as stated risks), ${s.informational} informational${s["not-owned"] ? `, ${s["not-owned"]} owned by the other stack of the pair` : ""}`;
+}
+
+/** Cells a reader must act on or accept: over, at risk, or missing a mechanism (accepted ones only with --details). */
+const needsAttention = (c: Cell, details: boolean) => (c.status === "over" || c.status === "at-risk" || c.status === "missing") && (details || !c.accepted?.holds);
 
 export function renderObjectives(t: ObjectivesTable, options: RenderOptions = { details: false }): string {
-    let out = `\nRecovery objectives: achievable / objective, seconds (computed from what ${t.stack || "the stack"} declares; "~" = a typical or drill-scale figure)\n`;
+    let out = `\nRecovery objectives: bound / objective, seconds (computed from what ${t.stack || "the stack"} declares, worst case first; within means < objective on guarantees, design choices and measurements only; "~" = a typical, SLA or budget term)\n`;
     const rows = [["scenario", "data", "detect", "RTO", "RPO"]];
     for (const r of t.rows) rows.push([`${r.scenario} ${r.scenarioName}`, r.subject, cellText(r.detect), cellText(r.rto), cellText(r.rpo)]);
     out += table(rows);
-    const s = t.summary;
-    out += `  ${s.within} within, ${s.typical} within only typically (alarmed), ${s.exceeds} over, ${s.missing} missing, ${s.open} open (unmeasured term), ${s.informational} informational${s["not-owned"] ? `, ${s["not-owned"]} owned by the other stack of the pair` : ""}\n`;
+    out += `  ${summaryLine(t)}\n`;
     const cells = t.rows.flatMap((r) => [r.detect, r.rto, r.rpo].map((c) => [r, c] as const));
-    const explained = cells.filter(([, c]) => NEEDS_ATTENTION.has(c.status) || (options.details && c.status === "open"));
+    const explained = cells.filter(([, c]) => needsAttention(c, options.details));
     if (explained.length > 0) {
-        out += options.details ? `\n  Why (every cell not within its objective):\n` : `\n  Why (cells over, missing, or within only typically):\n`;
-        out += explained.flatMap(([r, c]) => why(r, c)).join("\n") + "\n";
+        out += options.details ? `\n  Why (every cell not within its objective):\n` : `\n  Why (cells over, at risk or missing that no accepted risk covers):\n`;
+        out += explained.flatMap(([r, c]) => why(r, c, options.details)).join("\n") + "\n";
+    }
+    if (t.acceptedRisks.length > 0) {
+        out += `\n  Accepted risks (objectives.acceptedRisks in the stack file):\n`;
+        const byId = new Map(cells.map(([, c]) => [c.id, c]));
+        out += table(
+            t.acceptedRisks.map((a) => {
+                const c = byId.get(a.cell);
+                const state = !c || c.status === "not-owned" ? "names no cell of this stack" : c.accepted ? (c.accepted.holds ? `holds (bound ${seconds(c.seconds)} s)` : `EXCEEDED (bound ${seconds(c.seconds)} s)`) : `not needed (${c.status})`;
+                return [a.cell, `<= ${a.worstSeconds} s`, state, a.reason];
+            }),
+            "    ",
+        );
     }
     if (!options.details) {
-        if (s.open > 0) out += `  ${s.open} open cell(s): within so far, but a term is not measured yet (a drill measures it); --details explains each, with every figure used\n`;
+        out += `  --details explains every cell not within, with every term, its basis and source, the arithmetic of scaled figures and where each budget comes from\n`;
     } else {
-        out += `\n  Figures used (value, basis, what and source):\n`;
-        out += table([["value", "basis", "figure [source]"], ...t.constants.map((c) => [c.value, c.basis, `${c.label} [${c.ref}]`])], "    ");
+        out += `\n  Terms used (value, basis, source; arithmetic of scaled figures; where each budget comes from):\n`;
+        out += table(
+            [["value", "basis", "term [source]"], ...t.constants.map((c) => [c.value, c.basis, `${c.label} [${[c.ref, c.arithmetic, c.budgetFrom ? `budget: ${c.budgetFrom}` : undefined].filter(Boolean).join("; ")}]`])],
+            "    ",
+        );
     }
     for (const n of t.notes) out += wrap(`note: ${n}`, "  ", "    ").join("\n") + "\n";
     return out;

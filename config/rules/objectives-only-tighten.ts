@@ -15,7 +15,12 @@ export const objectivesOnlyTightenRule: ConfigRule = {
                 const v = given[field];
                 const d = floor[field];
                 if (v !== null && d !== null && v > d) found.push({ path: ["objectives", "scenarios", id, field], message: looser(v, d) });
+                // null means "no objective": looser than any number.
+                else if (v === null && d !== null) found.push({ path: ["objectives", "scenarios", id, field], message: `null (no objective) is looser than the platform requirement ${d}; a stack may only tighten objectives` });
             }
+        }
+        if (objectives && objectives.criticalServicesRtoSeconds > 300) {
+            found.push({ path: ["objectives", "criticalServicesRtoSeconds"], message: looser(objectives.criticalServicesRtoSeconds, 300) });
         }
         for (const [id, given] of Object.entries(objectives?.dataClasses ?? {}) as [DataClassObjectiveId, { rpoSeconds: number }][]) {
             const d = DEFAULT_DATA_CLASS_RPO[id];

@@ -40,5 +40,29 @@ export const objectivesSection = z
             .prefault({}),
         /** RTO of the services marked critical (DR plan: "Critical services: <5 minutes"). */
         criticalServicesRtoSeconds: seconds.default(300),
+        /**
+         * Risks the stack accepts, one per objectives cell (`S4.uploads.rpo`): the worst bound it
+         * accepts in seconds and why. A cell at risk or over its objective passes the objectives
+         * rule only while its bound is at most `worstSeconds`; the plan prints every one
+         * (objectives/, docs/policies-and-objectives.md).
+         */
+        acceptedRisks: z
+            .array(
+                z.strictObject({
+                    cell: z
+                        .string()
+                        .regex(/^S[1-5]\.(services|database|cache|configuration|logs|uploads)\.(detect|rto|rpo)$/, 'must name an objectives cell as "<S1-S5>.<services|database|cache|configuration|logs|uploads>.<detect|rto|rpo>", e.g. "S4.uploads.rpo"'),
+                    worstSeconds: z.number().positive(),
+                    reason: z.string().min(20, "say why the risk is acceptable (at least 20 characters)"),
+                }),
+            )
+            .default([])
+            .superRefine((risks, ctx) => {
+                const seen = new Set<string>();
+                risks.forEach((r, i) => {
+                    if (seen.has(r.cell)) ctx.addIssue({ code: "custom", path: [i, "cell"], message: `${r.cell} is accepted twice; keep one entry per cell` });
+                    seen.add(r.cell);
+                });
+            }),
     })
     .prefault({});

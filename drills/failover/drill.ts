@@ -385,6 +385,13 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
         const p = cli.doc.result.fence as { writesStopped: boolean; repoWritesStopped: boolean; evidence: string[] };
         proof = p;
         promoted = cli.doc.result.promoted as { promotedAtLsn: string; timeline: number };
+        // A command that stopped after the promotion (e.g. at its erasure-replay step, which the
+        // lab has no primitives for) left traffic where it was: the drill finishes that part.
+        if (control.dns !== "B") {
+            drivenBy += "; traffic switched by the drill with the same primitives";
+            steps.push(["traffic", (await traffic.switchTo("dr", waitFor(30_000))).join("; ")]);
+            steps.push(["confirm", (await traffic.confirm("dr", waitFor(30_000))).detail]);
+        }
     } else {
         drivenBy = `the drill, the lab driver's primitives directly: fortress failover exited ${cli.code}: ${(cli.doc?.message ?? cli.stderr.trim().split("\n").at(-1) ?? "").slice(0, 300)}`;
         const fence = await fo.fencePrimary(waitFor(120_000));

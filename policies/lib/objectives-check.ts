@@ -1,11 +1,12 @@
 /**
  * The objectives table of the stack a stack policy is looking at: its resources plus the
- * configuration in its DR manifest, through the pure model in components/objectives. The
+ * configuration in its DR manifest, through the pure model in objectives/. The
  * three objectives rules share one computation per resource list.
  */
 import type { PolicyResource } from "@pulumi/policy";
-import { DrillReportLike, ObjectivesTable, computeObjectives, loadDrillReports } from "../../components/objectives";
+import { DrillReportLike, ObjectivesTable, computeObjectives, loadDrillReports } from "../../objectives";
 import type { FortressConfig } from "../../config";
+import { objectivesInput } from "./objectives-input";
 import { StackView } from "./stack-view";
 
 export type ReportsSource = () => { reports: readonly DrillReportLike[]; problems: readonly string[] };
@@ -30,7 +31,7 @@ export function objectivesOf(resources: readonly PolicyResource[], source: Repor
         result = m;
     } else {
         const { reports, problems } = source();
-        result = { ok: true, config: m.config, table: computeObjectives({ stack: m.stack ?? "", config: m.config, resources: view.declared(), reports, notes: problems }) };
+        result = { ok: true, config: m.config, table: computeObjectives(objectivesInput(m.stack ?? "", m.config, view.declared(), reports, problems)) };
     }
     bySource.set(source, result);
     return result;

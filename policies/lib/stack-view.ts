@@ -8,7 +8,7 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { MANIFEST_KEY } from "../../components/core/names";
-import { DeclaredResource, T as MODEL_TYPES } from "../../components/objectives/resources";
+import { DeclaredResource, T as MODEL_TYPES } from "../../objectives";
 import { ConfigError, FortressConfig, validateConfig } from "../../config";
 import { engineStackConfig } from "./stack-config";
 

@@ -1,5 +1,5 @@
 import { maxIntervalSeconds, describeInterval } from "../../components/core/cron";
-import { scheduledJobs, pgClusters, TIER_DATA_CLASSES } from "../../components/objectives/resources";
+import { scheduledJobs, pgClusters, TIER_DATA_CLASSES } from "../../objectives";
 import { ARCHIVE_TIMEOUT_SHARE_OF_RPO, TIER_REPOS } from "../../components/postgres/pgbackrest";
 import type { PgRepoSchedule, SnapshotSchedule, TierId } from "../../config";
 import { CONTROLS } from "../lib/compliance";
@@ -61,7 +61,7 @@ export const backupScheduleMeetsRpo = stackRule({
             for (const [tier, def] of Object.entries(tiers[dataClass] ?? {}) as [TierId, Def][]) {
                 if (def.snapshot === undefined) continue;
                 if (!jobs.some((j) => j.dataClass === dataClass && j.tier === tier)) {
-                    report(`tiers.${dataClass}.${tier} asks for "${def.snapshot}", but no CronJob or Velero Schedule of this stack runs it (jobs are matched by BACKUP_TIER and the data class in their name, labels or BACKUP_PREFIX)`);
+                    report(`tiers.${dataClass}.${tier} asks for "${def.snapshot}", but no CronJob or Velero Schedule of this stack runs it (jobs are matched by their labels fortress/data-class, fortress/tier and fortress/purpose=backup)`);
                 }
             }
         }

@@ -1,4 +1,4 @@
-import { describeCell, openCells } from "../../components/objectives";
+import { describeCell, openCells } from "../../objectives";
 import { CONTROLS } from "../lib/compliance";
 import { ReportsSource, committedReports, objectivesOf } from "../lib/objectives-check";
 import { FortressStackRule, stackRule } from "../lib/rule";

@@ -1,4 +1,4 @@
-import { describeCell, failingCells } from "../../components/objectives";
+import { describeCell, failingCells } from "../../objectives";
 import { ReportsSource, committedReports, objectivesAreMandatory, objectivesOf } from "../lib/objectives-check";
 import { FortressStackRule, stackRule } from "../lib/rule";
 import { OBJECTIVES_COMPLIANCE, OBJECTIVES_REMEDIATION } from "./objectives-within-budget";

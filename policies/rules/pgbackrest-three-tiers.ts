@@ -1,4 +1,4 @@
-import { pgClusters } from "../../components/objectives/resources";
+import { pgClusters } from "../../objectives";
 import { TIER_REPOS } from "../../components/postgres/pgbackrest";
 import { tierRegion } from "../../config";
 import { CONTROLS } from "../lib/compliance";

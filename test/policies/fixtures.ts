@@ -225,12 +225,12 @@ const irsaTrust = (sa: string) =>
 
 const probe = { httpGet: { path: "/healthz", port: 8080 }, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3 };
 
-function cronJob(f: StackFixture, k8s: ResourceRecord, name: string, schedule: string, env: Record<string, string>, script: string) {
+function cronJob(f: StackFixture, k8s: ResourceRecord, name: string, schedule: string, env: Record<string, string>, script: string, labels: Record<string, string> = {}) {
     return f.add(
         "kubernetes:batch/v1:CronJob",
         name,
         {
-            metadata: { name, namespace: "fortress" },
+            metadata: { name, namespace: "fortress", labels },
             spec: {
                 schedule,
                 jobTemplate: { spec: { template: { spec: { containers: [{ name: "job", image: "jobs:1", command: [script], env: Object.entries(env).map(([n, value]) => ({ name: n, value })) }] } } } },
@@ -316,12 +316,12 @@ export function compliantPrimary(environment: "prod" | "staging" | "dev" = "prod
     f.add(
         "kubernetes:apps/v1:Deployment",
         "api-deployment",
-        { metadata: { name: "api", namespace: "fortress" }, spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: "api", image: "api:1", readinessProbe: probe, livenessProbe: probe }] } } } },
+        { metadata: { name: "api", namespace: "fortress", labels: { ...labels, "fortress/data-class": "services", "fortress/purpose": "service" } }, spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: { containers: [{ name: "api", image: "api:1", readinessProbe: probe, livenessProbe: probe }] } } } },
         { provider: k8s },
     );
     f.add("kubernetes:policy/v1:PodDisruptionBudget", "api-pdb", { metadata: { name: "api", namespace: "fortress" }, spec: { maxUnavailable: 1, selector: { matchLabels: labels } } }, { provider: k8s });
 
-    const redisLabels = { "app.kubernetes.io/name": "fortress-redis" };
+    const redisLabels = { "app.kubernetes.io/name": "fortress-redis", "app.kubernetes.io/component": "redis" };
     f.add(
         "kubernetes:apps/v1:StatefulSet",
         "fortress-redis",
@@ -349,14 +349,14 @@ export function compliantPrimary(environment: "prod" | "staging" | "dev" = "prod
         },
         { provider: k8s },
     );
-    cronJob(f, k8s, "redis-snapshot-tier1", "*/4 * * * *", { BACKUP_TIER: "tier1", BACKUP_PREFIX: "tier1/redis/" }, "redis-snapshot.sh");
-    cronJob(f, k8s, "redis-snapshot-tier2", "*/15 * * * *", { BACKUP_TIER: "tier2", BACKUP_PREFIX: "tier2/redis/" }, "redis-snapshot.sh");
-    cronJob(f, k8s, "redis-snapshot-tier3", "15 3 * * *", { BACKUP_TIER: "tier3", BACKUP_PREFIX: "tier3/redis/" }, "redis-snapshot.sh");
-    cronJob(f, k8s, "secrets-backup-tier2", "5 * * * *", { BACKUP_TIER: "tier2", BACKUP_PREFIX: "tier2/secrets/" }, "sealed-secrets-key-backup.sh");
-    cronJob(f, k8s, "secrets-backup-tier3", "35 3 * * *", { BACKUP_TIER: "tier3", BACKUP_PREFIX: "tier3/secrets/" }, "sealed-secrets-key-backup.sh");
-    cronJob(f, k8s, "pg-verify", "*/2 * * * *", {}, "pgbackrest-verify.sh");
+    cronJob(f, k8s, "redis-snapshot-tier1", "*/4 * * * *", { BACKUP_TIER: "tier1", BACKUP_PREFIX: "tier1/redis/" }, "redis-snapshot.sh", { "fortress/data-class": "redis", "fortress/tier": "tier1", "fortress/purpose": "backup" });
+    cronJob(f, k8s, "redis-snapshot-tier2", "*/15 * * * *", { BACKUP_TIER: "tier2", BACKUP_PREFIX: "tier2/redis/" }, "redis-snapshot.sh", { "fortress/data-class": "redis", "fortress/tier": "tier2", "fortress/purpose": "backup" });
+    cronJob(f, k8s, "redis-snapshot-tier3", "15 3 * * *", { BACKUP_TIER: "tier3", BACKUP_PREFIX: "tier3/redis/" }, "redis-snapshot.sh", { "fortress/data-class": "redis", "fortress/tier": "tier3", "fortress/purpose": "backup" });
+    cronJob(f, k8s, "secrets-backup-tier2", "5 * * * *", { BACKUP_TIER: "tier2", BACKUP_PREFIX: "tier2/secrets/" }, "sealed-secrets-key-backup.sh", { "fortress/data-class": "secrets", "fortress/tier": "tier2", "fortress/purpose": "backup" });
+    cronJob(f, k8s, "secrets-backup-tier3", "35 3 * * *", { BACKUP_TIER: "tier3", BACKUP_PREFIX: "tier3/secrets/" }, "sealed-secrets-key-backup.sh", { "fortress/data-class": "secrets", "fortress/tier": "tier3", "fortress/purpose": "backup" });
+    cronJob(f, k8s, "pg-verify", "*/2 * * * *", {}, "pgbackrest-verify.sh", { "fortress/data-class": "database", "fortress/purpose": "verify" });
     for (const [tier, schedule] of [["tier2", "0 1 * * *"], ["tier3", "0 4 * * 0"]] as const) {
-        f.add("kubernetes:velero.io/v1:Schedule", `velero-configuration-${tier}`, { metadata: { name: `configuration-${tier}`, namespace: "velero" }, spec: { schedule, template: { storageLocation: tier } } }, { provider: k8s });
+        f.add("kubernetes:velero.io/v1:Schedule", `velero-configuration-${tier}`, { metadata: { name: `configuration-${tier}`, namespace: "velero", labels: { "fortress/data-class": "configuration", "fortress/tier": tier, "fortress/purpose": "backup" } }, spec: { schedule, template: { storageLocation: tier } } }, { provider: k8s });
     }
     f.add(
         "kubernetes:pgv2.percona.com/v2:PerconaPGCluster",

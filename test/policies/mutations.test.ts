@@ -44,7 +44,7 @@ describe("mutated prod fails with the right rule and message", function () {
         const hc = messagesOf(pf, "route53-health-check-fast");
         assert.ok(hc.length > 0 && hc.every((m) => /requestInterval 30 s; use 10 s \(detection is interval x threshold = 90 s\)$/.test(m)), hc.join("\n"));
         const objectives = messagesOf(pf, "objectives-within-budget");
-        assert.ok(objectives.some((m) => /^S3 complete infrastructure failure \/ services \/ detection: 94 s via Route 53 health check .* exceeds the objective 60 s$/.test(m)), objectives.join("\n"));
+        assert.ok(objectives.some((m) => /^S3 complete infrastructure failure \/ services \/ detection \[S3\.services\.detect\]: 108 s via Route 53 health check .* is not under the objective < 60 s$/.test(m)), objectives.join("\n"));
         assert.ok(!messagesOf(baseline, "objectives-within-budget").some((m) => /S3 complete infrastructure failure \/ services \/ detection/.test(m)));
     });
 
@@ -87,7 +87,7 @@ describe("mutated prod fails with the right rule and message", function () {
             `PerconaPGCluster ${pgs[0].inputs.metadata.name}: archive_timeout 5min lets up to 300 s of committed WAL wait unarchived; the 60 s database RPO needs at most 30s (50% of the RPO; the rest is the archiver's delivery budget)`,
         ]);
         const objectives = messagesOf(pf, "objectives-within-budget");
-        assert.ok(objectives.some((m) => /^S4 regional disaster \/ database \/ RPO: 30\d(\.\d)? s via WAL archived to .*\[archive_timeout 5min = 300 s/.test(m)), objectives.join("\n"));
+        assert.ok(objectives.some((m) => /^S3 complete infrastructure failure \/ database \/ RPO \[S3\.database\.rpo\]: 3\d\d(\.\d)? s via WAL archived to .*\[archive_timeout 5min = 300 s/.test(m)), objectives.join("\n"));
     });
 
     it("a writer role allowed s3:DeleteObjectVersion: backup-writer-cannot-destroy", async () => {

@@ -23,13 +23,15 @@ describe("npm run plan: policy findings, objectives and compliance", function ()
         const brief = plan(["prod"]);
         assert.match(brief.stdout, new RegExp(`^Policy pack \\(policies/, ${RULES.length} rules; run here without the engine`, "m"));
         assert.match(brief.stdout, /^ {2}mandatory +\d+ rules: +(\d+ (pass|FAIL|not-applicable)(, )?)+$/m);
-        assert.match(brief.stdout, /^Recovery objectives: achievable \/ objective, seconds/m);
-        assert.match(brief.stdout, /^ {2}S4 regional disaster +database +\S+\/300 \S+ +\S+\/600 \S+ +\S+\/60 /m);
+        assert.match(brief.stdout, /^Recovery objectives: bound \/ objective, seconds \(computed from what prod declares, worst case first/m);
+        assert.match(brief.stdout, /^ {2}S4 regional disaster +database +48\/300 ok +\S+\/600 AT RISK \(accepted\) +\S+\/60 /m);
+        assert.match(brief.stdout, /^ {2}Accepted risks \(objectives\.acceptedRisks in the stack file\):$/m);
+        assert.match(brief.stdout, /^ {4}S4\.uploads\.rpo +<= 900 s +holds \(bound 900 s\) +S3 RTC replicates/m);
         assert.match(brief.stdout, /^Compliance: controls the rules and drills support: GDPR \d+, HIPAA \d+, SOX \d+, PCI DSS \d+[;(]/m);
         const r = plan(["prod", "--details"]);
         assert.match(r.stdout, /^ {2}(pass|FAIL|warn|not-applicable) +tier2-geo-separation +mandatory +\d+$/m);
-        assert.match(r.stdout, /^ {2}Figures used \(value, basis, what and source\):$/m);
-        assert.match(r.stdout, /^ {4}4 s +guaranteed +Route 53 health checker TCP connect window \[https:\/\/docs\.aws\.amazon\.com\/Route53\//m);
+        assert.match(r.stdout, /^ {2}Terms used \(value, basis, source; arithmetic of scaled figures; where each budget comes from\):$/m);
+        assert.match(r.stdout, /^ {4}12 s +guarantee +3 x TCP connect window 4 s \(each failing check waits it\) \[https:\/\/docs\.aws\.amazon\.com\/Route53\//m);
         assert.match(r.stdout, /^Compliance: each rule once, with the controls it supports per framework/m);
         assert.match(r.stdout, /^ {2}status +rule +GDPR +HIPAA +SOX +PCI DSS$/m);
         for (const f of ["GDPR", "HIPAA", "SOX", "PCI DSS"]) assert.match(r.stdout, new RegExp(`^ {4}${f} +\\S+ +`, "m"));
@@ -57,8 +59,8 @@ describe("npm run plan: policy findings, objectives and compliance", function ()
         for (const f of doc.findings) assert.deepStrictEqual(Object.keys(f).filter((k) => ["policy", "enforcementLevel", "message", "kind"].includes(k)).length, 4);
         assert.strictEqual(doc.objectives.rows.length, 22);
         const cell = doc.objectives.rows.find((x: any) => x.scenario === "S3" && x.subject === "database").detect;
-        assert.deepStrictEqual(Object.keys(cell).slice(0, 5), ["metric", "objectiveSeconds", "achievableSeconds", "status", "mechanism"]);
-        assert.ok(cell.terms.every((t: any) => typeof t.seconds === "number" && t.ref && t.basis));
+        assert.deepStrictEqual(Object.keys(cell).slice(0, 5), ["id", "metric", "objectiveSeconds", "seconds", "status"]);
+        assert.ok(cell.terms.every((t: any) => typeof t.seconds === "number" && t.source && t.basis));
         assert.deepStrictEqual(Object.keys(doc.compliance.frameworks), ["GDPR", "HIPAA", "SOX", "PCI DSS"]);
         assert.strictEqual(doc.compliance.rules.length, RULES.length);
         assert.strictEqual(r.code, doc.mandatoryViolations.length > 0 ? 1 : 0);
@@ -76,7 +78,7 @@ describe("npm run plan: policy findings, objectives and compliance", function ()
             assert.strictEqual(r.code, 1, r.stderr);
             assert.match(r.stderr, /^policy: mandatory violation of .*route53-health-check-fast/m);
             assert.match(r.stdout, /^ {4}\[mandatory\] route53-health-check-fast \(HealthCheck [^)]+\): health check [^:]+: requestInterval 30 s; use 10 s/m);
-            assert.match(r.stdout, /^ {2}S3 complete infrastructure failure +services +94\/60 OVER/m);
+            assert.match(r.stdout, /^ {2}S3 complete infrastructure failure +services +108\/60 OVER/m);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

@@ -4,7 +4,7 @@
  * margin (objective minus achievable, seconds) as a number. Each cell is a <details>: opened,
  * it lists its mechanism, its terms with basis and source, the open terms and the notes.
  */
-import type { Cell, CellStatus, ObjectivesTable, Row } from "../../components/objectives";
+import type { Cell, CellStatus, ObjectivesTable, Row } from "../../objectives";
 import { esc } from "./html";
 
 /** The report's four verdicts (plus n/a) from the model's seven statuses. */
@@ -12,11 +12,10 @@ export type Verdict = "within" | "at-risk" | "over" | "open" | "na";
 
 export const VERDICT_OF: Readonly<Record<CellStatus, Verdict>> = {
     within: "within",
-    // Within only on a typical figure that an alarm watches: the guarantee is over.
-    typical: "at-risk",
-    exceeds: "over",
+    // Under the objective only on a typical, SLA or budget term (objectives/terms.ts).
+    "at-risk": "at-risk",
+    over: "over",
     missing: "over",
-    open: "open",
     informational: "na",
     "not-owned": "na",
 };
@@ -37,8 +36,8 @@ const METRICS = [
 
 /** Objective minus achievable, seconds; null when either is unknown. Negative: over. */
 export function margin(c: Cell): number | null {
-    if (c.objectiveSeconds === null || c.achievableSeconds === null) return null;
-    return Math.round((c.objectiveSeconds - c.achievableSeconds) * 10) / 10;
+    if (c.objectiveSeconds === null || c.seconds === null) return null;
+    return Math.round((c.objectiveSeconds - c.seconds) * 10) / 10;
 }
 
 function num(v: number | null | undefined): string {
@@ -58,17 +57,15 @@ function marginText(c: Cell): string {
 function cellHtml(row: Row, metric: (typeof METRICS)[number], c: Cell): string {
     const verdict = VERDICT_OF[c.status];
     const terms = c.terms.length
-        ? `<ul>${c.terms.map((t) => `<li>${esc(t.label)}: <b>${num(t.seconds)} s</b> <span class="basis">[${esc(t.basis)}] ${esc(t.ref)}</span></li>`).join("")}</ul>`
+        ? `<ul>${c.terms.map((t) => `<li>${esc(t.label)}: <b>${num(t.seconds)} s</b> <span class="basis">[${esc(t.basis)}] ${esc(t.source)}</span></li>`).join("")}</ul>`
         : `<p class="muted">no fixed terms</p>`;
-    const typical = c.typicalTerms?.length
-        ? `<p>typically ${num(c.typicalSeconds)} s:</p><ul>${c.typicalTerms.map((t) => `<li>${esc(t.label)}: ${num(t.seconds)} s <span class="basis">[${esc(t.basis)}] ${esc(t.ref)}</span></li>`).join("")}</ul>`
-        : "";
-    const open = c.open.length ? `<p>open (unmeasured): ${c.open.map(esc).join("; ")}</p>` : "";
+    const accepted = c.accepted ? `<p>accepted risk: up to ${num(c.accepted.worstSeconds)} s (${esc(c.accepted.reason)})${c.accepted.holds ? "" : " — EXCEEDED"}</p>` : "";
+    const open = c.soft.some((t) => t.basis === "budget") ? `<p>open (unmeasured): ${c.soft.filter((t) => t.basis === "budget").map((t) => esc(t.label)).join("; ")}</p>` : "";
     const notes = c.notes.length ? `<p>${c.notes.map(esc).join("<br>")}</p>` : "";
     return (
         `<details class="cell s-${verdict}" data-status="${c.status}" data-verdict="${verdict}" data-scenario="${row.scenario}" data-subject="${esc(row.subject)}" data-metric="${metric[0]}">` +
-        `<summary><span class="metric">${metric[1]}</span><span>${num(c.achievableSeconds)}${c.typical ? "~" : ""} / ${num(c.objectiveSeconds)} s</span><span class="margin" title="objective minus achievable">${esc(marginText(c))}</span></summary>` +
-        `<div class="terms"><p><b>${esc(VERDICT_LABEL[verdict])}</b> (${esc(c.status)}) — ${esc(c.mechanism)}</p>${terms}${typical}${open}${notes}</div></details>`
+        `<summary><span class="metric">${metric[1]}</span><span>${num(c.seconds)}${c.soft.length ? "~" : ""} / ${num(c.objectiveSeconds)} s</span><span class="margin" title="objective minus achievable">${esc(marginText(c))}</span></summary>` +
+        `<div class="terms"><p><b>${esc(VERDICT_LABEL[verdict])}</b> (${esc(c.status)}) — ${esc(c.mechanism)}</p>${terms}${accepted}${open}${notes}</div></details>`
     );
 }
 

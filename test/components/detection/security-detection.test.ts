@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { AlertTopic, SecurityDetection, TAMPER_CALLS, findingsPattern, tamperingPattern, validateSecurityDetectionArgs } from "../../../components/detection";
-import { REQUIRED_TAMPER_CALLS } from "../../../components/objectives/model";
+import { REQUIRED_TAMPER_CALLS } from "../../../objectives";
 import { childrenOf, one, ofType, policyOf, recordResources } from "../../helpers/pulumi";
 
 const args = { namePrefix: "pat-fortress-prod", alertTopicArn: "arn:aws:sns:us-east-1:111111111111:pat-fortress-prod-alerts", watchedBucketPrefixes: ["pat-fortress-prod-"] };

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { PgIntegrityWatch, PgIntegrityWatchArgs } from "../../../components/postgres";
-import { INTEGRITY_WATCH_LABEL, integrityWatches } from "../../../components/objectives/resources";
+import { INTEGRITY_WATCH_LABEL, integrityWatches } from "../../../objectives";
 import { errorOf, one, policyOf, recordResources } from "../../helpers/pulumi";
 
 const TOPIC = "arn:aws:sns:us-west-2:123456789012:fortress-prod-alerts";

@@ -88,7 +88,7 @@ describe("policy backup-schedule-meets-rpo", () => {
         fixture.remove(CRON, "secrets-backup-tier3");
         assert.deepStrictEqual(violations(await check(backupScheduleMeetsRpo, fixture.records)), [
             'CronJob redis-snapshot-tier1 runs "*/10 * * * *" (every 10m at worst), less often than tiers.redis.tier1 ("*/4 * * * *", every 4m)',
-            'tiers.secrets.tier3 asks for "35 3 * * *", but no CronJob or Velero Schedule of this stack runs it (jobs are matched by BACKUP_TIER and the data class in their name, labels or BACKUP_PREFIX)',
+            'tiers.secrets.tier3 asks for "35 3 * * *", but no CronJob or Velero Schedule of this stack runs it (jobs are matched by their labels fortress/data-class, fortress/tier and fortress/purpose=backup)',
         ]);
     });
 

@@ -3,7 +3,7 @@
  * compliance matrix, drill history and sparklines, status snapshot, escaping.
  */
 import * as assert from "assert";
-import type { Cell, ObjectivesTable, Row } from "../../../components/objectives";
+import type { Cell, ObjectivesTable, Row } from "../../../objectives";
 import type { DrillReportFile } from "../../../drills/types";
 import type { PlanResult, PlannedResource } from "../../../tools/evaluate";
 import { complianceHtml, controlStatus } from "../../../tools/report/compliance";
@@ -80,26 +80,26 @@ describe("report: topology from what a stack declares", () => {
     });
 });
 
-const term = { label: "probe", seconds: 10, basis: "declared" as const, ref: "stacks/x.yaml <a>" };
+const term = { label: "probe", seconds: 10, basis: "guarantee" as const, source: "stacks/x.yaml <a>" };
 const cell = (status: Cell["status"], objective: number | null, achievable: number | null, extra: Partial<Cell> = {}): Cell => ({
+    id: "S1.services.rto",
     metric: "rto",
     objectiveSeconds: objective,
-    achievableSeconds: achievable,
+    seconds: achievable,
     status,
     mechanism: "m",
     terms: [term],
-    open: [],
-    typical: false,
+    soft: [],
     notes: [],
     ...extra,
 });
 function table(): ObjectivesTable {
     const rows: Row[] = [
-        { scenario: "S1", scenarioName: "service failure", subject: "services", detect: cell("within", 30, 20), rto: cell("exceeds", 300, 340), rpo: cell("informational", null, 0) },
-        { scenario: "S1", scenarioName: "service failure", subject: "database", detect: cell("typical", 30, 40, { typicalSeconds: 25 }), rto: cell("open", 300, 100, { open: ["restore"] }), rpo: cell("missing", 60, null) },
+        { scenario: "S1", scenarioName: "service failure", subject: "services", detect: cell("within", 30, 20), rto: cell("over", 300, 340), rpo: cell("informational", null, 0) },
+        { scenario: "S1", scenarioName: "service failure", subject: "database", detect: cell("at-risk", 30, 25), rto: cell("at-risk", 300, 100, { soft: [{ label: "restore", seconds: 60, basis: "budget", source: "b" }] }), rpo: cell("missing", 60, null) },
         { scenario: "S2", scenarioName: "database corruption", subject: "database", detect: cell("not-owned", 30, null), rto: cell("within", 300, 299.5), rpo: cell("within", 60, 60) },
     ];
-    return { stack: "t", environment: "t", role: "primary", rows, constants: [], notes: [], summary: {} as ObjectivesTable["summary"] };
+    return { stack: "t", environment: "t", role: "primary", rows, constants: [], acceptedRisks: [], unusedAcceptedRisks: [], notes: [], summary: {} as ObjectivesTable["summary"] };
 }
 
 describe("report: objectives heat map", () => {
@@ -109,17 +109,17 @@ describe("report: objectives heat map", () => {
         assert.match(html, /data-verdict="over" data-scenario="S1" data-subject="services" data-metric="rto">.*?-40 s/);
         assert.match(html, /data-verdict="within" data-scenario="S1" data-subject="services" data-metric="detect">.*?\+10 s/);
         assert.match(html, /data-verdict="at-risk"/);
-        assert.match(html, /data-verdict="open".*?open \(unmeasured\): restore/);
+        assert.match(html, /data-verdict="at-risk".*?open \(unmeasured\): restore/);
         // an empty position (S2 × services) is an empty cell, not a made-up one
         assert.strictEqual((html.match(/<td class="empty">/g) ?? []).length, 1);
         // sources are escaped
         assert.match(html, /stacks\/x\.yaml &lt;a&gt;/);
         assert.match(html, /data-count="over">2 over/);
     });
-    it("verdicts: typical is at risk, missing and exceeds are over", () => {
-        assert.strictEqual(VERDICT_OF.typical, "at-risk");
+    it("verdicts: at risk stays at risk, missing and over are over", () => {
+        assert.strictEqual(VERDICT_OF["at-risk"], "at-risk");
         assert.strictEqual(VERDICT_OF.missing, "over");
-        assert.strictEqual(VERDICT_OF.exceeds, "over");
+        assert.strictEqual(VERDICT_OF.over, "over");
         assert.strictEqual(margin(cell("within", 300, 299.5)), 0.5);
         assert.strictEqual(margin(cell("missing", 60, null)), null);
     });

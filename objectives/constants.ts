@@ -8,18 +8,7 @@
  * leaves the term open and says so instead of inventing one.
  */
 
-/** How firmly a figure holds. */
-export type Basis =
-    /** A value the stack itself declares (a probe period, a TTL, a schedule). */
-    | "declared"
-    /** Vendor-guaranteed behaviour: an SLA, or protocol semantics of a declared setting. */
-    | "guaranteed"
-    /** A vendor-published figure that is an average or typical value, not a bound. */
-    | "typical"
-    /** Measured by one of this project's drills (reports/drill-*.json), at the drill's scale. */
-    | "measured"
-    /** A decision of this project (ARCHITECTURE.md), not a property of any product. */
-    | "design";
+import type { Basis, Term } from "./terms";
 
 export interface Source {
     readonly title: string;
@@ -33,7 +22,7 @@ export interface VendorConstant {
     readonly id: string;
     readonly label: string;
     readonly seconds: number;
-    readonly basis: Exclude<Basis, "declared" | "measured">;
+    readonly basis: Exclude<Basis, "measured">;
     readonly source: Source;
 }
 
@@ -44,20 +33,53 @@ const ROUTE53_HEALTH = "https://docs.aws.amazon.com/Route53/latest/DeveloperGuid
 export const CONSTANTS = Object.freeze({
     route53ConnectWindow: constant({
         id: "route53ConnectWindow",
-        label: "Route 53 health checker TCP connect window",
+        label: "Route 53 health checker: TCP connection must be established within",
         seconds: 4,
-        basis: "guaranteed",
+        basis: "guarantee",
         source: {
             title: "Amazon Route 53 Developer Guide: How Route 53 determines whether a health check is healthy",
             ref: ROUTE53_HEALTH,
-            says: "Route 53 must be able to establish a TCP connection with the endpoint within four seconds; an endpoint that is down (a regional outage) fails each check after this window.",
+            says: "HTTP and HTTPS health checks: Route 53 must be able to establish a TCP connection with the endpoint within four seconds. A failing check waits this long before it counts as a failure.",
+        },
+    }),
+    route53ResponseWindow: constant({
+        id: "route53ResponseWindow",
+        label: "Route 53 health checker: HTTP(S) status within, after connecting",
+        seconds: 2,
+        basis: "guarantee",
+        source: {
+            title: "Amazon Route 53 Developer Guide: How Route 53 determines whether a health check is healthy",
+            ref: ROUTE53_HEALTH,
+            says: "HTTP and HTTPS health checks: the endpoint must respond with an HTTP status code of 2xx or 3xx within two seconds after connecting. A hung endpoint (connects, never answers) fails each check only after 4 + 2 s.",
+        },
+    }),
+    route53TcpConnectWindow: constant({
+        id: "route53TcpConnectWindow",
+        label: "Route 53 TCP health check: connection must be established within",
+        seconds: 10,
+        basis: "guarantee",
+        source: {
+            title: "Amazon Route 53 Developer Guide: How Route 53 determines whether a health check is healthy",
+            ref: ROUTE53_HEALTH,
+            says: "TCP health checks: Route 53 must be able to establish a TCP connection with the endpoint within ten seconds.",
+        },
+    }),
+    nodeMonitorGracePeriod: constant({
+        id: "nodeMonitorGracePeriod",
+        label: "Kubernetes node-monitor-grace-period: a lost node is marked NotReady (and its pods unready) only after",
+        seconds: 50,
+        basis: "guarantee",
+        source: {
+            title: "Kubernetes documentation: kube-controller-manager (--node-monitor-grace-period; 40 s before v1.32, 50 s since) and Node status",
+            ref: "https://kubernetes.io/docs/reference/command-line-tools-reference/kube-controller-manager/",
+            says: "Amount of time which we allow running Node to be unresponsive before marking it unhealthy. A lost node runs no probes, so its pods stay in the Service's endpoints until the node controller marks them not ready. EKS does not expose the flag; the larger default (50 s) is the worst case.",
         },
     }),
     route53DefaultInterval: constant({
         id: "route53DefaultInterval",
         label: "Route 53 health check request interval when none is declared",
         seconds: 30,
-        basis: "guaranteed",
+        basis: "guarantee",
         source: {
             title: "Amazon Route 53 API Reference: HealthCheckConfig.RequestInterval",
             ref: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html",
@@ -68,7 +90,7 @@ export const CONSTANTS = Object.freeze({
         id: "elbAliasTtl",
         label: "TTL of a Route 53 alias record to an Elastic Load Balancer",
         seconds: 60,
-        basis: "guaranteed",
+        basis: "guarantee",
         source: {
             title: "Amazon Route 53 FAQs: DNS Failover",
             ref: "https://aws.amazon.com/route53/faqs/",
@@ -77,13 +99,13 @@ export const CONSTANTS = Object.freeze({
     }),
     s3RtcSla: constant({
         id: "s3RtcSla",
-        label: "S3 Replication Time Control bound",
+        label: "S3 Replication Time Control: 99.99 % of objects within (SLA, not a per-object bound)",
         seconds: 900,
-        basis: "guaranteed",
+        basis: "sla",
         source: {
             title: "Amazon S3 User Guide: Meeting compliance requirements with S3 Replication Time Control",
             ref: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-time-control.html",
-            says: "S3 RTC replicates 99.99 percent of new objects within 15 minutes, backed by a service level agreement; most objects replicate within seconds, but only the 15-minute figure is a bound.",
+            says: "S3 RTC is designed to replicate 99.99 percent of new objects within 15 minutes, backed by a service level agreement whose remedy is service credits. It bounds no single object: the 15 minutes is an SLA figure, so a path through it is at risk, never within.",
         },
     }),
     eksControlPlaneCreateAverage: constant({
@@ -112,7 +134,7 @@ export const CONSTANTS = Object.freeze({
         id: "k8sProbeDefaults",
         label: "Kubernetes probe defaults (periodSeconds 10, timeoutSeconds 1, failureThreshold 3)",
         seconds: 10,
-        basis: "guaranteed",
+        basis: "guarantee",
         source: {
             title: "Kubernetes documentation: Configure Liveness, Readiness and Startup Probes",
             ref: "https://kubernetes.io/docs/tasks/configure-pod-container/configure-liveness-readiness-startup-probes/",
@@ -123,7 +145,7 @@ export const CONSTANTS = Object.freeze({
         id: "patroniDefaults",
         label: "Patroni leader lease 30 s and sync period 10 s (PerconaPGCluster defaults)",
         seconds: 30,
-        basis: "guaranteed",
+        basis: "guarantee",
         source: {
             title: "Percona Operator for PostgreSQL v3.0.0 CRD (spec.patroni), crds/percona-pg-crd.yaml; Patroni docs (ttl, loop_wait)",
             ref: "https://patroni.readthedocs.io/en/latest/dynamic_configuration.html",
@@ -134,7 +156,7 @@ export const CONSTANTS = Object.freeze({
         id: "sentinelPingPeriod",
         label: "Redis Sentinel PING period",
         seconds: 1,
-        basis: "guaranteed",
+        basis: "guarantee",
         source: {
             title: "Redis documentation: High availability with Redis Sentinel",
             ref: "https://redis.io/docs/latest/operate/oss_and_stack/management/sentinel/",
@@ -156,7 +178,7 @@ export const CONSTANTS = Object.freeze({
         id: "patroniSynchronous",
         label: "Patroni synchronous mode: failover only to a standby that has every acknowledged commit",
         seconds: 0,
-        basis: "guaranteed",
+        basis: "guarantee",
         source: {
             title: "Patroni documentation: Replication modes (synchronous mode)",
             ref: "https://patroni.readthedocs.io/en/latest/replication_modes.html",
@@ -178,7 +200,7 @@ export const CONSTANTS = Object.freeze({
         id: "s3Durability",
         label: "An object S3 acknowledged is stored apart from the cluster that wrote it",
         seconds: 0,
-        basis: "guaranteed",
+        basis: "guarantee",
         source: {
             title: "Amazon S3 User Guide: Data protection in Amazon S3",
             ref: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/DataDurability.html",
@@ -198,13 +220,13 @@ export const CONSTANTS = Object.freeze({
     }),
     cloudTrailToEventBridge: constant({
         id: "cloudTrailToEventBridge",
-        label: "CloudTrail management event to EventBridge: best effort, no published time",
-        seconds: 0,
+        label: "CloudTrail management event to EventBridge (best effort; CloudTrail's published average delivery, not a bound)",
+        seconds: 300,
         basis: "typical",
         source: {
             title: "Amazon EventBridge User Guide: Events from AWS services; AWS service events delivered via AWS CloudTrail",
             ref: "https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-service-event.html",
-            says: "AWS services deliver events to CloudTrail, and CloudTrail to the default event bus (detail-type 'AWS API Call via CloudTrail'), on a best-effort basis; a CloudTrail trail with logging enabled is required for these events (an earlier edition); the event reaches the bus of the region where the call was made. No delivery time is published.",
+            says: "AWS services deliver events to CloudTrail, and CloudTrail to the default event bus (detail-type 'AWS API Call via CloudTrail'), on a best-effort basis (an event can be lost); a trail with logging enabled is required; the event reaches the bus of the region where the call was made. No EventBridge delivery time is published; CloudTrail states it delivers events within an average of about 5 minutes of the API call, not guaranteed (CloudTrail User Guide, How CloudTrail works). 300 s is that typical figure.",
         },
     }),
     gitConfiguration: constant({
@@ -222,9 +244,35 @@ export const CONSTANTS = Object.freeze({
 
 export type ConstantId = keyof typeof CONSTANTS;
 
+/**
+ * Budgets of unmeasured terms: the allowance each is given until a drill measures it, and
+ * where the allowance comes from. A budget is never 0 and never derived from the objective.
+ */
+export const BUDGETS = Object.freeze({
+    patroniPromotion: { seconds: 20, from: "design allowance: after the leader lease expires, one Patroni HA loop (loop_wait) to take the lock plus pg_ctl promote; replaced by failover.inregion.rto_seconds (reports/drill-failover.json) when it exists" },
+    standbyPromotion: { seconds: 120, from: "design allowance for promoting the DR standby cluster (Patroni standby_cluster removed, pg_ctl promote, PgBouncer reconnect); replaced by failover.regional.rto_seconds (reports/drill-failover.json) when it exists" },
+    drScaleUp: { seconds: 240, from: "design allowance for scaling the DR region's Deployments from zero: node scale-up (Cluster Autoscaler), image pull and readiness; no drill here can measure it (no Kubernetes API server)" },
+    singleReplicaRestart: { seconds: 60, from: "design allowance: reschedule, image pull and readiness of a one-replica Deployment" },
+    endpointsPropagation: { seconds: 5, from: "design allowance: Endpoints/EndpointSlice update reaching kube-proxy and the Istio sidecars (Kubernetes publishes no bound)" },
+    breachIsolation: { seconds: 300, from: "incident runbook allowance: revoking the compromised credentials and cutting the compromised workloads off" },
+    cleanSlateDeploy: { seconds: 600, from: "design allowance: deleting the compromised namespaces and deploying the platform again from git on an existing cluster (operators, charts, workloads), before the data restore" },
+    falcoRuleEvaluation: { seconds: 5, from: "design allowance: Falco evaluates each syscall against its rules in-line on the node (no published bound; not measured here)" },
+    falcosidekickDelivery: { seconds: 10, from: "design allowance: falcosidekick's HTTP delivery to SNS, with its retries (no published bound; not measured here)" },
+    guardDutyAnalysis: { seconds: 900, from: "allowance for GuardDuty's analysis from the activity to the finding (AWS publishes no figure); the shortest FindingPublishingFrequency, 15 min" },
+    accessLogDelivery: { seconds: 3600, from: "S3 server access logs are delivered best effort, usually within a few hours (Amazon S3 User Guide: Logging requests with server access logging); one hour is an allowance, not a bound" },
+    redisAsyncReplicationLoss: { seconds: 1, from: "redis.maxReplicaLagSeconds: the lag alarm threshold; Sentinel promotes an asynchronous replica, which can lack up to its lag of acknowledged writes (an alarm, not a bound)" },
+});
+export type BudgetId = keyof typeof BUDGETS;
+
 /** Kubernetes probe defaults, applied when a probe leaves a field unset. */
 export const K8S_PROBE_DEFAULTS = Object.freeze({ periodSeconds: 10, timeoutSeconds: 1, failureThreshold: 3 });
 /** Route 53 API default failure threshold. */
 export const ROUTE53_DEFAULT_FAILURE_THRESHOLD = 3;
 /** PerconaPGCluster spec.patroni defaults (CRD v3.0.0). */
 export const PATRONI_DEFAULTS = Object.freeze({ leaderLeaseDurationSeconds: 30, syncPeriodSeconds: 10 });
+
+/** A term from a vendor constant (optionally relabelled or multiplied by the caller). */
+export function vendor(id: ConstantId, label?: string, seconds?: number): Term {
+    const c = CONSTANTS[id];
+    return { label: label ?? c.label, seconds: seconds ?? c.seconds, basis: c.basis, source: c.source.ref };
+}

@@ -1,4 +1,0 @@
-export * from "./constants";
-export * from "./drills";
-export * from "./model";
-export * from "./resources";
