@@ -14,27 +14,16 @@ import { DrBackupIdentity, declareDrBackupIdentity, declareDrOperators, declareD
 import { DrEndpoint, declareDrCertificate, declareDrRouting } from "./steps/dr-endpoint";
 import { DrPlan, drPlan } from "./steps/dr-mode";
 import { Mesh, declareMesh } from "./steps/mesh";
-import { PrimaryPostgres, declareDrPostgres } from "./steps/postgres";
+import { declareDrPostgres } from "./steps/postgres";
+import { PrimaryExportsOnDr, readPrimaryExports } from "./contract";
 import { declareWorkloads } from "./steps/workloads";
-import { PrimaryErasureLedger, declareErasureReplayJob, needsReplay } from "./steps/erasure-replay";
-
-/** What the DR stack reads from the primary stack (stacks/primary.ts exports). */
-export interface PrimaryOutputs {
-    readonly environment: pulumi.Output<string>;
-    readonly tiers: pulumi.Output<Record<string, { region: string; bucketName: string; kmsKeyArn: string; readerRoleArn: string; writerRoleArn: string }>>;
-    readonly monitoring: pulumi.Output<{ region: string; alarmNamePrefix: string; alertTopicArn: string }>;
-    /** The repos' cipher passphrases and the replication certificates (secrets). */
-    readonly postgres: pulumi.Output<PrimaryPostgres>;
-    /** Passphrases of the Redis snapshots, sealing-key and Vault backups (secrets). */
-    readonly backupPassphrases: pulumi.Output<Record<"redis" | "sealedSecrets" | "vault", string>>;
-    /** Where the erasure ledger is (absent when the primary declares none). */
-    readonly erasureLedger: pulumi.Output<PrimaryErasureLedger | undefined>;
-}
+import { TAG_KEYS, stackTags } from "../components/core/tags";
+import { declareErasureReplayJob, needsReplay } from "./steps/erasure-replay";
 
 export interface DrContext {
     readonly config: FortressConfig;
     readonly plan: DrPlan;
-    readonly primary: PrimaryOutputs;
+    readonly primary: PrimaryExportsOnDr;
     /** AWS provider of the DR region. */
     readonly aws: aws.Provider;
     readonly kubeconfig?: pulumi.Output<string>;
@@ -216,15 +205,7 @@ export const DR_STEPS: DrStep[] = [
 export async function dr(config: FortressConfig, kubeconfig?: pulumi.Output<string>): Promise<Record<string, unknown>> {
     const plan = drPlan(config);
     const ref = new pulumi.StackReference(config.dr!.primaryStack);
-    const primary: PrimaryOutputs = {
-        environment: ref.requireOutput("environment") as pulumi.Output<string>,
-        tiers: ref.requireOutput("tiers") as PrimaryOutputs["tiers"],
-        monitoring: ref.requireOutput("monitoring") as PrimaryOutputs["monitoring"],
-        postgres: ref.requireOutput("postgres") as PrimaryOutputs["postgres"],
-        // Secret end to end: each consumer reads one passphrase from it into a Kubernetes Secret.
-        backupPassphrases: pulumi.secret(ref.requireOutput("backupPassphrases")) as PrimaryOutputs["backupPassphrases"],
-        erasureLedger: ref.getOutput("erasureLedger") as PrimaryOutputs["erasureLedger"],
-    };
+    const primary = readPrimaryExports(ref);
     // The primary's environment must be this one: a prod DR stack reading staging would
     // restore the wrong backups. Checked before anything is declared.
     const env = (await ref.getOutputDetails("environment")).value;
@@ -235,7 +216,7 @@ export async function dr(config: FortressConfig, kubeconfig?: pulumi.Output<stri
     }
     const provider = new aws.Provider(`aws-${config.regions.dr}`, {
         region: config.regions.dr as aws.Region,
-        defaultTags: { tags: { "fortress:environment": config.environment, "fortress:stack": pulumi.getStack(), "fortress:managed-by": "pulumi", "fortress:dr-mode": plan.mode } },
+        defaultTags: { tags: { ...stackTags(config.environment, pulumi.getStack()), [TAG_KEYS.drMode]: plan.mode } },
     });
     const ctx: DrContext = { config, plan, primary, aws: provider, kubeconfig, dataServices: [] };
     const steps: Record<string, StepResult> = {};

@@ -1,10 +1,11 @@
 /**
  * The primary stack: everything that must exist before a disaster, in every region it
- * touches. It never reads the DR stack; the DR stack reads these exports.
+ * touches. It never reads the DR stack; the DR stack reads these exports (stacks/contract.ts).
  */
 import * as pulumi from "@pulumi/pulumi";
 import { existingClusterProvider, providers as makeProviders } from "./providers";
 import type { FortressConfig } from "../config";
+import type { PrimaryExports } from "./contract";
 import { declareDataProtection } from "./steps/data-protection";
 import { declareDetection } from "./steps/detection";
 import { declareErasureLedger } from "./steps/erasure-ledger";
@@ -16,7 +17,7 @@ import { declareSlo } from "./steps/slo";
 import { declareStorage } from "./steps/storage";
 import { declareWorkloads } from "./steps/workloads";
 
-export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output<string>): Promise<Record<string, unknown>> {
+export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output<string>): Promise<PrimaryExports> {
     const providers = makeProviders(config);
     const storage = declareStorage(config, providers);
     declareManifest(config, storage, providers.aws.primary);

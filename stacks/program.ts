@@ -3,16 +3,17 @@
  * Exported as functions so the offline plan and the tests can run it under mocks.
  */
 import { LoadedConfig, loadConfig } from "./config";
+import type { PrimaryExports } from "./contract";
 import { dr } from "./dr";
 import { primary } from "./primary";
 
 /** Builds the stack a validated config describes; returns the stack outputs. */
-export async function buildStack(loaded: LoadedConfig): Promise<Record<string, unknown>> {
+export async function buildStack(loaded: LoadedConfig): Promise<PrimaryExports | Record<string, unknown>> {
     const { config, kubeconfig } = loaded;
     if (config.role === "primary") return primary(config, kubeconfig);
     return dr(config, kubeconfig);
 }
 
-export async function main(): Promise<Record<string, unknown>> {
+export async function main(): Promise<PrimaryExports | Record<string, unknown>> {
     return buildStack(loadConfig());
 }

@@ -3,6 +3,7 @@ import * as gcp from "@pulumi/gcp";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { FortressConfig } from "../config";
+import { stackTags } from "../components/core/tags";
 
 /** One explicit provider per AWS region the stack touches; components never create providers. */
 export interface Providers {
@@ -14,7 +15,7 @@ export function awsProviders(config: FortressConfig): Providers["aws"] {
     const make = (region: string) =>
         new aws.Provider(`aws-${region}`, {
             region: region as aws.Region,
-            defaultTags: { tags: { "fortress:environment": config.environment, "fortress:stack": pulumi.getStack(), "fortress:managed-by": "pulumi" } },
+            defaultTags: { tags: stackTags(config.environment, pulumi.getStack()) },
         });
     const byRegion = new Map<string, aws.Provider>();
     const get = (region: string) => byRegion.get(region) ?? byRegion.set(region, make(region)).get(region)!;

@@ -10,6 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_PLACEHOLDER } from "../config";
+import { fnv1aHex } from "../components/core/hash";
 
 // Internal SDK modules: the mock monitor is patched to see parents and options.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -69,11 +70,7 @@ function mask(value: unknown): unknown {
     return value;
 }
 
-function shortHash(text: string): string {
-    let h = 2166136261;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-    return (h >>> 0).toString(16).padStart(8, "0");
-}
+const shortHash = fnv1aHex;
 
 /** Output state the mock provider returns: inputs plus the computed properties programs read. */
 function computedState(type: string, name: string, inputs: Record<string, any>, region: string | undefined, stackOutputs: RunOptions["stackOutputs"]) {

@@ -4,6 +4,7 @@ import { irsaTrustPolicy } from "../storage/backup-access";
 import { Replication, RTC_MINUTES } from "../storage/replication";
 import { hardenBucket } from "../storage/tier-bucket";
 import { LEDGER_OBJECT_PREFIX, appenderPolicy, ledgerBucketPolicy, ledgerReaderPolicy } from "./erasure-ledger-policy";
+import { BUCKET_PURPOSES, REPLICATION_RULE_IDS, TAG_KEYS } from "../core/tags";
 
 export interface ErasureLedgerIdentity {
     readonly namespace: string;
@@ -88,7 +89,7 @@ export class ErasureLedger extends pulumi.ComponentResource {
             const o = { parent };
             const bucket = new aws.s3.Bucket(
                 id,
-                { bucket: bucketName, objectLockEnabled: true, forceDestroy: false, tags: { "fortress:purpose": "erasure-ledger" } },
+                { bucket: bucketName, objectLockEnabled: true, forceDestroy: false, tags: { [TAG_KEYS.purpose]: BUCKET_PURPOSES.erasureLedger } },
                 { ...o, protect, retainOnDelete: true },
             );
             const hardened = hardenBucket(id, bucket.id, { kmsKeyArn }, parent);
@@ -131,7 +132,7 @@ export class ErasureLedger extends pulumi.ComponentResource {
         const replicaScope = new ErasureLedgerReplica(`${name}-replica`, { parent: this, provider: args.replicaProvider });
         const replica = locked(`${name}-replica`, args.replicaBucketName, args.replicaKmsKeyArn, args.replicaAccessLogBucket, replicaScope);
 
-        const ruleId = "erasure-ledger-to-dr";
+        const ruleId = REPLICATION_RULE_IDS.erasureLedgerToDr;
         new Replication(
             `${name}-replication`,
             {
@@ -172,7 +173,7 @@ export class ErasureLedger extends pulumi.ComponentResource {
                     description: kind === "appender" ? "Fortress DR: appends erasure requests to the ledger (new keys only)" : "Fortress DR: reads the erasure ledger (replay after restores)",
                     assumeRolePolicy: pulumi.all([args.accountId, args.oidcIssuer]).apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, who.namespace, who.serviceAccounts))),
                     maxSessionDuration: 3600,
-                    tags: { "fortress:purpose": `erasure-ledger-${kind}` },
+                    tags: { [TAG_KEYS.purpose]: `${BUCKET_PURPOSES.erasureLedger}-${kind}` },
                 },
                 { parent: this },
             );

@@ -2,6 +2,7 @@
  * Names shared between the stacks, the jobs and the policies. Kubernetes service-account
  * names appear in IAM trust policies, so they are fixed here rather than derived twice.
  */
+import type { TierId } from "../../config/vocabulary";
 
 /** Service account of the scheduled backup jobs (Redis snapshots, key backups). */
 export const BACKUP_JOB_SERVICE_ACCOUNT = "fortress-backup";
@@ -51,7 +52,7 @@ export const PURPOSE_LABELS = ["backup", "verify", "integrity-watch", "backup-ag
 export type PurposeLabel = (typeof PURPOSE_LABELS)[number];
 
 /** The labels of an object, as a plain record to spread into metadata.labels. */
-export function fortressLabels(l: { readonly dataClass?: DataClassLabel; readonly tier?: "tier1" | "tier2" | "tier3"; readonly purpose: PurposeLabel }): Record<string, string> {
+export function fortressLabels(l: { readonly dataClass?: DataClassLabel; readonly tier?: TierId; readonly purpose: PurposeLabel }): Record<string, string> {
     return {
         ...(l.dataClass ? { [LABEL_KEYS.dataClass]: l.dataClass } : {}),
         ...(l.tier ? { [LABEL_KEYS.tier]: l.tier } : {}),

@@ -10,6 +10,7 @@ import { maxIntervalSeconds } from "../core/cron";
 import { SLO_RUNNER_SCRIPT, backupWindowSeconds, sloRunEnv } from "../detection/slo";
 import { DataClassLabel, PurposeLabel, fortressLabels } from "../core/names";
 import type { TierId } from "../../config/vocabulary";
+import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
 
 
 /** Where one tier's backups go and the role that may write them. */
@@ -51,7 +52,6 @@ export interface BackupCronJobOptions {
 export const JOBS_DIR = "/opt/fortress/jobs";
 export const KEY_MOUNT = "/var/run/fortress/backup-key";
 export const KEY_SECRET_FIELD = "passphrase";
-const TOKEN_MOUNT = "/var/run/secrets/eks.amazonaws.com/serviceaccount";
 
 /**
  * A job may run at most until the next one is due (and never longer than an hour), so a hung
@@ -106,8 +106,7 @@ export function backupCronJobSpec(o: BackupCronJobOptions): k8s.types.input.batc
                                         { name: "AWS_REGION", value: o.target.region },
                                         // IRSA by hand: every tier's writer role trusts this service account, and
                                         // the job picks the one for its tier (the webhook could inject only one).
-                                        { name: "AWS_ROLE_ARN", value: o.target.writerRoleArn },
-                                        { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${TOKEN_MOUNT}/token` },
+                                        ...awsRoleEnv(o.target.writerRoleArn),
                                         { name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" },
                                         { name: "CLOUDWATCH_REGION", value: o.metricsRegion },
                                         ...sloRunEnv({ dataClass: o.dataClass, tier: o.tier, purpose: o.purpose === "backup-age" ? "backup-age" : o.purpose === "verify" ? "verify" : "backup", windowSeconds: backupWindowSeconds(o.schedule, deadline) }),
@@ -117,7 +116,7 @@ export function backupCronJobSpec(o: BackupCronJobOptions): k8s.types.input.batc
                                     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                                     volumeMounts: [
                                         ...(o.keySecretName ? [{ name: "backup-key", mountPath: KEY_MOUNT, readOnly: true }] : []),
-                                        { name: "aws-token", mountPath: TOKEN_MOUNT, readOnly: true },
+                                        awsTokenMount(),
                                         { name: "scratch", mountPath: "/tmp" },
                                         ...(o.secretFiles ?? []).map((f) => ({ name: f.name, mountPath: f.mountPath, readOnly: true })),
                                     ],
@@ -125,10 +124,7 @@ export function backupCronJobSpec(o: BackupCronJobOptions): k8s.types.input.batc
                             ],
                             volumes: [
                                 ...(o.keySecretName ? [{ name: "backup-key", secret: { secretName: o.keySecretName, defaultMode: 0o440 } }] : []),
-                                {
-                                    name: "aws-token",
-                                    projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] },
-                                },
+                                awsTokenVolume(),
                                 { name: "scratch", emptyDir: {} },
                                 ...(o.secretFiles ?? []).map((f) => ({ name: f.name, secret: { secretName: f.secretName, defaultMode: 0o440 } })),
                             ],

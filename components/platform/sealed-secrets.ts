@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackupTarget, JOBS_DIR, KEY_SECRET_FIELD } from "./backup-job";
 import { BackupJobs } from "./backup-jobs";
 import type { TierId } from "../../config/vocabulary";
+import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
 
 export interface SealedSecretsArgs {
     /** bitnami-labs/sealed-secrets chart version, pinned. */
@@ -39,7 +40,6 @@ export interface SealedSecretsArgs {
     };
 }
 
-const TOKEN_MOUNT = "/var/run/secrets/eks.amazonaws.com/serviceaccount";
 
 const SEALED_SECRETS_REPO = "https://bitnami-labs.github.io/sealed-secrets";
 /** kubeseal looks for this controller name by default. */
@@ -182,8 +182,7 @@ export class SealedSecrets extends pulumi.ComponentResource {
                                         { name: "BACKUP_PREFIX", value: r.prefixes.map((p) => p.replace(/\/$/, "")).join(" ") },
                                         { name: "BACKUP_KEY_FILE", value: `/var/run/fortress/restore-key/${KEY_SECRET_FIELD}` },
                                         { name: "AWS_REGION", value: r.region },
-                                        { name: "AWS_ROLE_ARN", value: r.readerRoleArn },
-                                        { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${TOKEN_MOUNT}/token` },
+                                        ...awsRoleEnv(r.readerRoleArn),
                                         { name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" },
                                         ...(r.manifestKey ? [{ name: "MANIFEST_KEY", value: r.manifestKey }] : []),
                                     ],
@@ -191,14 +190,14 @@ export class SealedSecrets extends pulumi.ComponentResource {
                                     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                                     volumeMounts: [
                                         { name: "restore-key", mountPath: "/var/run/fortress/restore-key", readOnly: true },
-                                        { name: "aws-token", mountPath: TOKEN_MOUNT, readOnly: true },
+                                        awsTokenMount(),
                                         { name: "scratch", mountPath: "/tmp" },
                                     ],
                                 },
                             ],
                             volumes: [
                                 { name: "restore-key", secret: { secretName: `${name}-restore-key`, defaultMode: 0o440 } },
-                                { name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } },
+                                awsTokenVolume(),
                                 { name: "scratch", emptyDir: {} },
                             ],
                         },

@@ -6,6 +6,7 @@ import { PolicyDocument, doc } from "../storage/policy-documents";
 import { maxIntervalSeconds } from "../core/cron";
 import { fortressLabels } from "../core/names";
 import { BackupTarget, backupCronJobSpec } from "./backup-job";
+import type { RemoteTierId } from "../../config/vocabulary";
 
 export interface VeleroLocation {
     readonly bucketName: pulumi.Input<string>;
@@ -153,7 +154,7 @@ export class Velero extends pulumi.ComponentResource {
             { parent: this, dependsOn: [namespace] },
         );
 
-        const locations = {} as Record<"tier2" | "tier3", k8s.apiextensions.CustomResource>;
+        const locations = {} as Record<RemoteTierId, k8s.apiextensions.CustomResource>;
         for (const tier of ["tier2", "tier3"] as const) {
             const loc = args.locations[tier];
             locations[tier] = new k8s.apiextensions.CustomResource(
@@ -180,7 +181,7 @@ export class Velero extends pulumi.ComponentResource {
         }
 
         const schedules = args.schedules;
-        const schedule = (id: string, tier: "tier2" | "tier3", volumes: boolean, s: VeleroSchedule) =>
+        const schedule = (id: string, tier: RemoteTierId, volumes: boolean, s: VeleroSchedule) =>
             new k8s.apiextensions.CustomResource(
                 `${name}-${id}`,
                 {

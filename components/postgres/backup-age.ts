@@ -16,6 +16,7 @@ import { BACKUP_AGE_METRIC } from "../detection/metrics";
 import { JOBS_DIR } from "../platform/backup-job";
 import { SLO_RUNNER_SCRIPT, backupWindowSeconds, sloRunEnv } from "../detection/slo";
 import { PgBackRestSettings } from "./pgbackrest";
+import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
 
 /** Often enough that each alarm window sees several datapoints: a sixth of the shortest gap, at least every 5 minutes. */
 export function backupAgeSchedule(settings: PgBackRestSettings): string {
@@ -91,15 +92,14 @@ export class BackupAgeReporter extends pulumi.ComponentResource {
                                                     purpose: "backup-age",
                                                     windowSeconds: backupWindowSeconds(backupAgeSchedule(args.settings), 240),
                                                 }),
-                                                { name: "AWS_ROLE_ARN", value: args.verifierRoleArn },
-                                                { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token" },
+                                                ...awsRoleEnv(args.verifierRoleArn),
                                             ],
                                             resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
                                             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                                            volumeMounts: [{ name: "aws-token", mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", readOnly: true }],
+                                            volumeMounts: [awsTokenMount()],
                                         },
                                     ],
-                                    volumes: [{ name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } }],
+                                    volumes: [awsTokenVolume()],
                                 },
                             },
                         },

@@ -22,9 +22,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { fortressLabels } from "../core/names";
 import { JOBS_DIR } from "../platform/backup-job";
 import { irsaTrustPolicy } from "../storage/backup-access";
+import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
 
 export const CHECKSUM_METRIC_NAMESPACE = "Fortress/Database";
-const TOKEN_DIR = "/var/run/secrets/eks.amazonaws.com/serviceaccount";
 
 export interface PgIntegrityWatchArgs {
     readonly clusterName: string;
@@ -138,8 +138,7 @@ export class PgIntegrityWatch extends pulumi.ComponentResource {
                                         { name: "QUERY_TIMEOUT_SECONDS", value: String(queryTimeout) },
                                         { name: "HEARTBEAT_FILE", value: "/tmp/heartbeat" },
                                         // Explicit, as the other jobs do, so the role works without EKS's pod identity webhook.
-                                        { name: "AWS_ROLE_ARN", value: role.arn },
-                                        { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${TOKEN_DIR}/token` },
+                                        ...awsRoleEnv(role.arn),
                                     ],
                                     startupProbe: { ...heartbeat, failureThreshold: 12 },
                                     readinessProbe: heartbeat,
@@ -148,13 +147,13 @@ export class PgIntegrityWatch extends pulumi.ComponentResource {
                                     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                                     volumeMounts: [
                                         { name: "tmp", mountPath: "/tmp" },
-                                        { name: "aws-token", mountPath: TOKEN_DIR, readOnly: true },
+                                        awsTokenMount(),
                                     ],
                                 },
                             ],
                             volumes: [
                                 { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
-                                { name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } },
+                                awsTokenVolume(),
                             ],
                         },
                     },

@@ -17,6 +17,7 @@ import { JOBS_DIR } from "../platform/backup-job";
 import { SLO_RUNNER_SCRIPT, backupWindowSeconds, sloRunEnv } from "../detection/slo";
 import { PgBackRestSettings, toIni } from "./pgbackrest";
 import { VERIFY_METRICS, verificationScript } from "./verify-script";
+import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
 
 export const VERIFY_METRIC_NAMESPACE = "Fortress/Postgres";
 
@@ -128,7 +129,7 @@ export class BackupVerification extends pulumi.ComponentResource {
             `[ -s ${results} ] || { echo "no verification results: the verify step did not run" >&2; exit 1; }`,
             `exit $failed`,
         ].join("\n");
-        const token = { name: "aws-token", mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", readOnly: true };
+        const token = awsTokenMount();
         this.cronJob = new k8s.batch.v1.CronJob(
             name,
             {
@@ -162,8 +163,7 @@ export class BackupVerification extends pulumi.ComponentResource {
                                                 { name: "SCRATCH", value: "/scratch" },
                                                 { name: "PG_BIN", value: args.pgBin ?? "/usr/pgsql-15/bin" },
                                                 { name: "PGBR_ARGS", value: "--config=/fortress/pgbackrest.conf --config-include-path=/etc/pgbackrest/conf.d" },
-                                                { name: "AWS_ROLE_ARN", value: args.verifierRoleArn },
-                                                { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${token.mountPath}/token` },
+                                                ...awsRoleEnv(args.verifierRoleArn),
                                             ],
                                             resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "4Gi" } },
                                             securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
@@ -186,8 +186,7 @@ export class BackupVerification extends pulumi.ComponentResource {
                                                 { name: "AWS_REGION", value: args.metricsRegion },
                                                 { name: "CLOUDWATCH_REGION", value: args.metricsRegion },
                                                 ...sloRunEnv({ dataClass: "database", tier: s3Repos.map((r) => r.tier).join("+"), purpose: "verify", windowSeconds: backupWindowSeconds(args.schedule, 6 * 3600) }),
-                                                { name: "AWS_ROLE_ARN", value: args.verifierRoleArn },
-                                                { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${token.mountPath}/token` },
+                                                ...awsRoleEnv(args.verifierRoleArn),
                                             ],
                                             resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
                                             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
@@ -197,7 +196,7 @@ export class BackupVerification extends pulumi.ComponentResource {
                                     volumes: [
                                         { name: "files", configMap: { name: `${args.clusterName}-verify`, defaultMode: 0o555 } },
                                         { name: "cipher", secret: { secretName: args.cipherSecretName, defaultMode: 0o440 } },
-                                        { name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } },
+                                        awsTokenVolume(),
                                         // The restore test needs room for the database: a volume of its size, gone with the pod.
                                         {
                                             name: "scratch",

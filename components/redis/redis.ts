@@ -3,6 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULT_DOWN_AFTER_MILLISECONDS, redisServerConfig, sentinelConfig } from "./config";
 import { ScriptNames, startRedisScript, startSentinelScript } from "./scripts";
+import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
+import { fnv1aHex } from "../core/hash";
 
 export interface RedisArgs {
     readonly namespace: string;
@@ -190,8 +192,7 @@ export class Redis extends pulumi.ComponentResource {
                 { name: "BACKUP_PREFIX", value: restore.prefixes.map((p) => p.replace(/\/$/, "")).join(" ") },
                 { name: "BACKUP_KEY_FILE", value: "/var/run/fortress/restore-key/passphrase" },
                 { name: "AWS_REGION", value: restore.region },
-                { name: "AWS_ROLE_ARN", value: restore.readerRoleArn },
-                { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token" },
+                ...awsRoleEnv(restore.readerRoleArn),
                 { name: "REDIS_DATA_DIR", value: "/data" },
                 { name: "RESTORE_PORT", value: "6390" },
                 ...(restore.manifestKey ? [{ name: "MANIFEST_KEY", value: restore.manifestKey }] : []),
@@ -201,14 +202,14 @@ export class Redis extends pulumi.ComponentResource {
             volumeMounts: [
                 { name: "data", mountPath: "/data" },
                 { name: "restore-key", mountPath: "/var/run/fortress/restore-key", readOnly: true },
-                { name: "aws-token", mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", readOnly: true },
+                awsTokenMount(),
                 { name: "scratch", mountPath: "/tmp" },
             ],
         };
         const restoreVolumes = restore
             ? [
                   { name: "restore-key", secret: { secretName: `${name}-restore-key`, defaultMode: 0o440 } },
-                  { name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } },
+                  awsTokenVolume(),
                   { name: "scratch", emptyDir: {} },
               ]
             : [];
@@ -230,7 +231,7 @@ export class Redis extends pulumi.ComponentResource {
                                 "prometheus.io/scrape": "true",
                                 "prometheus.io/port": String(EXPORTER_PORT),
                                 // A rollout whenever the configuration changes.
-                                "fortress/config-hash": hashOf(redisServerConfig({ port: REDIS_PORT, dir: "/data" }).join("\n") + startRedisScript(names)),
+                                "fortress/config-hash": fnv1aHex(redisServerConfig({ port: REDIS_PORT, dir: "/data" }).join("\n") + startRedisScript(names)),
                             },
                         },
                         spec: {
@@ -371,21 +372,20 @@ export class Redis extends pulumi.ComponentResource {
                                             { name: "CLUSTER_NAME", value: lp.clusterName },
                                             { name: "EXPECTED_REPLICAS", value: String(REDIS_MEMBERS - 1) },
                                             { name: "AWS_REGION", value: lp.metricsRegion },
-                                            { name: "AWS_ROLE_ARN", value: lp.roleArn },
-                                            { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: "/var/run/secrets/eks.amazonaws.com/serviceaccount/token" },
+                                            ...awsRoleEnv(lp.roleArn),
                                         ],
                                         resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } },
                                         securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
                                         volumeMounts: [
                                             { name: "password", mountPath: "/var/run/fortress/redis", readOnly: true },
-                                            { name: "aws-token", mountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", readOnly: true },
+                                            awsTokenMount(),
                                             { name: "scratch", mountPath: "/tmp" },
                                         ],
                                     },
                                 ],
                                 volumes: [
                                     { name: "password", secret: { secretName: `${name}-password`, defaultMode: 0o440 } },
-                                    { name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } },
+                                    awsTokenVolume(),
                                     { name: "scratch", emptyDir: {} },
                                 ],
                             },
@@ -442,12 +442,6 @@ export function replicaLagRules(name: string, maxLagSeconds: number): { alert: s
             for: "30s",
         },
     ];
-}
-
-function hashOf(text: string): string {
-    let h = 2166136261;
-    for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619);
-    return (h >>> 0).toString(16).padStart(8, "0");
 }
 
 export function validateRedisArgs(name: string, args: RedisArgs): void {

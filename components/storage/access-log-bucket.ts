@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { hardenBucket } from "./tier-bucket";
 import { denyInsecureTransport, denyVersionDeletion, doc } from "./policy-documents";
+import { BUCKET_PURPOSES, TAG_KEYS } from "../core/tags";
 
 export interface AccessLogBucketArgs {
     readonly bucketName: string;
@@ -28,7 +29,7 @@ export class AccessLogBucket extends pulumi.ComponentResource {
         super("fortress:storage:AccessLogBucket", name, {}, opts);
         const bucket = new aws.s3.Bucket(
             name,
-            { bucket: args.bucketName, forceDestroy: false, tags: { "fortress:purpose": "access-logs" } },
+            { bucket: args.bucketName, forceDestroy: false, tags: { [TAG_KEYS.purpose]: BUCKET_PURPOSES.accessLogs } },
             { parent: this, protect: args.protect ?? false, retainOnDelete: true },
         );
         const hardened = hardenBucket(name, bucket.id, {}, this);

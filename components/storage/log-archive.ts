@@ -4,6 +4,7 @@ import { keyPolicy } from "./backup-key";
 import { Replication, RTC_MINUTES } from "./replication";
 import { hardenBucket } from "./tier-bucket";
 import { PolicyDocument, Statement, denyInsecureTransport, denyVersionDeletion, doc } from "./policy-documents";
+import { BUCKET_PURPOSES, REPLICATION_RULE_IDS, TAG_KEYS } from "../core/tags";
 
 export interface AccessLogSource {
     readonly bucketName: pulumi.Input<string>;
@@ -115,7 +116,7 @@ export class LogArchive extends pulumi.ComponentResource {
         const lockedBucket = (id: string, bucketName: string, kmsKeyArn: pulumi.Input<string>, parent: pulumi.Resource, extra: (arn: string, account: string, trail: string) => Statement[]) => {
             const bucket = new aws.s3.Bucket(
                 id,
-                { bucket: bucketName, objectLockEnabled: true, forceDestroy: false, tags: { "fortress:purpose": "log-archive" } },
+                { bucket: bucketName, objectLockEnabled: true, forceDestroy: false, tags: { [TAG_KEYS.purpose]: BUCKET_PURPOSES.logArchive } },
                 { parent, protect, retainOnDelete: true },
             );
             const hardened = hardenBucket(id, bucket.id, { kmsKeyArn }, parent);
@@ -166,7 +167,7 @@ export class LogArchive extends pulumi.ComponentResource {
         const hardened = { versioning: archive.versioning };
         const policy = archive.policy;
 
-        const ruleId = "log-archive-to-dr";
+        const ruleId = REPLICATION_RULE_IDS.logArchiveToDr;
         new Replication(
             `${name}-replication`,
             {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PrefixRule } from "./retention";
 import { Statement, denyInsecureTransport, denyVersionDeletion, doc } from "./policy-documents";
 import type { TierId } from "../../config/vocabulary";
+import { TAG_KEYS } from "../core/tags";
 
 export interface LifecycleTransition {
     readonly afterDays: number;
@@ -50,7 +51,7 @@ export class TierBucket extends pulumi.ComponentResource {
         super("fortress:storage:TierBucket", name, {}, opts);
         validateTierBucketArgs(name, args);
         const protect = args.protect ?? false;
-        const tags = { "fortress:tier": args.tier, ...args.tags };
+        const tags = { [TAG_KEYS.tier]: args.tier, ...args.tags };
 
         const bucket = new aws.s3.Bucket(
             name,

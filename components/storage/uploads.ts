@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Replication, RTC_MINUTES } from "./replication";
 import { hardenBucket } from "./tier-bucket";
 import { denyInsecureTransport, denyVersionDeletion, doc } from "./policy-documents";
+import { BUCKET_PURPOSES, REPLICATION_RULE_IDS, TAG_KEYS } from "../core/tags";
 
 export interface UploadsArgs {
     /** Globally unique names of the uploads bucket (primary region) and its DR replica. */
@@ -57,7 +58,7 @@ export class Uploads extends pulumi.ComponentResource {
         // scope carrying the DR region's provider, so hardenBucket's settings land with its bucket.
         const bucket = (id: string, bucketName: string, kmsKeyArn: pulumi.Input<string>, accessLogBucket: pulumi.Input<string>, parent: pulumi.Resource) => {
             const o = { parent };
-            const b = new aws.s3.Bucket(id, { bucket: bucketName, forceDestroy: false, tags: { "fortress:purpose": "uploads" } }, { ...o, protect, retainOnDelete: true });
+            const b = new aws.s3.Bucket(id, { bucket: bucketName, forceDestroy: false, tags: { [TAG_KEYS.purpose]: BUCKET_PURPOSES.uploads } }, { ...o, protect, retainOnDelete: true });
             const hardened = hardenBucket(id, b.id, { kmsKeyArn }, parent);
             new aws.s3.BucketPolicy(
                 `${id}-policy`,
@@ -91,7 +92,7 @@ export class Uploads extends pulumi.ComponentResource {
         const replicaScope = new UploadsReplica(`${name}-replica`, { parent: this, provider: args.replicaProvider });
         const dest = bucket(`${name}-replica`, args.replicaBucketName, args.replicaKmsKeyArn, args.replicaAccessLogBucket, replicaScope);
 
-        this.ruleId = "uploads-to-dr";
+        this.ruleId = REPLICATION_RULE_IDS.uploadsToDr;
         new Replication(
             `${name}-replication`,
             {

@@ -11,6 +11,7 @@ import { MANIFEST_KEY } from "../../components/core/names";
 import { DeclaredResource, T as MODEL_TYPES } from "../../objectives";
 import { ConfigError, FortressConfig, validateConfig } from "../../config";
 import { engineStackConfig } from "./stack-config";
+import type { TierId } from "../../config/vocabulary";
 
 export const T = Object.freeze({
     ...MODEL_TYPES,
@@ -76,7 +77,7 @@ export class StackView {
     }
 
     /** The `fortress:tier` tag of a tier bucket. */
-    static tierOf(bucket: PolicyResource): "tier1" | "tier2" | "tier3" | undefined {
+    static tierOf(bucket: PolicyResource): TierId | undefined {
         const t = bucket.props.tags?.["fortress:tier"];
         return t === "tier1" || t === "tier2" || t === "tier3" ? t : undefined;
     }

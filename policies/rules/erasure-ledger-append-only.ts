@@ -3,12 +3,13 @@ import { IF_NONE_MATCH_KEY, LEDGER_FORBIDDEN_S3_ACTIONS, LEDGER_OBJECT_PREFIX } 
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
 import { PolicyStatement, StackView, T, actionMatches, deniesEverywhere, statementCovers, statementsOf } from "../lib/stack-view";
+import { BUCKET_PURPOSES, TAG_KEYS } from "../../components/core/tags";
 
-const LEDGER_PURPOSE = "erasure-ledger";
+const LEDGER_PURPOSE = BUCKET_PURPOSES.erasureLedger;
 const BROAD_MANAGED = /^arn:aws[a-z-]*:iam::aws:policy\/(AdministratorAccess|PowerUserAccess|AmazonS3FullAccess)$/;
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const isLedger = (b: PolicyResource) => b.props.tags?.["fortress:purpose"] === LEDGER_PURPOSE;
+const isLedger = (b: PolicyResource) => b.props.tags?.[TAG_KEYS.purpose] === LEDGER_PURPOSE;
 
 /** Does a statement's Resource cover an object under the ledger prefix of `bucket`? */
 function coversLedger(s: PolicyStatement, bucket: string): boolean {

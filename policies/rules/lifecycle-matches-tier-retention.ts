@@ -3,6 +3,7 @@ import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
 import { StackView, T } from "../lib/stack-view";
 import type { TierId } from "../../config/vocabulary";
+import { BUCKET_PURPOSES, TAG_KEYS } from "../../components/core/tags";
 
 const PREFIX = /^(tier[123])\/([a-z0-9-]+)\/$/;
 
@@ -44,7 +45,7 @@ export const lifecycleMatchesTierRetention = stackRule({
         const tiers = m.config.tiers as unknown as Record<string, Partial<Record<TierId, RetentionEntry>>>;
         for (const b of buckets) {
             const tier = StackView.tierOf(b);
-            const logs = b.props.tags?.["fortress:purpose"] === "access-logs";
+            const logs = b.props.tags?.[TAG_KEYS.purpose] === BUCKET_PURPOSES.accessLogs;
             if (!tier && !logs) continue;
             const rules: any[] = view.configsOf(b, T.lifecycle).flatMap((l) => [...(l.props.rules ?? [])]).filter((r) => r?.status === "Enabled");
             if (rules.length === 0) {

@@ -20,7 +20,7 @@ import type { FortressConfig } from "../../config";
 import type { DetectionOutputs } from "./detection";
 import { REDIS_CLUSTER_NAME } from "./detection";
 import type { StorageOutputs } from "./storage";
-import type { TierId } from "../../config/vocabulary";
+import type { RemoteTierId, TierId } from "../../config/vocabulary";
 
 export interface DataProtectionOutputs {
     /** Passphrases of the encrypted backups (secrets): the DR region needs them to open them. */
@@ -126,7 +126,7 @@ export function declareDataProtection(
     );
 
     // --- Kubernetes configuration: Velero to tier 2 (daily) and tier 3 (weekly) -------------
-    const location = (t: "tier2" | "tier3") => ({ bucketName: storage.tiers[t].bucketName, bucketArn: storage.tiers[t].bucketArn, region: storage.tiers[t].region, kmsKeyArn: storage.tiers[t].kmsKeyArn });
+    const location = (t: RemoteTierId) => ({ bucketName: storage.tiers[t].bucketName, bucketArn: storage.tiers[t].bucketArn, region: storage.tiers[t].region, kmsKeyArn: storage.tiers[t].kmsKeyArn });
     new Velero(
         "velero",
         {

@@ -22,6 +22,7 @@ import {
 } from "../../components/detection";
 import type { Providers } from "../providers";
 import { FortressConfig, TierId, tierRegion } from "../../config";
+import { REPLICATION_RULE_IDS, stackTags } from "../../components/core/tags";
 
 /** Route 53 publishes health-check metrics only in us-east-1. */
 export const ROUTE53_METRICS_REGION = "us-east-1";
@@ -29,8 +30,8 @@ export const ROUTE53_METRICS_REGION = "us-east-1";
 export const REDIS_CLUSTER_NAME = "fortress-redis";
 /** Replication rule ids of stacks/steps/storage.ts; a test checks they match the plan. */
 export const REPLICATION_RULES = [
-    { ruleId: "tier1-to-tier2", from: "tier1", to: "tier2" },
-    { ruleId: "configuration-to-tier3", from: "tier1", to: "tier3" },
+    { ruleId: REPLICATION_RULE_IDS.tier1ToTier2, from: "tier1", to: "tier2" },
+    { ruleId: REPLICATION_RULE_IDS.configurationToTier3, from: "tier1", to: "tier3" },
 ] as const;
 
 export interface DetectionOutputs {
@@ -60,7 +61,7 @@ export const SNAPSHOT_JOB_ALLOWANCE_SECONDS = 30;
  */
 export function replicationLagBudgetSeconds(config: FortressConfig, ruleId: string): number {
     const rpo = config.objectives.scenarios.S4.rpoSeconds ?? 300;
-    if (ruleId !== "tier1-to-tier2") return rpo;
+    if (ruleId !== REPLICATION_RULE_IDS.tier1ToTier2) return rpo;
     const tier1Gaps = Object.values(config.tiers)
         .map((byTier) => (byTier as Record<string, { snapshot?: string } | undefined>).tier1?.snapshot)
         .filter((c): c is string => c !== undefined)
@@ -103,7 +104,7 @@ function providersByRegion(config: FortressConfig, providers: Providers): (regio
         if (existing) return existing;
         const made = new aws.Provider(`aws-${region}`, {
             region: region as aws.Region,
-            defaultTags: { tags: { "fortress:environment": config.environment, "fortress:stack": pulumi.getStack(), "fortress:managed-by": "pulumi" } },
+            defaultTags: { tags: stackTags(config.environment, pulumi.getStack()) },
         });
         known.set(region, made);
         return made;

@@ -28,13 +28,10 @@ import { putMetricPolicy, redisServerArgs } from "./data-protection";
 import { BACKUP_SLO_NAMESPACE } from "../../components/detection/slo";
 import { REDIS_CLUSTER_NAME } from "./detection";
 import type { DrPlan } from "./dr-mode";
+import type { PrimaryExportsOnDr } from "../contract";
 
-
-/** The primary's tier outputs and backup passphrases, as the DR stack reads them. */
-export interface DrDataSources {
-    readonly tiers: pulumi.Output<Record<string, { region: string; bucketName: string; kmsKeyArn: string }>>;
-    readonly backupPassphrases: pulumi.Output<Record<"redis" | "sealedSecrets" | "vault", string>>;
-}
+/** The primary's tier outputs and backup passphrases, as the DR stack reads them (stacks/contract.ts). */
+export type DrDataSources = Pick<PrimaryExportsOnDr, "tiers" | "backupPassphrases">;
 
 /** The DR cluster's identity for reading (and, promoted, writing) the backup tiers. */
 export interface DrBackupIdentity {

@@ -10,6 +10,7 @@
  * | promote     | the standby or the rebuild, promoted      | as above   | full replica counts    | serving     |
  */
 import type { FortressConfig } from "../../config";
+import type { RemoteTierId } from "../../config/vocabulary";
 
 export type DrModeName = "pilot-light" | "rebuild" | "promote";
 
@@ -18,7 +19,7 @@ export const TIER_REPO = { tier2: "repo2", tier3: "repo3" } as const;
 
 export type DatabaseSource =
     | { readonly kind: "stream"; readonly fallbackRepo: "repo2" }
-    | { readonly kind: "repo"; readonly tier: "tier2" | "tier3"; readonly repo: "repo2" | "repo3"; readonly targetTime?: string };
+    | { readonly kind: "repo"; readonly tier: RemoteTierId; readonly repo: "repo2" | "repo3"; readonly targetTime?: string };
 
 export interface DrPlan {
     readonly mode: DrModeName;
@@ -29,7 +30,7 @@ export interface DrPlan {
         readonly standby: boolean;
         readonly source: DatabaseSource;
     };
-    readonly redis: { readonly restoreFrom: "tier2" | "tier3" };
+    readonly redis: { readonly restoreFrom: RemoteTierId };
     readonly workloads: Readonly<Record<string, number>>;
     /** Whether the DR region takes the platform's traffic. */
     readonly serving: boolean;

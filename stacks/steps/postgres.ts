@@ -31,12 +31,14 @@ import type { Providers } from "../providers";
 import { FortressConfig, tierRegion } from "../../config";
 import type { DetectionOutputs } from "./detection";
 import type { DatabaseSource } from "./dr-mode";
+import type { PrimaryExportsOnDr, PrimaryPostgres } from "../contract";
 import type { StorageOutputs } from "./storage";
+import type { RemoteTierId } from "../../config/vocabulary";
 
 /** The settings of the platform's cluster: repo1 on the NVMe volume, repo2/repo3 the tier buckets. */
 export function postgresSettings(config: FortressConfig): PgBackRestSettings {
     const { namePrefix, environment, regions } = config;
-    const s3 = (tier: "tier2" | "tier3", region: string) =>
+    const s3 = (tier: RemoteTierId, region: string) =>
         ({ kind: "s3", bucket: bucketName(namePrefix, environment, tier, region), region, endpoint: S3_ENDPOINT(region), path: s3RepoPath(tier), credentials: "web-id" }) as const;
     return renderFromConfig(config, { tier1: { kind: "posix" }, tier2: s3("tier2", tierRegion(regions, "tier2")), tier3: s3("tier3", tierRegion(regions, "tier3")) });
 }
@@ -164,10 +166,6 @@ export function declarePostgres(config: FortressConfig, providers: Providers, cl
 }
 
 /** What the DR stack reads from the primary for the database (stacks/primary.ts exports `postgres`). */
-export interface PrimaryPostgres {
-    readonly cipherPassphrases: Record<string, string>;
-    readonly replicationTls: { ca: string; serverCert: string; serverKey: string; replicationCert: string; replicationKey: string };
-}
 
 export interface DrPostgresArgs {
     readonly config: FortressConfig;
@@ -179,9 +177,9 @@ export interface DrPostgresArgs {
     readonly aws: aws.Provider;
     /** OIDC issuer of the DR cluster, for IRSA (the created EKS cluster's, or kubernetes.oidcProvider). */
     readonly oidcIssuer: pulumi.Input<string> | undefined;
-    readonly primary: pulumi.Output<PrimaryPostgres>;
+    readonly primary: PrimaryExportsOnDr["postgres"];
     /** The primary stack's tier outputs: the buckets and keys of tier 2 and tier 3. */
-    readonly tiers: pulumi.Output<Record<string, { bucketName: string; kmsKeyArn: string }>>;
+    readonly tiers: PrimaryExportsOnDr["tiers"];
     readonly dependsOn: pulumi.Resource[];
 }
 
@@ -205,7 +203,7 @@ export function declareDrPostgres(a: DrPostgresArgs): { operator: PerconaOperato
     }
     const oidcIssuer = a.oidcIssuer;
     // The DR cluster has its own OIDC issuer, so its own role with the same tier policies.
-    const target = (tier: "tier2" | "tier3") => ({
+    const target = (tier: RemoteTierId) => ({
         bucketArn: a.tiers.apply((t) => `arn:aws:s3:::${t[tier].bucketName}`),
         kmsKeyArn: a.tiers.apply((t) => t[tier].kmsKeyArn),
     });

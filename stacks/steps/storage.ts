@@ -21,6 +21,7 @@ import { BACKUP_JOB_SERVICE_ACCOUNT, PG_SERVICE_ACCOUNTS, RESTORE_JOB_SERVICE_AC
 import { maxIntervalSeconds, parseCron } from "../../components/core/cron";
 import { FortressConfig, TIERS, TierId, tierRegion } from "../../config";
 import type { Providers } from "../providers";
+import { REPLICATION_RULE_IDS } from "../../components/core/tags";
 
 export interface TierOutputs {
     readonly region: string;
@@ -147,9 +148,9 @@ export function declareStorage(config: FortressConfig, providers: Providers, par
             sourceVersioning: buckets.tier1.versioning,
             destinations: [
                 // Everything tier 1 holds reaches the DR region within the RTC bound.
-                { id: "tier1-to-tier2", bucketArn: buckets.tier2.arn, kmsKeyArn: keyIn.tier2, prefix: tierPrefix("tier1") },
+                { id: REPLICATION_RULE_IDS.tier1ToTier2, bucketArn: buckets.tier2.arn, kmsKeyArn: keyIn.tier2, prefix: tierPrefix("tier1") },
                 // Every configuration change is kept immutable for tier 3's retention.
-                { id: "configuration-to-tier3", bucketArn: buckets.tier3.arn, kmsKeyArn: keyIn.tier3, prefix: tierPrefix("tier1", "configuration") },
+                { id: REPLICATION_RULE_IDS.configurationToTier3, bucketArn: buckets.tier3.arn, kmsKeyArn: keyIn.tier3, prefix: tierPrefix("tier1", "configuration") },
             ],
         },
         { provider: providers.aws.primary, parent, dependsOn: [buckets.tier2.versioning, buckets.tier3.versioning] },

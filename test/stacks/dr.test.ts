@@ -179,7 +179,7 @@ describe("the prod-dr stack in every mode", () => {
 
     it("names the steps still waiting for other components instead of skipping them silently", () => {
         const steps = results["pilot-light"]!.outputs.steps as Record<string, { status: string; detail: string }>;
-        assert.deepStrictEqual(Object.keys(steps), ["cluster", "mesh", "operators", "database", "redis", "workloads", "endpoint", "monitoring"]);
+        assert.deepStrictEqual(Object.keys(steps), ["cluster", "mesh", "operators", "database", "redis", "erasure-replay", "workloads", "endpoint", "monitoring"]);
         for (const name of ["cluster", "mesh", "workloads", "endpoint", "monitoring"]) assert.strictEqual(steps[name].status, "declared", name);
         for (const [name, s] of Object.entries(steps)) if (s.status === "pending") assert.match(s.detail, /issue [56]/, name);
     });

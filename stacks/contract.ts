@@ -1,0 +1,85 @@
+/**
+ * The contract between a primary stack and its DR stack: what `primary()` exports
+ * (`PrimaryExports`) and the one place the DR side reads it (`readPrimaryExports`). A DR step
+ * that needs a value of the primary takes it from `PrimaryExportsOnDr`, typed from the same
+ * interface, so the two sides cannot drift apart and no step re-declares or casts what it reads.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Environment, StackRegions, TierId } from "../config";
+import type { DataProtectionOutputs } from "./steps/data-protection";
+import type { DetectionOutputs } from "./steps/detection";
+import type { PostgresOutputs } from "./steps/postgres";
+import type { TierOutputs } from "./steps/storage";
+
+/** The primary stack's outputs (values may be Outputs; the DR side sees them resolved). */
+export interface PrimaryExports {
+    /** Checked by the DR stack: a prod DR stack must never restore staging's backups. */
+    readonly environment: Environment;
+    readonly regions: StackRegions;
+    /** Each tier's bucket, KMS key and writer/reader roles. */
+    readonly tiers: Readonly<Record<TierId, TierOutputs>>;
+    readonly gcsTier3Bucket: pulumi.Output<string>;
+    /** Where the DR stack's alarms go: the primary's alert topic in the monitoring region. */
+    readonly monitoring: { readonly region: string; readonly alarmNamePrefix: string; readonly alertTopicArn: pulumi.Output<string> };
+    readonly endpoints: DetectionOutputs["endpoints"];
+    /** The DR region opens the encrypted Redis, sealing-key and Vault backups with these (secrets). */
+    readonly backupPassphrases: DataProtectionOutputs["backupPassphrases"];
+    readonly vault: DataProtectionOutputs["vault"];
+    readonly uploads: DataProtectionOutputs["uploads"];
+    readonly logArchive: DataProtectionOutputs["logArchive"];
+    /** The DR standby opens repo2/repo3 with the cipher passphrases and streams with the shared certificates (secrets). */
+    readonly postgres: Pick<PostgresOutputs, "cipherPassphrases" | "replicationTls">;
+    /** Where the erasure ledger is and who may read it; absent when the primary declares none (no erasure section). */
+    readonly erasureLedger?: { readonly bucketName: pulumi.Output<string>; readonly replicaBucketName: pulumi.Output<string>; readonly readerRoleArn: pulumi.Output<string> };
+}
+
+/** A primary export as the DR stack receives it: one Output of the plain value (undefined for an optional export the primary does not have). */
+export type OnDr<K extends keyof PrimaryExports> = pulumi.Output<pulumi.Unwrap<PrimaryExports[K]>>;
+
+/** The primary's exports as the DR stack sees them through its StackReference. */
+export type PrimaryExportsOnDr = { readonly [K in keyof PrimaryExports]-?: OnDr<K> };
+
+/** The PostgreSQL part of the contract, resolved: what the DR cluster's secrets are made of. */
+export type PrimaryPostgres = pulumi.Unwrap<PrimaryExports["postgres"]>;
+
+/** Exports holding secrets: kept secret end to end on the DR side. */
+const SECRET_EXPORTS: ReadonlySet<keyof PrimaryExports> = new Set<keyof PrimaryExports>(["backupPassphrases"]);
+
+/** Every export's name; the compiler checks the list against PrimaryExports. */
+const EXPORT_KEYS: Readonly<Record<keyof PrimaryExports, true>> = {
+    environment: true,
+    regions: true,
+    tiers: true,
+    gcsTier3Bucket: true,
+    monitoring: true,
+    endpoints: true,
+    backupPassphrases: true,
+    vault: true,
+    uploads: true,
+    logArchive: true,
+    postgres: true,
+    erasureLedger: true,
+};
+
+/** Exports a primary may lack (a disabled feature): read without requiring them. */
+const OPTIONAL_EXPORTS: ReadonlySet<keyof PrimaryExports> = new Set<keyof PrimaryExports>(["vault", "erasureLedger"]);
+
+/**
+ * The one reader of the primary's exports. Each export is read when a step first asks for it
+ * (an export this mode does not use is never required), and its type comes from
+ * PrimaryExports — the only cast of a StackReference output in the project.
+ */
+export function readPrimaryExports(ref: pulumi.StackReference): PrimaryExportsOnDr {
+    const cache = new Map<keyof PrimaryExports, pulumi.Output<unknown>>();
+    const read = <K extends keyof PrimaryExports>(key: K): OnDr<K> => {
+        if (!cache.has(key)) {
+            const out = OPTIONAL_EXPORTS.has(key) ? ref.getOutput(key) : ref.requireOutput(key);
+            // Secret end to end: each consumer reads one passphrase from it into a Kubernetes Secret.
+            cache.set(key, SECRET_EXPORTS.has(key) ? pulumi.secret(out) : out);
+        }
+        return cache.get(key) as OnDr<K>;
+    };
+    const exports = {} as Record<keyof PrimaryExports, unknown>;
+    for (const key of Object.keys(EXPORT_KEYS) as (keyof PrimaryExports)[]) Object.defineProperty(exports, key, { enumerable: true, get: () => read(key) });
+    return exports as PrimaryExportsOnDr;
+}
