@@ -16,3 +16,5 @@ export type { ScenarioObjective } from "./sections/objectives";
 export { longestRetentionDays } from "./sections/tiers";
 export type { PgRepoSchedule, SnapshotSchedule, TierDefinitions } from "./sections/tiers";
 export type { ErasureConfig } from "./sections/erasure";
+export type { SloConfig } from "./sections/slo";
+export type { NotificationsConfig } from "./sections/notifications";

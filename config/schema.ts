@@ -12,12 +12,14 @@ import { endpointsSection } from "./sections/endpoints";
 import { erasureSection } from "./sections/erasure";
 import { gcsSection } from "./sections/gcs";
 import { kubernetesSection } from "./sections/kubernetes";
+import { notificationsSection } from "./sections/notifications";
 import { objectivesSection, ScenarioObjective } from "./sections/objectives";
 import { platformSection } from "./sections/platform";
 import { postgresSection } from "./sections/postgres";
 import { redisSection } from "./sections/redis";
 import { regionsSection } from "./sections/regions";
 import { servicesSection } from "./sections/services";
+import { sloSection } from "./sections/slo";
 import { storageSection } from "./sections/storage";
 import { tiersSection } from "./sections/tiers";
 import { DataClassObjectiveId, ENVIRONMENTS, STACK_ROLES, ScenarioId } from "./vocabulary";
@@ -46,6 +48,10 @@ export const configSchema = z
         dr: drSection.optional(),
         /** GDPR Art. 17: per-data-class erasure procedures and the erasure ledger (config/sections/erasure.ts). */
         erasure: erasureSection.optional(),
+        /** The backup SLO targets and the rollup and weekly audit schedules (config/sections/slo.ts). */
+        slo: sloSection,
+        /** Incident notifications and stakeholder updates during a failover or restore (config/sections/notifications.ts). */
+        notifications: notificationsSection,
         /** Whether a kubeconfig secret is set; its value never enters this object. */
         hasKubeconfig: z.boolean().default(false),
     });

@@ -20,7 +20,7 @@ export interface PrimaryExports {
     readonly tiers: Readonly<Record<TierId, TierOutputs>>;
     readonly gcsTier3Bucket: pulumi.Output<string>;
     /** Where the DR stack's alarms go: the primary's alert topic in the monitoring region. */
-    readonly monitoring: { readonly region: string; readonly alarmNamePrefix: string; readonly alertTopicArn: pulumi.Output<string> };
+    readonly monitoring: { readonly region: string; readonly alarmNamePrefix: string; readonly alertTopicArn: pulumi.Output<string>; /** The DR dashboard (stacks/steps/slo.ts). */ readonly dashboardName: string };
     readonly endpoints: DetectionOutputs["endpoints"];
     /** The DR region opens the encrypted Redis, sealing-key and Vault backups with these (secrets). */
     readonly backupPassphrases: DataProtectionOutputs["backupPassphrases"];

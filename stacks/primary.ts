@@ -13,6 +13,7 @@ import { declareIntegrityWatch } from "./steps/integrity-watch";
 import { declareManifest } from "./steps/manifest";
 import { declarePostgres } from "./steps/postgres";
 import { declareRuntimeDetection } from "./steps/runtime-detection";
+import { declareSlo } from "./steps/slo";
 import { declareStorage } from "./steps/storage";
 import { declareWorkloads } from "./steps/workloads";
 
@@ -28,6 +29,7 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
     const postgres = declarePostgres(config, providers, cluster, storage, detection);
     declareIntegrityWatch(config, providers, cluster, storage, detection);
     declareRuntimeDetection(config, providers, cluster, storage, detection);
+    const slo = declareSlo(config, providers, cluster, storage, detection, protection, postgres.alarms);
     const erasureLedger = declareErasureLedger(config, providers, storage, detection);
 
     return {
@@ -39,6 +41,7 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
             region: detection.monitoringRegion,
             alarmNamePrefix: detection.alarmNamePrefix,
             alertTopicArn: detection.alertTopicArns[detection.monitoringRegion],
+            dashboardName: slo.dashboardName,
         },
         endpoints: detection.endpoints,
         // The DR region opens the encrypted Redis, sealing-key and Vault backups with these.

@@ -7,6 +7,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { maxIntervalSeconds } from "../core/cron";
+import { SLO_RUNNER_SCRIPT, backupWindowSeconds, sloRunEnv } from "../detection/slo";
 import { DataClassLabel, PurposeLabel, fortressLabels } from "../core/names";
 import type { TierId } from "../../config/vocabulary";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
@@ -94,7 +95,8 @@ export function backupCronJobSpec(o: BackupCronJobOptions): k8s.types.input.batc
                                 {
                                     name: "backup",
                                     image: o.image,
-                                    command: [`${JOBS_DIR}/${o.script}`],
+                                    // Through the SLO wrapper: every run, success or failure, is published (jobs/lib/slo-run.sh).
+                                    command: [`${JOBS_DIR}/${SLO_RUNNER_SCRIPT}`, `${JOBS_DIR}/${o.script}`],
                                     args: o.args,
                                     env: [
                                         { name: "BACKUP_TIER", value: o.tier },
@@ -107,6 +109,7 @@ export function backupCronJobSpec(o: BackupCronJobOptions): k8s.types.input.batc
                                         ...awsRoleEnv(o.target.writerRoleArn),
                                         { name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" },
                                         { name: "CLOUDWATCH_REGION", value: o.metricsRegion },
+                                        ...sloRunEnv({ dataClass: o.dataClass, tier: o.tier, purpose: o.purpose === "backup-age" ? "backup-age" : o.purpose === "verify" ? "verify" : "backup", windowSeconds: backupWindowSeconds(o.schedule, deadline) }),
                                         ...(o.env ?? []),
                                     ],
                                     resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "2Gi" } },

@@ -25,6 +25,8 @@ export interface VaultDrArgs {
     readonly jobNamespace: string;
     readonly jobServiceAccount: string;
     readonly jobImage: string;
+    /** Where the snapshot jobs publish their metrics: the monitoring region, where the backup-age and SLO alarms are. */
+    readonly metricsRegion: string;
     /** `tiers.secrets` of the stack config. */
     readonly schedules: Readonly<Partial<Record<TierId, string>>>;
     readonly targets: Readonly<Partial<Record<TierId, BackupTarget>>>;
@@ -104,7 +106,7 @@ export class VaultDr extends pulumi.ComponentResource {
                 schedules: args.schedules,
                 targets: args.targets,
                 serviceAccountName: args.jobServiceAccount,
-                metricsRegion: args.primaryRegion,
+                metricsRegion: args.metricsRegion,
                 env: [
                     { name: "VAULT_ADDR", value: args.vaultAddress },
                     { name: "VAULT_K8S_ROLE", value: args.snapshotRole },

@@ -12,6 +12,7 @@ import { mergePolicies } from "../platform/velero";
 import { irsaTrustPolicy, readerPolicy, writerPolicy } from "../storage/backup-access";
 import { doc } from "../storage/policy-documents";
 import { BACKUP_AGE_METRIC } from "../detection/metrics";
+import { BACKUP_SLO_NAMESPACE } from "../detection/slo";
 import { VERIFY_METRIC_NAMESPACE } from "./verification";
 
 export interface RepoTarget {
@@ -79,6 +80,6 @@ function publishVerification() {
         Effect: "Allow",
         Action: "cloudwatch:PutMetricData",
         Resource: "*",
-        Condition: { StringEquals: { "cloudwatch:namespace": [VERIFY_METRIC_NAMESPACE, BACKUP_AGE_METRIC.namespace] } },
+        Condition: { StringEquals: { "cloudwatch:namespace": [VERIFY_METRIC_NAMESPACE, BACKUP_AGE_METRIC.namespace, BACKUP_SLO_NAMESPACE] } },
     });
 }

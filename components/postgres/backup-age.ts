@@ -14,6 +14,7 @@ import { maxIntervalSeconds } from "../core/cron";
 import { fortressLabels } from "../core/names";
 import { BACKUP_AGE_METRIC } from "../detection/metrics";
 import { JOBS_DIR } from "../platform/backup-job";
+import { SLO_RUNNER_SCRIPT, backupWindowSeconds, sloRunEnv } from "../detection/slo";
 import { PgBackRestSettings } from "./pgbackrest";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
 
@@ -81,9 +82,16 @@ export class BackupAgeReporter extends pulumi.ComponentResource {
                                         {
                                             name: "publish",
                                             image: args.jobImage,
-                                            command: ["bash", "-c", ["failed=0", ...lines, "exit $failed"].join("\n")],
+                                            // Through the SLO wrapper (jobs/lib/slo-run.sh): each run is published.
+                                            command: [`${JOBS_DIR}/${SLO_RUNNER_SCRIPT}`, "bash", "-c", ["failed=0", ...lines, "exit $failed"].join("\n")],
                                             env: [
                                                 { name: "CLOUDWATCH_REGION", value: args.metricsRegion },
+                                                ...sloRunEnv({
+                                                    dataClass: "database",
+                                                    tier: args.settings.repos.filter((r) => r.location.kind === "s3").map((r) => r.tier).join("+"),
+                                                    purpose: "backup-age",
+                                                    windowSeconds: backupWindowSeconds(backupAgeSchedule(args.settings), 240),
+                                                }),
                                                 ...awsRoleEnv(args.verifierRoleArn),
                                             ],
                                             resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },

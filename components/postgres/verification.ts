@@ -14,6 +14,7 @@ import { fortressLabels } from "../core/names";
 import type { PgRepoSchedule, TierId } from "../../config";
 import type { AlarmSpec } from "../detection/metrics";
 import { JOBS_DIR } from "../platform/backup-job";
+import { SLO_RUNNER_SCRIPT, backupWindowSeconds, sloRunEnv } from "../detection/slo";
 import { PgBackRestSettings, toIni } from "./pgbackrest";
 import { VERIFY_METRICS, verificationScript } from "./verify-script";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
@@ -179,10 +180,12 @@ export class BackupVerification extends pulumi.ComponentResource {
                                         {
                                             name: "publish",
                                             image: args.jobImage,
-                                            command: ["bash", "-c", publish],
+                                            // Through the SLO wrapper: the run counts as passed only if every result is 1 (the publisher's exit code).
+                                            command: [`${JOBS_DIR}/${SLO_RUNNER_SCRIPT}`, "bash", "-c", publish],
                                             env: [
                                                 { name: "AWS_REGION", value: args.metricsRegion },
                                                 { name: "CLOUDWATCH_REGION", value: args.metricsRegion },
+                                                ...sloRunEnv({ dataClass: "database", tier: s3Repos.map((r) => r.tier).join("+"), purpose: "verify", windowSeconds: backupWindowSeconds(args.schedule, 6 * 3600) }),
                                                 ...awsRoleEnv(args.verifierRoleArn),
                                             ],
                                             resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },

@@ -11,6 +11,7 @@ import { BACKUP_JOB_SERVICE_ACCOUNT, bucketName } from "../../components/core/na
 import { BackupTarget, SealedSecrets, VaultDr, Velero } from "../../components/platform";
 import { REDIS_PORT, Redis, RedisSnapshots } from "../../components/redis";
 import { irsaTrustPolicy } from "../../components/storage/backup-access";
+import { BACKUP_SLO_NAMESPACE } from "../../components/detection/slo";
 import { LogArchive } from "../../components/storage/log-archive";
 import { doc } from "../../components/storage/policy-documents";
 import { Uploads } from "../../components/storage/uploads";
@@ -48,7 +49,8 @@ function declareBackupIdentity(config: FortressConfig, providers: Providers, clu
             `backup-metrics-${tier}`,
             {
                 role: storage.tiers[tier].writerRoleArn.apply((arn) => arn.split("/").pop()!),
-                policy: JSON.stringify(putMetricPolicy("Fortress/Backups")),
+                // The newest-backup age, and each run for the backup SLOs (jobs/lib/slo-run.sh).
+                policy: JSON.stringify(putMetricPolicy(["Fortress/Backups", BACKUP_SLO_NAMESPACE])),
             },
             { provider: providers.aws.primary },
         );
@@ -66,7 +68,7 @@ function declareBackupIdentity(config: FortressConfig, providers: Providers, clu
     return { serviceAccount, lagRoleArn: lagRole.arn };
 }
 
-export function putMetricPolicy(namespace: string) {
+export function putMetricPolicy(namespace: string | readonly string[]) {
     return doc({ Sid: "PutFortressMetrics", Effect: "Allow", Action: "cloudwatch:PutMetricData", Resource: "*", Condition: { StringEquals: { "cloudwatch:namespace": namespace } } });
 }
 
@@ -171,6 +173,7 @@ export function declareDataProtection(
                 adminRoleArns: [pulumi.interpolate`arn:aws:iam::${storage.accountId}:role/${config.aws.deployRoleName}`],
                 replicas: { [regions.dr]: providers.aws.dr },
                 primaryRegion: regions.primary,
+                metricsRegion,
                 oidcIssuer: config.kubernetes.oidcProvider!,
                 vaultNamespace: config.platform.vault.namespace,
                 vaultServiceAccount: config.platform.vault.serviceAccount,

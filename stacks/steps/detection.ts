@@ -41,6 +41,8 @@ export interface DetectionOutputs {
     /** The alert topic of each region that holds alarms. */
     readonly alertTopicArns: Readonly<Record<string, pulumi.Output<string>>>;
     readonly endpoints: ReadonlyArray<{ readonly hostname: string; readonly healthCheckIds: Readonly<Record<"primary" | "dr", pulumi.Output<string>>> }>;
+    /** Every alarm declared here with the region it lives in (the DR dashboard graphs them). */
+    readonly alarms: readonly (AlarmSpec & { readonly region: string })[];
 }
 
 /** The alarm names' prefix and the alert topics' name: unique per environment in an account. */
@@ -168,5 +170,5 @@ export function declareDetection(config: FortressConfig, providers: Providers, a
             { provider },
         );
     }
-    return { monitoringRegion: config.regions.dr, alarmNamePrefix: prefix, alertTopicArns, endpoints };
+    return { monitoringRegion: config.regions.dr, alarmNamePrefix: prefix, alertTopicArns, endpoints, alarms: specs.map((s) => ({ ...s, region: regionOfHome[s.home] })) };
 }

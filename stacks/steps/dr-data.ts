@@ -25,6 +25,7 @@ import { REDIS_PORT, Redis, RedisSnapshots } from "../../components/redis";
 import { irsaTrustPolicy, readerPolicy, writerPolicy } from "../../components/storage/backup-access";
 import { FortressConfig, RemoteTierId, tierRegion } from "../../config";
 import { putMetricPolicy, redisServerArgs } from "./data-protection";
+import { BACKUP_SLO_NAMESPACE } from "../../components/detection/slo";
 import { REDIS_CLUSTER_NAME } from "./detection";
 import type { DrPlan } from "./dr-mode";
 import type { PrimaryExportsOnDr } from "../contract";
@@ -89,7 +90,7 @@ export function declareDrBackupIdentity(config: FortressConfig, plan: DrPlan, sr
             const role = new aws.iam.Role(`dr-backup-writer-${t}`, { description: `Fortress DR: the promoted region writes ${t} backups`, assumeRolePolicy: trust, maxSessionDuration: 3600 }, { provider: aws_ });
             new aws.iam.RolePolicy(`dr-backup-writer-${t}`, { role: role.id, policy: pulumi.all([bucketArn(t), keyArn(t)]).apply(([b, k]) => JSON.stringify(writerPolicy(b, k))) }, { provider: aws_ });
             // Every job publishes its newest-backup age with the role it already holds.
-            new aws.iam.RolePolicy(`dr-backup-metrics-${t}`, { role: role.id, policy: JSON.stringify(putMetricPolicy("Fortress/Backups")) }, { provider: aws_ });
+            new aws.iam.RolePolicy(`dr-backup-metrics-${t}`, { role: role.id, policy: JSON.stringify(putMetricPolicy(["Fortress/Backups", BACKUP_SLO_NAMESPACE])) }, { provider: aws_ });
             writers[t] = { bucketName: src.tiers.apply((x) => x[t].bucketName), region: tierRegion(config.regions, t), writerRoleArn: role.arn };
         }
     }

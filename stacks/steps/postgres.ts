@@ -10,7 +10,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PG_CLUSTER_NAME, PG_SERVICE_ACCOUNTS, RESTORE_JOB_SERVICE_ACCOUNT, bucketName } from "../../components/core/names";
-import { AlarmSet } from "../../components/detection";
+import { AlarmSet, AlarmSpec } from "../../components/detection";
 import {
     BackupAgeReporter,
     BackupVerification,
@@ -67,6 +67,8 @@ export interface PostgresOutputs {
     /** The CA and the certificates the DR standby streams with (keys are secrets). */
     readonly replicationTls: ReplicationTls["pems"];
     readonly replicationHost?: string;
+    /** The verification alarms with their region (the DR dashboard graphs them). */
+    readonly alarms: readonly (AlarmSpec & { readonly region: string })[];
 }
 
 export function declarePostgres(config: FortressConfig, providers: Providers, cluster: k8s.Provider, storage: StorageOutputs, detection: DetectionOutputs): PostgresOutputs {
@@ -153,12 +155,14 @@ export function declarePostgres(config: FortressConfig, providers: Providers, cl
     if (topic === undefined || metricsRegion !== config.regions.dr) {
         throw new Error(`postgres step: the verification alarms live in the monitoring region ${metricsRegion}, which must be the DR region with an alert topic`);
     }
-    new AlarmSet(
-        "pg-verify-alarms",
-        { alarms: verificationAlarms(PG_CLUSTER_NAME, [2, 3], 2), namePrefix: detection.alarmNamePrefix, topicArn: topic },
-        { provider: providers.aws.dr },
-    );
-    return { cipherPassphrases: pg.cipherPassphrases, replicationTls: tls.pems, replicationHost: config.postgres.replicationHost };
+    const verifyAlarms = verificationAlarms(PG_CLUSTER_NAME, [2, 3], 2);
+    new AlarmSet("pg-verify-alarms", { alarms: verifyAlarms, namePrefix: detection.alarmNamePrefix, topicArn: topic }, { provider: providers.aws.dr });
+    return {
+        cipherPassphrases: pg.cipherPassphrases,
+        replicationTls: tls.pems,
+        replicationHost: config.postgres.replicationHost,
+        alarms: verifyAlarms.map((a) => ({ ...a, region: metricsRegion })),
+    };
 }
 
 /** What the DR stack reads from the primary for the database (stacks/primary.ts exports `postgres`). */

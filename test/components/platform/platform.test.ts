@@ -101,7 +101,7 @@ describe("platform/Velero", () => {
     it("reports each tier's newest backup age for the configuration alarms", async () => {
         const rs = await recordResources(() => void new Velero("velero", veleroArgs()));
         const jobs = ofType(rs, "kubernetes:batch/v1:CronJob");
-        assert.deepStrictEqual(jobs.map((j) => j.inputs.spec.jobTemplate.spec.template.spec.containers[0].command[0]).sort(), [
+        assert.deepStrictEqual(jobs.map((j) => j.inputs.spec.jobTemplate.spec.template.spec.containers[0].command[1]).sort(), [
             "/opt/fortress/jobs/velero-backup-age.sh",
             "/opt/fortress/jobs/velero-backup-age.sh",
         ]);
@@ -150,7 +150,7 @@ describe("platform/SealedSecrets", () => {
         ]);
         for (const j of jobs) {
             const c = j.inputs.spec.jobTemplate.spec.template.spec.containers[0];
-            assert.deepStrictEqual(c.command, ["/opt/fortress/jobs/sealed-secrets-key-backup.sh"]);
+            assert.deepStrictEqual(c.command, ["/opt/fortress/jobs/lib/slo-run.sh", "/opt/fortress/jobs/sealed-secrets-key-backup.sh"]);
             const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
             assert.strictEqual(env.SEALED_SECRETS_NAMESPACE, "kube-system");
             assert.match(env.BACKUP_PREFIX, /^tier[23]\/secrets\/sealed-secrets$/);
@@ -191,6 +191,7 @@ describe("platform/VaultDr", () => {
             adminRoleArns: ["arn:aws:iam::123456789012:role/deployer"],
             replicas: replicas ?? { "us-west-2": dr },
             primaryRegion: "us-east-1",
+            metricsRegion: "us-west-2",
             oidcIssuer: "oidc.eks.us-east-1.amazonaws.com/id/ABC",
             vaultNamespace: platform.vault.namespace,
             vaultServiceAccount: platform.vault.serviceAccount,
@@ -224,7 +225,7 @@ describe("platform/VaultDr", () => {
         assert.strictEqual(jobs.length, 2);
         for (const j of jobs) {
             const c = j.inputs.spec.jobTemplate.spec.template.spec.containers[0];
-            assert.deepStrictEqual(c.command, ["/opt/fortress/jobs/vault-raft-snapshot.sh"]);
+            assert.deepStrictEqual(c.command, ["/opt/fortress/jobs/lib/slo-run.sh", "/opt/fortress/jobs/vault-raft-snapshot.sh"]);
             const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
             assert.strictEqual(env.VAULT_ADDR, "https://vault-active.vault.svc:8200");
             assert.match(env.BACKUP_PREFIX, /^tier[23]\/secrets\/vault$/);

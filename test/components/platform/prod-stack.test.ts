@@ -19,7 +19,7 @@ describe("prod stack: Redis, configuration, secrets, uploads and logs", () => {
     });
 
     const cronJobs = (script: string) =>
-        ofType(prod.resources, "kubernetes:batch/v1:CronJob").filter((j) => j.inputs.spec.jobTemplate.spec.template.spec.containers[0].command[0].endsWith(`/${script}`));
+        ofType(prod.resources, "kubernetes:batch/v1:CronJob").filter((j) => j.inputs.spec.jobTemplate.spec.template.spec.containers[0].command.some((c: string) => c.endsWith(`/${script}`)));
 
     it("runs Redis as a 3-member StatefulSet with a 3-member Sentinel", () => {
         assert.strictEqual(one(prod.resources, "kubernetes:apps/v1:StatefulSet", "fortress-redis").inputs.spec.replicas, 3);

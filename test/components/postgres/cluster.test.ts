@@ -374,7 +374,7 @@ describe("postgres/BackupAgeReporter", () => {
                 }),
         );
         const cj = one(rs, "kubernetes:batch/v1:CronJob").inputs;
-        const script: string = cj.spec.jobTemplate.spec.template.spec.containers[0].command[2];
+        const script: string = cj.spec.jobTemplate.spec.template.spec.containers[0].command[3];
         assert.match(script, /AWS_REGION=us-west-2 python3 \/opt\/fortress\/jobs\/lib\/s3\.py publish-object-age pat-fortress-prod-tier2-us-west-2 tier2\/database\/backup\/db\/ backup\.manifest Fortress\/Backups NewestBackupAgeSeconds DataClass=database Tier=tier2/);
         assert.match(script, /pat-fortress-prod-tier3-eu-west-1 tier3\/database\/backup\/db\/ .* Tier=tier3/);
         assert.doesNotMatch(script, /tier1/, "repo1 is a volume, not S3");

@@ -197,7 +197,7 @@ describe("redis/RedisSnapshots", () => {
             const pod = job.spec.jobTemplate.spec.template.spec;
             const c = pod.containers[0];
             assert.strictEqual(c.image, "ghcr.io/pat-fortress/fortress-backup-job:0.1.0");
-            assert.deepStrictEqual(c.command, ["/opt/fortress/jobs/redis-snapshot.sh"]);
+            assert.deepStrictEqual(c.command, ["/opt/fortress/jobs/lib/slo-run.sh", "/opt/fortress/jobs/redis-snapshot.sh"]);
             const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value]));
             assert.strictEqual(env.BACKUP_BUCKET, `acme-${tier}`);
             assert.strictEqual(env.BACKUP_PREFIX, `${tier}/redis`);
