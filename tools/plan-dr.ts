@@ -63,9 +63,9 @@ export function detectionSection(result: PlanResult, options: RenderOptions = { 
             ...alarms.map((a) => [
                 a.region ?? "?",
                 alarmName(a),
-                `${a.inputs.namespace} ${a.inputs.metricName}`,
+                alarmMetric(a),
                 threshold(a),
-                `${a.inputs.evaluationPeriods}x${a.inputs.period}s`,
+                a.inputs.period === undefined ? `${a.inputs.evaluationPeriods}x(query periods)` : `${a.inputs.evaluationPeriods}x${a.inputs.period}s`,
                 String(a.inputs.treatMissingData),
             ]),
         ]);
@@ -73,7 +73,7 @@ export function detectionSection(result: PlanResult, options: RenderOptions = { 
     }
     const byMetric = new Map<string, PlannedResource[]>();
     for (const a of alarms) {
-        const metric = `${a.inputs.namespace} ${a.inputs.metricName}`;
+        const metric = alarmMetric(a);
         byMetric.set(metric, [...(byMetric.get(metric) ?? []), a]);
     }
     const distinct = (xs: string[]) => [...new Set(xs)].join(", ");
@@ -88,6 +88,17 @@ export function detectionSection(result: PlanResult, options: RenderOptions = { 
         ]),
     ]);
     return out;
+}
+
+/**
+ * What an alarm watches: `<namespace> <metric>`, or for a metric-math alarm (no metric of its
+ * own, `metricQueries` instead) the namespaces and metrics its queries read.
+ */
+function alarmMetric(a: PlannedResource): string {
+    if (a.inputs.metricName !== undefined) return `${a.inputs.namespace} ${a.inputs.metricName}`;
+    const queries = Array.isArray(a.inputs.metricQueries) ? (a.inputs.metricQueries as any[]) : [];
+    const read = [...new Set(queries.filter((q) => q?.metric).map((q) => `${q.metric.namespace} ${q.metric.metricName}`))];
+    return `metric math over ${read.length > 0 ? read.join(", ") : "its queries"}`;
 }
 
 export interface ModeSummary {

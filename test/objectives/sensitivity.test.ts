@@ -58,6 +58,10 @@ const IRRELEVANT: Readonly<Record<string, string>> = {
     "erasure.hashSubjects": "whether the ledger stores subject ids as keyed hashes: the ledger's privacy, not the time or the data loss of any recovery path",
     "erasure.ledger.replayMarginSeconds":
         "how far before the restored point the replay starts reading the ledger (the replay is idempotent, a wider margin only replays more entries); the replay step's own duration is measured by the erasure drill (erasure.replay.seconds) and is not yet a term of the restore RTO",
+    "slo.*":
+        "targets and windows of the backup SLO alarms (completion, window adherence, verification, recovery success) and the audit period: they decide when the backup record pages someone, not how long any recovery takes or how much it loses",
+    "notifications.*":
+        "when fortress posts the incident notice and the stakeholder updates during a failover or restore: they run beside the recovery steps, never on their path (cli/notify.ts)",
     "objectives.acceptedRisks.*.worstSeconds":
         "raising an accepted worst bound changes no cell's bound; it is printed by the plan and reviewed in the stack diff (a cell whose bound grows past it fails again)",
 };
