@@ -10,6 +10,7 @@ import { StepFailed, UsageError } from "../errors";
 import { parseChoice, parseChoices } from "../parse";
 import type { Step } from "../runner";
 import { need, pick, tiersOption, toJson } from "./common";
+import { SLO_DATA_CLASS, stepsTime, stepsVerified } from "../slo-metrics";
 
 export const backup: CommandDef = {
     name: "backup",
@@ -19,6 +20,10 @@ Takes a backup now. Database: a pgBackRest backup (lab) or a PerconaPGBackup (pl
 tier; cache: a Redis snapshot; configuration: a Velero Backup (Completed only — PartiallyFailed
 is a failure); secrets: the Sealed Secrets key and a Vault raft snapshot. A backup counts only
 once it is listed and complete; the verify step reads it back from the repo.
+
+Each data class and tier is published as one backup SLO run (Fortress/BackupSLO Runs,
+Succeeded, WithinWindow, DurationSeconds {DataClass, Tier, Purpose=backup}) to CloudWatch in
+the stack's DR region, failed ones too; a failed publish is a WARNING and never fails the run.
 
 Examples:
   fortress backup --stack prod --class database --tier tier2 --type full
@@ -103,6 +108,16 @@ Examples:
             dataLossBound: { seconds: null, why: "a backup adds a copy; it removes nothing" },
             steps,
             result: (data) => Object.fromEntries(Object.entries(data).filter(([k]) => k.startsWith("backup-"))),
+            // One SLO run per data class and tier (Purpose=backup): succeeded when its backup was
+            // taken and found listed and complete; its window is the two steps' budgets.
+            sloRuns: (records) =>
+                classes.flatMap((dc) =>
+                    tiers.map((tier) => {
+                        const ids = [`backup-${dc}-${tier}`, `listed-${dc}-${tier}`];
+                        const t = stepsTime(records, ids);
+                        return { dataClass: SLO_DATA_CLASS[dc], tier, purpose: "backup" as const, succeeded: stepsVerified(records, ids), durationSeconds: t.seconds, windowSeconds: t.budgetSeconds };
+                    }),
+                ),
         };
     },
 };

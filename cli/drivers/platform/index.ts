@@ -20,6 +20,7 @@ import { GetObjectLockConfigurationCommand, GetObjectCommand, GetObjectRetention
 import { GetHealthCheckStatusCommand, Route53Client } from "@aws-sdk/client-route-53";
 import * as fs from "fs";
 import { S3AuditSink } from "../../audit";
+import { CloudWatchMetricsSink } from "../../slo-metrics";
 import { PreflightError, StepFailed } from "../../errors";
 import type { StackContext } from "../../stack";
 import type { DatabaseBackup, DatabaseInfo, DatabasePrimitives, Driver, FenceProof, ObjectRetention, ProbeResult, StoragePrimitives, StoredObject, Tier, TrafficPrimitives, Wait } from "../types";
@@ -228,6 +229,11 @@ export class PlatformTraffic implements TrafficPrimitives {
     }
 }
 
+/** CloudWatch in the stack's DR region: where the SLO alarms and the dashboard read the runs. */
+export function platformMetricsSink(stack: StackContext): CloudWatchMetricsSink {
+    return new CloudWatchMetricsSink({ region: stack.config.regions.dr });
+}
+
 export async function createPlatformDriver(stack: StackContext): Promise<Driver> {
     const cfg = stack.config;
     const kc = new KubeConfig();
@@ -253,6 +259,7 @@ export async function createPlatformDriver(stack: StackContext): Promise<Driver>
         return b;
     };
     const route53 = new Route53Client({ region: "us-east-1" });
+    const metrics = platformMetricsSink(stack);
     return {
         name: "platform",
         describe: `platform: stack ${stack.name}, context ${kc.getCurrentContext()}, namespace ${cfg.kubernetes.namespace}, cluster ${PG_CLUSTER_NAME}`,
@@ -260,7 +267,9 @@ export async function createPlatformDriver(stack: StackContext): Promise<Driver>
         storage: new PlatformStorage(client, bucketOf),
         audit: outputs.tiers?.tier3?.bucketName ? new S3AuditSink(client("tier3"), outputs.tiers.tier3.bucketName, cfg.storage.tier3.objectLock.mode) : undefined,
         traffic: new PlatformTraffic(stack, route53, outputs),
+        metrics,
         async close() {
+            metrics.destroy();
             for (const c of s3Clients.values()) c.destroy();
             route53.destroy();
         },
