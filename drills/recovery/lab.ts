@@ -36,7 +36,11 @@ const ini = (sections: Record<string, Record<string, string>>) =>
         .map(([s, kv]) => `[${s}]\n${Object.entries(kv).map(([k, v]) => `${k}=${v}`).join("\n")}\n`)
         .join("\n");
 
-export async function startRecoveryLab(workDir: string, procs: ProcessGroup, stanza: string): Promise<RecoveryLab> {
+/**
+ * `metricsRegion`: the region the CLI's backup SLO runs go to in moto's CloudWatch (the stack's
+ * DR region, as on the platform).
+ */
+export async function startRecoveryLab(workDir: string, procs: ProcessGroup, stanza: string, metricsRegion = "us-west-2"): Promise<RecoveryLab> {
     fs.chmodSync(workDir, 0o755);
     const d = (name: string, mode = 0o700) => {
         const p = path.join(workDir, name);
@@ -145,6 +149,8 @@ export async function startRecoveryLab(workDir: string, procs: ProcessGroup, sta
             auditBucket: "fortress-recovery-tier3",
             buckets: { tier2: "fortress-recovery-tier2", tier3: "fortress-recovery-tier3" },
         },
+        // moto serves CloudWatch on the same port: the backup SLO runs of backup / dr-test go there.
+        cloudwatch: { endpoint: `http://127.0.0.1:${s3.motoPort}`, region: metricsRegion, accessKeyId: "fortress-lab", secretAccessKey: "fortress-lab" },
     };
     const descriptionFile = path.join(workDir, "lab.json");
     fs.writeFileSync(descriptionFile, JSON.stringify(description, null, 2) + "\n");
