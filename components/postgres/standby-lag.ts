@@ -23,14 +23,13 @@
  * does not match. (Not proven on a cluster here: no Kubernetes API server; the script itself is
  * tested against a real primary/standby pair, test/jobs/pg-standby-lag.test.ts.)
  */
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { fortressLabels } from "../core/names";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
 import { STANDBY_LAG_BYTES_METRIC, STANDBY_LAG_METRIC } from "../detection/metrics";
 import { JOBS_DIR } from "../platform/backup-job";
-import { irsaTrustPolicy } from "../storage/backup-access";
+import { IrsaRole } from "../core/irsa-role";
 import { REPLICATION_USER, tlsSecretNames } from "./replication-tls";
 
 /** The publisher's script in the job image (jobs/ is copied to JOBS_DIR). */
@@ -100,16 +99,19 @@ export class StandbyLagPublisher extends pulumi.ComponentResource {
     constructor(name: string, args: StandbyLagPublisherArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("fortress:postgres:StandbyLagPublisher", name, {}, opts);
         const appName = `${args.clusterName}-standby-lag`;
-        const role = new aws.iam.Role(
+        const role = new IrsaRole(
             `${name}-role`,
             {
                 description: `Fortress DR: ${appName} publishes the DR standby's replay lag (CloudWatch ${STANDBY_LAG_METRIC.namespace})`,
-                assumeRolePolicy: pulumi.all([args.accountId, args.oidcIssuer]).apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, args.namespace, [appName]))),
-                maxSessionDuration: 3600,
+                accountId: args.accountId,
+                oidcIssuer: args.oidcIssuer,
+                namespace: args.namespace,
+                serviceAccounts: [appName],
+                policyName: `${name}-policy`,
+                policy: JSON.stringify(standbyLagPolicy()),
             },
             { parent: this },
         );
-        new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: JSON.stringify(standbyLagPolicy()) }, { parent: this });
         this.roleArn = role.arn;
 
         const labels = { "app.kubernetes.io/name": appName, "app.kubernetes.io/part-of": "fortress-dr", ...fortressLabels({ dataClass: "database", tier: args.tier, purpose: "lag-publisher" }) };
