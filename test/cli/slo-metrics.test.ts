@@ -29,6 +29,7 @@ import { makeReporter } from "../../cli/output";
 import { CommandPlan, RunOptions, runPlan } from "../../cli/runner";
 import { CloudWatchMetricsSink, publishSloRuns } from "../../cli/slo-metrics";
 import { backup } from "../../cli/commands/backup";
+import { loadStack } from "../../cli/stack";
 import { drTest } from "../../cli/commands/dr-test";
 import { ProcessGroup, freePort, runScript, waitFor } from "../../drills/redis/procs";
 
@@ -210,7 +211,7 @@ describe("cli: backup SLO runs published like the jobs', against moto CloudWatch
                 },
             } as unknown as Driver["database"];
             const driver = { name: "test", describe: "test", database, metrics: sink, audit, async close() {} } as Driver;
-            const plan = backup.plan({ opts: { class: "database", tier: "tier1,tier2", type: "full" }, stack: {} as never, driver: { kind: "platform" }, dryRun: false });
+            const plan = backup.plan({ opts: { class: "database", tier: "tier1,tier2", type: "full" }, stack: loadStack("dev"), driver: { kind: "platform" }, dryRun: false });
             const o = output();
             const doc = await runPlan(plan, opts(driver, o.out));
             assert.strictEqual(doc.exitCode, 1);
@@ -231,7 +232,7 @@ describe("cli: backup SLO runs published like the jobs', against moto CloudWatch
                 },
             } as unknown as Driver["database"];
             const driver = { name: "test", describe: "test", database, metrics: sink, audit, async close() {} } as Driver;
-            const plan = drTest.plan({ opts: { from: "tier3", into: "fortress-drill" }, stack: {} as never, driver: { kind: "platform" }, dryRun: false });
+            const plan = drTest.plan({ opts: { from: "tier3", into: "fortress-drill" }, stack: loadStack("dev"), driver: { kind: "platform" }, dryRun: false });
             const o = output();
             const doc = await runPlan(plan, opts(driver, o.out, { command: "dr-test" }));
             assert.notStrictEqual(doc.exitCode, 0);
