@@ -75,7 +75,7 @@ export function targetProblem(state: RestoredState, target: RecoveryTarget): str
 
 export const restore: CommandDef = {
     name: "restore",
-    summary: "database to a point in time / LSN / backup set from a chosen tier, into a new destination; held read-only and validated before it is opened",
+    summary: "database to a point in time / LSN / backup set (held read-only, validated before it is opened), or a cache/configuration/secrets snapshot, from a chosen tier into a new destination",
     help: `
 Default: restore into a new destination (--into, a scratch directory in the lab or a new
 cluster on the platform), never over the live primary. The copy replays to the target and is
