@@ -13,7 +13,7 @@ import { StepFailed, UsageError } from "../errors";
 import { formatSeconds, parseChoice } from "../parse";
 import type { Json, Step } from "../runner";
 import { chooseBackup, parseProbe, targetProblem } from "./restore";
-import { pick, toJson } from "./common";
+import { archivesNowhere, pick, toJson } from "./common";
 
 export const drTest: CommandDef = {
     name: "dr-test",
@@ -78,7 +78,7 @@ Examples:
                 budget: { seconds: 30 },
                 async run(ctx) {
                     const s = await (await ctx.driver()).database.inspect(destination, ctx.wait());
-                    if (s.archiveMode !== "off") throw new StepFailed(`archive_mode is "${s.archiveMode}" on the scratch copy`);
+                    if (!archivesNowhere(s)) throw new StepFailed(`archive_mode is "${s.archiveMode}" with archive_command "${s.archiveCommand}" on the scratch copy: it could push WAL into the repos`);
                     return { detail: `archive_mode off, archive_command "${s.archiveCommand}"` };
                 },
             },

@@ -12,7 +12,7 @@ import { TIER_IDS } from "../drivers/types";
 import { GuardRefusal, PreflightError, StepFailed, UsageError } from "../errors";
 import { lsnToBytes, parseChoice, parseLsn, parseTimestamp } from "../parse";
 import type { Json, Step } from "../runner";
-import { pick, toJson } from "./common";
+import { archivesNowhere, pick, toJson } from "./common";
 import { replayErasuresStep } from "../erasure/step";
 
 /** `--probe name=SQL` or `name=SQL>=N` (the value of the one-row, one-column result must be at least N). */
@@ -173,7 +173,7 @@ Examples:
                     const problem = targetProblem(state, target);
                     if (problem) throw new StepFailed(problem);
                     if (state.inRecovery && !state.replayPaused && target.kind !== "latest") throw new StepFailed("the copy is still replaying; it must be held at the target");
-                    if (!inPlace && state.archiveMode !== "off") throw new StepFailed(`archive_mode is "${state.archiveMode}" on the restored copy: it could push WAL into the repos`);
+                    if (!inPlace && !archivesNowhere(state)) throw new StepFailed(`archive_mode is "${state.archiveMode}" with archive_command "${state.archiveCommand}" on the restored copy: it could push WAL into the repos`);
                     return { detail: `${state.inRecovery ? "read-only (recovery paused at the target)" : "open"}; last commit ${state.lastCommitAt?.toISOString() ?? "-"}; archive_mode ${state.archiveMode}`, data: { restored: toJson(state) } };
                 },
             },
@@ -212,7 +212,7 @@ Examples:
                     async run(ctx) {
                         const state = await (await ctx.driver()).database.inspect(destination, ctx.wait());
                         if (state.inRecovery) throw new StepFailed("the copy is still in recovery after promotion");
-                        if (!inPlace && state.archiveMode !== "off") throw new StepFailed(`archive_mode is "${state.archiveMode}" on the opened copy`);
+                        if (!inPlace && !archivesNowhere(state)) throw new StepFailed(`archive_mode is "${state.archiveMode}" with archive_command "${state.archiveCommand}" on the opened copy`);
                         return { detail: `open read-write on timeline ${state.timeline ?? "?"}; archive_mode ${state.archiveMode}`, data: { restored: toJson(state) } };
                     },
                 },
