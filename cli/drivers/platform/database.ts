@@ -446,9 +446,15 @@ export class PlatformDatabase implements DatabasePrimitives {
         let s = parseServerState(await this.psql(this.namespace, pod, STATE_SQL, wait));
         if (s.r && minLsn) {
             while (!s.replay || lsnToBytes(s.replay) < lsnToBytes(minLsn)) {
-                if (Date.now() > wait.deadline) throw new WaitTimeout(`standby ${this.namespace}/${this.cluster} replayed ${s.replay ?? "nothing"}, short of the fenced ${minLsn}, at the deadline; not promoted`);
+                const short = () => new WaitTimeout(`standby ${this.namespace}/${this.cluster} replayed ${s.replay ?? "nothing"}, short of the fenced ${minLsn}, at the deadline; not promoted`);
+                if (Date.now() + this.intervalMs > wait.deadline) throw short();
                 await sleep(this.intervalMs);
-                s = parseServerState(await this.psql(this.namespace, pod, STATE_SQL, wait));
+                try {
+                    s = parseServerState(await this.psql(this.namespace, pod, STATE_SQL, wait));
+                } catch (e) {
+                    if (e instanceof WaitTimeout) throw short();
+                    throw e;
+                }
             }
             evidence.push(`standby replayed ${s.replay} >= fenced ${minLsn}`);
         }

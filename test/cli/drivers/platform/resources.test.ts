@@ -88,7 +88,7 @@ describe("cli/drivers/platform/resources: every object the platform driver creat
         assert.strictEqual(j.metadata.annotations["cronjob.kubernetes.io/instantiate"], "manual");
         assert.deepStrictEqual(j.metadata.ownerReferences, [{ apiVersion: "batch/v1", kind: "CronJob", name: "fortress-redis-snapshots-tier2", uid: "u-1", controller: true }]);
         assert.deepStrictEqual(j.spec, cron.spec.jobTemplate.spec);
-        assert.strictEqual(j.metadata.labels["fortress/tier"], "tier2");
+        assert.strictEqual((j.metadata.labels as Record<string, string>)["fortress/tier"], "tier2");
         assert.throws(() => jobFromCronJob({ metadata: { name: "x" }, spec: {} }, "j"), /no spec.jobTemplate.spec/);
     });
 
