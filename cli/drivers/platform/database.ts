@@ -141,6 +141,10 @@ export class PlatformDatabase implements DatabasePrimitives {
         private readonly cluster: string,
     ) {}
 
+    get namespaceName(): string {
+        return this.namespace;
+    }
+
     // ---------------------------------------------------------------- helpers
 
     private getCluster(namespace: string, name: string) {

@@ -27,6 +27,7 @@ import { PG_CLUSTER_NAME } from "../../../components/core/names";
 import { PlatformDatabase } from "./database";
 import { BackupJobRunner, PlatformCache, PlatformConfig } from "./assets";
 import { KubeClient } from "./kube";
+import { PlatformFailover, drStackChange, primaryKube } from "./failover";
 import { setDrStackConfig } from "./pulumi";
 
 export interface StackOutputsView {
@@ -148,10 +149,14 @@ export async function createPlatformDriver(stack: StackContext): Promise<Driver>
     const storage = new PlatformStorage(client, bucketOf);
     const jobs = new BackupJobRunner(kube, storage);
     const retention = (tier: Tier) => (tier === "tier1" ? cfg.tiers.configuration.tier2.retentionDays : cfg.tiers.configuration[tier].retentionDays);
+    const database = new PlatformDatabase(kube, cfg.kubernetes.namespace, PG_CLUSTER_NAME);
+    const primaryContext = process.env.FORTRESS_PRIMARY_KUBE_CONTEXT;
+    const failover = cfg.role === "dr" ? new PlatformFailover(kube, database, primaryKube(kc, primaryContext, (k) => new KubeClient(k)), cfg.kubernetes.namespace, PG_CLUSTER_NAME, drStackChange(stack)) : undefined;
     return {
         name: "platform",
         describe: `platform: stack ${stack.name}, context ${kc.getCurrentContext()}, namespace ${cfg.kubernetes.namespace}, cluster ${PG_CLUSTER_NAME}`,
-        database: new PlatformDatabase(kube, cfg.kubernetes.namespace, PG_CLUSTER_NAME),
+        database,
+        failover,
         storage,
         cache: new PlatformCache(kube, jobs, cfg.kubernetes.namespace),
         config: new PlatformConfig(kube, jobs, storage, process.env.FORTRESS_VELERO_NAMESPACE ?? "velero", retention),

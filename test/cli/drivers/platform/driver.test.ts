@@ -13,6 +13,7 @@ import type { StoragePrimitives, StoredObject, Tier, Wait } from "../../../../cl
 import { PlatformDatabase, STATE_SQL, parseRecoveryEnd } from "../../../../cli/drivers/platform/database";
 import { BackupJobRunner, PlatformCache, PlatformConfig, parseReplication } from "../../../../cli/drivers/platform/assets";
 import { KubeClient } from "../../../../cli/drivers/platform/kube";
+import { PlatformFailover } from "../../../../cli/drivers/platform/failover";
 import { FakeApi, Recorded, assertStatusFixture, notFound, startFakeApi } from "./apiserver";
 
 const FIX = path.join(__dirname, "fixtures");
@@ -431,5 +432,83 @@ describe("cli/drivers/platform: parsing what PostgreSQL said at the end of recov
     it("reads the last completed transaction's time and the redo end LSN from the restore Job's log", () => {
         assert.deepStrictEqual(parseRecoveryEnd(RESTORE_LOG), { lastCommitAt: "2026-12-03T05:58:59.123Z", redoDoneLsn: "0/5000100" });
         assert.deepStrictEqual(parseRecoveryEnd("nothing here"), { lastCommitAt: undefined, redoDoneLsn: undefined });
+    });
+});
+
+describe("cli/drivers/platform: cross-region failover primitives (DR stack)", function () {
+    this.timeout(60_000);
+    let dr: FakeApi;
+    let primary: FakeApi;
+    beforeEach(async () => {
+        dr = await startFakeApi();
+        primary = await startFakeApi();
+    });
+    afterEach(async () => {
+        await dr.close();
+        await primary.close();
+    });
+
+    const make = (withPrimary: boolean, change: (c: Record<string, unknown>) => Promise<string[]> = async () => ["pulumi up fortress-dr (dr.promote=true): succeeded"]) => {
+        const db = new PlatformDatabase(new KubeClient(dr.kc), "fortress", "fortress-pg");
+        db.intervalMs = 20;
+        return new PlatformFailover(new KubeClient(dr.kc), db, withPrimary ? new KubeClient(primary.kc) : undefined, "fortress", "fortress-pg", async (c) => change(c));
+    };
+
+    it("DR capacity: Ready schedulable nodes and the standby's ready instances", async () => {
+        dr.handlers.push((r) => {
+            if (r.path === "/api/v1/nodes") return json({ items: [{ metadata: { name: "n1" }, status: { conditions: [{ type: "Ready", status: "True" }] } }, { metadata: { name: "n2" }, status: { conditions: [{ type: "Ready", status: "False" }] } }] });
+            if (r.path.endsWith("/perconapgclusters/fortress-pg")) return json({ metadata: { name: "fortress-pg" }, status: percStatus("PerconaPGCluster", { state: "ready", postgres: { ready: 1, size: 2 } }) });
+            return undefined;
+        });
+        const c = await make(false).drCapacity(wait());
+        assert.deepStrictEqual([c.ok, c.detail], [true, "1/2 DR node(s) Ready and schedulable; standby fortress-pg: 1/2 instance(s) ready"]);
+    });
+
+    it("the fence is proved only from the primary's own API (paused, no ready instance); with that API down it is NOT proved and says why", async () => {
+        assert.deepStrictEqual(await make(false).proveFenced(wait()), { writesStopped: false, repoWritesStopped: false, evidence: ["no kube context for the primary region (set the primary stack's kubernetes.context or FORTRESS_PRIMARY_KUBE_CONTEXT): the fence cannot be proved from here"] });
+        let paused = false;
+        primary.handlers.push((r) => {
+            if (!r.path.endsWith("/perconapgclusters/fortress-pg")) return undefined;
+            if (r.method === "PATCH") {
+                paused = true;
+                return json({});
+            }
+            return json({ metadata: { name: "fortress-pg" }, spec: { pause: paused }, status: percStatus("PerconaPGCluster", { state: paused ? "paused" : "ready", postgres: { ready: paused ? 0 : 3, size: 3 } }) });
+        });
+        const f = make(true);
+        assert.strictEqual((await f.proveFenced(wait())).writesStopped, false);
+        const sent = await f.fencePrimary(wait());
+        assert.strictEqual(sent.writesStopped, false, "the fencing call's own answer proves nothing");
+        assert.deepStrictEqual(primary.requests.find((r) => r.method === "PATCH")!.body, [{ op: "add", path: "/spec/pause", value: true }]);
+        const p = await f.proveFenced(wait());
+        assert.deepStrictEqual([p.writesStopped, p.repoWritesStopped], [true, true]);
+        await primary.close();
+        const down = await f.proveFenced(wait());
+        assert.strictEqual(down.writesStopped, false);
+        assert.match(down.evidence[0], /primary region API did not answer: .*the fence cannot be proved from here/);
+        primary = await startFakeApi();
+    });
+
+    it("promoteStandby then applies dr.promote=true to the DR stack; if that fails the error says the cluster IS promoted and what to do", async () => {
+        dr.handlers.push((r) => {
+            if (r.path === "/api/v1/namespaces/fortress/pods") return json({ items: [{ metadata: { name: "p0" }, status: { phase: "Running" } }] });
+            if (r.method === "PATCH") return json({});
+            return undefined;
+        });
+        let promoted = false;
+        dr.handlers.unshift((r) => {
+            if (r.method === "PATCH") promoted = true;
+            return undefined;
+        });
+        dr.exec = () => ({ stdout: JSON.stringify({ r: !promoted, p: false, replay: "0/9000000", receive: "0/9000000", current: promoted ? "0/9000100" : null, ts: null, lag: 0, am: "on", ac: "x", tli: promoted ? 3 : 2 }), code: 0 });
+        const changes: Record<string, unknown>[] = [];
+        const r = await make(false, async (c) => {
+            changes.push(c);
+            return ["pulumi up: succeeded"];
+        }).promoteStandby("0/8000000", wait());
+        assert.deepStrictEqual(changes, [{ "dr.promote": true }]);
+        assert.strictEqual(r.timeline, 3);
+        promoted = false;
+        await assert.rejects(make(false, async () => { throw new Error("pulumi: no stack"); }).promoteStandby(undefined, wait()), /the DR cluster IS promoted .* but the DR stack's dr.promote=true was not applied: pulumi: no stack/);
     });
 });
