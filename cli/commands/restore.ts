@@ -74,14 +74,19 @@ export function targetProblem(state: RestoredState, target: RecoveryTarget): str
 
 export const restore: CommandDef = {
     name: "restore",
-    summary: "database to a point in time / LSN / backup set from a chosen tier, into a new destination; held read-only and validated before it is opened",
+    summary: "database to a point in time / LSN / backup set from a chosen tier, into a new destination; validated before it is declared done (lab: held read-only at the target)",
     help: `
 Default: restore into a new destination (--into, a scratch directory in the lab or a new
-cluster on the platform), never over the live primary. The copy replays to the target and is
-HELD there read-only (recovery paused); integrity checks and the --probe queries run against it.
-  --inspect (default)  stop there: the output says the copy is paused read-only at the target.
-  --promote            then open it read-write (also: rerun the same command with --promote).
-Archiving is off on a restored copy unless --in-place (it must not push WAL into the repos).
+cluster on the platform), never over the live primary. Lab: the copy replays to the target and
+is HELD there read-only (recovery paused); integrity checks and the --probe queries run on it.
+Platform: a new PerconaPGCluster in the scratch namespace fortress-scratch-<into>, restored by
+the operator, which OPENS it at the target (it forces --target-action=promote and refuses the
+option); it is reachable only inside the cluster, and the output says it is open.
+  --inspect (default)  stop there (lab: paused read-only at the target).
+  --promote            then open it read-write (also: rerun the same command with --promote);
+                       on the platform: prove it is open (a write, rolled back).
+Archiving is off on a restored copy unless --in-place (it must not push WAL into the repos):
+lab archive_mode=off; platform backups disabled, so the operator sets archive_command 'true'.
 --in-place restores over the source database, and only when the source is proved fenced.
 
 Examples:
