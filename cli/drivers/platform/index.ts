@@ -25,7 +25,9 @@ import type { StackContext } from "../../stack";
 import type { Driver, ObjectRetention, ProbeResult, StoragePrimitives, StoredObject, Tier, TrafficPrimitives, Wait } from "../types";
 import { PG_CLUSTER_NAME } from "../../../components/core/names";
 import { PlatformDatabase } from "./database";
-import { BackupJobRunner, PlatformCache, PlatformConfig } from "./assets";
+import { BackupJobRunner, PlatformCache, PlatformConfig, PlatformSecrets } from "./assets";
+import * as os from "os";
+import * as path from "path";
 import { KubeClient } from "./kube";
 import { PlatformFailover, drStackChange, primaryKube } from "./failover";
 import { setDrStackConfig } from "./pulumi";
@@ -159,7 +161,8 @@ export async function createPlatformDriver(stack: StackContext): Promise<Driver>
         failover,
         storage,
         cache: new PlatformCache(kube, jobs, cfg.kubernetes.namespace),
-        config: new PlatformConfig(kube, jobs, storage, process.env.FORTRESS_VELERO_NAMESPACE ?? "velero", retention),
+        configuration: new PlatformConfig(kube, storage, process.env.FORTRESS_VELERO_NAMESPACE ?? "velero", retention, path.join(process.env.FORTRESS_STATE_DIR ?? path.join(os.homedir(), ".fortress"), "restores")),
+        secrets: new PlatformSecrets(jobs),
         audit: outputs.tiers?.tier3?.bucketName ? new S3AuditSink(client("tier3"), outputs.tiers.tier3.bucketName, cfg.storage.tier3.objectLock.mode) : undefined,
         traffic: new PlatformTraffic(stack, route53, outputs),
         async close() {

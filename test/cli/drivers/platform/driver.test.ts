@@ -11,7 +11,10 @@ import { StepFailed, WaitTimeout } from "../../../../cli/errors";
 import { archivesNowhere } from "../../../../cli/commands/common";
 import type { StoragePrimitives, StoredObject, Tier, Wait } from "../../../../cli/drivers/types";
 import { PlatformDatabase, STATE_SQL, parseRecoveryEnd } from "../../../../cli/drivers/platform/database";
-import { BackupJobRunner, PlatformCache, PlatformConfig, parseReplication } from "../../../../cli/drivers/platform/assets";
+import { BackupJobRunner, PlatformCache, PlatformConfig, PlatformSecrets, parseReplication } from "../../../../cli/drivers/platform/assets";
+import { createHash } from "crypto";
+import * as os from "os";
+import { gzipSync } from "zlib";
 import { KubeClient } from "../../../../cli/drivers/platform/kube";
 import { PlatformFailover } from "../../../../cli/drivers/platform/failover";
 import { FakeApi, Recorded, assertStatusFixture, notFound, startFakeApi } from "./apiserver";
@@ -60,8 +63,8 @@ const percStatus = (kind: "PerconaPGCluster" | "PerconaPGBackup" | "PerconaPGRes
     return status;
 };
 
-function memStorage(objects: Map<string, string>): StoragePrimitives {
-    const list = (tier: Tier, prefix: string): StoredObject[] => [...objects.keys()].filter((k) => k.startsWith(`${tier}:${prefix}`)).map((k) => ({ tier, bucket: `b-${tier}`, key: k.split(":")[1], sizeBytes: Buffer.byteLength(objects.get(k)!), lastModified: new Date("2026-12-03T06:00:00Z") }));
+function memStorage(objects: Map<string, string | Buffer>): StoragePrimitives {
+    const list = (tier: Tier, prefix: string): StoredObject[] => [...objects.keys()].filter((k) => k.startsWith(`${tier}:${prefix}`)).map((k) => ({ tier, bucket: `b-${tier}`, key: k.slice(k.indexOf(":") + 1), sizeBytes: Buffer.byteLength(objects.get(k)!), lastModified: new Date("2026-12-03T06:00:00Z") }));
     return {
         listObjects: async (tier, prefix) => list(tier, prefix),
         getObject: async (o) => Buffer.from(objects.get(`${o.tier}:${o.key}`) ?? ""),
@@ -317,10 +320,10 @@ describe("cli/drivers/platform: the primitives through client-node against an AP
     });
 });
 
-describe("cli/drivers/platform: cache and configuration/secrets primitives", function () {
+describe("cli/drivers/platform: cache, configuration and secrets (snapshot primitives)", function () {
     this.timeout(60_000);
     let api: FakeApi;
-    let objects: Map<string, string>;
+    let objects: Map<string, Buffer | string>;
     let jobs: BackupJobRunner;
     beforeEach(async () => {
         api = await startFakeApi();
@@ -331,100 +334,206 @@ describe("cli/drivers/platform: cache and configuration/secrets primitives", fun
     afterEach(() => api.close());
 
     const cron = (name: string, prefix: string) => ({ metadata: { name, namespace: "fortress", uid: `uid-${name}` }, spec: { jobTemplate: { spec: { backoffLimit: 0, template: { spec: { containers: [{ name: "backup", env: [{ name: "BACKUP_PREFIX", value: prefix }] }] } } } } } });
-    const manifest = (object: string, epoch: number) => JSON.stringify({ format: "fortress-backup/1", dataClass: "redis", tier: "tier2", object, sha256: "ab".repeat(32), size: 4096, createdAtEpoch: epoch });
+    const sha = (b: string) => createHash("sha256").update(b).digest("hex");
+    /** A snapshot as redis-snapshot.sh / the secrets jobs store it: the object, then its manifest. */
+    const store = (tier: string, base: string, dataClass: string, epoch: number, payload = `enc-${base}`, plaintext: Record<string, number> = { keys: 3 }) => {
+        objects.set(`${tier}:${base}.bin.lz4.enc`, payload);
+        objects.set(`${tier}:${base}.manifest.json`, JSON.stringify({ format: "fortress-backup/1", dataClass, tier, object: `${base}.bin.lz4.enc`, sha256: sha(payload), size: Buffer.byteLength(payload), createdAtEpoch: epoch, plaintext }));
+    };
 
-    function jobWorld(statuses: Record<string, unknown>[], onCreate: () => void) {
-        let reads = 0;
+    /** CronJobs, Job creation (onCreate sees the Job body), Job statuses per Job, and the Job pods' logs. */
+    function jobWorld(o: { statuses: (job: any) => Record<string, unknown>[]; onCreate?: (job: any) => void; log?: (job: any) => string }) {
+        const created = new Map<string, { body: any; reads: number; deleted: boolean }>();
         api.handlers.push((r) => {
-            if (r.path === "/apis/batch/v1/cronjobs") return json({ items: [cron("fortress-redis-snapshots-tier2", "tier2/redis"), cron("other", "tier2/secrets/vault")] });
+            if (r.path === "/apis/batch/v1/cronjobs") return json({ items: [cron("fortress-redis-snapshots-tier2", "tier2/redis"), cron("fortress-vault-tier2", "tier2/secrets/vault"), cron("fortress-sealed-tier2", "tier2/secrets/sealed-secrets")] });
             if (r.method === "POST" && r.path === "/apis/batch/v1/namespaces/fortress/jobs") {
-                onCreate();
+                created.set(r.body.metadata.name, { body: r.body, reads: 0, deleted: false });
+                o.onCreate?.(r.body);
                 return { status: 201, body: r.body };
             }
-            if (r.method === "GET" && r.path.startsWith("/apis/batch/v1/namespaces/fortress/jobs/")) return json({ metadata: { name: "j" }, status: statuses[Math.min(reads++, statuses.length - 1)] });
+            const m = /^\/apis\/batch\/v1\/namespaces\/fortress\/jobs\/(.+)$/.exec(r.path);
+            if (m) {
+                const j = created.get(m[1]);
+                if (!j || j.deleted) return notFound("job");
+                if (r.method === "DELETE") {
+                    j.deleted = true;
+                    return json({});
+                }
+                const st = o.statuses(j.body);
+                return json({ metadata: { name: m[1] }, status: st[Math.min(j.reads++, st.length - 1)] });
+            }
+            if (r.path === "/api/v1/namespaces/fortress/pods" && r.query.get("labelSelector")?.startsWith("job-name=")) {
+                const name = r.query.get("labelSelector")!.slice("job-name=".length);
+                const j = created.get(name);
+                return json({ items: j && !j.deleted ? [{ metadata: { name: `${name}-pod` }, status: { phase: "Succeeded" } }] : [] });
+            }
+            const lm = /^\/api\/v1\/namespaces\/fortress\/pods\/(.+)-pod\/log$/.exec(r.path);
+            if (lm) return { status: 200, text: o.log?.(created.get(lm[1])!.body) ?? "" };
             return undefined;
         });
+        return created;
     }
+    const done = [{ active: 1 }, { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] }];
+    const commandOf = (job: any): string[] => job.spec.template.spec.containers[0].command ?? [];
 
-    it("cache snapshot: a Job from the tier's Redis snapshot CronJob; returned only once its manifest is listed in the bucket", async () => {
-        objects.set("tier2:tier2/redis/20261203T050000Z.manifest.json", manifest("tier2/redis/20261203T050000Z.rdb.lz4.enc", 1796274000));
-        jobWorld([{ active: 1 }, { succeeded: 1, conditions: [{ type: "Complete", status: "True" }] }], () => objects.set("tier2:tier2/redis/20261203T060000Z.manifest.json", manifest("tier2/redis/20261203T060000Z.rdb.lz4.enc", 1796277600)));
+    it("cache take: a Job from the tier's Redis CronJob; returned only once its manifest is listed, the stored object's size and sha256 match, and redis-restore.sh --verify-only passed in a Job", async () => {
+        store("tier2", "tier2/redis/20261203T050000Z", "redis", 1796274000);
+        const created = jobWorld({ statuses: () => done, onCreate: (job) => (commandOf(job).length === 0 ? store("tier2", "tier2/redis/20261203T060000Z", "redis", 1796277600) : undefined) });
         const cache = new PlatformCache(new KubeClient(api.kc), jobs, "fortress");
-        const s = await cache.snapshot("tier2", wait());
-        assert.strictEqual(s.id, "tier2/redis/20261203T060000Z.rdb.lz4.enc");
-        assert.strictEqual(s.sha256, "ab".repeat(32));
-        const job = api.requests.find((r) => r.method === "POST")!.body;
-        assert.strictEqual(job.metadata.annotations["cronjob.kubernetes.io/instantiate"], "manual");
-        assert.strictEqual(job.metadata.ownerReferences[0].name, "fortress-redis-snapshots-tier2");
+        const [s] = await cache.take("tier2", wait());
+        assert.strictEqual(s.id, "tier2/redis/20261203T060000Z.manifest.json");
+        assert.strictEqual(s.object, "s3://b-tier2/tier2/redis/20261203T060000Z.bin.lz4.enc");
+        assert.deepStrictEqual(s.counts, { keys: 3 });
+        const bodies = [...created.values()].map((j) => j.body);
+        assert.strictEqual(bodies[0].metadata.annotations["cronjob.kubernetes.io/instantiate"], "manual");
+        assert.strictEqual(bodies[0].metadata.ownerReferences[0].name, "fortress-redis-snapshots-tier2");
+        assert.deepStrictEqual(commandOf(bodies[1]), ["/opt/fortress/jobs/redis-restore.sh", "--verify-only"]);
+        assert.ok(bodies[1].spec.template.spec.containers[0].env.some((e: any) => e.name === "MANIFEST_KEY" && e.value === s.id));
         assert.strictEqual(api.requests.find((r) => r.path === "/apis/batch/v1/cronjobs")!.query.get("labelSelector"), "fortress/data-class=redis,fortress/tier=tier2,fortress/purpose=backup");
-        assert.deepStrictEqual((await cache.listSnapshots("tier2", wait())).map((x) => x.id), ["tier2/redis/20261203T060000Z.rdb.lz4.enc", "tier2/redis/20261203T050000Z.rdb.lz4.enc"]);
+        assert.deepStrictEqual((await cache.list("tier2", wait())).map((x) => x.id), ["tier2/redis/20261203T050000Z.manifest.json", "tier2/redis/20261203T060000Z.manifest.json"], "oldest first");
     });
 
-    it("cache snapshot: a Job that succeeds without writing a manifest is a failure; a failed Job is a failure with its reason; a Job that never runs is stuck", async () => {
-        jobWorld([{ succeeded: 1 }], () => undefined);
+    it("cache verify names the object: a stored object whose bytes changed (sha256), one missing, and a verify Job that fails (decryption) — each one finding", async () => {
+        store("tier2", "tier2/redis/a", "redis", 1796274000);
         const cache = new PlatformCache(new KubeClient(api.kc), jobs, "fortress");
-        await assert.rejects(cache.snapshot("tier2", wait()), /completed but no new manifest is listed under s3 tier2 tier2\/redis\//);
-        api.handlers.length = 0;
-        jobWorld([{ failed: 1, conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded" }] }], () => undefined);
-        await assert.rejects(cache.snapshot("tier2", wait()), /Job fortress\/.* \(from CronJob fortress-redis-snapshots-tier2\): Failed: BackoffLimitExceeded/);
-        api.handlers.length = 0;
-        jobWorld([{ active: 0 }], () => undefined);
-        jobs.stuckAfterSeconds = 0.2;
-        await assert.rejects(cache.snapshot("tier2", wait()), /stuck in "active 0, failed 0"/);
+        jobWorld({ statuses: () => [{ failed: 1, conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded" }] }], log: () => "2026-12-03T06:00:00Z redis-restore ERROR: bad decrypt (wrong key?)" });
+        const [s] = await cache.list("tier2", wait());
+        const dec = await cache.verify(s, wait());
+        assert.deepStrictEqual(dec.map((f) => [f.object, f.check]), [["s3://b-tier2/tier2/redis/a.bin.lz4.enc", "decrypt"]]);
+        assert.match(dec[0].message, /Failed: BackoffLimitExceeded.*its log: .*bad decrypt/);
+        objects.set("tier2:tier2/redis/a.bin.lz4.enc", "enc-tier2/redis/X");
+        assert.match((await cache.verify(s, wait()))[0].message, /^sha256 [0-9a-f]{64}, manifest says/);
+        objects.delete("tier2:tier2/redis/a.bin.lz4.enc");
+        assert.deepStrictEqual((await cache.verify(s, wait())).map((f) => f.check), ["listed"]);
     });
 
-    it("replica offsets from redis-cli INFO replication in the pods (real Redis 7.0 output): the master's offset and each replica's", async () => {
+    it("cache take: a Job that succeeds without a new manifest is a failure; a Job that never runs is stuck", async () => {
+        jobWorld({ statuses: () => [{ succeeded: 1 }] });
+        const cache = new PlatformCache(new KubeClient(api.kc), jobs, "fortress");
+        await assert.rejects(cache.take("tier2", wait()), /completed but no new manifest is listed under s3 tier2 tier2\/redis\//);
+        api.handlers.length = 0;
+        jobWorld({ statuses: () => [{ active: 0 }] });
+        jobs.stuckAfterSeconds = 0.2;
+        await assert.rejects(cache.take("tier2", wait()), /stuck in "active 0, failed 0"/);
+    });
+
+    it("cache restore into a scratch Redis inside a Job (emptyDir): keys against the manifest's count and the probes, read from the Job's log; teardown proves the Job and its pod gone", async () => {
+        store("tier2", "tier2/redis/a", "redis", 1796274000);
+        const created = jobWorld({ statuses: () => done, log: () => "restored\nfortress-probe dbsize 3\nfortress-probe p0 1\nfortress-probe p1 0\n" });
+        const cache = new PlatformCache(new KubeClient(api.kc), jobs, "fortress");
+        const [s] = await cache.list("tier2", wait());
+        const r = await cache.restore(s, { kind: "scratch", name: "check-1" }, [{ name: "user1", check: "EXISTS user:1", min: 1 }, { name: "user2", check: "EXISTS user:2", min: 1 }], wait());
+        assert.deepStrictEqual(r.probes.map((p) => [p.name, p.ok]), [["keys", true], ["user1", true], ["user2", false]]);
+        const job = [...created.values()][0].body;
+        assert.deepStrictEqual(job.spec.template.spec.volumes, [{ name: "fortress-scratch", emptyDir: {} }]);
+        assert.ok(job.spec.template.spec.containers[0].env.some((e: any) => e.name === "FORTRESS_PROBE_0" && e.value === "EXISTS user:1"), "probe commands travel as env, never spliced into the script");
+        assert.ok(!commandOf(job)[2].includes("user:1"));
+        const t = await cache.teardown({ kind: "scratch", name: "check-1" }, wait());
+        assert.deepStrictEqual(t.map((p) => p.ok), [true, true]);
+        await assert.rejects(cache.restore(s, { kind: "in-place", name: "x" }, [], wait()), /in-place restore is not offered/);
+    });
+
+    it("replica offsets from redis-cli INFO replication in the pods (real Redis 7.0 output): the master's offset and each replica's state", async () => {
         api.handlers.push((r) => (r.path === "/api/v1/namespaces/fortress/pods" ? json({ items: [{ metadata: { name: "fortress-redis-1" }, status: { phase: "Running" } }, { metadata: { name: "fortress-redis-0" }, status: { phase: "Running" } }] }) : undefined));
         api.exec = (e) => ({ stdout: fixture(e.pod === "fortress-redis-0" ? "redis-7.0-info-replication-master.txt" : "redis-7.0-info-replication-replica.txt"), code: 0 });
         const cache = new PlatformCache(new KubeClient(api.kc), jobs, "fortress");
         const r = await cache.replicaOffsets(wait());
         assert.strictEqual(r.masterOffset, 50);
-        assert.deepStrictEqual(r.replicas, [{ name: "127.0.0.1:6392", offset: 0, lagSeconds: 0 }]);
+        assert.deepStrictEqual(r.replicas, [{ name: "127.0.0.1:6392", offset: 0, lagSeconds: 0, state: "wait_bgsave" }]);
         assert.strictEqual(api.execs[0].container, "redis");
         assert.strictEqual(parseReplication(fixture("redis-7.0-info-replication-replica.txt")).role, "slave");
     });
 
-    it("Velero Backup: the object is validated and sent; Completed and its tarball listed is the snapshot; PartiallyFailed and FailedValidation are failures; stuck in InProgress is reported", async () => {
-        const storage = memStorage(objects);
+    /** A Velero backup tarball: metadata/version and one resource file (ustar, gzip). */
+    function veleroTar(): Buffer {
+        const entry = (name: string, body: string) => {
+            const h = Buffer.alloc(512);
+            h.write(name, 0);
+            h.write("0000644\0", 100);
+            h.write("0000000\0", 108);
+            h.write("0000000\0", 116);
+            h.write(`${Buffer.byteLength(body).toString(8).padStart(11, "0")}\0`, 124);
+            h.write("00000000000\0", 136);
+            h.write("        ", 148);
+            h.write("0", 156);
+            h.write("ustar\0", 257);
+            h.write("00", 263);
+            const sum = h.reduce((a, b) => a + b, 0);
+            h.write(`${sum.toString(8).padStart(6, "0")}\0 `, 148);
+            const data = Buffer.alloc(Math.ceil(Buffer.byteLength(body) / 512) * 512);
+            data.write(body);
+            return Buffer.concat([h, data]);
+        };
+        return gzipSync(Buffer.concat([entry("metadata/version", "1\n"), entry("resources/configmaps/namespaces/fortress/app.json", '{"kind":"ConfigMap"}'), Buffer.alloc(1024)]));
+    }
+
+    it("configuration take: a Velero Backup validated and sent; Completed, its tarball listed, gzip and tar intact → the snapshot; PartiallyFailed / FailedValidation fail; stuck InProgress is reported; restore unpacks it into a scratch directory, teardown proves it gone", async () => {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "fortress-cfg-"));
         const phases: Record<string, unknown>[] = [];
         api.handlers.push((r) => {
             if (r.method === "POST" && r.path === "/apis/velero.io/v1/namespaces/velero/backups") return { status: 201, body: r.body };
             if (r.method === "GET" && r.path.startsWith("/apis/velero.io/v1/namespaces/velero/backups/")) {
                 const name = r.path.split("/").pop()!;
                 const st = phases.length > 1 ? phases.shift()! : phases[0];
-                if (st.phase === "Completed") objects.set(`tier2:velero/backups/${name}/${name}.tar.gz`, "x".repeat(2048));
+                if (st.phase === "Completed") objects.set(`tier2:velero/backups/${name}/${name}.tar.gz`, veleroTar());
                 return json({ metadata: { name }, spec: { storageLocation: "tier2" }, status: st });
             }
             if (r.path === "/apis/velero.io/v1/namespaces/velero/backupstoragelocations/tier2") return json({ spec: { objectStorage: { bucket: "b-tier2", prefix: "velero" } } });
             return undefined;
         });
-        const cfg = new PlatformConfig(new KubeClient(api.kc), jobs, storage, "velero", () => 30);
+        const cfg = new PlatformConfig(new KubeClient(api.kc), memStorage(objects), "velero", () => 30, tmp);
         cfg.intervalMs = 20;
-        phases.push({ phase: "New" }, { phase: "InProgress" }, { phase: "Completed", completionTimestamp: "2026-12-03T06:10:00Z" });
-        const s = await cfg.veleroBackup("tier2", wait());
-        assert.strictEqual(s.sizeBytes, 2048);
+        phases.push({ phase: "New" }, { phase: "InProgress" }, { phase: "Completed", completionTimestamp: "2026-12-03T06:10:00Z", progress: { itemsBackedUp: 1, totalItems: 1 } });
+        const [s] = await cfg.take("tier2", wait());
         assert.strictEqual(s.takenAt.toISOString(), "2026-12-03T06:10:00.000Z");
+        assert.deepStrictEqual(s.counts, { items: 1 });
         const sent = api.requests.find((r) => r.method === "POST")!.body;
-        assert.strictEqual(sent.spec.ttl, "720h0m0s");
-        assert.strictEqual(sent.spec.storageLocation, "tier2");
+        assert.deepStrictEqual([sent.spec.ttl, sent.spec.storageLocation], ["720h0m0s", "tier2"]);
+        const restored = await cfg.restore(s, { kind: "scratch", name: "cfg-1" }, [{ name: "app", check: "resources/configmaps/namespaces/fortress/app.json" }, { name: "nope", check: "resources/secrets/x.json" }], wait());
+        assert.deepStrictEqual(restored.probes.map((p) => [p.name, p.ok]), [["files", true], ["app", true], ["nope", false]]);
+        assert.deepStrictEqual((await cfg.teardown({ kind: "scratch", name: "cfg-1" })).map((p) => p.ok), [true]);
+        // a damaged tarball is a finding naming it
+        const key = s.object!.replace("s3://b-tier2/", "");
+        const good = objects.get(`tier2:${key}`) as Buffer;
+        const broken = Buffer.from(good);
+        broken[broken.length - 6] ^= 0xff;
+        objects.set(`tier2:${key}`, broken);
+        assert.deepStrictEqual((await cfg.verify(s, wait())).map((f) => [f.object, f.check]), [[s.object, "checksum"]]);
         for (const bad of [{ phase: "PartiallyFailed", errors: 3 }, { phase: "FailedValidation", validationErrors: ["backup storage location 'tier2' is unavailable"] }, { phase: "WaitingForPluginOperationsPartiallyFailed" }]) {
             phases.length = 0;
             phases.push(bad);
-            await assert.rejects(cfg.veleroBackup("tier2", wait()), (e: Error) => e instanceof StepFailed && e.message.includes(bad.phase), bad.phase);
+            await assert.rejects(cfg.take("tier2", wait()), (e: Error) => e instanceof StepFailed && e.message.includes(bad.phase), bad.phase);
         }
         phases.length = 0;
         phases.push({ phase: "InProgress" });
         cfg.stuckAfterSeconds = 0.2;
-        await assert.rejects(cfg.veleroBackup("tier2", wait()), /Velero Backup velero\/fortress-tier2-.*: stuck in "InProgress"/);
+        await assert.rejects(cfg.take("tier2", wait()), /Velero Backup velero\/fortress-tier2-.*: stuck in "InProgress"/);
+        fs.rmSync(tmp, { recursive: true, force: true });
     });
 
-    it("secrets: the Sealed Secrets key and Vault raft jobs are told apart by their BACKUP_PREFIX; a missing CronJob is named", async () => {
-        const cfg = new PlatformConfig(new KubeClient(api.kc), jobs, memStorage(objects), "velero", () => 30);
-        jobWorld([{ succeeded: 1 }], () => objects.set("tier2:tier2/secrets/vault/20261203T060000Z.manifest.json", manifest("tier2/secrets/vault/20261203T060000Z.snap.lz4.enc", 1796277600)));
-        const v = await cfg.vaultRaftSnapshot("tier2", wait());
-        assert.strictEqual(v.id, "tier2/secrets/vault/20261203T060000Z.snap.lz4.enc");
-        assert.strictEqual(api.requests.find((r) => r.method === "POST")!.body.metadata.ownerReferences[0].name, "other");
-        await assert.rejects(cfg.sealedSecretsKeyBackup("tier2", wait()), /expected one backup CronJob labelled fortress\/data-class=secrets,fortress\/tier=tier2,fortress\/purpose=backup with BACKUP_PREFIX containing "tier2\/secrets\/sealed-secrets", found 0/);
+    it("secrets take: the Sealed Secrets key job then the Vault raft job (told apart by BACKUP_PREFIX), each verified by backup-fetch.sh in a Job; restore stays in the cluster (a Job's emptyDir)", async () => {
+        const created = jobWorld({
+            statuses: () => done,
+            onCreate: (job) => {
+                if (commandOf(job).length) return;
+                const owner = job.metadata.ownerReferences[0].name;
+                if (owner === "fortress-sealed-tier2") store("tier2", "tier2/secrets/sealed-secrets/20261203T060000Z", "sealed-secrets-key", 1796277600, "k", { keys: 2 });
+                if (owner === "fortress-vault-tier2") store("tier2", "tier2/secrets/vault/20261203T060000Z", "vault-raft", 1796277601, "v", {});
+            },
+            log: () => "fortress-probe bytes 2048\n",
+        });
+        const sec = new PlatformSecrets(jobs);
+        const snaps = await sec.take("tier2", wait());
+        assert.deepStrictEqual(snaps.map((x) => x.id), ["tier2/secrets/sealed-secrets/20261203T060000Z.manifest.json", "tier2/secrets/vault/20261203T060000Z.manifest.json"]);
+        const verifyJobs = [...created.values()].map((j) => j.body).filter((b) => commandOf(b)[0] === "/bin/sh");
+        assert.strictEqual(verifyJobs.length, 2);
+        assert.match(commandOf(verifyJobs[0])[2], /DATA_CLASS=sealed-secrets-key OUTPUT_FILE="\$out" \/opt\/fortress\/jobs\/backup-fetch.sh/);
+        assert.match(commandOf(verifyJobs[1])[2], /DATA_CLASS=vault-raft/);
+        const r = await sec.restore(snaps[1], { kind: "scratch", name: "s-1" }, [], wait());
+        assert.deepStrictEqual(r.probes.map((p) => [p.name, p.ok]), [["payload", true]]);
+        api.handlers.length = 0;
+        api.handlers.push((q) => (q.path === "/apis/batch/v1/cronjobs" ? json({ items: [] }) : undefined));
+        await assert.rejects(sec.take("tier2", wait()), /expected one backup CronJob labelled fortress\/data-class=secrets,fortress\/tier=tier2,fortress\/purpose=backup with BACKUP_PREFIX containing "tier2\/secrets\/sealed-secrets", found 0/);
     });
 });
 
