@@ -75,7 +75,7 @@ export function targetProblem(state: RestoredState, target: RecoveryTarget): str
 
 export const restore: CommandDef = {
     name: "restore",
-    summary: "database to a point in time / LSN / backup set from a chosen tier, into a new destination; validated before it is declared done (lab: held read-only at the target)",
+    summary: "database to a point in time / LSN / backup set (validated before it is declared done; lab: held read-only at the target), or a cache/configuration/secrets snapshot, from a chosen tier into a new destination",
     help: `
 Default: restore into a new destination (--into, a scratch directory in the lab or a new
 cluster on the platform), never over the live primary. Lab: the copy replays to the target and
@@ -97,6 +97,9 @@ object). It is restored into a scratch destination (cache: a scratch redis-serve
 for inspection; configuration/secrets: a directory) and validated there (cache: key count
 against the snapshot's, --probe commands; bundles: every file against the bundle's SHA256SUMS).
 --in-place (cache) needs the live Redis proved fenced: not listening, no process on its data dir.
+Platform: cache and secrets are restored inside a Job's emptyDir (a scratch redis-server there;
+secret material never leaves the cluster), configuration (a Velero backup) into a directory;
+no in-place restore of these classes.
 
 Examples:
   fortress restore --stack prod --reason "INC-42 bad migration" --target-time 2026-12-03T05:59:00Z --from tier2
