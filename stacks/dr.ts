@@ -10,11 +10,14 @@ import { AlarmSet, standbyLagAlarm } from "../components/detection";
 import { PG_CLUSTER_NAME } from "../components/core/names";
 import type { FortressConfig } from "../config";
 import { DrCluster, declareDrCluster } from "./steps/dr-cluster";
-import { DrBackupIdentity, declareDrBackupIdentity, declareDrOperators, declareDrRedis, promotedRedisSchedules, redisRestorePrefixes, sealedKeyPrefixes } from "./steps/dr-data";
+import { DrBackupIdentity, declareDrBackupIdentity } from "./steps/backup-identity";
+import { declareDrCache, promotedRedisSchedules, redisRestorePrefixes } from "./steps/cache";
+import { declareDrConfiguration, describeDrConfiguration } from "./steps/configuration";
+import { declareDrSecrets, describeDrSecrets } from "./steps/secrets";
 import { DrEndpoint, declareDrCertificate, declareDrRouting } from "./steps/dr-endpoint";
 import { DrPlan, drPlan } from "./steps/dr-mode";
 import { Mesh, declareMesh } from "./steps/mesh";
-import { declareDrPostgres } from "./steps/postgres";
+import { declareDrDatabase } from "./steps/database";
 import { PrimaryExportsOnDr, readPrimaryExports } from "./contract";
 import { declareWorkloads } from "./steps/workloads";
 import { TAG_KEYS, stackTags } from "../components/core/tags";
@@ -88,14 +91,16 @@ export const DR_STEPS: DrStep[] = [
         run: (ctx) => {
             const tier = ctx.plan.redis.restoreFrom;
             const promoted = ctx.plan.mode === "promote";
-            const velero = promoted ? `Velero writing tier2/tier3 (schedules ${ctx.config.tiers.configuration.tier2.snapshot}, ${ctx.config.tiers.configuration.tier3.snapshot})` : `Velero read-only on tier2/tier3 (no schedules)`;
-            const sealed = `Sealed Secrets started on the primary's sealing keys from ${sealedKeyPrefixes(tier).join(", ")}${promoted ? ", key backups to tier2/tier3" : ""}`;
+            const velero = describeDrConfiguration(ctx.config, promoted);
+            const sealed = describeDrSecrets(tier, promoted);
             const oidcIssuer = oidcIssuerOf(ctx);
             if (oidcIssuer === undefined) {
                 return { status: "pending", detail: `${velero}; ${sealed}: waits for kubernetes.oidcProvider (the existing cluster's OIDC issuer), without which neither can read the backups through IRSA` };
             }
-            const ops = declareDrOperators(ctx.config, ctx.plan, ctx.primary, backupIdentity(ctx, oidcIssuer), cluster(ctx).provider, ctx.aws, oidcIssuer, cluster(ctx).ready);
-            ctx.dataServices.push(ops.sealedSecrets, ops.velero);
+            const identity = backupIdentity(ctx, oidcIssuer);
+            const velero_ = declareDrConfiguration(ctx.config, ctx.primary, identity, cluster(ctx).provider, ctx.aws, oidcIssuer, cluster(ctx).ready);
+            const sealedSecrets = declareDrSecrets(ctx.config, ctx.primary, identity, cluster(ctx).provider, cluster(ctx).ready);
+            ctx.dataServices.push(sealedSecrets, velero_);
             return { status: "declared", detail: `${velero}; ${sealed}; the Percona operator comes with the database step` };
         },
     },
@@ -110,7 +115,7 @@ export const DR_STEPS: DrStep[] = [
             if (oidcIssuer === undefined) {
                 return { status: "pending", detail: `PerconaPGCluster ${PG_CLUSTER_NAME} as ${what}: waits for kubernetes.oidcProvider (the existing cluster's OIDC issuer), without which pgBackRest cannot reach repo2/repo3 through IRSA` };
             }
-            const pg = declareDrPostgres({
+            const pg = declareDrDatabase({
                 config: ctx.config,
                 source: db.source,
                 standby: db.standby,
@@ -135,7 +140,7 @@ export const DR_STEPS: DrStep[] = [
             if (oidcIssuer === undefined) {
                 return { status: "pending", detail: `${what}: waits for kubernetes.oidcProvider (the existing cluster's OIDC issuer), without which the restore cannot read the snapshots through IRSA` };
             }
-            const r = declareDrRedis(ctx.config, ctx.primary, backupIdentity(ctx, oidcIssuer), cluster(ctx).provider, cluster(ctx).ready);
+            const r = declareDrCache(ctx.config, ctx.primary, backupIdentity(ctx, oidcIssuer), cluster(ctx).provider, cluster(ctx).ready);
             ctx.dataServices.push(r.redis);
             return { status: "declared", detail: what };
         },

@@ -1,5 +1,5 @@
 /**
- * The DR stack's operators and redis steps (stacks/steps/dr-data.ts) in every mode, on a
+ * The DR stack's operators and redis steps (stacks/steps/backup-identity.ts, configuration.ts, secrets.ts, cache.ts) in every mode, on a
  * created EKS cluster and on an existing one: Velero read-only until promoted, Sealed
  * Secrets started on the primary's keys, Redis restored from the newest snapshot through a
  * DR-side reader role, the promoted region's snapshot jobs, secrets kept secret, and every
