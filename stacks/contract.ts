@@ -5,7 +5,7 @@
  * interface, so the two sides cannot drift apart and no step re-declares or casts what it reads.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment, StackRegions, TierId } from "../config";
+import type { Environment, FortressConfig, StackRegions, TierId } from "../config";
 import type { DatabaseOutputs } from "./steps/database";
 import type { DetectionOutputs } from "./steps/detection";
 import type { LogsOutputs } from "./steps/logs";
@@ -84,4 +84,21 @@ export function readPrimaryExports(ref: pulumi.StackReference): PrimaryExportsOn
     const exports = {} as Record<keyof PrimaryExports, unknown>;
     for (const key of Object.keys(EXPORT_KEYS) as (keyof PrimaryExports)[]) Object.defineProperty(exports, key, { enumerable: true, get: () => read(key) });
     return exports as PrimaryExportsOnDr;
+}
+
+/**
+ * The DR side's one entry to the primary stack: the StackReference named by dr.primaryStack,
+ * checked to be this environment's primary (a prod DR stack reading staging would restore the
+ * wrong backups) before anything is declared, and its exports typed by PrimaryExports.
+ */
+export async function readPrimaryStack(config: FortressConfig): Promise<{ readonly environment: Environment; readonly exports: PrimaryExportsOnDr }> {
+    const primaryStack = config.dr!.primaryStack;
+    const ref = new pulumi.StackReference(primaryStack);
+    const environment = (await ref.getOutputDetails("environment")).value;
+    if (environment !== config.environment) {
+        throw new Error(
+            `dr.primaryStack: "${primaryStack}" is ${environment === undefined ? "a stack without an environment output (not a Fortress primary)" : `a ${environment} stack`} but this stack's environment is ${config.environment}; point dr.primaryStack at the ${config.environment} primary`,
+        );
+    }
+    return { environment, exports: readPrimaryExports(ref) };
 }
