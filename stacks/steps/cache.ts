@@ -11,12 +11,11 @@
  * the primary's passphrase: the restore picks the newest snapshot under a prefix whichever
  * region wrote it, and one key must open them all.
  */
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_JOB_SERVICE_ACCOUNT } from "../../components/core/names";
 import { REDIS_PORT, Redis, RedisSnapshots, RedisSnapshotsArgs } from "../../components/redis";
-import { irsaTrustPolicy } from "../../components/storage/backup-access";
+import { IrsaRole } from "../../components/core/irsa-role";
 import { FortressConfig, RemoteTierId, tierRegion } from "../../config";
 import type { Providers } from "../providers";
 import { DrBackupIdentity, DrDataSources, PrimaryBackupIdentity, putMetricPolicy } from "./backup-identity";
@@ -67,15 +66,20 @@ export interface CacheOutputs {
 
 /** The Redis lag publisher holds no tier role: only this one, only its namespace. */
 function declareLagPublisherRole(config: FortressConfig, providers: Providers, storage: StorageOutputs, metricsRegion: string): pulumi.Output<string> {
-    const lagRole = new aws.iam.Role(
+    const lagRole = new IrsaRole(
         "redis-lag-metrics",
         {
             description: `Fortress DR: publish Redis replica lag to CloudWatch in ${metricsRegion}`,
-            assumeRolePolicy: storage.accountId.apply((account) => JSON.stringify(irsaTrustPolicy(account, config.kubernetes.oidcProvider!, config.kubernetes.namespace, [BACKUP_JOB_SERVICE_ACCOUNT]))),
+            accountId: storage.accountId,
+            oidcIssuer: config.kubernetes.oidcProvider!,
+            namespace: config.kubernetes.namespace,
+            serviceAccounts: [BACKUP_JOB_SERVICE_ACCOUNT],
+            maxSessionDuration: null,
+            policyName: "redis-lag-metrics",
+            policy: JSON.stringify(putMetricPolicy("Fortress/Redis")),
         },
         { provider: providers.aws.primary },
     );
-    new aws.iam.RolePolicy("redis-lag-metrics", { role: lagRole.id, policy: JSON.stringify(putMetricPolicy("Fortress/Redis")) }, { provider: providers.aws.primary });
     return lagRole.arn;
 }
 
