@@ -16,13 +16,17 @@ export const backup: CommandDef = {
     summary: "on-demand backup of chosen data classes to chosen tiers, each verified listed and complete",
     help: `
 Takes a backup now. Database: a pgBackRest backup (lab) or a PerconaPGBackup (platform) per
-tier; cache: a Redis snapshot; configuration: a Velero Backup (Completed only — PartiallyFailed
-is a failure); secrets: the Sealed Secrets key and a Vault raft snapshot. A backup counts only
-once it is listed and complete; the verify step reads it back from the repo.
+tier; cache: a Redis snapshot (jobs/redis-snapshot.sh); configuration: a Velero Backup on the
+platform, the lab's directory of exported objects; secrets: the Sealed Secrets key and a Vault
+raft snapshot on the platform, the lab's secrets directory (both lab classes through
+jobs/dir-bundle-backup.sh, encrypted). A backup counts only once it is listed and complete
+(snapshots: size and sha256 match the manifest, it decrypts and loads); the verify step reads
+it back. The stack decides which tiers keep a class (configuration and secrets: tier 2 and 3).
 
 Examples:
   fortress backup --stack prod --class database --tier tier2 --type full
-  fortress backup --stack prod --class database,cache,configuration,secrets --reason "before upgrade"`,
+  fortress backup --stack prod --class database,cache --tier tier1,tier2 --reason "before upgrade"
+  fortress backup --stack prod --class configuration,secrets --tier tier2`,
     reasonRequired: false,
     defaultTimeoutSeconds: 3600,
     options(cmd) {

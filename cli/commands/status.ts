@@ -27,8 +27,10 @@ export const status: CommandDef = {
     help: `
 Reads, changes nothing. For the database: per tier the newest complete backup and its age
 against the tier's schedule bound (the worst gap of its most frequent schedule), the newest
-archived WAL against the database RPO, and the standby's replay lag. For the cache: the newest
-snapshot per tier and the replicas' offsets. A tier with no backup at all is breached.
+archived WAL against the database RPO, and the standby's replay lag. Cache, configuration,
+secrets: the newest snapshot per tier against its schedule bound, the newest cache snapshot
+against the cache RPO, and each Redis replica's state, offset and lag against
+redis.maxReplicaLagSeconds. A tier with no backup at all is breached.
 
 Examples:
   fortress status --stack prod
@@ -144,8 +146,9 @@ Examples:
                                     rows.push({ dataClass: dc, tier, newest: null, ageSeconds: null, boundSeconds: bound, bound: boundText, breached: true, detail: `cannot read the tier: ${(e as Error).message.split("\n")[0]}` });
                                 }
                             }
-                            // The class's RPO is met by its newest snapshot in any tier read.
-                            const rpoSeconds = (stack.config.objectives.dataClasses as Partial<Record<string, { rpoSeconds: number }>>)[dc]?.rpoSeconds;
+                            // The cache RPO is met by its newest snapshot in any tier read. (Configuration's RPO is
+                            // met by git, its tier 1, which status does not read; secrets have no RPO objective.)
+                            const rpoSeconds = dc === "cache" ? stack.config.objectives.dataClasses.cache?.rpoSeconds : undefined;
                             if (rpoSeconds !== undefined && rows.some((r) => r.dataClass === dc)) {
                                 const age = newestAt === undefined ? null : (Date.now() - newestAt) / 1000;
                                 rows.push({ dataClass: `${dc}-rpo`, tier: tiers.join("+"), newest: newestAt === undefined ? null : new Date(newestAt).toISOString(), ageSeconds: age === null ? null : Math.round(age), boundSeconds: rpoSeconds, bound: `${dc} RPO ${formatSeconds(rpoSeconds)}`, breached: age === null || age > rpoSeconds, detail: age === null ? "no snapshot in any tier read" : `newest snapshot ${formatSeconds(age)} old ${age > rpoSeconds ? ">" : "<="} RPO ${formatSeconds(rpoSeconds)}` });

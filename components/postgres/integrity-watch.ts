@@ -22,6 +22,7 @@ import { fortressLabels } from "../core/names";
 import { JOBS_DIR } from "../platform/backup-job";
 import { IrsaRole } from "../core/irsa-role";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
+import { containerResources, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity } from "../core/pod-spec";
 
 export const CHECKSUM_METRIC_NAMESPACE = "Fortress/Database";
 
@@ -116,7 +117,7 @@ export class PgIntegrityWatch extends pulumi.ComponentResource {
                         metadata: { labels },
                         spec: {
                             serviceAccountName: appName,
-                            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                            securityContext: nonRootPodSecurity(JOB_UID),
                             containers: [
                                 {
                                     name: "watch",
@@ -143,8 +144,8 @@ export class PgIntegrityWatch extends pulumi.ComponentResource {
                                     startupProbe: { ...heartbeat, failureThreshold: 12 },
                                     readinessProbe: heartbeat,
                                     livenessProbe: heartbeat,
-                                    resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-                                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                    resources: containerResources("10m", "64Mi", "128Mi"),
+                                    securityContext: restrictedContainerSecurity(),
                                     volumeMounts: [
                                         { name: "tmp", mountPath: "/tmp" },
                                         awsTokenMount(),
