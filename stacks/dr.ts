@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AlarmSet, standbyLagAlarm } from "../components/detection";
 import { PG_CLUSTER_NAME } from "../components/core/names";
 import { TAG_KEYS, stackTags } from "../components/core/tags";
+import { STANDBY_LAG_INTERVAL_SECONDS, StandbyLagPublisher } from "../components/postgres/standby-lag";
 import type { Environment, FortressConfig } from "../config";
 import { PrimaryExportsOnDr, readPrimaryStack } from "./contract";
 import { DrBackupIdentity, declareDrBackupIdentity } from "./steps/backup-identity";
@@ -72,7 +73,7 @@ export async function dr(config: FortressConfig, kubeconfig?: pulumi.Output<stri
     const erasureReplay = declareErasureReplayStep(config, plan, primary, cluster, drAws, oidcIssuer, dataServices);
     const workloads = declareWorkloadsStep(config, plan, cluster, [...dataServices, ...erasureReplay.services]);
     const endpoint = declareEndpointStep(config, plan, cluster, mesh, drAws);
-    const monitoring = declareMonitoringStep(config, plan, primary, drAws);
+    const monitoring = declareMonitoringStep(config, plan, primary, cluster, drAws, oidcIssuer);
 
     return {
         environment,
@@ -208,8 +209,8 @@ function declareEndpointStep(config: FortressConfig, plan: DrPlan, cluster: DrCl
     return declared(`${names} -> ingress load balancer (${plan.serving ? "serving" : "warm, takes traffic only on failover"})`);
 }
 
-/** The standby's replication-lag alarm, to the primary stack's DR-region alert topic. */
-function declareMonitoringStep(config: FortressConfig, plan: DrPlan, primary: PrimaryExportsOnDr, drAws: aws.Provider): StepResult {
+/** The standby's replication-lag alarm, to the primary stack's DR-region alert topic, and its metric's publisher. */
+function declareMonitoringStep(config: FortressConfig, plan: DrPlan, primary: PrimaryExportsOnDr, cluster: DrCluster, drAws: aws.Provider, oidcIssuer: pulumi.Input<string> | undefined): StepResult {
     if (!plan.standbyLagAlarm) return declared("no standby to watch in this mode");
     const rpoSeconds = config.objectives.dataClasses.database.rpoSeconds;
     new AlarmSet(
@@ -221,5 +222,23 @@ function declareMonitoringStep(config: FortressConfig, plan: DrPlan, primary: Pr
         },
         { provider: drAws },
     );
-    return declared(`standby replication lag alarm (> ${rpoSeconds} s) to the primary stack's DR-region alert topic`);
+    const alarm = `standby replication lag alarm (> ${rpoSeconds} s) to the primary stack's DR-region alert topic`;
+    // Its metric's publisher: the lag read on the standby itself (components/postgres/standby-lag.ts).
+    if (oidcIssuer === undefined) {
+        return pending(`${alarm}; its publisher (Deployment ${PG_CLUSTER_NAME}-standby-lag) ${WAITS_FOR_OIDC} it cannot publish through IRSA — until then the alarm has no data and breaches`);
+    }
+    new StandbyLagPublisher(
+        "standby-lag",
+        {
+            clusterName: PG_CLUSTER_NAME,
+            namespace: config.kubernetes.namespace,
+            jobImage: config.jobImage,
+            metricsRegion: config.regions.dr,
+            accountId: aws.getCallerIdentityOutput({}, { provider: drAws }).accountId,
+            oidcIssuer,
+            tier: "tier2",
+        },
+        { providers: { aws: drAws, kubernetes: cluster.provider }, dependsOn: cluster.ready },
+    );
+    return declared(`${alarm}; Deployment ${PG_CLUSTER_NAME}-standby-lag publishes the standby's replay lag every ${STANDBY_LAG_INTERVAL_SECONDS} s (2 replicas)`);
 }

@@ -61,7 +61,11 @@ const sealingKey = (name: string) => ({
     data: { "tls.crt": randomBytes(600).toString("base64"), "tls.key": randomBytes(1200).toString("base64") },
 });
 
-export async function startRecoveryLab(workDir: string, procs: ProcessGroup, stanza: string): Promise<RecoveryLab> {
+/**
+ * `metricsRegion`: the region the CLI's backup SLO runs go to in moto's CloudWatch (the stack's
+ * DR region, as on the platform).
+ */
+export async function startRecoveryLab(workDir: string, procs: ProcessGroup, stanza: string, metricsRegion = "us-west-2"): Promise<RecoveryLab> {
     fs.chmodSync(workDir, 0o755);
     const d = (name: string, mode = 0o700) => {
         const p = path.join(workDir, name);
