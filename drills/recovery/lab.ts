@@ -232,6 +232,8 @@ export async function startRecoveryLab(workDir: string, procs: ProcessGroup, sta
         snapshots: { keyFile, buckets: { tier1: SNAPSHOT_TIER1_BUCKET, tier2: "fortress-recovery-tier2", tier3: "fortress-recovery-tier3" } },
         configuration: { dir: configDir },
         secrets: { dir: secretsDir },
+        // moto serves CloudWatch on the same port: the backup SLO runs of backup / dr-test go there.
+        cloudwatch: { endpoint: `http://127.0.0.1:${s3.motoPort}`, region: metricsRegion, accessKeyId: "fortress-lab", secretAccessKey: "fortress-lab" },
     };
     const descriptionFile = path.join(workDir, "lab.json");
     fs.writeFileSync(descriptionFile, JSON.stringify(description, null, 2) + "\n");
