@@ -8,6 +8,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { AlarmSet, standbyLagAlarm } from "../components/detection";
 import { PG_CLUSTER_NAME } from "../components/core/names";
+import { STANDBY_LAG_INTERVAL_SECONDS, StandbyLagPublisher } from "../components/postgres/standby-lag";
 import type { FortressConfig } from "../config";
 import { DrCluster, declareDrCluster } from "./steps/dr-cluster";
 import { DrBackupIdentity, declareDrBackupIdentity, declareDrOperators, declareDrRedis, promotedRedisSchedules, redisRestorePrefixes, sealedKeyPrefixes } from "./steps/dr-data";
@@ -197,7 +198,27 @@ export const DR_STEPS: DrStep[] = [
                 },
                 { provider: ctx.aws },
             );
-            return { status: "declared", detail: `standby replication lag alarm (> ${ctx.config.objectives.dataClasses.database.rpoSeconds} s) to the primary stack's DR-region alert topic` };
+            const alarm = `standby replication lag alarm (> ${ctx.config.objectives.dataClasses.database.rpoSeconds} s) to the primary stack's DR-region alert topic`;
+            // Its metric's publisher: the lag read on the standby itself (components/postgres/standby-lag.ts).
+            const oidcIssuer = oidcIssuerOf(ctx);
+            if (oidcIssuer === undefined) {
+                return { status: "pending", detail: `${alarm}; its publisher (Deployment ${PG_CLUSTER_NAME}-standby-lag) waits for kubernetes.oidcProvider (the existing cluster's OIDC issuer), without which it cannot publish through IRSA — until then the alarm has no data and breaches` };
+            }
+            const c = cluster(ctx);
+            new StandbyLagPublisher(
+                "standby-lag",
+                {
+                    clusterName: PG_CLUSTER_NAME,
+                    namespace: ctx.config.kubernetes.namespace,
+                    jobImage: ctx.config.jobImage,
+                    metricsRegion: ctx.config.regions.dr,
+                    accountId: aws.getCallerIdentityOutput({}, { provider: ctx.aws }).accountId,
+                    oidcIssuer,
+                    tier: "tier2",
+                },
+                { providers: { aws: ctx.aws, kubernetes: c.provider }, dependsOn: c.ready },
+            );
+            return { status: "declared", detail: `${alarm}; Deployment ${PG_CLUSTER_NAME}-standby-lag publishes the standby's replay lag every ${STANDBY_LAG_INTERVAL_SECONDS} s (2 replicas)` };
         },
     },
 ];
