@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { RedisArgs } from "./redis";
 import { REDIS_MEMBERS, RedisLayout, SENTINEL_PORT } from "./layout";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
-import { containerResources, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
+import { containerResources, heartbeatProbe, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
 
 export type LagPublisherArgs = NonNullable<RedisArgs["lagPublisher"]>;
 
@@ -17,12 +17,7 @@ export function declareLagPublisher(layout: RedisLayout, publisher: LagPublisher
     const id = `${name}-lag`;
     const labels = { ...layout.redisLabels, "app.kubernetes.io/name": id, "app.kubernetes.io/component": "lag-publisher" };
     // The loop touches a heartbeat every round; older than six rounds means it is hung.
-    const heartbeat = {
-        exec: { command: ["sh", "-c", 'test $(( $(date +%s) - $(stat -c %Y /tmp/heartbeat) )) -lt 60'] },
-        periodSeconds: layout.probePeriodSeconds,
-        timeoutSeconds: 5,
-        failureThreshold: 3,
-    };
+    const heartbeat = heartbeatProbe(60, layout.probePeriodSeconds);
     // Two publishers: a drain or a crash leaves the other one reporting (the alarm takes the maximum).
     new k8s.policy.v1.PodDisruptionBudget(id, { metadata: { name: id, namespace, labels }, spec: { minAvailable: 1, selector: { matchLabels: labels } } }, { parent: opts.parent });
     return new k8s.apps.v1.Deployment(
