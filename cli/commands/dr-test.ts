@@ -13,17 +13,23 @@ import { StepFailed, UsageError } from "../errors";
 import { formatSeconds, parseChoice } from "../parse";
 import type { Json, Step } from "../runner";
 import { chooseBackup, parseProbe, targetProblem } from "./restore";
-import { pick, toJson } from "./common";
+import { archivesNowhere, pick, toJson } from "./common";
+import { SLO_DATA_CLASS, stepsTime, stepsVerified } from "../slo-metrics";
 
 export const drTest: CommandDef = {
     name: "dr-test",
     summary: "drill: restore a tier into a scratch target with archiving off, validate, measure RPO/RTO, tear down and prove it",
     help: `
-Never touches production: the scratch copy runs with archive_mode off, and the drill checks the
-tier's archive before and after for a history file the copy would have pushed on promotion.
-The teardown is proved (no process, no data directory / namespace, no listener) and the
+Never touches production: the scratch copy archives nowhere (lab: archive_mode off; platform:
+a PerconaPGCluster with backups disabled, archive_command 'true', in the namespace
+fortress-scratch-<into>), and the drill checks the tier's archive before and after for a
+history file the copy would have pushed on promotion. The teardown is proved (lab: no process,
+no data directory, no listener; platform: namespace gone (404), no persistent volume left) and the
 report (per-step seconds, measured RPO = newest primary commit - newest restored commit,
 measured RTO = restore + validate) is written to <state-dir>/dr-test/<run-id>.json.
+Every drill, failed ones too, is published as one recovery SLO run (Fortress/BackupSLO
+{DataClass=database, Tier, Purpose=recovery}) to CloudWatch in the stack's DR region, which
+the recovery-success SLO alarm reads; a failed publish is a WARNING and never fails the drill.
 
 Examples:
   fortress dr-test --stack prod --from tier2 --yes
@@ -78,7 +84,7 @@ Examples:
                 budget: { seconds: 30 },
                 async run(ctx) {
                     const s = await (await ctx.driver()).database.inspect(destination, ctx.wait());
-                    if (s.archiveMode !== "off") throw new StepFailed(`archive_mode is "${s.archiveMode}" on the scratch copy`);
+                    if (!archivesNowhere(s)) throw new StepFailed(`archive_mode is "${s.archiveMode}" with archive_command "${s.archiveCommand}" on the scratch copy: it could push WAL into the repos`);
                     return { detail: `archive_mode off, archive_command "${s.archiveCommand}"` };
                 },
             },
@@ -152,6 +158,13 @@ Examples:
             dataLossBound: { seconds: null, why: "the drill restores into scratch with archiving off; production is only read" },
             steps,
             result: (data: Record<string, Json>) => ({ report: data.report ?? null, reportFile: data.reportFile ?? null }),
+            // One recovery SLO run (slo-recovery-success reads these): succeeded only when every
+            // step of the drill — restore, checks, teardown proved, report — was verified.
+            sloRuns: (records) => {
+                const ids = steps.map((s) => s.id);
+                const t = stepsTime(records, ids);
+                return [{ dataClass: SLO_DATA_CLASS.database, tier, purpose: "recovery" as const, succeeded: stepsVerified(records, ids), durationSeconds: t.seconds, windowSeconds: t.budgetSeconds }];
+            },
         };
     },
 };

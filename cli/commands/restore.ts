@@ -12,7 +12,7 @@ import { DATA_CLASSES, TIER_IDS } from "../drivers/types";
 import { GuardRefusal, PreflightError, StepFailed, UsageError } from "../errors";
 import { lsnToBytes, parseChoice, parseLsn, parseTimestamp } from "../parse";
 import type { Json, Step } from "../runner";
-import { pick, toJson } from "./common";
+import { archivesNowhere, pick, toJson } from "./common";
 import { replayErasuresStep } from "../erasure/step";
 import { SnapshotClass, snapshotRestorePlan } from "./restore-snapshot";
 
@@ -75,14 +75,19 @@ export function targetProblem(state: RestoredState, target: RecoveryTarget): str
 
 export const restore: CommandDef = {
     name: "restore",
-    summary: "database to a point in time / LSN / backup set (held read-only, validated before it is opened), or a cache/configuration/secrets snapshot, from a chosen tier into a new destination",
+    summary: "database to a point in time / LSN / backup set (validated before it is declared done; lab: held read-only at the target), or a cache/configuration/secrets snapshot, from a chosen tier into a new destination",
     help: `
 Default: restore into a new destination (--into, a scratch directory in the lab or a new
-cluster on the platform), never over the live primary. The copy replays to the target and is
-HELD there read-only (recovery paused); integrity checks and the --probe queries run against it.
-  --inspect (default)  stop there: the output says the copy is paused read-only at the target.
-  --promote            then open it read-write (also: rerun the same command with --promote).
-Archiving is off on a restored copy unless --in-place (it must not push WAL into the repos).
+cluster on the platform), never over the live primary. Lab: the copy replays to the target and
+is HELD there read-only (recovery paused); integrity checks and the --probe queries run on it.
+Platform: a new PerconaPGCluster in the scratch namespace fortress-scratch-<into>, restored by
+the operator, which OPENS it at the target (it forces --target-action=promote and refuses the
+option); it is reachable only inside the cluster, and the output says it is open.
+  --inspect (default)  stop there (lab: paused read-only at the target).
+  --promote            then open it read-write (also: rerun the same command with --promote);
+                       on the platform: prove it is open (a write, rolled back).
+Archiving is off on a restored copy unless --in-place (it must not push WAL into the repos):
+lab archive_mode=off; platform backups disabled, so the operator sets archive_command 'true'.
 --in-place restores over the source database, and only when the source is proved fenced.
 
 Cache, configuration, secrets (--class): the newest snapshot in --from (or --snapshot) is
@@ -92,6 +97,9 @@ object). It is restored into a scratch destination (cache: a scratch redis-serve
 for inspection; configuration/secrets: a directory) and validated there (cache: key count
 against the snapshot's, --probe commands; bundles: every file against the bundle's SHA256SUMS).
 --in-place (cache) needs the live Redis proved fenced: not listening, no process on its data dir.
+Platform: cache and secrets are restored inside a Job's emptyDir (a scratch redis-server there;
+secret material never leaves the cluster), configuration (a Velero backup) into a directory;
+no in-place restore of these classes.
 
 Examples:
   fortress restore --stack prod --reason "INC-42 bad migration" --target-time 2026-12-03T05:59:00Z --from tier2
@@ -196,7 +204,7 @@ Examples:
                     const problem = targetProblem(state, target);
                     if (problem) throw new StepFailed(problem);
                     if (state.inRecovery && !state.replayPaused && target.kind !== "latest") throw new StepFailed("the copy is still replaying; it must be held at the target");
-                    if (!inPlace && state.archiveMode !== "off") throw new StepFailed(`archive_mode is "${state.archiveMode}" on the restored copy: it could push WAL into the repos`);
+                    if (!inPlace && !archivesNowhere(state)) throw new StepFailed(`archive_mode is "${state.archiveMode}" with archive_command "${state.archiveCommand}" on the restored copy: it could push WAL into the repos`);
                     return { detail: `${state.inRecovery ? "read-only (recovery paused at the target)" : "open"}; last commit ${state.lastCommitAt?.toISOString() ?? "-"}; archive_mode ${state.archiveMode}`, data: { restored: toJson(state) } };
                 },
             },
@@ -235,7 +243,7 @@ Examples:
                     async run(ctx) {
                         const state = await (await ctx.driver()).database.inspect(destination, ctx.wait());
                         if (state.inRecovery) throw new StepFailed("the copy is still in recovery after promotion");
-                        if (!inPlace && state.archiveMode !== "off") throw new StepFailed(`archive_mode is "${state.archiveMode}" on the opened copy`);
+                        if (!inPlace && !archivesNowhere(state)) throw new StepFailed(`archive_mode is "${state.archiveMode}" with archive_command "${state.archiveCommand}" on the opened copy`);
                         return { detail: `open read-write on timeline ${state.timeline ?? "?"}; archive_mode ${state.archiveMode}`, data: { restored: toJson(state) } };
                     },
                 },
