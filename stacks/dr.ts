@@ -32,6 +32,8 @@ export interface DrContext {
     mesh?: Mesh;
     /** The DR cluster's roles on the backup tiers (operators step). */
     backup?: DrBackupIdentity;
+    /** The DR cluster's read-only repo role for the CLI's scratch restores (database step). */
+    scratchReaderRoleArn?: pulumi.Output<string>;
     /** Resources the platform's workloads wait for (operators, database, Redis). */
     readonly dataServices: pulumi.Resource[];
 }
@@ -122,6 +124,7 @@ export const DR_STEPS: DrStep[] = [
                 dependsOn: c.ready,
             });
             ctx.dataServices.push(pg.cluster);
+            ctx.scratchReaderRoleArn = pg.scratchReaderRoleArn;
             return { status: "declared", detail: `Percona operator chart ${ctx.config.postgres.operatorChartVersion}, PerconaPGCluster ${PG_CLUSTER_NAME} as ${what}` };
         },
     },
@@ -229,5 +232,7 @@ export async function dr(config: FortressConfig, kubeconfig?: pulumi.Output<stri
         steps,
         cluster: ctx.cluster?.eks ? { name: ctx.cluster.eks.clusterName, oidcIssuer: ctx.cluster.eks.oidcIssuer } : { name: "existing" },
         drEndpoints: config.endpoints.hosts.map((h) => h.drTarget),
+        // fortress restore/dr-test on the DR cluster (platform driver); absent while the database step is pending.
+        ...(ctx.scratchReaderRoleArn ? { scratchRestore: { readerRoleArn: ctx.scratchReaderRoleArn } } : {}),
     };
 }

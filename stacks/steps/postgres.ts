@@ -69,6 +69,8 @@ export interface PostgresOutputs {
     readonly replicationHost?: string;
     /** The verification alarms with their region (the DR dashboard graphs them). */
     readonly alarms: readonly (AlarmSpec & { readonly region: string })[];
+    /** Read-only repo2/repo3 role the CLI's scratch restores annotate their service accounts with. */
+    readonly scratchReaderRoleArn: pulumi.Output<string>;
 }
 
 export function declarePostgres(config: FortressConfig, providers: Providers, cluster: k8s.Provider, storage: StorageOutputs, detection: DetectionOutputs): PostgresOutputs {
@@ -162,6 +164,7 @@ export function declarePostgres(config: FortressConfig, providers: Providers, cl
         replicationTls: tls.pems,
         replicationHost: config.postgres.replicationHost,
         alarms: verifyAlarms.map((a) => ({ ...a, region: metricsRegion })),
+        scratchReaderRoleArn: access.scratchReaderRoleArn,
     };
 }
 
@@ -184,7 +187,7 @@ export interface DrPostgresArgs {
 }
 
 /** The DR region's cluster for the plan's database source: standby, promoted standby, or rebuild. */
-export function declareDrPostgres(a: DrPostgresArgs): { operator: PerconaOperator; cluster: PostgresCluster; role: ClusterRole } {
+export function declareDrPostgres(a: DrPostgresArgs): { operator: PerconaOperator; cluster: PostgresCluster; role: ClusterRole; scratchReaderRoleArn: pulumi.Output<string> } {
     const { config } = a;
     const ns = config.kubernetes.namespace;
     const k8sOpts = { provider: a.cluster };
@@ -244,5 +247,5 @@ export function declareDrPostgres(a: DrPostgresArgs): { operator: PerconaOperato
         // The standby becomes the only copy of the database the moment it is promoted.
         { ...k8sOpts, protect: config.environment === "prod" },
     );
-    return { operator, cluster: pg, role };
+    return { operator, cluster: pg, role, scratchReaderRoleArn: access.scratchReaderRoleArn };
 }
