@@ -66,6 +66,12 @@ export function verificationAlarms(clusterName: string, repos: readonly number[]
     ];
 }
 
+/** Where the Percona PostgreSQL images keep the server binaries of a major: /usr/pgsql-<major>/bin. */
+export function perconaPgBin(postgresVersion: number): string {
+    if (!Number.isInteger(postgresVersion) || postgresVersion < 10) throw new Error(`postgresVersion ${postgresVersion}: give the PostgreSQL major of the image, e.g. config postgres.postgresVersion`);
+    return `/usr/pgsql-${postgresVersion}/bin`;
+}
+
 export interface BackupVerificationArgs {
     readonly clusterName: string;
     readonly namespace: string;
@@ -76,7 +82,9 @@ export interface BackupVerificationArgs {
     readonly cipherSecretName: string;
     /** The PostgreSQL image of the cluster (it carries pgbackrest and the server binaries). */
     readonly postgresImage: string;
-    /** PostgreSQL binaries in that image. @default "/usr/pgsql-15/bin" */
+    /** The PostgreSQL major of that image (the stack's config postgres.postgresVersion). */
+    readonly postgresVersion: number;
+    /** PostgreSQL binaries in that image. @default perconaPgBin(postgresVersion) */
     readonly pgBin?: string;
     /** The backup-job image (jobs/Dockerfile): publishes the results to CloudWatch. */
     readonly jobImage: string;
@@ -161,7 +169,7 @@ export class BackupVerification extends pulumi.ComponentResource {
                                                 { name: "RESTORE_REPO", value: String(restoreRepo) },
                                                 { name: "RESULTS", value: results },
                                                 { name: "SCRATCH", value: "/scratch" },
-                                                { name: "PG_BIN", value: args.pgBin ?? "/usr/pgsql-15/bin" },
+                                                { name: "PG_BIN", value: args.pgBin ?? perconaPgBin(args.postgresVersion) },
                                                 { name: "PGBR_ARGS", value: "--config=/fortress/pgbackrest.conf --config-include-path=/etc/pgbackrest/conf.d" },
                                                 ...awsRoleEnv(args.verifierRoleArn),
                                             ],

@@ -9,7 +9,7 @@
  * promoted region writes. Every passphrase is the primary's export and stays a secret
  * Output from the StackReference to the Kubernetes Secret.
  *
- * What a promoted region writes (ARCHITECTURE.md §2 puts tier 1 next to the primary, which is
+ * What a promoted region writes (docs/architecture.md, "PostgreSQL", puts tier 1 on a local volume next to the primary, which is
  * the region that failed): tier 2 (its own region's bucket, now the nearest copy) on tier 1's
  * schedule, so the cache keeps tier 1's loss bound, and tier 3 on tier 3's. Nothing is
  * written to tier 1. Snapshots and key backups keep the primary's passphrases: the restore
