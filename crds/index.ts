@@ -102,6 +102,35 @@ export function allVendoredCrds(): CrdVersionSchema[] {
 }
 
 /**
+ * Velero's `Backup` (velero.io/v1) at v1.18.1, DERIVED from the vendored v1.18.1 Schedule CRD:
+ * a Schedule's `spec.template` is Velero's `BackupSpec` type (the Schedule controller creates
+ * Backups from it verbatim), so its schema is the Backup CRD's `spec` schema at that version.
+ * The upstream `velero.io_backups.yaml` at v1.18.1 could not be vendored here (only an older
+ * copy was reachable, see README.md), so its `status` schema is not part of this: the CLI never
+ * sends a status, and it reads Backup status by phase names only.
+ */
+let derivedBackup: CrdVersionSchema | undefined;
+export function derivedVeleroBackupCrd(): CrdVersionSchema {
+    if (derivedBackup) return derivedBackup;
+    const sched = vendoredCrds("velero-crds.yaml").find((c) => c.kind === "Schedule" && c.version === "v1");
+    if (!sched) throw new Error("crds: velero-crds.yaml holds no Schedule v1 to derive the Backup schema from");
+    const s = sched.schema as { properties: Record<string, any> };
+    return (derivedBackup = {
+        group: "velero.io",
+        kind: "Backup",
+        version: "v1",
+        served: true,
+        file: "velero-crds.yaml#Schedule.spec.template",
+        schema: { type: "object", properties: { apiVersion: s.properties.apiVersion, kind: s.properties.kind, metadata: { type: "object" }, spec: s.properties.spec.properties.template } },
+    });
+}
+
+/** Schemas derived from vendored files (not files of their own), per API group. */
+function derivedCrds(group: string): CrdVersionSchema[] {
+    return group === "velero.io" ? [derivedVeleroBackupCrd()] : [];
+}
+
+/**
  * A structural CRD schema as a strict JSON schema: objects with `properties` reject unknown
  * fields (the API server prunes them silently, so a misspelt field would just vanish), the
  * Kubernetes extensions are dropped, `nullable` becomes a null alternative.
@@ -179,7 +208,7 @@ export function validateCustomResource(obj: unknown, crds?: readonly CrdVersionS
     }
     if (typeof kind !== "string" || kind === "") return [{ path: "kind", message: `${JSON.stringify(kind)} is not a kind` }];
     const [group, version] = apiVersion.split("/");
-    const pool = crds ?? filesForGroup(group).flatMap(vendoredCrds);
+    const pool = crds ?? [...filesForGroup(group).flatMap(vendoredCrds), ...derivedCrds(group)];
     const ofKind = pool.filter((c) => c.group === group && c.kind === kind);
     if (ofKind.length === 0) {
         const kinds = [...new Set(pool.filter((c) => c.group === group).map((c) => c.kind))];

@@ -5,7 +5,8 @@
 # Secrets sealing keys and Vault raft snapshots, and by a daily verification run.
 #
 # Environment (required unless a default is shown):
-#   DATA_CLASS                 redis | sealed-secrets-key | vault-raft (must match the manifest)
+#   DATA_CLASS                 redis | sealed-secrets-key | vault-raft | configuration | secrets
+#                              (must match the manifest; the last two: dir-bundle-backup.sh)
 #   OUTPUT_FILE                where to write the payload; must not exist yet
 #   MANIFEST_KEY               optional; the snapshot to fetch (default: the newest)
 #   BACKUP_BUCKET, BACKUP_PREFIX, BACKUP_KEY_FILE, AWS_REGION, S3_ENDPOINT_URL, WORK_DIR
@@ -14,10 +15,10 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/backup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/backup.sh"
 
-require_env DATA_CLASS "the kind of backup to fetch: redis, sealed-secrets-key or vault-raft"
+require_env DATA_CLASS "the kind of backup to fetch: redis, sealed-secrets-key, vault-raft, configuration or secrets"
 case "$DATA_CLASS" in
-    redis | sealed-secrets-key | vault-raft) ;;
-    *) die "DATA_CLASS=$DATA_CLASS: use redis, sealed-secrets-key or vault-raft" ;;
+    redis | sealed-secrets-key | vault-raft | configuration | secrets) ;;
+    *) die "DATA_CLASS=$DATA_CLASS: use redis, sealed-secrets-key, vault-raft, configuration or secrets" ;;
 esac
 require_env OUTPUT_FILE "the file to write the restored payload to"
 [[ ! -e "$OUTPUT_FILE" ]] || die "OUTPUT_FILE=$OUTPUT_FILE already exists; choose a new path (nothing is overwritten)"

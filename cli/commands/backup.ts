@@ -16,13 +16,17 @@ export const backup: CommandDef = {
     summary: "on-demand backup of chosen data classes to chosen tiers, each verified listed and complete",
     help: `
 Takes a backup now. Database: a pgBackRest backup (lab) or a PerconaPGBackup (platform) per
-tier; cache: a Redis snapshot; configuration: a Velero Backup (Completed only — PartiallyFailed
-is a failure); secrets: the Sealed Secrets key and a Vault raft snapshot. A backup counts only
-once it is listed and complete; the verify step reads it back from the repo.
+tier; cache: a Redis snapshot (jobs/redis-snapshot.sh); configuration: a Velero Backup on the
+platform, the lab's directory of exported objects; secrets: the Sealed Secrets key and a Vault
+raft snapshot on the platform, the lab's secrets directory (both lab classes through
+jobs/dir-bundle-backup.sh, encrypted). A backup counts only once it is listed and complete
+(snapshots: size and sha256 match the manifest, it decrypts and loads); the verify step reads
+it back. The stack decides which tiers keep a class (configuration and secrets: tier 2 and 3).
 
 Examples:
   fortress backup --stack prod --class database --tier tier2 --type full
-  fortress backup --stack prod --class database,cache,configuration,secrets --reason "before upgrade"`,
+  fortress backup --stack prod --class database,cache --tier tier1,tier2 --reason "before upgrade"
+  fortress backup --stack prod --class configuration,secrets --tier tier2`,
     reasonRequired: false,
     defaultTimeoutSeconds: 3600,
     options(cmd) {
@@ -31,11 +35,16 @@ Examples:
             .option("--type <type>", "database backup type: full, diff or incr", "full");
     },
     fingerprint: (opts) => pick(opts, ["class", "tier", "type"]),
-    plan({ opts }) {
+    plan({ opts, stack }) {
         const classes: DataClass[] = parseChoices("--class", String(opts.class), DATA_CLASSES);
         const tiers: Tier[] = tiersOption(opts.tier);
         const type = parseChoice("--type", String(opts.type), ["full", "diff", "incr"] as const);
         if (classes.length === 0 || tiers.length === 0) throw new UsageError("--class and --tier must name at least one each");
+        for (const dc of classes) {
+            const key = dc === "cache" ? "redis" : dc;
+            const missing = tiers.filter((t) => !(stack.config.tiers[key] as Partial<Record<Tier, unknown>>)[t]);
+            if (missing.length) throw new UsageError(`--class ${dc} --tier ${missing.join(",")}: stack ${stack.name} keeps ${dc} in ${Object.keys(stack.config.tiers[key]).join(", ")} only (tiers.${key})${dc === "configuration" ? "; tier 1 of configuration is git" : ""}`);
+        }
         const steps: Step[] = [
             {
                 id: "connect",
@@ -44,8 +53,7 @@ Examples:
                 budget: { seconds: 30 },
                 async run(ctx) {
                     const d = await ctx.driver();
-                    if (classes.includes("cache")) need(d, d.cache, "cache");
-                    if (classes.includes("configuration") || classes.includes("secrets")) need(d, d.config, "configuration/secrets");
+                    for (const dc of classes) if (dc !== "database") need(d, d[dc], dc);
                     return { detail: d.describe };
                 },
             },
@@ -64,13 +72,9 @@ Examples:
                             const b = await d.database.backup(tier, type, ctx.wait());
                             return { detail: `${b.label} (${b.type}) listed complete, WAL ${b.walStart}..${b.walStop}`, data: { [`backup-${dc}-${tier}`]: toJson(b) } };
                         }
-                        if (dc === "cache") {
-                            const s = await need(d, d.cache, "cache").snapshot(tier, ctx.wait());
-                            return { detail: `${s.id} ${s.sizeBytes} bytes`, data: { [`backup-${dc}-${tier}`]: toJson(s) } };
-                        }
-                        const c = need(d, d.config, "configuration/secrets");
-                        const snaps = dc === "configuration" ? [await c.veleroBackup(tier, ctx.wait())] : [await c.sealedSecretsKeyBackup(tier, ctx.wait()), await c.vaultRaftSnapshot(tier, ctx.wait())];
-                        return { detail: snaps.map((s) => s.id).join(", "), data: { [`backup-${dc}-${tier}`]: toJson(snaps) } };
+                        // Returned only once listed, size and checksum matching the record, and loading (SnapshotPrimitives.take).
+                        const snaps = await need(d, d[dc], dc).take(tier, ctx.wait());
+                        return { detail: snaps.map((s) => `${s.id} (${s.sizeBytes} bytes, sha256 ${s.sha256?.slice(0, 12) ?? "-"}…, ${Object.entries(s.counts ?? {}).map(([k, v]) => `${v} ${k}`).join(", ")})`).join("; "), data: { [`backup-${dc}-${tier}`]: toJson(snaps) } };
                     },
                 });
                 steps.push({
@@ -90,7 +94,7 @@ Examples:
                             return { detail: `${label} listed in ${tier}, complete` };
                         }
                         const ids = (Array.isArray(made) ? made : [made]).map((m) => (m as { id: string }).id);
-                        const listed = dc === "cache" ? await need(d, d.cache, "cache").listSnapshots(tier, ctx.wait()) : dc === "configuration" ? await need(d, d.config, "configuration").listVeleroBackups(tier, ctx.wait()) : await need(d, d.config, "secrets").listSecretSnapshots(tier, ctx.wait());
+                        const listed = await need(d, d[dc], dc).list(tier, ctx.wait());
                         const missing = ids.filter((id) => !listed.some((s) => s.id === id));
                         if (missing.length) throw new StepFailed(`${missing.join(", ")} not listed in ${tier}`);
                         return { detail: `${ids.join(", ")} listed` };

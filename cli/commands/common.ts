@@ -45,3 +45,12 @@ export function pick(opts: Record<string, unknown>, keys: readonly string[]): Re
     for (const k of keys) if (opts[k] !== undefined) out[k] = toJson(opts[k]);
     return out;
 }
+
+/**
+ * The restored copy pushes no WAL anywhere: archive_mode off, or archiving on with a command that
+ * discards it (`true`, `/bin/true`, `:`) — what the Percona operator sets on a cluster with
+ * backups disabled (it keeps archive_mode on to avoid a restart), i.e. the platform's scratch copy.
+ */
+export function archivesNowhere(s: { readonly archiveMode: string; readonly archiveCommand: string }): boolean {
+    return s.archiveMode === "off" || /^\s*(true|\/bin\/true|\/usr\/bin\/true|:)\s*$/.test(s.archiveCommand);
+}

@@ -13,15 +13,17 @@ import { StepFailed, UsageError } from "../errors";
 import { formatSeconds, parseChoice } from "../parse";
 import type { Json, Step } from "../runner";
 import { chooseBackup, parseProbe, targetProblem } from "./restore";
-import { pick, toJson } from "./common";
+import { archivesNowhere, pick, toJson } from "./common";
 
 export const drTest: CommandDef = {
     name: "dr-test",
     summary: "drill: restore a tier into a scratch target with archiving off, validate, measure RPO/RTO, tear down and prove it",
     help: `
-Never touches production: the scratch copy runs with archive_mode off, and the drill checks the
-tier's archive before and after for a history file the copy would have pushed on promotion.
-The teardown is proved (no process, no data directory / namespace, no listener) and the
+Never touches production: the scratch copy archives nowhere (lab: archive_mode off; platform:
+a PerconaPGCluster with backups disabled, archive_command 'true', in the namespace
+fortress-scratch-<into>), and the drill checks the tier's archive before and after for a
+history file the copy would have pushed on promotion. The teardown is proved (lab: no process,
+no data directory, no listener; platform: namespace gone (404), no persistent volume left) and the
 report (per-step seconds, measured RPO = newest primary commit - newest restored commit,
 measured RTO = restore + validate) is written to <state-dir>/dr-test/<run-id>.json.
 
@@ -78,7 +80,7 @@ Examples:
                 budget: { seconds: 30 },
                 async run(ctx) {
                     const s = await (await ctx.driver()).database.inspect(destination, ctx.wait());
-                    if (s.archiveMode !== "off") throw new StepFailed(`archive_mode is "${s.archiveMode}" on the scratch copy`);
+                    if (!archivesNowhere(s)) throw new StepFailed(`archive_mode is "${s.archiveMode}" with archive_command "${s.archiveCommand}" on the scratch copy: it could push WAL into the repos`);
                     return { detail: `archive_mode off, archive_command "${s.archiveCommand}"` };
                 },
             },

@@ -32,6 +32,11 @@ the DR standby to at least the fenced position → switch traffic (the DR stack'
 endpoints.activeRegion / dr.promote through the Pulumi Automation API on the platform) →
 confirm the DNS answer → report the measured data-loss window.
 
+Platform (run on the DR stack): the fence is spec.pause on the primary's PerconaPGCluster and
+is proved only by reading it back through the primary region's API (kube context from
+FORTRESS_PRIMARY_KUBE_CONTEXT); with that API down the fence is not proved and the command
+refuses (exit 3). Promotion: spec.standby.enabled=false, then dr.promote=true on the DR stack.
+
 Guards: no promotion without a proved fence (exit 3); a failover whose expected loss exceeds
 the database RPO is refused unless --accept-data-loss=<duration> covers it (exit 3).
 

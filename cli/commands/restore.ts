@@ -8,12 +8,13 @@
  */
 import type { CommandDef } from "../command";
 import type { DatabaseBackup, RecoveryTarget, RestoreDestination, RestoreRequest, RestoredState, SqlProbe, Tier } from "../drivers/types";
-import { TIER_IDS } from "../drivers/types";
+import { DATA_CLASSES, TIER_IDS } from "../drivers/types";
 import { GuardRefusal, PreflightError, StepFailed, UsageError } from "../errors";
 import { lsnToBytes, parseChoice, parseLsn, parseTimestamp } from "../parse";
 import type { Json, Step } from "../runner";
-import { pick, toJson } from "./common";
+import { archivesNowhere, pick, toJson } from "./common";
 import { replayErasuresStep } from "../erasure/step";
+import { SnapshotClass, snapshotRestorePlan } from "./restore-snapshot";
 
 /** `--probe name=SQL` or `name=SQL>=N` (the value of the one-row, one-column result must be at least N). */
 export function parseProbe(text: string): SqlProbe {
@@ -74,24 +75,44 @@ export function targetProblem(state: RestoredState, target: RecoveryTarget): str
 
 export const restore: CommandDef = {
     name: "restore",
-    summary: "database to a point in time / LSN / backup set from a chosen tier, into a new destination; held read-only and validated before it is opened",
+    summary: "database to a point in time / LSN / backup set (validated before it is declared done; lab: held read-only at the target), or a cache/configuration/secrets snapshot, from a chosen tier into a new destination",
     help: `
 Default: restore into a new destination (--into, a scratch directory in the lab or a new
-cluster on the platform), never over the live primary. The copy replays to the target and is
-HELD there read-only (recovery paused); integrity checks and the --probe queries run against it.
-  --inspect (default)  stop there: the output says the copy is paused read-only at the target.
-  --promote            then open it read-write (also: rerun the same command with --promote).
-Archiving is off on a restored copy unless --in-place (it must not push WAL into the repos).
+cluster on the platform), never over the live primary. Lab: the copy replays to the target and
+is HELD there read-only (recovery paused); integrity checks and the --probe queries run on it.
+Platform: a new PerconaPGCluster in the scratch namespace fortress-scratch-<into>, restored by
+the operator, which OPENS it at the target (it forces --target-action=promote and refuses the
+option); it is reachable only inside the cluster, and the output says it is open.
+  --inspect (default)  stop there (lab: paused read-only at the target).
+  --promote            then open it read-write (also: rerun the same command with --promote);
+                       on the platform: prove it is open (a write, rolled back).
+Archiving is off on a restored copy unless --in-place (it must not push WAL into the repos):
+lab archive_mode=off; platform backups disabled, so the operator sets archive_command 'true'.
 --in-place restores over the source database, and only when the source is proved fenced.
+
+Cache, configuration, secrets (--class): the newest snapshot in --from (or --snapshot) is
+fetched and checked first — stored checksum, decryption with the configured key, payload
+checksum, loads — and a bad one stops the run before anything is created (exit 4, naming the
+object). It is restored into a scratch destination (cache: a scratch redis-server, left running
+for inspection; configuration/secrets: a directory) and validated there (cache: key count
+against the snapshot's, --probe commands; bundles: every file against the bundle's SHA256SUMS).
+--in-place (cache) needs the live Redis proved fenced: not listening, no process on its data dir.
+Platform: cache and secrets are restored inside a Job's emptyDir (a scratch redis-server there;
+secret material never leaves the cluster), configuration (a Velero backup) into a directory;
+no in-place restore of these classes.
 
 Examples:
   fortress restore --stack prod --reason "INC-42 bad migration" --target-time 2026-12-03T05:59:00Z --from tier2
   fortress restore --stack prod --reason "INC-42" --target-time 2026-12-03T05:59:00Z --from tier2 --promote
-  fortress restore --stack prod --reason drill --set 20261203-010000F --into check-1 --probe orders="select count(*) from orders">=1`,
+  fortress restore --stack prod --reason drill --set 20261203-010000F --into check-1 --probe orders="select count(*) from orders">=1
+  fortress restore --stack prod --reason "INC-51 cache lost" --class cache --from tier1 --into cache-check --probe users="EXISTS user:1">=1
+  fortress restore --stack prod --reason "INC-52 sealing key" --class secrets --from tier2 --snapshot 20261203T094500Z`,
     reasonRequired: true,
     defaultTimeoutSeconds: 7200,
     options(cmd) {
-        cmd.option("--target-time <iso>", "recover to this time (ISO 8601 with zone): the last commit at or before it")
+        cmd.option("--class <class>", "what to restore: database (default), cache (a Redis snapshot), configuration or secrets")
+            .option("--snapshot <id>", "cache/configuration/secrets: the snapshot to restore (manifest key or its stamp; default the newest in --from)")
+            .option("--target-time <iso>", "recover to this time (ISO 8601 with zone): the last commit at or before it")
             .option("--target-lsn <lsn>", "recover to this LSN (16/B374D848)")
             .option("--set <label>", "recover to the end of this backup set (no WAL replay past it)")
             .option("--latest", "recover to the end of the archived WAL (the default)")
@@ -100,11 +121,21 @@ Examples:
             .option("--in-place", "restore over the source database (needs the source fenced)", false)
             .option("--inspect", "stop read-only at the target for a person to check (default)")
             .option("--promote", "open the restored copy read-write after validation")
-            .option("--probe <name=sql>", "SQL probe run against the restored copy (repeatable; name=SQL>=N checks a minimum)", (v: string, prev: string[] = []) => [...prev, v]);
+            .option("--probe <name=check>", "probe run against the restored copy (repeatable; name=CHECK>=N checks a minimum): database SQL, cache a Redis command with an integer reply (keys=\"DBSIZE\">=1), configuration/secrets a file that must be restored", (v: string, prev: string[] = []) => [...prev, v]);
     },
     // The action (--inspect / --promote) is not part of the run's identity: --promote continues an inspected run.
-    fingerprint: (opts) => pick(opts, ["targetTime", "targetLsn", "set", "latest", "from", "into", "inPlace", "probe"]),
+    fingerprint: (opts) => pick(opts, ["class", "snapshot", "targetTime", "targetLsn", "set", "latest", "from", "into", "inPlace", "probe"]),
     plan({ opts, stack }) {
+        const dataClass = parseChoice("--class", String(opts.class ?? "database"), DATA_CLASSES);
+        if (dataClass !== "database") {
+            const dbOnly = (["targetTime", "targetLsn", "set", "latest", "promote"] as const).filter((k) => opts[k] !== undefined && opts[k] !== false);
+            if (dbOnly.length) throw new UsageError(`--${dbOnly[0].replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} applies to the database; a ${dataClass} restore takes --snapshot (default the newest in --from)`);
+            const into = String(opts.into);
+            if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(into) || into.length > 40) throw new UsageError(`--into "${into}": use a DNS-1123 label (lower-case letters, digits, '-'; at most 40 characters)`);
+            const probes = ((opts.probe as string[] | undefined) ?? []).map(parseProbe).map((p) => ({ name: p.name, check: p.sql, min: p.min }));
+            return snapshotRestorePlan(dataClass as SnapshotClass, { tier: parseChoice("--from", String(opts.from), TIER_IDS), into, inPlace: !!opts.inPlace, snapshot: opts.snapshot === undefined ? undefined : String(opts.snapshot), probes }, stack);
+        }
+        if (opts.snapshot !== undefined) throw new UsageError("--snapshot applies to cache, configuration and secrets; a database restore takes --set <backup label> or --target-time");
         const target = parseTarget(opts);
         const tier = parseChoice("--from", String(opts.from), TIER_IDS);
         if (opts.inspect && opts.promote) throw new UsageError("--inspect and --promote exclude each other: --inspect holds the copy read-only at the target, --promote opens it");
@@ -173,7 +204,7 @@ Examples:
                     const problem = targetProblem(state, target);
                     if (problem) throw new StepFailed(problem);
                     if (state.inRecovery && !state.replayPaused && target.kind !== "latest") throw new StepFailed("the copy is still replaying; it must be held at the target");
-                    if (!inPlace && state.archiveMode !== "off") throw new StepFailed(`archive_mode is "${state.archiveMode}" on the restored copy: it could push WAL into the repos`);
+                    if (!inPlace && !archivesNowhere(state)) throw new StepFailed(`archive_mode is "${state.archiveMode}" with archive_command "${state.archiveCommand}" on the restored copy: it could push WAL into the repos`);
                     return { detail: `${state.inRecovery ? "read-only (recovery paused at the target)" : "open"}; last commit ${state.lastCommitAt?.toISOString() ?? "-"}; archive_mode ${state.archiveMode}`, data: { restored: toJson(state) } };
                 },
             },
@@ -212,7 +243,7 @@ Examples:
                     async run(ctx) {
                         const state = await (await ctx.driver()).database.inspect(destination, ctx.wait());
                         if (state.inRecovery) throw new StepFailed("the copy is still in recovery after promotion");
-                        if (!inPlace && state.archiveMode !== "off") throw new StepFailed(`archive_mode is "${state.archiveMode}" on the opened copy`);
+                        if (!inPlace && !archivesNowhere(state)) throw new StepFailed(`archive_mode is "${state.archiveMode}" with archive_command "${state.archiveCommand}" on the opened copy`);
                         return { detail: `open read-write on timeline ${state.timeline ?? "?"}; archive_mode ${state.archiveMode}`, data: { restored: toJson(state) } };
                     },
                 },

@@ -8,6 +8,7 @@ import type { CommandDef } from "../command";
 import { formatSeconds } from "../parse";
 import type { Json, Step } from "../runner";
 import { databaseBackupBoundSeconds, databaseRpoSeconds, pick, tiersOption, toJson } from "./common";
+import type { Tier } from "../drivers/types";
 
 interface Row {
     dataClass: string;
@@ -26,8 +27,10 @@ export const status: CommandDef = {
     help: `
 Reads, changes nothing. For the database: per tier the newest complete backup and its age
 against the tier's schedule bound (the worst gap of its most frequent schedule), the newest
-archived WAL against the database RPO, and the standby's replay lag. For the cache: the newest
-snapshot per tier and the replicas' offsets. A tier with no backup at all is breached.
+archived WAL against the database RPO, and the standby's replay lag. Cache, configuration,
+secrets: the newest snapshot per tier against its schedule bound, the newest cache snapshot
+against the cache RPO, and each Redis replica's state, offset and lag against
+redis.maxReplicaLagSeconds. A tier with no backup at all is breached.
 
 Examples:
   fortress status --stack prod
@@ -111,22 +114,57 @@ Examples:
                     },
                 },
                 {
-                    id: "read-cache",
+                    id: "read-snapshots",
                     phase: "act",
-                    title: "cache: newest snapshot per tier and replica offsets (when the driver has the cache)",
-                    budget: { seconds: 30 },
+                    title: "cache, configuration, secrets: newest snapshot per tier against its bound and the class RPO; Redis replica offsets",
+                    budget: { seconds: 60 },
                     async run(ctx) {
                         const d = await ctx.driver();
-                        if (!d.cache) return { detail: `driver ${d.name} reaches no cache: not part of this status`, data: { cacheRows: [], offsets: null } };
                         const rows: Row[] = [];
-                        for (const tier of tiers) {
-                            const bound = d.backupBoundsSeconds?.[tier] ?? maxGap(stack.config.tiers.redis[tier].snapshot);
-                            const snaps = [...(await d.cache.listSnapshots(tier, ctx.wait()))].sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime());
-                            const age = snaps[0] ? (Date.now() - snaps[0].takenAt.getTime()) / 1000 : null;
-                            rows.push({ dataClass: "cache", tier, newest: snaps[0]?.id ?? null, ageSeconds: age === null ? null : Math.round(age), boundSeconds: bound, bound: `snapshot bound ${formatSeconds(bound)}`, breached: age === null || age > bound, detail: age === null ? "no snapshot in this tier" : `${formatSeconds(age)} old` });
+                        const skipped: string[] = [];
+                        for (const dc of ["cache", "configuration", "secrets"] as const) {
+                            const prims = d[dc];
+                            if (!prims) {
+                                skipped.push(dc);
+                                continue;
+                            }
+                            const key = dc === "cache" ? "redis" : dc;
+                            const kept = stack.config.tiers[key] as Partial<Record<Tier, { snapshot: string }>>;
+                            let newestAt: number | undefined;
+                            for (const tier of tiers) {
+                                const sched = kept[tier];
+                                if (!sched) continue; // the stack keeps this class elsewhere (configuration tier 1 is git)
+                                const labBound = d.backupBoundsSeconds?.[tier];
+                                const bound = labBound ?? maxGap(sched.snapshot);
+                                const boundText = labBound !== undefined ? `lab schedule bound ${formatSeconds(labBound)}` : `schedule "${sched.snapshot}" worst gap ${formatSeconds(bound)}`;
+                                try {
+                                    const snaps = [...(await prims.list(tier, ctx.wait()))].sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime());
+                                    const age = snaps[0] ? (Date.now() - snaps[0].takenAt.getTime()) / 1000 : null;
+                                    if (snaps[0]) newestAt = Math.max(newestAt ?? 0, snaps[0].takenAt.getTime());
+                                    rows.push({ dataClass: dc, tier, newest: snaps[0] ? `${snaps[0].id} at ${snaps[0].takenAt.toISOString()}` : null, ageSeconds: age === null ? null : Math.round(age), boundSeconds: bound, bound: boundText, breached: age === null || age > bound, detail: age === null ? "no snapshot in this tier" : age > bound ? `newest snapshot ${formatSeconds(age)} old > ${formatSeconds(bound)}` : `${formatSeconds(age)} old` });
+                                } catch (e) {
+                                    rows.push({ dataClass: dc, tier, newest: null, ageSeconds: null, boundSeconds: bound, bound: boundText, breached: true, detail: `cannot read the tier: ${(e as Error).message.split("\n")[0]}` });
+                                }
+                            }
+                            // The cache RPO is met by its newest snapshot in any tier read. (Configuration's RPO is
+                            // met by git, its tier 1, which status does not read; secrets have no RPO objective.)
+                            const rpoSeconds = dc === "cache" ? stack.config.objectives.dataClasses.cache?.rpoSeconds : undefined;
+                            if (rpoSeconds !== undefined && rows.some((r) => r.dataClass === dc)) {
+                                const age = newestAt === undefined ? null : (Date.now() - newestAt) / 1000;
+                                rows.push({ dataClass: `${dc}-rpo`, tier: tiers.join("+"), newest: newestAt === undefined ? null : new Date(newestAt).toISOString(), ageSeconds: age === null ? null : Math.round(age), boundSeconds: rpoSeconds, bound: `${dc} RPO ${formatSeconds(rpoSeconds)}`, breached: age === null || age > rpoSeconds, detail: age === null ? "no snapshot in any tier read" : `newest snapshot ${formatSeconds(age)} old ${age > rpoSeconds ? ">" : "<="} RPO ${formatSeconds(rpoSeconds)}` });
+                            }
                         }
-                        const offsets = await d.cache.replicaOffsets(ctx.wait());
-                        return { detail: `${rows.length} tiers, ${offsets.replicas.length} replicas`, data: { cacheRows: toJson(rows), offsets: toJson(offsets) } };
+                        let offsets: Json = null;
+                        if (d.cache) {
+                            const o = await d.cache.replicaOffsets(ctx.wait());
+                            offsets = toJson(o);
+                            const maxLag = stack.config.redis.maxReplicaLagSeconds;
+                            for (const r of o.replicas) {
+                                const bad = r.state !== "online" || r.lagSeconds < 0 || r.lagSeconds > maxLag;
+                                rows.push({ dataClass: "cache-replica", tier: r.name, newest: `offset ${r.offset}`, ageSeconds: r.lagSeconds, boundSeconds: maxLag, bound: `redis.maxReplicaLagSeconds ${maxLag} s`, breached: bad, detail: `${r.state}; offset ${r.offset} of master ${o.masterOffset} (${o.masterOffset - r.offset} bytes behind); lag ${r.lagSeconds} s` });
+                            }
+                        }
+                        return { detail: `${rows.filter((r) => r.breached).length} of ${rows.length} rows breached${skipped.length ? `; driver ${d.name} reaches no ${skipped.join("/")}` : ""}`, data: { cacheRows: toJson(rows), offsets } };
                     },
                 },
             ];

@@ -4,7 +4,7 @@
  * segment, snapshots are checked against their recorded checksums, Object Lock retention is
  * compared with the backup retention, and stale backups are named. Exit 1 names each bad object.
  */
-import { createHash } from "crypto";
+import { maxIntervalSeconds } from "../../components/core/cron";
 import type { CommandDef } from "../command";
 import type { Finding, Tier } from "../drivers/types";
 import { formatSeconds } from "../parse";
@@ -23,7 +23,10 @@ Checks:
   wal-continuity      every WAL segment from the oldest backup's start to the newest archived one is present
   staleness           the newest complete backup is within the tier's schedule bound
   object-lock         tier 3: bucket default retention >= the tier's backup retention
-  checksum            cache snapshots match the checksum recorded when they were taken
+  checksum            cache / configuration / secrets snapshots: the stored object's size and sha256
+                      match its manifest (a mismatch names s3://bucket/key)
+  decrypt, rdb-load   each snapshot decrypts with the configured key, its payload matches its
+  file-checksums      recorded sha256, and it loads (redis-check-rdb / the bundle's SHA256SUMS)
 
 Examples:
   fortress validate --stack prod
@@ -101,29 +104,44 @@ Examples:
                 },
             },
             {
-                id: "cache-snapshots",
+                id: "snapshots",
                 phase: "act" as const,
-                title: "cache snapshots: checksum against the recorded one",
-                budget: { seconds: 60 },
+                title: "cache, configuration, secrets snapshots: stored checksum and size, decryption, payload checksum, loads; staleness",
+                budget: { seconds: 120 },
                 async run(ctx: StepContext) {
                     const d = await ctx.driver();
-                    if (!d.cache || !d.storage) return { detail: `driver ${d.name} reaches no cache snapshots` };
                     let n = 0;
-                    for (const tier of tiers) {
-                        for (const s of await d.cache.listSnapshots(tier, ctx.wait())) {
-                            if (!s.sha256) {
-                                ctx.addFinding({ severity: "warning", dataClass: "cache", tier, object: s.id, check: "checksum", message: "no checksum recorded with the snapshot" });
+                    const skipped: string[] = [];
+                    for (const dc of ["cache", "configuration", "secrets"] as const) {
+                        const prims = d[dc];
+                        if (!prims) {
+                            skipped.push(dc);
+                            continue;
+                        }
+                        const kept = stack.config.tiers[dc === "cache" ? "redis" : dc] as Partial<Record<Tier, { snapshot: string }>>;
+                        for (const tier of tiers.filter((t) => kept[t])) {
+                            let snaps;
+                            try {
+                                snaps = await prims.list(tier, ctx.wait());
+                            } catch (e) {
+                                ctx.addFinding({ severity: "error", dataClass: dc, tier, object: `${dc} ${tier}`, check: "listed", message: (e as Error).message.split("\n")[0] });
                                 continue;
                             }
-                            const objs = await d.storage.listObjects(tier, s.id, ctx.wait());
-                            const obj = objs.find((o) => o.key === s.id);
-                            const body = obj ? await d.storage.getObject(obj, ctx.wait()) : undefined;
-                            const sum = body ? createHash("sha256").update(body).digest("hex") : undefined;
-                            if (sum !== s.sha256) ctx.addFinding({ severity: "error", dataClass: "cache", tier, object: s.id, check: "checksum", message: body ? `sha256 ${sum} != recorded ${s.sha256}` : "object missing" });
-                            n++;
+                            const bound = d.backupBoundsSeconds?.[tier] ?? maxIntervalSeconds(kept[tier]!.snapshot);
+                            const newest = [...snaps].sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime())[0];
+                            if (!newest) ctx.addFinding({ severity: "error", dataClass: dc, tier, object: `${dc} ${tier}`, check: "staleness", message: "no snapshot in this tier" });
+                            else if ((Date.now() - newest.takenAt.getTime()) / 1000 > bound) ctx.addFinding({ severity: "error", dataClass: dc, tier, object: newest.id, check: "staleness", message: `newest snapshot is ${formatSeconds((Date.now() - newest.takenAt.getTime()) / 1000)} old, over the tier's bound of ${formatSeconds(bound)}` });
+                            for (const s of snaps) {
+                                if (!s.sha256) ctx.addFinding({ severity: "warning", dataClass: dc, tier, object: s.id, check: "checksum", message: "no checksum recorded with the snapshot" });
+                                for (const f of await prims.verify(s, ctx.wait())) {
+                                    ctx.addFinding(f);
+                                    ctx.progress(`BAD ${f.check}: ${f.object} — ${f.message}`);
+                                }
+                                n++;
+                            }
                         }
                     }
-                    return { detail: `${n} snapshot(s) checked` };
+                    return { detail: `${n} snapshot(s) checked${skipped.length ? `; driver ${d.name} reaches no ${skipped.join("/")}` : ""}` };
                 },
             },
         ];

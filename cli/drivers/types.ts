@@ -176,39 +176,89 @@ export interface SqlProbe {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Cache (Redis + Sentinel)
+// Snapshot data classes: cache (Redis RDB), configuration (exported objects / Velero), secrets
+// (Sealed Secrets sealing keys, Vault raft). One shape for all three: taken, listed, verified,
+// restored into a scratch target and validated there.
 
 export interface Snapshot {
     readonly dataClass: DataClass;
     readonly tier: Tier;
-    /** Object key / file name. */
+    /** What `--snapshot` takes and what findings name: the manifest key / backup name. */
     readonly id: string;
+    /** The stored object holding the data (s3://bucket/key), when it is not `id` itself. */
+    readonly object?: string;
     readonly takenAt: Date;
+    /** Size of the stored object, as recorded when it was written. */
     readonly sizeBytes: number;
-    /** Checksum recorded when it was taken (sha256 hex), if the writer recorded one. */
+    /** Checksum recorded when it was taken (sha256 hex of the stored object), if the writer recorded one. */
     readonly sha256?: string;
+    /** What the writer counted in it (Redis keys, files, sealing keys), as recorded. */
+    readonly counts?: Readonly<Record<string, number>>;
 }
 
-export interface CachePrimitives {
-    snapshot(tier: Tier, wait: Wait): Promise<Snapshot>;
-    listSnapshots(tier: Tier, wait: Wait): Promise<readonly Snapshot[]>;
-    /** Restores a snapshot into a scratch Redis and returns what it reports (keys, memory). */
-    restore(snapshot: Snapshot, destination: RestoreDestination, wait: Wait): Promise<readonly ProbeResult[]>;
+/** A snapshot restored into its destination, as read back from there (never assumed). */
+export interface SnapshotRestored {
+    readonly snapshot: Snapshot;
+    readonly destination: RestoreDestination;
+    /** Where a person looks at it: "127.0.0.1:6391" (a scratch Redis), a directory, a namespace. */
+    readonly endpoint: string;
+    /** Validation against the destination: key count / file checksums / decryption, and the configured probes. */
+    readonly probes: readonly ProbeResult[];
+}
+
+/**
+ * A check run against a restored snapshot: cache — a Redis command whose integer reply must be
+ * at least `min` (`DBSIZE`, `EXISTS user:1`); configuration/secrets — a file that must exist in
+ * the restored tree (`min` unused). Parsed from `--probe name=<command or path>[>=N]`.
+ */
+export interface SnapshotProbe {
+    readonly name: string;
+    readonly check: string;
+    readonly min?: number;
+}
+
+export interface SnapshotPrimitives {
+    /** The data class these primitives serve. */
+    readonly dataClass: Exclude<DataClass, "database">;
+    /**
+     * Takes one snapshot (secrets on the platform: the sealing keys and a Vault raft snapshot)
+     * and returns them only once each is listed, its size and checksum match what was recorded,
+     * and it loads (RDB check / archive index); never on the say-so of the writer's exit code.
+     */
+    take(tier: Tier, wait: Wait): Promise<readonly Snapshot[]>;
+    /** Complete snapshots in a tier (a snapshot whose manifest/record is missing is not listed), oldest first. */
+    list(tier: Tier, wait: Wait): Promise<readonly Snapshot[]>;
+    /**
+     * Fetches and checks one snapshot without touching any target: stored checksum and size,
+     * decryption with the configured key, payload checksum, and that it loads. One finding per
+     * problem, naming the object; none when it is good.
+     */
+    verify(snapshot: Snapshot, wait: Wait): Promise<readonly Finding[]>;
+    /**
+     * Restores into `destination` (scratch by default; `in-place` only after the command proved
+     * `sourceFenced`) and validates it there (counts against the recorded ones, `probes`).
+     * Idempotent: a rerun starts the destination over.
+     */
+    restore(snapshot: Snapshot, destination: RestoreDestination, probes: readonly SnapshotProbe[], wait: Wait): Promise<SnapshotRestored>;
+    /** Removes a scratch destination and proves it is gone. */
+    teardown(destination: RestoreDestination, wait: Wait): Promise<readonly ProbeResult[]>;
+    /** Whether the live source is fenced (nothing serves or writes it), proved from outside; absent: no in-place restore. */
+    sourceFenced?(wait: Wait): Promise<FenceProof & { readonly fenced: boolean }>;
+}
+
+export interface CachePrimitives extends SnapshotPrimitives {
+    readonly dataClass: "cache";
     /** Master offset and each replica's offset and lag. */
-    replicaOffsets(wait: Wait): Promise<{ readonly masterOffset: number; readonly replicas: readonly { readonly name: string; readonly offset: number; readonly lagSeconds: number }[] }>;
+    replicaOffsets(wait: Wait): Promise<{ readonly masterOffset: number; readonly replicas: readonly { readonly name: string; readonly offset: number; readonly lagSeconds: number; readonly state: string }[] }>;
 }
 
-// ---------------------------------------------------------------------------------------------
-// Configuration and secrets (Velero, Sealed Secrets key, Vault raft)
-
-export interface ConfigPrimitives {
-    /** A Velero Backup; returned only when its phase is Completed (PartiallyFailed / Failed / Finalizing* are not). */
-    veleroBackup(tier: Tier, wait: Wait): Promise<Snapshot>;
-    listVeleroBackups(tier: Tier, wait: Wait): Promise<readonly Snapshot[]>;
-    sealedSecretsKeyBackup(tier: Tier, wait: Wait): Promise<Snapshot>;
-    vaultRaftSnapshot(tier: Tier, wait: Wait): Promise<Snapshot>;
-    listSecretSnapshots(tier: Tier, wait: Wait): Promise<readonly Snapshot[]>;
-}
+/**
+ * Configuration (platform: a Velero Backup, returned only when Completed — PartiallyFailed /
+ * Failed / Finalizing* are not; lab: a directory of exported objects) and secrets (platform:
+ * the Sealed Secrets sealing keys and a Vault raft snapshot; lab: a directory of secret
+ * material) — each stored encrypted with a checksummed manifest.
+ */
+export type ConfigPrimitives = SnapshotPrimitives;
 
 // ---------------------------------------------------------------------------------------------
 // Storage (the tier buckets)
@@ -286,7 +336,8 @@ export interface Driver {
     readonly database: DatabasePrimitives;
     readonly storage?: StoragePrimitives;
     readonly cache?: CachePrimitives;
-    readonly config?: ConfigPrimitives;
+    readonly configuration?: ConfigPrimitives;
+    readonly secrets?: ConfigPrimitives;
     readonly failover?: FailoverPrimitives;
     readonly traffic?: TrafficPrimitives;
     readonly audit?: AuditSink;

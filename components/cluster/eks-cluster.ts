@@ -1,11 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { IrsaRole } from "../core/irsa-role";
 
 /** EKS add-on names (Amazon EKS user guide, "AWS add-ons"). */
 export const EBS_CSI_ADDON = "aws-ebs-csi-driver";
 export const SNAPSHOT_CONTROLLER_ADDON = "snapshot-controller";
 /** The EBS CSI controller's service account, which the add-on's IRSA role trusts. */
-export const EBS_CSI_SERVICE_ACCOUNT = "system:serviceaccount:kube-system:ebs-csi-controller-sa";
+export const EBS_CSI_NAMESPACE = "kube-system";
+export const EBS_CSI_SERVICE_ACCOUNT_NAME = "ebs-csi-controller-sa";
+/** The token subject of that service account, as the trust policy names it. */
+export const EBS_CSI_SERVICE_ACCOUNT = `system:serviceaccount:${EBS_CSI_NAMESPACE}:${EBS_CSI_SERVICE_ACCOUNT_NAME}`;
 
 export interface EksClusterArgs {
     /** EKS cluster name, unique in the region. */
@@ -114,26 +118,20 @@ export class EksCluster extends pulumi.ComponentResource {
         const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] }, child);
         const issuer = issuerUrl.apply((u) => u.replace(/^https:\/\//, ""));
 
-        const ebsRole = new aws.iam.Role(
+        // The EBS CSI controller's role: trusts the provider just created (its ARN carries the account).
+        const ebsRole = new IrsaRole(
             `${name}-ebs-csi-role`,
             {
-                assumeRolePolicy: pulumi.all([oidc.arn, issuer]).apply(([arn, iss]) =>
-                    JSON.stringify({
-                        Version: "2012-10-17",
-                        Statement: [
-                            {
-                                Effect: "Allow",
-                                Principal: { Federated: arn },
-                                Action: "sts:AssumeRoleWithWebIdentity",
-                                Condition: { StringEquals: { [`${iss}:sub`]: EBS_CSI_SERVICE_ACCOUNT, [`${iss}:aud`]: "sts.amazonaws.com" } },
-                            },
-                        ],
-                    }),
-                ),
+                accountId: oidc.arn.apply((arn) => arn.split(":")[4]),
+                oidcIssuer: issuer,
+                namespace: EBS_CSI_NAMESPACE,
+                serviceAccounts: [EBS_CSI_SERVICE_ACCOUNT_NAME],
+                maxSessionDuration: null,
+                attach: { name: `${name}-ebs-csi-policy`, policyArn: managed("service-role/AmazonEBSCSIDriverPolicy") },
             },
             child,
         );
-        const ebsPolicy = new aws.iam.RolePolicyAttachment(`${name}-ebs-csi-policy`, { role: ebsRole.name, policyArn: managed("service-role/AmazonEBSCSIDriverPolicy") }, child);
+        const ebsPolicy = ebsRole.attachment!;
 
         // Add-ons run as pods: they need the nodes first.
         const ebs = new aws.eks.Addon(

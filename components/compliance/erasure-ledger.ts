@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { irsaTrustPolicy } from "../storage/backup-access";
+import { IrsaRole } from "../core/irsa-role";
 import { Replication, RTC_MINUTES } from "../storage/replication";
 import { hardenBucket } from "../storage/tier-bucket";
 import { LEDGER_OBJECT_PREFIX, appenderPolicy, ledgerBucketPolicy, ledgerReaderPolicy } from "./erasure-ledger-policy";
@@ -166,20 +166,20 @@ export class ErasureLedger extends pulumi.ComponentResource {
             );
         }
 
-        const role = (kind: "appender" | "reader", who: ErasureLedgerIdentity, policy: pulumi.Output<string>) => {
-            const r = new aws.iam.Role(
+        const role = (kind: "appender" | "reader", who: ErasureLedgerIdentity, policy: pulumi.Output<string>) =>
+            new IrsaRole(
                 `${name}-${kind}`,
                 {
                     description: kind === "appender" ? "Fortress DR: appends erasure requests to the ledger (new keys only)" : "Fortress DR: reads the erasure ledger (replay after restores)",
-                    assumeRolePolicy: pulumi.all([args.accountId, args.oidcIssuer]).apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, who.namespace, who.serviceAccounts))),
-                    maxSessionDuration: 3600,
+                    accountId: args.accountId,
+                    oidcIssuer: args.oidcIssuer,
+                    namespace: who.namespace,
+                    serviceAccounts: who.serviceAccounts,
                     tags: { [TAG_KEYS.purpose]: `${BUCKET_PURPOSES.erasureLedger}-${kind}` },
+                    policy,
                 },
                 { parent: this },
             );
-            new aws.iam.RolePolicy(`${name}-${kind}-policy`, { role: r.id, policy }, { parent: this });
-            return r;
-        };
         const appender = role("appender", args.appender, pulumi.all([primary.bucket.arn, args.kmsKeyArn]).apply(([arn, key]) => JSON.stringify(appenderPolicy(arn, key))));
         const reader = role(
             "reader",

@@ -1,7 +1,6 @@
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { irsaTrustPolicy } from "../storage/backup-access";
+import { IrsaRole } from "../core/irsa-role";
 
 /** falcosecurity/falco chart (9.1.1: Falco 0.44.1, falcosidekick subchart 0.12.x), pinned. */
 export const FALCO_CHART_VERSION = "9.1.1";
@@ -107,18 +106,19 @@ export class RuntimeDetection extends pulumi.ComponentResource {
             child,
         );
 
-        const role = new aws.iam.Role(
+        const role = new IrsaRole(
             `${name}-sidekick-role`,
             {
                 description: "Fortress DR: falcosidekick, publisher of Falco runtime alerts to the alert topic",
-                assumeRolePolicy: pulumi
-                    .all([args.accountId, args.oidcIssuer])
-                    .apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, ns, [FALCOSIDEKICK_SERVICE_ACCOUNT]))),
-                maxSessionDuration: 3600,
+                accountId: args.accountId,
+                oidcIssuer: args.oidcIssuer,
+                namespace: ns,
+                serviceAccounts: [FALCOSIDEKICK_SERVICE_ACCOUNT],
+                policyName: `${name}-sidekick-policy`,
+                policy: pulumi.output(args.alertTopicArn).apply((t) => JSON.stringify(snsPublishPolicy(t))),
             },
             child,
         );
-        new aws.iam.RolePolicy(`${name}-sidekick-policy`, { role: role.id, policy: pulumi.output(args.alertTopicArn).apply((t) => JSON.stringify(snsPublishPolicy(t))) }, child);
 
         new k8s.helm.v3.Release(
             name,

@@ -10,6 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { maxIntervalSeconds } from "../core/cron";
 import { BACKUP_SLO_NAMESPACE, ROLLUP_PURPOSES } from "../detection/slo";
 import { JOBS_DIR } from "./backup-job";
+import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
+import { containerResources, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
 
 export interface BackupAuditArgs {
     readonly namespace: string;
@@ -55,8 +57,6 @@ export function validateBackupAuditArgs(name: string, a: BackupAuditArgs): void 
     if (problems.length) throw new Error(`BackupAudit ${name}:\n  - ${problems.join("\n  - ")}`);
 }
 
-const TOKEN = "/var/run/secrets/eks.amazonaws.com/serviceaccount";
-
 export class BackupAudit extends pulumi.ComponentResource {
     public readonly auditCronJob: k8s.batch.v1.CronJob;
     public readonly rollupCronJob: k8s.batch.v1.CronJob;
@@ -85,7 +85,7 @@ export class BackupAudit extends pulumi.ComponentResource {
                                     spec: {
                                         serviceAccountName: args.serviceAccountName,
                                         restartPolicy: "Never",
-                                        securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                                        securityContext: nonRootPodSecurity(JOB_UID),
                                         containers: [
                                             {
                                                 name: id,
@@ -94,22 +94,21 @@ export class BackupAudit extends pulumi.ComponentResource {
                                                 env: [
                                                     { name: "CLOUDWATCH_REGION", value: args.metricsRegion },
                                                     { name: "SLO_NAMESPACE", value: BACKUP_SLO_NAMESPACE },
-                                                    { name: "AWS_ROLE_ARN", value: args.roleArn },
-                                                    { name: "AWS_WEB_IDENTITY_TOKEN_FILE", value: `${TOKEN}/token` },
+                                                    ...awsRoleEnv(args.roleArn),
                                                     { name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" },
                                                     ...env,
                                                 ],
-                                                resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
-                                                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                                resources: containerResources("50m", "128Mi", "512Mi"),
+                                                securityContext: restrictedContainerSecurity(),
                                                 volumeMounts: [
-                                                    { name: "aws-token", mountPath: TOKEN, readOnly: true },
-                                                    { name: "scratch", mountPath: "/tmp" },
+                                                    awsTokenMount(),
+                                                    scratchMount(),
                                                 ],
                                             },
                                         ],
                                         volumes: [
-                                            { name: "aws-token", projected: { sources: [{ serviceAccountToken: { audience: "sts.amazonaws.com", expirationSeconds: 3600, path: "token" } }] } },
-                                            { name: "scratch", emptyDir: {} },
+                                            awsTokenVolume(),
+                                            scratchVolume(),
                                         ],
                                     },
                                 },

@@ -11,6 +11,7 @@ import { SLO_RUNNER_SCRIPT, backupWindowSeconds, sloRunEnv } from "../detection/
 import { DataClassLabel, PurposeLabel, fortressLabels } from "../core/names";
 import type { TierId } from "../../config/vocabulary";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
+import { containerResources, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
 
 
 /** Where one tier's backups go and the role that may write them. */
@@ -90,7 +91,7 @@ export function backupCronJobSpec(o: BackupCronJobOptions): k8s.types.input.batc
                         spec: {
                             serviceAccountName: o.serviceAccountName,
                             restartPolicy: "Never",
-                            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                            securityContext: nonRootPodSecurity(JOB_UID, { fsGroup: true }),
                             containers: [
                                 {
                                     name: "backup",
@@ -112,12 +113,12 @@ export function backupCronJobSpec(o: BackupCronJobOptions): k8s.types.input.batc
                                         ...sloRunEnv({ dataClass: o.dataClass, tier: o.tier, purpose: o.purpose === "backup-age" ? "backup-age" : o.purpose === "verify" ? "verify" : "backup", windowSeconds: backupWindowSeconds(o.schedule, deadline) }),
                                         ...(o.env ?? []),
                                     ],
-                                    resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "2Gi" } },
-                                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                    resources: containerResources("100m", "256Mi", "2Gi"),
+                                    securityContext: restrictedContainerSecurity(),
                                     volumeMounts: [
                                         ...(o.keySecretName ? [{ name: "backup-key", mountPath: KEY_MOUNT, readOnly: true }] : []),
                                         awsTokenMount(),
-                                        { name: "scratch", mountPath: "/tmp" },
+                                        scratchMount(),
                                         ...(o.secretFiles ?? []).map((f) => ({ name: f.name, mountPath: f.mountPath, readOnly: true })),
                                     ],
                                 },
@@ -125,7 +126,7 @@ export function backupCronJobSpec(o: BackupCronJobOptions): k8s.types.input.batc
                             volumes: [
                                 ...(o.keySecretName ? [{ name: "backup-key", secret: { secretName: o.keySecretName, defaultMode: 0o440 } }] : []),
                                 awsTokenVolume(),
-                                { name: "scratch", emptyDir: {} },
+                                scratchVolume(),
                                 ...(o.secretFiles ?? []).map((f) => ({ name: f.name, secret: { secretName: f.secretName, defaultMode: 0o440 } })),
                             ],
                         },

@@ -4,6 +4,7 @@ import { BackupTarget, JOBS_DIR, KEY_SECRET_FIELD } from "./backup-job";
 import { BackupJobs } from "./backup-jobs";
 import type { TierId } from "../../config/vocabulary";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
+import { containerResources, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
 
 export interface SealedSecretsArgs {
     /** bitnami-labs/sealed-secrets chart version, pinned. */
@@ -170,7 +171,7 @@ export class SealedSecrets extends pulumi.ComponentResource {
                         spec: {
                             serviceAccountName: args.jobServiceAccount,
                             restartPolicy: "Never",
-                            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                            securityContext: nonRootPodSecurity(JOB_UID, { fsGroup: true }),
                             containers: [
                                 {
                                     name: "restore",
@@ -186,19 +187,19 @@ export class SealedSecrets extends pulumi.ComponentResource {
                                         { name: "AWS_STS_REGIONAL_ENDPOINTS", value: "regional" },
                                         ...(r.manifestKey ? [{ name: "MANIFEST_KEY", value: r.manifestKey }] : []),
                                     ],
-                                    resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "512Mi" } },
-                                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                    resources: containerResources("100m", "128Mi", "512Mi"),
+                                    securityContext: restrictedContainerSecurity(),
                                     volumeMounts: [
                                         { name: "restore-key", mountPath: "/var/run/fortress/restore-key", readOnly: true },
                                         awsTokenMount(),
-                                        { name: "scratch", mountPath: "/tmp" },
+                                        scratchMount(),
                                     ],
                                 },
                             ],
                             volumes: [
                                 { name: "restore-key", secret: { secretName: `${name}-restore-key`, defaultMode: 0o440 } },
                                 awsTokenVolume(),
-                                { name: "scratch", emptyDir: {} },
+                                scratchVolume(),
                             ],
                         },
                     },

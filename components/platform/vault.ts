@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BackupKey } from "../storage/backup-key";
-import { irsaTrustPolicy } from "../storage/backup-access";
+import { IrsaRole } from "../core/irsa-role";
 import { doc } from "../storage/policy-documents";
 import { BackupTarget } from "./backup-job";
 import { BackupJobs } from "./backup-jobs";
@@ -73,21 +73,15 @@ export class VaultDr extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const role = new aws.iam.Role(
+        const role = new IrsaRole(
             `${name}-unseal`,
             {
                 description: "Fortress DR: Vault auto-unseal with the multi-Region key",
-                assumeRolePolicy: pulumi
-                    .all([args.accountId, args.oidcIssuer])
-                    .apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, args.vaultNamespace, [args.vaultServiceAccount]))),
-                maxSessionDuration: 3600,
-            },
-            { parent: this },
-        );
-        new aws.iam.RolePolicy(
-            `${name}-unseal`,
-            {
-                role: role.id,
+                accountId: args.accountId,
+                oidcIssuer: args.oidcIssuer,
+                namespace: args.vaultNamespace,
+                serviceAccounts: [args.vaultServiceAccount],
+                policyName: `${name}-unseal`,
                 policy: pulumi
                     .all([key.arn, ...Object.values(key.replicaArns)])
                     .apply((arns) => JSON.stringify(doc({ Sid: "AutoUnseal", Effect: "Allow", Action: ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"], Resource: arns }))),

@@ -1,7 +1,7 @@
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { irsaTrustPolicy, readerPolicy, writerPolicy } from "../storage/backup-access";
+import { readerPolicy, writerPolicy } from "../storage/backup-access";
+import { IrsaRole } from "../core/irsa-role";
 import { PolicyDocument, doc } from "../storage/policy-documents";
 import { maxIntervalSeconds } from "../core/cron";
 import { fortressLabels } from "../core/names";
@@ -94,23 +94,17 @@ export class Velero extends pulumi.ComponentResource {
 
         const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { "app.kubernetes.io/part-of": "fortress-dr" } } }, child);
 
-        const role = new aws.iam.Role(
+        const role = new IrsaRole(
             `${name}-role`,
             {
                 description: readOnly
                     ? "Fortress DR: Velero server, reader of tier 2 and tier 3 configuration backups (restore side)"
                     : "Fortress DR: Velero server, writer of tier 2 and tier 3 configuration backups",
-                assumeRolePolicy: pulumi
-                    .all([args.accountId, args.oidcIssuer])
-                    .apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, ns, [VELERO_SERVICE_ACCOUNT]))),
-                maxSessionDuration: 3600,
-            },
-            child,
-        );
-        new aws.iam.RolePolicy(
-            `${name}-policy`,
-            {
-                role: role.id,
+                accountId: args.accountId,
+                oidcIssuer: args.oidcIssuer,
+                namespace: ns,
+                serviceAccounts: [VELERO_SERVICE_ACCOUNT],
+                policyName: `${name}-policy`,
                 policy: pulumi
                     .all([args.locations.tier2.bucketArn, args.locations.tier2.kmsKeyArn, args.locations.tier3.bucketArn, args.locations.tier3.kmsKeyArn])
                     .apply(([b2, k2, b3, k3]) => {

@@ -6,10 +6,10 @@
  * trusted through IRSA by the operator's service accounts. The verifier is the same for the
  * reader policies, trusted by the restore/verification service account.
  */
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { mergePolicies } from "../platform/velero";
-import { irsaTrustPolicy, readerPolicy, writerPolicy } from "../storage/backup-access";
+import { readerPolicy, writerPolicy } from "../storage/backup-access";
+import { IrsaRole } from "../core/irsa-role";
 import { doc } from "../storage/policy-documents";
 import { BACKUP_AGE_METRIC } from "../detection/metrics";
 import { BACKUP_SLO_NAMESPACE } from "../detection/slo";
@@ -43,30 +43,21 @@ export class PgBackRestAccess extends pulumi.ComponentResource {
         if (args.writerServiceAccounts.length === 0) {
             throw new Error(`PgBackRestAccess ${name}: writerServiceAccounts is empty; name the operator's service accounts (components/core/names.ts PG_SERVICE_ACCOUNTS)`);
         }
-        const role = (suffix: string, accounts: readonly string[], policy: (b2: string, k2: string, b3: string, k3: string) => object, what: string) => {
-            const r = new aws.iam.Role(
+        const role = (suffix: string, accounts: readonly string[], policy: (b2: string, k2: string, b3: string, k3: string) => object, what: string) =>
+            new IrsaRole(
                 `${name}-${suffix}`,
                 {
                     description: `Fortress DR: pgBackRest ${what} of tier 2 and tier 3 (repo2, repo3)`,
-                    assumeRolePolicy: pulumi
-                        .all([args.accountId, args.oidcIssuer])
-                        .apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, args.namespace, accounts))),
-                    maxSessionDuration: 3600,
-                },
-                { parent: this },
-            );
-            new aws.iam.RolePolicy(
-                `${name}-${suffix}-policy`,
-                {
-                    role: r.id,
+                    accountId: args.accountId,
+                    oidcIssuer: args.oidcIssuer,
+                    namespace: args.namespace,
+                    serviceAccounts: accounts,
                     policy: pulumi
                         .all([args.repo2.bucketArn, args.repo2.kmsKeyArn, args.repo3.bucketArn, args.repo3.kmsKeyArn])
                         .apply(([b2, k2, b3, k3]) => JSON.stringify(policy(b2, k2, b3, k3))),
                 },
                 { parent: this },
             );
-            return r;
-        };
         this.writerRoleArn = role("writer", args.writerServiceAccounts, (b2, k2, b3, k3) => mergePolicies({ Tier2: writerPolicy(b2, k2), Tier3: writerPolicy(b3, k3) }), "writer").arn;
         this.verifierRoleArn = role("verifier", [args.verifierServiceAccount], (b2, k2, b3, k3) => mergePolicies({ Tier2: readerPolicy(b2, k2), Tier3: readerPolicy(b3, k3), Metrics: publishVerification() }), "reader").arn;
         this.registerOutputs({ writerRoleArn: this.writerRoleArn, verifierRoleArn: this.verifierRoleArn });

@@ -17,6 +17,7 @@ import { JOBS_DIR } from "../platform/backup-job";
 import { SLO_RUNNER_SCRIPT, backupWindowSeconds, sloRunEnv } from "../detection/slo";
 import { PgBackRestSettings } from "./pgbackrest";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
+import { containerResources, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity } from "../core/pod-spec";
 
 /** Often enough that each alarm window sees several datapoints: a sixth of the shortest gap, at least every 5 minutes. */
 export function backupAgeSchedule(settings: PgBackRestSettings): string {
@@ -77,7 +78,7 @@ export class BackupAgeReporter extends pulumi.ComponentResource {
                                 spec: {
                                     serviceAccountName: args.serviceAccountName,
                                     restartPolicy: "Never",
-                                    securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                                    securityContext: nonRootPodSecurity(JOB_UID),
                                     containers: [
                                         {
                                             name: "publish",
@@ -94,8 +95,8 @@ export class BackupAgeReporter extends pulumi.ComponentResource {
                                                 }),
                                                 ...awsRoleEnv(args.verifierRoleArn),
                                             ],
-                                            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-                                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                            resources: containerResources("50m", "128Mi", "256Mi"),
+                                            securityContext: restrictedContainerSecurity(),
                                             volumeMounts: [awsTokenMount()],
                                         },
                                     ],

@@ -16,13 +16,13 @@
  * What it bounds: the time from the first read of a corrupted page to the alert. A page that
  * nothing reads is found by the daily `pgbackrest verify` (verification.ts), the backstop.
  */
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { fortressLabels } from "../core/names";
 import { JOBS_DIR } from "../platform/backup-job";
-import { irsaTrustPolicy } from "../storage/backup-access";
+import { IrsaRole } from "../core/irsa-role";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
+import { containerResources, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity } from "../core/pod-spec";
 
 export const CHECKSUM_METRIC_NAMESPACE = "Fortress/Database";
 
@@ -74,18 +74,19 @@ export class PgIntegrityWatch extends pulumi.ComponentResource {
         const appName = `${args.clusterName}-integrity-watch`;
         const secret = args.pguserSecretName ?? `${args.clusterName}-pguser-${args.clusterName}`;
 
-        const role = new aws.iam.Role(
+        const role = new IrsaRole(
             `${name}-role`,
             {
                 description: `Fortress DR: ${appName} publishes checksum failures (SNS alert topic, CloudWatch)`,
-                assumeRolePolicy: pulumi
-                    .all([args.accountId, args.oidcIssuer])
-                    .apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, args.namespace, [appName]))),
-                maxSessionDuration: 3600,
+                accountId: args.accountId,
+                oidcIssuer: args.oidcIssuer,
+                namespace: args.namespace,
+                serviceAccounts: [appName],
+                policyName: `${name}-policy`,
+                policy: pulumi.output(args.alertTopicArn).apply((t) => JSON.stringify(integrityWatchPolicy(t))),
             },
             { parent: this },
         );
-        new aws.iam.RolePolicy(`${name}-policy`, { role: role.id, policy: pulumi.output(args.alertTopicArn).apply((t) => JSON.stringify(integrityWatchPolicy(t))) }, { parent: this });
         this.roleArn = role.arn;
 
         const labels = { "app.kubernetes.io/name": appName, "app.kubernetes.io/part-of": "fortress-dr", ...fortressLabels({ dataClass: "database", purpose: "integrity-watch" }) };
@@ -116,7 +117,7 @@ export class PgIntegrityWatch extends pulumi.ComponentResource {
                         metadata: { labels },
                         spec: {
                             serviceAccountName: appName,
-                            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                            securityContext: nonRootPodSecurity(JOB_UID),
                             containers: [
                                 {
                                     name: "watch",
@@ -143,8 +144,8 @@ export class PgIntegrityWatch extends pulumi.ComponentResource {
                                     startupProbe: { ...heartbeat, failureThreshold: 12 },
                                     readinessProbe: heartbeat,
                                     livenessProbe: heartbeat,
-                                    resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-                                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                    resources: containerResources("10m", "64Mi", "128Mi"),
+                                    securityContext: restrictedContainerSecurity(),
                                     volumeMounts: [
                                         { name: "tmp", mountPath: "/tmp" },
                                         awsTokenMount(),

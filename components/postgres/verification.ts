@@ -18,6 +18,10 @@ import { SLO_RUNNER_SCRIPT, backupWindowSeconds, sloRunEnv } from "../detection/
 import { PgBackRestSettings, toIni } from "./pgbackrest";
 import { VERIFY_METRICS, verificationScript } from "./verify-script";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
+import { containerResources, nonRootPodSecurity, restrictedContainerSecurity } from "../core/pod-spec";
+
+/** uid/gid of the postgres user in the Percona PostgreSQL image. */
+const POSTGRES_UID = 26;
 
 export const VERIFY_METRIC_NAMESPACE = "Fortress/Postgres";
 
@@ -156,7 +160,7 @@ export class BackupVerification extends pulumi.ComponentResource {
                                 spec: {
                                     serviceAccountName: args.serviceAccountName,
                                     restartPolicy: "Never",
-                                    securityContext: { runAsNonRoot: true, runAsUser: 26, runAsGroup: 26, fsGroup: 26, seccompProfile: { type: "RuntimeDefault" } },
+                                    securityContext: nonRootPodSecurity(POSTGRES_UID, { fsGroup: true }),
                                     initContainers: [
                                         {
                                             name: "verify",
@@ -173,8 +177,8 @@ export class BackupVerification extends pulumi.ComponentResource {
                                                 { name: "PGBR_ARGS", value: "--config=/fortress/pgbackrest.conf --config-include-path=/etc/pgbackrest/conf.d" },
                                                 ...awsRoleEnv(args.verifierRoleArn),
                                             ],
-                                            resources: { requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "4Gi" } },
-                                            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                                            resources: containerResources("500m", "1Gi", "4Gi"),
+                                            securityContext: restrictedContainerSecurity({ readOnlyRootFilesystem: false }),
                                             volumeMounts: [
                                                 { name: "files", mountPath: "/fortress", readOnly: true },
                                                 { name: "cipher", mountPath: "/etc/pgbackrest/conf.d", readOnly: true },
@@ -196,8 +200,8 @@ export class BackupVerification extends pulumi.ComponentResource {
                                                 ...sloRunEnv({ dataClass: "database", tier: s3Repos.map((r) => r.tier).join("+"), purpose: "verify", windowSeconds: backupWindowSeconds(args.schedule, 6 * 3600) }),
                                                 ...awsRoleEnv(args.verifierRoleArn),
                                             ],
-                                            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
-                                            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                            resources: containerResources("50m", "128Mi", "256Mi"),
+                                            securityContext: restrictedContainerSecurity(),
                                             volumeMounts: [token, { name: "results", mountPath: "/results", readOnly: true }],
                                         },
                                     ],

@@ -5,6 +5,7 @@ import { DEFAULT_DOWN_AFTER_MILLISECONDS, redisServerConfig, sentinelConfig } fr
 import { ScriptNames, startRedisScript, startSentinelScript } from "./scripts";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
 import { fnv1aHex } from "../core/hash";
+import { containerResources, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
 
 export interface RedisArgs {
     readonly namespace: string;
@@ -164,8 +165,8 @@ export class Redis extends pulumi.ComponentResource {
         const ping = (port: number) => ({ exec: { command: ["sh", "-c", `valkey-cli -p ${port} --no-auth-warning ping | grep -q PONG`] } });
         // The architecture's probe settings: every 10 s, 5 s timeout, 3 failures.
         const probe = (port: number) => ({ ...ping(port), periodSeconds: period, timeoutSeconds: 5, failureThreshold: 3 });
-        const podSecurity = { runAsNonRoot: true, runAsUser: VALKEY_UID, runAsGroup: VALKEY_UID, fsGroup: VALKEY_UID, seccompProfile: { type: "RuntimeDefault" } };
-        const containerSecurity = { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+        const podSecurity = nonRootPodSecurity(VALKEY_UID, { fsGroup: true });
+        const containerSecurity = restrictedContainerSecurity({ readOnlyRootFilesystem: false });
         const spread = (labels: Record<string, string>) => ({
             podAntiAffinity: {
                 preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels } } }],
@@ -197,20 +198,20 @@ export class Redis extends pulumi.ComponentResource {
                 { name: "RESTORE_PORT", value: "6390" },
                 ...(restore.manifestKey ? [{ name: "MANIFEST_KEY", value: restore.manifestKey }] : []),
             ],
-            resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } },
-            securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
+            resources: containerResources("250m", "1Gi", "2Gi"),
+            securityContext: restrictedContainerSecurity(),
             volumeMounts: [
                 { name: "data", mountPath: "/data" },
                 { name: "restore-key", mountPath: "/var/run/fortress/restore-key", readOnly: true },
                 awsTokenMount(),
-                { name: "scratch", mountPath: "/tmp" },
+                scratchMount(),
             ],
         };
         const restoreVolumes = restore
             ? [
                   { name: "restore-key", secret: { secretName: `${name}-restore-key`, defaultMode: 0o440 } },
                   awsTokenVolume(),
-                  { name: "scratch", emptyDir: {} },
+                  scratchVolume(),
               ]
             : [];
 
@@ -250,7 +251,7 @@ export class Redis extends pulumi.ComponentResource {
                                     startupProbe: { ...ping(REDIS_PORT), periodSeconds: period, timeoutSeconds: 5, failureThreshold: 60 },
                                     readinessProbe: probe(REDIS_PORT),
                                     livenessProbe: probe(REDIS_PORT),
-                                    resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { memory: "2Gi" } },
+                                    resources: containerResources("250m", "1Gi", "2Gi"),
                                     securityContext: containerSecurity,
                                     volumeMounts: [
                                         { name: "data", mountPath: "/data" },
@@ -268,7 +269,7 @@ export class Redis extends pulumi.ComponentResource {
                                     ],
                                     readinessProbe: { httpGet: { path: "/health", port: EXPORTER_PORT }, periodSeconds: period, timeoutSeconds: 5, failureThreshold: 3 },
                                     livenessProbe: { httpGet: { path: "/health", port: EXPORTER_PORT }, periodSeconds: period, timeoutSeconds: 5, failureThreshold: 3 },
-                                    resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { memory: "128Mi" } },
+                                    resources: containerResources("20m", "32Mi", "128Mi"),
                                     securityContext: containerSecurity,
                                 },
                             ],
@@ -310,7 +311,7 @@ export class Redis extends pulumi.ComponentResource {
                                     env: [passwordEnv],
                                     readinessProbe: probe(SENTINEL_PORT),
                                     livenessProbe: probe(SENTINEL_PORT),
-                                    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
+                                    resources: containerResources("50m", "64Mi", "128Mi"),
                                     securityContext: containerSecurity,
                                     volumeMounts: [
                                         { name: "data", mountPath: "/data" },
@@ -354,7 +355,7 @@ export class Redis extends pulumi.ComponentResource {
                             metadata: { labels },
                             spec: {
                                 serviceAccountName: lp.serviceAccountName,
-                                securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                                securityContext: nonRootPodSecurity(JOB_UID, { fsGroup: true }),
                                 containers: [
                                     {
                                         name: "publisher",
@@ -374,19 +375,19 @@ export class Redis extends pulumi.ComponentResource {
                                             { name: "AWS_REGION", value: lp.metricsRegion },
                                             ...awsRoleEnv(lp.roleArn),
                                         ],
-                                        resources: { requests: { cpu: "20m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-                                        securityContext: { ...containerSecurity, readOnlyRootFilesystem: true },
+                                        resources: containerResources("20m", "64Mi", "256Mi"),
+                                        securityContext: restrictedContainerSecurity(),
                                         volumeMounts: [
                                             { name: "password", mountPath: "/var/run/fortress/redis", readOnly: true },
                                             awsTokenMount(),
-                                            { name: "scratch", mountPath: "/tmp" },
+                                            scratchMount(),
                                         ],
                                     },
                                 ],
                                 volumes: [
                                     { name: "password", secret: { secretName: `${name}-password`, defaultMode: 0o440 } },
                                     awsTokenVolume(),
-                                    { name: "scratch", emptyDir: {} },
+                                    scratchVolume(),
                                 ],
                             },
                         },

@@ -1,4 +1,4 @@
-import * as aws from "@pulumi/aws";
+import { IrsaRole } from "../core/irsa-role";
 import * as pulumi from "@pulumi/pulumi";
 
 import {
@@ -57,21 +57,14 @@ export class BackupAccess extends pulumi.ComponentResource {
             for (const kind of ["writer", "reader"] as const) {
                 const accounts = kind === "writer" ? args.writerServiceAccounts : args.readerServiceAccounts;
                 if (accounts.length === 0) continue;
-                const role = new aws.iam.Role(
+                const role = new IrsaRole(
                     `${name}-${tier}-${kind}`,
                     {
                         description: `Fortress DR: ${kind} of ${tier} backups`,
-                        assumeRolePolicy: pulumi
-                            .all([args.accountId, args.oidcIssuer])
-                            .apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, args.namespace, accounts))),
-                        maxSessionDuration: 3600,
-                    },
-                    { parent: this },
-                );
-                new aws.iam.RolePolicy(
-                    `${name}-${tier}-${kind}-policy`,
-                    {
-                        role: role.id,
+                        accountId: args.accountId,
+                        oidcIssuer: args.oidcIssuer,
+                        namespace: args.namespace,
+                        serviceAccounts: accounts,
                         policy: pulumi
                             .all([target.bucketArn, target.kmsKeyArn])
                             .apply(([bucket, key]) => JSON.stringify(kind === "writer" ? writerPolicy(bucket, key) : readerPolicy(bucket, key))),
@@ -83,21 +76,6 @@ export class BackupAccess extends pulumi.ComponentResource {
         }
         this.registerOutputs({ writerRoleArns: this.writerRoleArns, readerRoleArns: this.readerRoleArns });
     }
-}
-
-export function irsaTrustPolicy(accountId: string, issuer: string, namespace: string, serviceAccounts: readonly string[]): PolicyDocument {
-    return doc({
-        Sid: "IrsaServiceAccounts",
-        Effect: "Allow",
-        Principal: { Federated: `arn:aws:iam::${accountId}:oidc-provider/${issuer}` },
-        Action: "sts:AssumeRoleWithWebIdentity",
-        Condition: {
-            StringEquals: {
-                [`${issuer}:aud`]: "sts.amazonaws.com",
-                [`${issuer}:sub`]: serviceAccounts.map((sa) => `system:serviceaccount:${namespace}:${sa}`),
-            },
-        },
-    });
 }
 
 export function writerPolicy(bucketArn: string, keyArn: string): PolicyDocument {

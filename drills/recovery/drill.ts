@@ -14,7 +14,8 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
+import { randomBytes } from "crypto";
 import { labS3Client } from "../../cli/drivers/lab/storage";
 import { query } from "../../cli/drivers/lab/pg";
 import { pgCtl } from "../../cli/drivers/lab/pg";
@@ -22,6 +23,7 @@ import { prereqVersions, requirePrereqs } from "../lib/prereqs";
 import { ProcessGroup, sleep } from "../postgres/processes";
 import type { Drill, DrillCheck, DrillFigure } from "../types";
 import { RecoveryLab, startRecoveryLab } from "./lab";
+import { RespClient } from "../redis/resp";
 
 const BIN = path.resolve(__dirname, "..", "..", "cli", "bin", "fortress.js");
 
@@ -87,7 +89,7 @@ function sameMaps(a: Map<string, string>, b: Map<string, string>): string[] {
 const stderrLines = (r: CliResult) => r.stderr.split("\n").filter((l) => l.trim() !== "");
 
 export const run: Drill = async (options) => {
-    const found = requirePrereqs(["postgres", "pgbackrest", "moto", "openssl"]);
+    const found = requirePrereqs(["postgres", "pgbackrest", "moto", "openssl", "redis"]);
     const figures: DrillFigure[] = [];
     const checks: DrillCheck[] = [];
     const fig = (id: string, name: string, value: number | string, unit: string) => figures.push({ id, name, value, unit });
@@ -113,6 +115,35 @@ export const run: Drill = async (options) => {
             }
         };
         await commit(1, options.quick ? 100 : 1000);
+
+        // ------------------------------------------------------------------ cache, configuration, secrets: backup
+        const redisKeys = options.quick ? 2000 : 20000;
+        const master = await RespClient.connect(desc.redis!.masterPort);
+        for (let i = 1; i <= redisKeys; i += 500) {
+            const args: string[] = [];
+            for (let j = i; j < i + 500 && j <= redisKeys; j++) args.push(`drill:key:${j}`, `value ${j} ${"x".repeat(j % 50)}`);
+            await master.command("MSET", ...args);
+        }
+        const cacheTiers = options.quick ? "tier1" : "tier1,tier2";
+        const cacheBackup = await fortress(["backup", ...common, "--class", "cache", "--tier", cacheTiers, "--output", "json"], env);
+        const cacheBackupDoc = JSON.parse(cacheBackup.stdout || "{}");
+        const cacheSnap = cacheBackupDoc.result?.["backup-cache-tier1"]?.[0] as { id: string; object: string; counts?: { keys?: number } } | undefined;
+        fig("recovery.cache.backup.seconds", `fortress backup --class cache to ${cacheTiers.replace(",", " and ")} (${redisKeys} keys; jobs/redis-snapshot.sh, verified listed, checksum, RDB loads)`, Math.round(cacheBackup.seconds * 10) / 10, "s");
+        check(
+            "fortress backup --class cache exits 0 with each snapshot listed, its checksum matching and its RDB loading",
+            cacheBackup.code === 0 && cacheBackupDoc.outcome === "done" && cacheSnap?.counts?.keys === redisKeys,
+            `exit ${cacheBackup.code}; ${cacheBackupDoc.steps?.filter((x: { id: string }) => x.id.startsWith("backup-")).map((x: { detail?: string }) => x.detail).join(" | ")}; ${stderrLines(cacheBackup).slice(-1).join("")}`,
+        );
+        const bundleBackup = await fortress(["backup", ...common, "--class", "configuration,secrets", "--tier", "tier2", "--output", "json"], env);
+        const bundleDoc = JSON.parse(bundleBackup.stdout || "{}");
+        fig("recovery.config_secrets.backup.seconds", "fortress backup --class configuration,secrets to tier 2 (jobs/dir-bundle-backup.sh, verified listed, checksum, decrypts, index)", Math.round(bundleBackup.seconds * 10) / 10, "s");
+        check(
+            "fortress backup --class configuration,secrets exits 0 with each bundle listed and verified",
+            bundleBackup.code === 0 && bundleDoc.outcome === "done",
+            `exit ${bundleBackup.code}; ${bundleDoc.steps?.filter((x: { id: string }) => x.id.startsWith("backup-")).map((x: { detail?: string }) => x.detail).join(" | ")}; ${stderrLines(bundleBackup).slice(-1).join("")}`,
+        );
+        // The lab has no CronJob: the drill snapshots the cache again before a check that reads its age.
+        const freshCache = () => fortress(["backup", ...common, "--class", "cache", "--tier", cacheTiers], env);
 
         // ------------------------------------------------------------------ backup, validate clean
         // Quick mode (CI) backs up and validates tier 1 only: moto's S3 makes each tier-2 pass cost about a minute on 2 busy cores.
@@ -190,13 +221,14 @@ export const run: Drill = async (options) => {
         );
 
         // ------------------------------------------------------------------ status: stale tier
+        await freshCache();
         const fresh = await fortress(["status", ...common, "--tier", tiers], env);
         const staleFile = lab.writeVariant(`stale-${staleTier}`, (d) => ({ ...d, repos: { ...d.repos, [staleTier]: { ...d.repos[staleTier]!, maxBackupAgeSeconds: 5 } } }));
         const stale = await fortress(["status", "--stack", "dev", "--lab", staleFile, "--tier", tiers], env);
         check(
             "status exits 0 within the schedule and 1 naming the tier when its newest backup is older than its bound",
             fresh.code === 0 && stale.code === 1 && stale.stderr.includes(`database ${staleTier}`) && (options.quick || !/database tier1/.test(stale.stderr)),
-            `within bounds: exit ${fresh.code}; ${staleTier} with a 5 s lab bound: exit ${stale.code}, "${stderrLines(stale).join(" ")}"`,
+            `within bounds: exit ${fresh.code}${fresh.code !== 0 ? ` (${stderrLines(fresh).join(" ")})` : ""}; ${staleTier} with a 5 s lab bound: exit ${stale.code}, "${stderrLines(stale).join(" ")}"`,
         );
 
         // ------------------------------------------------------------------ bad arguments
@@ -212,12 +244,92 @@ export const run: Drill = async (options) => {
             check(`bad argument (${b.name}): exit ${b.want} and one line`, r.code === b.want && lines.length === 1, `exit ${r.code}; stderr: ${lines.join(" / ")}`);
         }
 
+        // ------------------------------------------------------------------ cache restore into scratch
+        const s3 = labS3Client(desc)!;
+        const cacheRestore = await fortress(["restore", ...common, "--reason", "recovery drill", "--class", "cache", "--from", "tier1", "--into", "cache-check", "--probe", `last=EXISTS drill:key:${redisKeys}>=1`, "--yes", "--output", "json"], env);
+        const cacheRestoreDoc = JSON.parse(cacheRestore.stdout || "{}");
+        fig("recovery.cache.restore.seconds", "fortress restore --class cache from tier 1 into a scratch redis-server, until validated (key count, probes)", Math.round(cacheRestore.seconds * 10) / 10, "s");
+        let cacheSame = false;
+        let cacheDetail = "no endpoint";
+        const cacheEp = cacheRestoreDoc.result?.restored?.endpoint as string | undefined;
+        if (cacheRestore.code === 0 && cacheEp) {
+            const scratch = await RespClient.connect(Number(cacheEp.split(":")[1]));
+            const n = Number(await scratch.command("DBSIZE"));
+            let wrong = 0;
+            for (let i = 1; i <= redisKeys; i += 1000) {
+                const names = Array.from({ length: Math.min(1000, redisKeys - i + 1) }, (_, j) => `drill:key:${i + j}`);
+                const [a, b] = [(await master.command("MGET", ...names)) as string[], (await scratch.command("MGET", ...names)) as string[]];
+                wrong += a.filter((v, j) => v !== b[j]).length;
+            }
+            scratch.close();
+            cacheSame = n === redisKeys && wrong === 0;
+            cacheDetail = `scratch ${cacheEp}: ${n} keys, ${wrong} value(s) differ from the master (${redisKeys} keys)`;
+        }
+        fig("recovery.cache.restore.identical", "cache restored into scratch: every key and value as in the master at the snapshot (1 = identical)", cacheSame ? 1 : 0, "");
+        check("fortress restore --class cache lands in a scratch redis-server, validated, identical to the master key by key", cacheSame && cacheRestoreDoc.outcome === "done", `exit ${cacheRestore.code}; ${cacheDetail}; probes ${JSON.stringify((cacheRestoreDoc.result?.probes ?? []).map((p: { name: string; ok: boolean }) => `${p.name}:${p.ok}`))}; ${stderrLines(cacheRestore).slice(-1).join("")}`);
+
+        // ------------------------------------------------------------------ configuration and secrets restore into scratch
+        for (const dc of ["configuration", "secrets"] as const) {
+            const r = await fortress(["restore", ...common, "--reason", "recovery drill", "--class", dc, "--from", "tier2", "--into", `${dc}-check`, "--yes", "--output", "json"], env);
+            const doc = JSON.parse(r.stdout || "{}");
+            fig(`recovery.${dc}.restore.seconds`, `fortress restore --class ${dc} from tier 2 into a scratch directory, until validated (decrypted, every file against the bundle's index)`, Math.round(r.seconds * 10) / 10, "s");
+            const ep = doc.result?.restored?.endpoint as string | undefined;
+            const diff = ep ? sameMaps(treeHashes(desc[dc]!.dir), treeHashes(ep)) : ["no endpoint"];
+            fig(`recovery.${dc}.restore.identical`, `${dc} restored into scratch: every file byte-identical to the source directory (1 = identical)`, r.code === 0 && diff.length === 0 ? 1 : 0, "");
+            check(`fortress restore --class ${dc} decrypts into a scratch directory, validated, every file identical to the source`, r.code === 0 && doc.outcome === "done" && diff.length === 0, `exit ${r.code}; ${ep ?? "-"}: ${treeHashes(desc[dc]!.dir).size} source files, ${diff.length} differ${diff.length ? `: ${diff.slice(0, 3).join(", ")}` : ""}; ${stderrLines(r).slice(-1).join("")}`);
+        }
+
+        // ------------------------------------------------------------------ a wrong encryption key
+        const wrongKey = path.join(options.workDir, "wrong.key");
+        fs.writeFileSync(wrongKey, randomBytes(32).toString("hex"), { mode: 0o600 });
+        const wrongLab = lab.writeVariant("wrong-key", (d) => ({ ...d, snapshots: { ...d.snapshots!, keyFile: wrongKey } }));
+        const wrong = await fortress(["restore", "--stack", "dev", "--lab", wrongLab, "--reason", "recovery drill", "--class", "secrets", "--from", "tier2", "--into", "wrong-key", "--yes"], env);
+        const wrongLines = stderrLines(wrong);
+        const wrongRefused = wrong.code === 4 && wrongLines.length === 1 && /decrypt/i.test(wrongLines[0]) && !fs.existsSync(path.join(desc.workDir, "restores", "wrong-key.secrets"));
+        fig("recovery.secrets.wrong_key_refused", "restore --class secrets with the wrong encryption key: exit 4, one line, nothing created (1 = so)", wrongRefused ? 1 : 0, "");
+        check("a wrong encryption key makes restore exit 4 with one line naming decryption, before anything is created", wrongRefused, `exit ${wrong.code}; stderr: ${wrongLines.join(" / ").slice(0, 400)}`);
+
+        // ------------------------------------------------------------------ a corrupted Redis snapshot
+        const bucket1 = lab.snapshotBuckets.tier1;
+        const objectKey = (cacheSnap?.object ?? "").replace(`s3://${bucket1}/`, "");
+        let corruptCacheNamed = false;
+        let corruptCacheDetail = "no tier-1 cache snapshot to corrupt";
+        if (cacheSnap && objectKey) {
+            const good = Buffer.from(await (await s3.send(new GetObjectCommand({ Bucket: bucket1, Key: objectKey }))).Body!.transformToByteArray());
+            const bad = Buffer.from(good);
+            for (let i = 0; i < 16; i++) bad[Math.floor(bad.length / 2) + i] ^= 0xff;
+            await s3.send(new PutObjectCommand({ Bucket: bucket1, Key: objectKey, Body: bad }));
+            const v = await fortress(["validate", ...common, "--tier", "tier1"], env);
+            const r = await fortress(["restore", ...common, "--reason", "recovery drill", "--class", "cache", "--from", "tier1", "--snapshot", cacheSnap.id, "--into", "corrupt-cache", "--yes"], env);
+            await s3.send(new PutObjectCommand({ Bucket: bucket1, Key: objectKey, Body: good }));
+            const named = `s3://${bucket1}/${objectKey}`;
+            corruptCacheNamed = v.code === 1 && v.stderr.includes(named) && r.code === 4 && stderrLines(r).length === 1 && r.stderr.includes(named) && !fs.existsSync(path.join(desc.workDir, "restores", "corrupt-cache.cache"));
+            corruptCacheDetail = `flipped 16 bytes of ${named}; validate exit ${v.code}: ${stderrLines(v).join(" / ").slice(0, 300)}; restore exit ${r.code}: ${stderrLines(r).join(" / ").slice(0, 300)}`;
+        }
+        fig("recovery.cache.validate.corruption_detected", "a corrupted Redis snapshot: validate exits 1 and restore exits 4, each naming the object (1 = both)", corruptCacheNamed ? 1 : 0, "");
+        check("a corrupted Redis snapshot makes validate exit 1 and restore exit 4 (nothing created), each naming the object", corruptCacheNamed, corruptCacheDetail);
+
+        // ------------------------------------------------------------------ cache in place: refused unfenced, then done fenced
+        const inPlaceArgs = ["restore", ...common, "--reason", "recovery drill", "--class", "cache", "--from", "tier1", "--in-place", "--into", "in-place", "--yes"];
+        const unfenced = await fortress(inPlaceArgs, env);
+        await master.command("FLUSHALL");
+        master.close();
+        await lab.stopRedisMaster(); // the fence: nothing serves or writes the data directory
+        const fencedRestore = await fortress(inPlaceArgs, env);
+        await lab.startRedisMaster();
+        const again = await RespClient.connect(desc.redis!.masterPort);
+        const back = Number(await again.command("DBSIZE"));
+        const last = await again.command("GET", `drill:key:${redisKeys}`);
+        again.close();
+        const inPlaceOk = unfenced.code === 3 && stderrLines(unfenced).length === 1 && fencedRestore.code === 0 && back === redisKeys && last === `value ${redisKeys} ${"x".repeat(redisKeys % 50)}`;
+        fig("recovery.cache.restore.in_place_identical", "cache --in-place: refused (exit 3) while the master runs; after FLUSHALL and a stop, restored and the master restarts with every key (1 = so)", inPlaceOk ? 1 : 0, "");
+        check("restore --class cache --in-place is refused while the master runs, and with it stopped brings back every key", inPlaceOk, `unfenced: exit ${unfenced.code} "${stderrLines(unfenced).join(" / ").slice(0, 200)}"; fenced: exit ${fencedRestore.code} ${stderrLines(fencedRestore).slice(-1).join("")}; master restarted with ${back} keys of ${redisKeys}`);
+
         // ------------------------------------------------------------------ --dry-run changes nothing
         await lab.stopPrimary(); // nothing else may write the data directory while it is compared
-        const s3 = labS3Client(desc)!;
         const bucketListing = async () => {
             const m = new Map<string, string>();
-            for (const b of ["fortress-recovery-tier2", "fortress-recovery-tier3"]) {
+            for (const b of ["fortress-recovery-tier2", "fortress-recovery-tier3", lab!.snapshotBuckets.tier1]) {
                 let token: string | undefined;
                 do {
                     const r = await s3.send(new ListObjectsV2Command({ Bucket: b, ContinuationToken: token }));
@@ -240,12 +352,15 @@ export const run: Drill = async (options) => {
             await fortress(["restore", ...common, "--reason", "dry", "--target-time", target.toISOString(), "--into", "dry", "--dry-run"], env),
             await fortress(["backup", ...common, "--tier", "tier1", "--dry-run"], env),
             await fortress(["dr-test", ...common, "--from", "tier1", "--dry-run"], env),
+            await fortress(["restore", ...common, "--reason", "dry", "--class", "cache", "--from", "tier1", "--into", "dry-cache", "--dry-run"], env),
+            await fortress(["restore", ...common, "--reason", "dry", "--class", "secrets", "--from", "tier2", "--into", "dry-secrets", "--dry-run"], env),
+            await fortress(["backup", ...common, "--class", "cache,configuration,secrets", "--tier", "tier2", "--dry-run"], env),
         ];
         const after = await snapshot();
         const diff = sameMaps(before, after);
-        const dryDest = fs.existsSync(path.join(desc.workDir, "restores", "dry"));
+        const dryDest = ["dry", "dry-cache.cache", "dry-secrets.secrets"].some((x) => fs.existsSync(path.join(desc.workDir, "restores", x)));
         check(
-            "--dry-run (restore, backup, dr-test) prints the plan and changes nothing: data dir, repo1, both buckets and the state dir byte for byte",
+            "--dry-run (restore database/cache/secrets, backup database/cache/configuration/secrets, dr-test) prints the plan and changes nothing: data dir, repo1, the three buckets and the state dir byte for byte",
             dry.every((r) => r.code === 0 && /data-loss bound/.test(r.stdout)) && diff.length === 0 && !dryDest,
             `exits ${dry.map((r) => r.code).join(", ")}; ${before.size} files/objects compared, ${diff.length} differ${diff.length ? `: ${diff.slice(0, 5).join(", ")}` : ""}; scratch destination created: ${dryDest}`,
         );
@@ -285,8 +400,9 @@ export const run: Drill = async (options) => {
         fig("recovery.validate.corruption_detected", "validate exits 1 naming a corrupted backup file and a missing WAL segment (1 = both)", corruptNamed && missingNamed ? 1 : 0, "");
         check("a corrupted backup file makes validate exit 1 naming it", corruptNamed, `flipped 16 bytes of ${victimRel}; exit ${corrupt.code}; ${stderrLines(corrupt).join(" / ").slice(0, 400)}`);
         check("a missing WAL segment makes validate exit 1 naming it", missingNamed, `removed ${goneName} (after the backup's start ${firstNeeded}); exit ${missing.code}; ${stderrLines(missing).join(" / ").slice(0, 400)}`);
+        await freshCache();
         const healed = await fortress(["validate", ...common, "--tier", "tier1"], env);
-        check("with the file and the segment put back, validate is clean again", healed.code === 0, `exit ${healed.code}`);
+        check("with the file, the segment and the Redis snapshot put back, validate is clean again", healed.code === 0, `exit ${healed.code}${healed.code ? `: ${stderrLines(healed).join(" / ").slice(0, 300)}` : ""}`);
 
         // ------------------------------------------------------------------ audit trail
         const audit = fs.readFileSync(path.join(stateDir, "audit.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
@@ -300,6 +416,15 @@ export const run: Drill = async (options) => {
     } finally {
         if (lab) {
             const restores = path.join(lab.description.workDir, "restores");
+            for (const d of fs.existsSync(restores) ? fs.readdirSync(restores) : []) {
+                const pidFile = path.join(restores, d, "redis.pid");
+                if (!fs.existsSync(pidFile)) continue;
+                try {
+                    process.kill(Number(fs.readFileSync(pidFile, "utf8")), "SIGTERM");
+                } catch {
+                    /* already gone */
+                }
+            }
             for (const d of fs.existsSync(restores) ? fs.readdirSync(restores) : []) {
                 const data = path.join(restores, d, "data");
                 if (fs.existsSync(path.join(data, "postmaster.pid"))) await pgCtl(lab.description.postgres.bindir, ["-D", data, "-m", "immediate", "-w", "stop"], Date.now() + 60_000);

@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_JOB_SERVICE_ACCOUNT, bucketName } from "../../components/core/names";
 import { BackupTarget, SealedSecrets, VaultDr, Velero } from "../../components/platform";
 import { REDIS_PORT, Redis, RedisSnapshots } from "../../components/redis";
-import { irsaTrustPolicy } from "../../components/storage/backup-access";
+import { IrsaRole } from "../../components/core/irsa-role";
 import { BACKUP_SLO_NAMESPACE } from "../../components/detection/slo";
 import { LogArchive } from "../../components/storage/log-archive";
 import { doc } from "../../components/storage/policy-documents";
@@ -56,15 +56,20 @@ function declareBackupIdentity(config: FortressConfig, providers: Providers, clu
         );
     }
     // The Redis lag publisher holds no tier role: only this one, only its namespace.
-    const lagRole = new aws.iam.Role(
+    const lagRole = new IrsaRole(
         "redis-lag-metrics",
         {
             description: `Fortress DR: publish Redis replica lag to CloudWatch in ${metricsRegion}`,
-            assumeRolePolicy: storage.accountId.apply((account) => JSON.stringify(irsaTrustPolicy(account, config.kubernetes.oidcProvider!, ns, [BACKUP_JOB_SERVICE_ACCOUNT]))),
+            accountId: storage.accountId,
+            oidcIssuer: config.kubernetes.oidcProvider!,
+            namespace: ns,
+            serviceAccounts: [BACKUP_JOB_SERVICE_ACCOUNT],
+            maxSessionDuration: null,
+            policyName: "redis-lag-metrics",
+            policy: JSON.stringify(putMetricPolicy("Fortress/Redis")),
         },
         { provider: providers.aws.primary },
     );
-    new aws.iam.RolePolicy("redis-lag-metrics", { role: lagRole.id, policy: JSON.stringify(putMetricPolicy("Fortress/Redis")) }, { provider: providers.aws.primary });
     return { serviceAccount, lagRoleArn: lagRole.arn };
 }
 

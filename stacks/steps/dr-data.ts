@@ -22,7 +22,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_JOB_SERVICE_ACCOUNT } from "../../components/core/names";
 import { BackupTarget, SealedSecrets, Velero } from "../../components/platform";
 import { REDIS_PORT, Redis, RedisSnapshots } from "../../components/redis";
-import { irsaTrustPolicy, readerPolicy, writerPolicy } from "../../components/storage/backup-access";
+import { readerPolicy, writerPolicy } from "../../components/storage/backup-access";
+import { IrsaRole } from "../../components/core/irsa-role";
 import { FortressConfig, RemoteTierId, tierRegion } from "../../config";
 import { putMetricPolicy, redisServerArgs } from "./data-protection";
 import { BACKUP_SLO_NAMESPACE } from "../../components/detection/slo";
@@ -63,7 +64,8 @@ export function declareDrBackupIdentity(config: FortressConfig, plan: DrPlan, sr
     const ns = config.kubernetes.namespace;
     const restoreTier = plan.redis.restoreFrom;
     const accountId = aws.getCallerIdentityOutput({}, { provider: aws_ }).accountId;
-    const trust = pulumi.all([accountId, oidcIssuer]).apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, ns, [BACKUP_JOB_SERVICE_ACCOUNT])));
+    const backupJobRole = (role: string, description: string, policy: pulumi.Input<string>) =>
+        new IrsaRole(role, { description, accountId, oidcIssuer, namespace: ns, serviceAccounts: [BACKUP_JOB_SERVICE_ACCOUNT], policyName: role, policy }, { provider: aws_ });
     const bucketArn = (t: RemoteTierId) => src.tiers.apply((x) => `arn:aws:s3:::${x[t].bucketName}`);
     const keyArn = (t: RemoteTierId) => src.tiers.apply((x) => x[t].kmsKeyArn);
 
@@ -72,25 +74,23 @@ export function declareDrBackupIdentity(config: FortressConfig, plan: DrPlan, sr
         { metadata: { name: BACKUP_JOB_SERVICE_ACCOUNT, namespace: ns, labels: { "app.kubernetes.io/part-of": "fortress-dr" } } },
         { provider: cluster, dependsOn },
     );
-    const reader = new aws.iam.Role(
+    const reader = backupJobRole(
         "dr-backup-reader",
-        { description: `Fortress DR: the DR cluster reads ${restoreTier} backups (Redis snapshots, sealing keys)`, assumeRolePolicy: trust, maxSessionDuration: 3600 },
-        { provider: aws_ },
-    );
-    new aws.iam.RolePolicy(
-        "dr-backup-reader",
-        { role: reader.id, policy: pulumi.all([bucketArn(restoreTier), keyArn(restoreTier)]).apply(([b, k]) => JSON.stringify(readerPolicy(b, k))) },
-        { provider: aws_ },
+        `Fortress DR: the DR cluster reads ${restoreTier} backups (Redis snapshots, sealing keys)`,
+        pulumi.all([bucketArn(restoreTier), keyArn(restoreTier)]).apply(([b, k]) => JSON.stringify(readerPolicy(b, k))),
     );
 
     let writers: Record<RemoteTierId, BackupTarget> | undefined;
     if (plan.mode === "promote") {
         writers = {} as Record<RemoteTierId, BackupTarget>;
         for (const t of ["tier2", "tier3"] as const) {
-            const role = new aws.iam.Role(`dr-backup-writer-${t}`, { description: `Fortress DR: the promoted region writes ${t} backups`, assumeRolePolicy: trust, maxSessionDuration: 3600 }, { provider: aws_ });
-            new aws.iam.RolePolicy(`dr-backup-writer-${t}`, { role: role.id, policy: pulumi.all([bucketArn(t), keyArn(t)]).apply(([b, k]) => JSON.stringify(writerPolicy(b, k))) }, { provider: aws_ });
+            const role = backupJobRole(
+                `dr-backup-writer-${t}`,
+                `Fortress DR: the promoted region writes ${t} backups`,
+                pulumi.all([bucketArn(t), keyArn(t)]).apply(([b, k]) => JSON.stringify(writerPolicy(b, k))),
+            );
             // Every job publishes its newest-backup age with the role it already holds.
-            new aws.iam.RolePolicy(`dr-backup-metrics-${t}`, { role: role.id, policy: JSON.stringify(putMetricPolicy(["Fortress/Backups", BACKUP_SLO_NAMESPACE])) }, { provider: aws_ });
+            new aws.iam.RolePolicy(`dr-backup-metrics-${t}`, { role: role.role.id, policy: JSON.stringify(putMetricPolicy(["Fortress/Backups", BACKUP_SLO_NAMESPACE])) }, { provider: aws_ });
             writers[t] = { bucketName: src.tiers.apply((x) => x[t].bucketName), region: tierRegion(config.regions, t), writerRoleArn: role.arn };
         }
     }

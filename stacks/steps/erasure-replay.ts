@@ -12,7 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ledgerReaderPolicy } from "../../components/compliance/erasure-ledger-policy";
 import { fortressLabels } from "../../components/core/names";
-import { irsaTrustPolicy } from "../../components/storage/backup-access";
+import { IrsaRole } from "../../components/core/irsa-role";
 import type { FortressConfig } from "../../config";
 import type { DrPlan } from "./dr-mode";
 
@@ -45,20 +45,15 @@ export function needsReplay(config: FortressConfig, plan: DrPlan): boolean {
 export function declareErasureReplayJob(a: ErasureReplayJobArgs): k8s.batch.v1.Job {
     const ns = a.config.kubernetes.namespace;
     const accountId = aws.getCallerIdentityOutput({}, { provider: a.aws }).accountId;
-    const role = new aws.iam.Role(
+    const role = new IrsaRole(
         "dr-erasure-replay",
         {
             description: "Fortress DR: the DR region's erasure replay reads the erasure ledger (both copies)",
-            assumeRolePolicy: pulumi.all([accountId, a.oidcIssuer]).apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, ns, [ERASURE_REPLAY_SERVICE_ACCOUNT]))),
-            maxSessionDuration: 3600,
+            accountId,
+            oidcIssuer: a.oidcIssuer,
+            namespace: ns,
+            serviceAccounts: [ERASURE_REPLAY_SERVICE_ACCOUNT],
             tags: { "fortress:purpose": "erasure-ledger-reader" },
-        },
-        { provider: a.aws },
-    );
-    new aws.iam.RolePolicy(
-        "dr-erasure-replay-policy",
-        {
-            role: role.id,
             policy: pulumi
                 .all([a.ledger, a.kmsKeyArns])
                 .apply(([l, keys]) => JSON.stringify(ledgerReaderPolicy([`arn:aws:s3:::${l.bucketName}`, `arn:aws:s3:::${l.replicaBucketName}`], keys))),

@@ -4,13 +4,12 @@
  * alarms there, and the jobs that measure the SLOs: the daily rollup and the weekly backup
  * audit into the log archive. Targets and schedules: config section `slo`.
  */
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BACKUP_JOB_SERVICE_ACCOUNT, PG_CLUSTER_NAME } from "../../components/core/names";
 import { AlarmSpec, BACKUP_SLO_NAMESPACE, DrDashboard, SloAlarms, sloAlarms, standbyLagAlarm } from "../../components/detection";
 import { AUDIT_OUTPUT_PREFIX, BackupAudit } from "../../components/platform/backup-audit";
-import { irsaTrustPolicy } from "../../components/storage/backup-access";
+import { IrsaRole } from "../../components/core/irsa-role";
 import { DESTRUCTIVE_KMS_ACTIONS, DESTRUCTIVE_S3_ACTIONS, doc } from "../../components/storage/policy-documents";
 import type { FortressConfig } from "../../config";
 import type { Providers } from "../providers";
@@ -85,19 +84,17 @@ export function declareSlo(
 
     // The audit and rollup jobs: their own role, trusted by the backup service account.
     const ns = config.kubernetes.namespace;
-    const role = new aws.iam.Role(
+    const tier3 = storage.tiers.tier3;
+    const role = new IrsaRole(
         "backup-audit",
         {
             description: `Fortress DR: backup SLO rollup and weekly backup audit (metrics in ${dr}, reports to the log archive)`,
-            assumeRolePolicy: storage.accountId.apply((account) => JSON.stringify(irsaTrustPolicy(account, config.kubernetes.oidcProvider!, ns, [BACKUP_JOB_SERVICE_ACCOUNT]))),
-        },
-        { provider: providers.aws.primary },
-    );
-    const tier3 = storage.tiers.tier3;
-    new aws.iam.RolePolicy(
-        "backup-audit",
-        {
-            role: role.id,
+            accountId: storage.accountId,
+            oidcIssuer: config.kubernetes.oidcProvider!,
+            namespace: ns,
+            serviceAccounts: [BACKUP_JOB_SERVICE_ACCOUNT],
+            maxSessionDuration: null,
+            policyName: "backup-audit",
             policy: pulumi.all([protection.logArchive.bucketName, tier3.bucketArn, tier3.kmsKeyArn]).apply(([logArchiveBucket, tier3BucketArn, tier3KeyArn]) =>
                 JSON.stringify(auditPolicy({ logArchiveBucket, tier3BucketArn, tier3KeyArn, auditPrefix: `${CLI_AUDIT_PREFIX}/${pulumi.getStack()}`, outputPrefix: AUDIT_OUTPUT_PREFIX, logArchiveRegion: config.regions.primary })),
             ),

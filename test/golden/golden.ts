@@ -129,3 +129,44 @@ export function writeReleasedUrns(urns: UrnsByVariant): void {
 export function writeRetiredUrns(retired: Record<string, string>): void {
     fs.writeFileSync(RETIRED, JSON.stringify(sortKeys(retired), null, 1) + "\n");
 }
+
+/** The resource type a URN names: the last link of its type chain (`a$b$type::name` -> `type`). */
+export function urnType(urn: string): string {
+    const parts = urn.split("::");
+    return parts[parts.length - 2].split("$").pop()!;
+}
+
+export const urnName = (urn: string): string => urn.slice(urn.lastIndexOf("::") + 2);
+
+/**
+ * Each URN in `before` that `plan` no longer declares must be carried, as an alias, by exactly
+ * one resource of the same type and name (a move to a new parent, not a replacement), and no
+ * alias may be a URN another resource declares. `before` is a URN list (the released URNs) or
+ * a golden plan, whose moved resources must also keep their inputs. Returns the problems.
+ */
+export function aliasProblems(plan: GoldenPlan, before: readonly string[] | GoldenPlan, retired: Record<string, string> = {}): string[] {
+    const declared = new Map(plan.resources.map((r) => [r.urn, r]));
+    const aliasedBy = new Map<string, GoldenResource[]>();
+    for (const r of plan.resources) for (const a of r.aliases) aliasedBy.set(a, [...(aliasedBy.get(a) ?? []), r]);
+    const problems: string[] = [];
+    for (const [alias, owners] of aliasedBy) {
+        if (declared.has(alias)) problems.push(`${plan.variant}: ${owners.map((o) => o.urn).join(", ")} alias ${alias}, which a resource still declares`);
+    }
+    const olds = Array.isArray(before) ? before.map((urn) => ({ urn, inputs: undefined as unknown })) : (before as GoldenPlan).resources;
+    for (const old of olds) {
+        if (declared.has(old.urn) || old.urn in retired) continue;
+        const owners = aliasedBy.get(old.urn) ?? [];
+        if (owners.length !== 1) {
+            problems.push(`${plan.variant}: ${old.urn} is aliased by ${owners.length} resources (${owners.map((o) => o.urn).join(", ") || "none"}); exactly one must carry it`);
+            continue;
+        }
+        const now = owners[0];
+        if (now.type !== urnType(old.urn) || now.name !== urnName(old.urn)) {
+            problems.push(`${plan.variant}: ${old.urn} is aliased by ${now.urn}, a ${now.type} named ${now.name}: not the same resource`);
+        }
+        if (old.inputs !== undefined && JSON.stringify(old.inputs) !== JSON.stringify(now.inputs)) {
+            problems.push(`${plan.variant}: ${old.urn} moved to ${now.urn} with different inputs`);
+        }
+    }
+    return problems;
+}

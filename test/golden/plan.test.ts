@@ -17,7 +17,7 @@
  * purpose (test/golden/retired-urns.json, written by `npm run golden:update -- --retire "<why>"`).
  */
 import * as assert from "assert";
-import { evaluateAll, GoldenPlan, GoldenResource, lostUrns, readGolden, readReleasedUrns, readRetiredUrns } from "./golden";
+import { aliasProblems, evaluateAll, GoldenPlan, GoldenResource, lostUrns, readGolden, readReleasedUrns, readRetiredUrns } from "./golden";
 
 /** The first few differences between two JSON values, as `path: golden -> now`. */
 function differences(golden: unknown, now: unknown, at = "", out: string[] = [], limit = 12): string[] {
@@ -85,6 +85,16 @@ describe("golden plan (every stack and DR mode, through tools/evaluate.ts)", fun
         const lost = plans.flatMap((p) => lostUrns(p, released[p.variant] ?? [], retired).map((urn) => `${p.variant}: ${urn}`));
         assert.deepStrictEqual(lost, [], "these URNs would be deleted and re-created: add `aliases` with the old name/parent, or retire them on purpose");
     });
+
+    it("moves, never replaces: every resource whose URN changed (vs the committed golden and every released URN) carries its old URN as an alias, on the same type and name", () => {
+        const released = readReleasedUrns();
+        const retired = readRetiredUrns();
+        const problems = plans.flatMap((p) => {
+            const golden = readGolden(p.variant);
+            return [...(golden ? aliasProblems(p, golden, retired) : []), ...aliasProblems(p, released[p.variant] ?? [], retired)];
+        });
+        assert.deepStrictEqual([...new Set(problems)], []);
+    });
 });
 
 describe("golden plan helpers", () => {
@@ -95,5 +105,20 @@ describe("golden plan helpers", () => {
             resources: [{ type: "t", name: "n", parent: null, urn: "urn:new", aliases: ["urn:old"], protect: false, retainOnDelete: false, inputs: {} }],
         };
         assert.deepStrictEqual(lostUrns(plan, ["urn:new", "urn:old", "urn:gone", "urn:retired"], { "urn:retired": "deleted on purpose" }), ["urn:gone"]);
+    });
+
+    it("aliasProblems accepts a move to a new parent and reports a missing, doubled, retyped or changed one", () => {
+        const res = (urn: string, aliases: string[] = [], inputs: unknown = {}) => ({ type: urn.split("::")[2].split("$").pop()!, name: urn.split("::").pop()!, parent: null, urn, aliases, protect: false, retainOnDelete: false, inputs });
+        const old = "urn:pulumi:s::p::fortress:a:A$aws:iam/role:Role::r";
+        const moved = "urn:pulumi:s::p::fortress:a:A$fortress:core:IrsaRole$aws:iam/role:Role::r";
+        const plan = (resources: GoldenResource[]): GoldenPlan => ({ variant: "x", outputs: {}, resources });
+        assert.deepStrictEqual(aliasProblems(plan([res(moved, [old])]), [old]), []);
+        assert.deepStrictEqual(aliasProblems(plan([res(moved, [old])]), plan([res(old)])), []);
+        assert.strictEqual(aliasProblems(plan([res(moved)]), [old]).length, 1, "no alias");
+        assert.strictEqual(aliasProblems(plan([res(moved, [old]), res(moved + "2", [old])]), [old]).length, 1, "two resources claim one URN");
+        assert.strictEqual(aliasProblems(plan([res("urn:pulumi:s::p::aws:iam/user:User::r", [old])]), [old]).length, 1, "another type");
+        assert.strictEqual(aliasProblems(plan([res(moved, [old], { a: 2 })]), plan([res(old, [], { a: 1 })])).length, 1, "other inputs");
+        assert.strictEqual(aliasProblems(plan([res(moved, [old]), res(old)]), []).length, 1, "alias of a URN still declared");
+        assert.deepStrictEqual(aliasProblems(plan([]), [old], { [old]: "deleted on purpose" }), []);
     });
 });

@@ -55,7 +55,7 @@ describe("jobs: argument checks name the missing or bad setting", () => {
         ["sealed-secrets-key-restore.sh", { ...store, SEALED_SECRETS_NAMESPACE: "kube-system" }, /environment variable KUBERNETES_API is not set/],
         ["vault-raft-snapshot.sh", { ...store }, /environment variable VAULT_ADDR is not set/],
         ["vault-raft-snapshot.sh", { ...store, VAULT_ADDR: "http://x" }, /environment variable VAULT_K8S_ROLE is not set/],
-        ["backup-fetch.sh", { ...store, DATA_CLASS: "postgres" }, /DATA_CLASS=postgres: use redis, sealed-secrets-key or vault-raft/],
+        ["backup-fetch.sh", { ...store, DATA_CLASS: "postgres" }, /DATA_CLASS=postgres: use redis, sealed-secrets-key, vault-raft, configuration or secrets/],
         ["backup-fetch.sh", { ...store, DATA_CLASS: "redis", OUTPUT_FILE: key }, /OUTPUT_FILE=.* already exists/],
     ];
     for (const [script, env, message, args = []] of cases) {

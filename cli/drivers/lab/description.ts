@@ -58,8 +58,37 @@ export const labDescriptionSchema = z.strictObject({
             host: z.string().default("127.0.0.1"),
             masterPort: z.number().int(),
             replicaPorts: z.array(z.number().int()).default([]),
+            /** The master's data directory: the target of `restore --class cache --in-place` (fenced source only). */
+            dataDir: z.string().startsWith("/").optional(),
+            /** Tools (drills/lib/prereqs finds redis-* or valkey-*); names on PATH by default. */
+            server: z.string().min(1).optional(),
+            cli: z.string().min(1).optional(),
+            checkRdb: z.string().min(1).optional(),
+            /** Probes every cache restore runs (besides the key count): a command whose integer reply must be >= min. */
+            probes: z.array(z.strictObject({ name: z.string().min(1), command: z.string().min(1), min: z.number().int().min(0).optional() })).optional(),
         })
         .optional(),
+    /**
+     * Where the snapshot data classes (cache, configuration, secrets) are stored: the same job
+     * scripts and layout as the platform (jobs/redis-snapshot.sh, jobs/dir-bundle-backup.sh,
+     * jobs/lib/backup.sh: lz4, AES-256, sha256 manifest) in one S3 bucket per tier at the s3
+     * endpoint, under <tier>/redis, <tier>/configuration, <tier>/secrets.
+     */
+    snapshots: z
+        .strictObject({
+            /** File holding the backup encryption passphrase (BACKUP_KEY_FILE of the jobs). */
+            keyFile: z.string().startsWith("/"),
+            buckets: z.partialRecord(tier, z.string().min(1)),
+        })
+        .optional(),
+    /** Configuration on the hosts: a directory of exported objects (YAML/JSON manifests), the lab's stand-in for what Velero backs up. */
+    configuration: z.strictObject({ dir: z.string().startsWith("/") }).optional(),
+    /**
+     * Secrets on the hosts: a directory of secret material — the Sealed Secrets sealing keys
+     * (sealing-keys.json, a List of Secrets with tls.crt/tls.key, as jobs/sealed-secrets-key-backup.sh
+     * exports them) and any other secret files — stored only encrypted.
+     */
+    secrets: z.strictObject({ dir: z.string().startsWith("/") }).optional(),
     /** The erasure ledger and uploads (cli/erasure/lab.ts validates it), owned by engineer "erasure". */
     erasure: z.record(z.string(), z.unknown()).optional(),
     /** Cross-region lab (drills/lab): read by the lab failover primitives, owned by engineer "lab". */

@@ -43,6 +43,8 @@ export interface ExecOptions {
     /** Written with the child's pid once it started (a rerun after a kill finds and stops it). */
     readonly pidFile?: string;
     readonly what?: string;
+    /** The child's environment (default: this process's). */
+    readonly env?: NodeJS.ProcessEnv;
 }
 
 /** Runs `cmd args` as postgres (when root); never throws on a non-zero exit, throws WaitTimeout at the deadline. */
@@ -54,7 +56,7 @@ export function execAsPostgres(cmd: string, args: readonly string[], o: ExecOpti
 export function execBounded(file: string, argv: readonly string[], o: ExecOptions): Promise<ExecResult> {
     const t0 = Date.now();
     return new Promise((resolve, reject) => {
-        const child = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"], detached: true });
+        const child = spawn(file, argv, { stdio: ["ignore", "pipe", "pipe"], detached: true, env: o.env ?? process.env });
         if (o.pidFile && child.pid) fs.writeFileSync(o.pidFile, String(child.pid));
         let stdout = "";
         let stderr = "";

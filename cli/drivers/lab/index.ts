@@ -1,5 +1,6 @@
 /**
- * The lab driver: the recovery primitives on hosts — pgBackRest, PostgreSQL and an S3 endpoint —
+ * The lab driver: the recovery primitives on hosts — pgBackRest, PostgreSQL, Redis (snapshots.ts:
+ * the platform's own job scripts for the cache, configuration and secrets) and an S3 endpoint —
  * as described by a lab description file (description.ts) that the drills write.
  *
  * Cross-region failover primitives (WAN proxy, Patroni, the region-B standby) are engineer
@@ -12,6 +13,7 @@ import { LabDatabase } from "./database";
 import { LabFailover, LabTraffic, parseLabFailover } from "./failover";
 import { readLabDescription } from "./description";
 import { LabStorage, labS3Client } from "./storage";
+import { LabBundle, LabCache } from "./snapshots";
 import { labErasureDriver } from "../../erasure/lab";
 
 export async function createLabDriver(file: string, stack: StackContext): Promise<Driver> {
@@ -26,6 +28,10 @@ export async function createLabDriver(file: string, stack: StackContext): Promis
         describe: `lab: stanza ${desc.pgbackrest.stanza}, PostgreSQL ${desc.postgres.host}:${desc.postgres.port}, repos ${Object.entries(desc.repos).map(([t, r]) => `${t}=repo${r!.repo}`).join(" ")}${desc.s3 ? `, S3 ${desc.s3.endpoint}` : ""}`,
         database: new LabDatabase(desc, storage),
         storage,
+        // The snapshot classes exist when the lab describes where they live and what they are.
+        cache: desc.redis && desc.snapshots ? new LabCache(desc, s3) : undefined,
+        configuration: desc.configuration && desc.snapshots ? new LabBundle("configuration", desc, s3) : undefined,
+        secrets: desc.secrets && desc.snapshots ? new LabBundle("secrets", desc, s3) : undefined,
         audit: s3 && desc.s3?.auditBucket ? new S3AuditSink(s3, desc.s3.auditBucket, stack.config.storage.tier3.objectLock.mode) : undefined,
         backupBoundsSeconds: Object.keys(bounds).length ? bounds : undefined,
         erasure: labErasureDriver(desc),

@@ -15,17 +15,21 @@
  * the CRDs' schemas (test/cli/drivers/platform/); the primitives it does not implement yet are
  * absent or refuse with a message naming the gap (docs/recovery-commands.md lists them).
  */
-import { CustomObjectsApi, KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "@kubernetes/client-node";
 import { GetObjectLockConfigurationCommand, GetObjectCommand, GetObjectRetentionCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { GetHealthCheckStatusCommand, Route53Client } from "@aws-sdk/client-route-53";
 import * as fs from "fs";
 import { S3AuditSink } from "../../audit";
-import { PreflightError, StepFailed } from "../../errors";
+import { PreflightError } from "../../errors";
 import type { StackContext } from "../../stack";
-import type { DatabaseBackup, DatabaseInfo, DatabasePrimitives, Driver, FenceProof, ObjectRetention, ProbeResult, StoragePrimitives, StoredObject, Tier, TrafficPrimitives, Wait } from "../types";
+import type { Driver, ObjectRetention, ProbeResult, StoragePrimitives, StoredObject, Tier, TrafficPrimitives, Wait } from "../types";
 import { PG_CLUSTER_NAME } from "../../../components/core/names";
-import { REPO_OF_TIER, perconaBackup, perconaRestore, resourceName } from "./resources";
-import { judgePercona, watchResource } from "./status";
+import { PlatformDatabase } from "./database";
+import { BackupJobRunner, PlatformCache, PlatformConfig, PlatformSecrets } from "./assets";
+import * as os from "os";
+import * as path from "path";
+import { KubeClient } from "./kube";
+import { PlatformFailover, drStackChange, primaryKube } from "./failover";
 import { setDrStackConfig } from "./pulumi";
 
 export interface StackOutputsView {
@@ -42,120 +46,11 @@ export function readOutputs(file: string | undefined): StackOutputsView {
     }
 }
 
-const GROUP = "pgv2.percona.com";
-const VERSION = "v2";
 const abortOf = (w: Wait) => ({ abortSignal: AbortSignal.timeout(Math.max(1, w.deadline - Date.now())) });
 
-interface PerconaBackupObj {
-    metadata: { name: string; creationTimestamp?: string };
-    spec: { pgCluster: string; repoName?: string; options?: string[] };
-    status?: { state?: string; completed?: string; backupName?: string; backupType?: string; error?: string };
-}
+export { backupsFromObjects } from "./database";
 
-/** PerconaPGBackup objects → the backups of one tier (Succeeded ones are complete). */
-export function backupsFromObjects(items: readonly PerconaBackupObj[], cluster: string, tier: Tier): DatabaseBackup[] {
-    return items
-        .filter((b) => b.spec.pgCluster === cluster && b.spec.repoName === REPO_OF_TIER[tier] && b.status?.backupName)
-        .map((b) => ({
-            tier,
-            label: b.status!.backupName!,
-            type: ((b.status?.backupType ?? "full") as DatabaseBackup["type"]),
-            startedAt: new Date(b.metadata.creationTimestamp ?? 0),
-            stoppedAt: new Date(b.status?.completed ?? b.metadata.creationTimestamp ?? 0),
-            walStart: "",
-            walStop: "",
-            error: b.status?.state === "Failed",
-            complete: b.status?.state === "Succeeded" && !!b.status.completed,
-        }));
-}
-
-class PlatformDatabase implements DatabasePrimitives {
-    constructor(
-        private readonly api: CustomObjectsApi,
-        private readonly namespace: string,
-        private readonly cluster: string,
-    ) {}
-
-    private async list(plural: string): Promise<PerconaBackupObj[]> {
-        const r = (await this.api.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural })) as { items: PerconaBackupObj[] };
-        return r.items;
-    }
-
-    async info(tier: Tier): Promise<DatabaseInfo> {
-        return { tier, backups: backupsFromObjects(await this.list("perconapgbackups"), this.cluster, tier), archive: { tier }, status: "ok" };
-    }
-
-    async backup(tier: Tier, type: "full" | "diff" | "incr", wait: Wait): Promise<DatabaseBackup> {
-        const name = resourceName(`fortress-${type}-${tier}`, new Date().toISOString());
-        const body = perconaBackup({ name, namespace: this.namespace, cluster: this.cluster, tier, type });
-        await this.api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: "perconapgbackups", body });
-        await watchResource({
-            what: `PerconaPGBackup ${name}`,
-            read: () => this.api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: "perconapgbackups", name }) as Promise<PerconaBackupObj>,
-            judge: judgePercona,
-            wait,
-        });
-        const obj = (await this.api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: "perconapgbackups", name })) as PerconaBackupObj;
-        const listed = (await this.info(tier)).backups.find((b) => b.label === obj.status?.backupName);
-        if (!listed || !listed.complete) throw new StepFailed(`PerconaPGBackup ${name} says Succeeded but backup ${obj.status?.backupName ?? "(no name)"} is not listed complete`);
-        return listed;
-    }
-
-    async restore(req: Parameters<DatabasePrimitives["restore"]>[0], wait: Wait): ReturnType<DatabasePrimitives["restore"]> {
-        if (req.destination.kind !== "in-place") {
-            throw new StepFailed("the platform driver cannot restore into a new cluster yet (a PerconaPGCluster with spec.dataSource): use the DR stack's rebuild mode (dr.mode=rebuild, dr.targetTime) or restore --in-place with the source fenced");
-        }
-        const name = resourceName("fortress-restore", new Date().toISOString());
-        const body = perconaRestore({ name, namespace: this.namespace, cluster: this.cluster, tier: req.tier, target: req.target, set: req.set });
-        await this.api.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: "perconapgrestores", body });
-        await watchResource({
-            what: `PerconaPGRestore ${name}`,
-            read: () => this.api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: "perconapgrestores", name }) as Promise<PerconaBackupObj>,
-            judge: judgePercona,
-            wait,
-        });
-        return this.inspect(req.destination);
-    }
-
-    async inspect(destination: Parameters<DatabasePrimitives["inspect"]>[0]): ReturnType<DatabasePrimitives["inspect"]> {
-        throw new StepFailed(`the platform driver cannot read a restored server's recovery state yet (needs a SQL connection to ${destination.name}); check it with psql before --promote`);
-    }
-
-    async promoteRestored(): ReturnType<DatabasePrimitives["promoteRestored"]> {
-        throw new StepFailed("the platform driver cannot promote a restored copy yet (patronictl/pg_promote through the operator's pod)");
-    }
-
-    async probe(): Promise<readonly ProbeResult[]> {
-        throw new StepFailed("the platform driver runs no SQL probes yet (needs a connection to the restored cluster)");
-    }
-
-    async teardown(): Promise<readonly ProbeResult[]> {
-        throw new StepFailed("the platform driver has no scratch teardown yet (scratch clusters are not created by it)");
-    }
-
-    async verify(): ReturnType<DatabasePrimitives["verify"]> {
-        throw new StepFailed("the platform driver does not run pgbackrest verify yet: the scheduled verification job (components/postgres/verification.ts) does, and its alarms report the result");
-    }
-
-    async positions(): ReturnType<DatabasePrimitives["positions"]> {
-        return { archived: {} };
-    }
-
-    /** Fenced: the cluster is paused (spec.pause) and no PostgreSQL instance is ready. */
-    async sourceFenced(): Promise<FenceProof & { fenced: boolean }> {
-        const c = (await this.api.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: "perconapgclusters", name: this.cluster })) as { spec?: { pause?: boolean }; status?: { postgres?: { ready?: number } } };
-        const paused = c.spec?.pause === true;
-        const ready = c.status?.postgres?.ready ?? 0;
-        const fenced = paused && ready === 0;
-        return { fenced, writesStopped: fenced, repoWritesStopped: fenced, evidence: [`PerconaPGCluster ${this.cluster}: spec.pause=${paused}, status.postgres.ready=${ready}`] };
-    }
-
-    async archiveHistoryFiles(): Promise<readonly string[]> {
-        return [];
-    }
-}
-
-class PlatformStorage implements StoragePrimitives {
+export class PlatformStorage implements StoragePrimitives {
     constructor(
         private readonly clients: (tier: Tier) => S3Client,
         private readonly bucketOf: (tier: Tier) => string,
@@ -238,7 +133,7 @@ export async function createPlatformDriver(stack: StackContext): Promise<Driver>
         throw new PreflightError(`kubeconfig: ${(e as Error).message}; set KUBECONFIG or the stack's kubernetes.context`);
     }
     if (!kc.getCurrentCluster()) throw new PreflightError(`no Kubernetes cluster in the kubeconfig${cfg.kubernetes.context ? ` for context ${cfg.kubernetes.context}` : ""}; set KUBECONFIG`);
-    const api = kc.makeApiClient(CustomObjectsApi);
+    const kube = new KubeClient(kc);
     const outputs = readOutputs(process.env.FORTRESS_STACK_OUTPUTS);
     const s3Clients = new Map<string, S3Client>();
     const regionOf = (tier: Tier) => outputs.tiers?.[tier]?.region ?? (tier === "tier3" ? cfg.regions.tier3 : tier === "tier2" ? cfg.regions.dr : cfg.regions.primary);
@@ -253,11 +148,21 @@ export async function createPlatformDriver(stack: StackContext): Promise<Driver>
         return b;
     };
     const route53 = new Route53Client({ region: "us-east-1" });
+    const storage = new PlatformStorage(client, bucketOf);
+    const jobs = new BackupJobRunner(kube, storage);
+    const retention = (tier: Tier) => (tier === "tier1" ? cfg.tiers.configuration.tier2.retentionDays : cfg.tiers.configuration[tier].retentionDays);
+    const database = new PlatformDatabase(kube, cfg.kubernetes.namespace, PG_CLUSTER_NAME);
+    const primaryContext = process.env.FORTRESS_PRIMARY_KUBE_CONTEXT;
+    const failover = cfg.role === "dr" ? new PlatformFailover(kube, database, primaryKube(kc, primaryContext, (k) => new KubeClient(k)), cfg.kubernetes.namespace, PG_CLUSTER_NAME, drStackChange(stack)) : undefined;
     return {
         name: "platform",
         describe: `platform: stack ${stack.name}, context ${kc.getCurrentContext()}, namespace ${cfg.kubernetes.namespace}, cluster ${PG_CLUSTER_NAME}`,
-        database: new PlatformDatabase(api, cfg.kubernetes.namespace, PG_CLUSTER_NAME),
-        storage: new PlatformStorage(client, bucketOf),
+        database,
+        failover,
+        storage,
+        cache: new PlatformCache(kube, jobs, cfg.kubernetes.namespace),
+        configuration: new PlatformConfig(kube, storage, process.env.FORTRESS_VELERO_NAMESPACE ?? "velero", retention, path.join(process.env.FORTRESS_STATE_DIR ?? path.join(os.homedir(), ".fortress"), "restores")),
+        secrets: new PlatformSecrets(jobs),
         audit: outputs.tiers?.tier3?.bucketName ? new S3AuditSink(client("tier3"), outputs.tiers.tier3.bucketName, cfg.storage.tier3.objectLock.mode) : undefined,
         traffic: new PlatformTraffic(stack, route53, outputs),
         async close() {

@@ -36,8 +36,12 @@ export function temporaryStackSettings(committedYaml: string, changes: Readonly<
 export function writeTemporaryWorkspace(stack: StackContext, changes: Readonly<Record<string, unknown>>): string {
     const repo = path.resolve(__dirname, "..", "..", "..");
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fortress-dr-stack-"));
-    const project = parse(fs.readFileSync(path.join(repo, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
-    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), stringify({ ...project, main: repo }));
+    const { stackConfigDir: _committedDir, ...project } = parse(fs.readFileSync(path.join(repo, "Pulumi.yaml"), "utf8")) as Record<string, unknown>;
+    // The CLI joins `main` and `stackConfigDir` to the project directory (path.Join: an absolute
+    // path is appended, not taken as is): main is the repository's program relative to this
+    // directory, and the stack file sits beside Pulumi.yaml (no stackConfigDir).
+    // test/cli/drivers/platform/pulumi-automation.test.ts checks both against a recording pulumi.
+    fs.writeFileSync(path.join(dir, "Pulumi.yaml"), stringify({ ...project, main: path.relative(dir, path.resolve(repo, String(project.main ?? "."))) }));
     fs.writeFileSync(path.join(dir, `Pulumi.${stack.name}.yaml`), stringify(temporaryStackSettings(fs.readFileSync(stackFile(stack.name), "utf8"), changes)));
     return dir;
 }

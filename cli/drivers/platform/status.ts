@@ -86,3 +86,32 @@ export async function watchResource(o: WatchOptions): Promise<string> {
         await sleep(o.intervalMs ?? 2000);
     }
 }
+
+/** A batch/v1 Job: Complete (or succeeded ≥ 1) is done, a Failed condition is a failure with its reason; the pod counts are the progress. */
+export function judgeJob(obj: Obj): Verdict {
+    const st = (obj.status ?? {}) as { succeeded?: number; failed?: number; active?: number; conditions?: { type?: string; status?: string; reason?: string; message?: string }[] };
+    const cond = (t: string) => st.conditions?.find((c) => c.type === t && c.status === "True");
+    const failed = cond("Failed");
+    if (failed) return { kind: "failed", detail: `Failed: ${failed.reason ?? ""}${failed.message ? ` (${failed.message})` : ""}${st.failed ? `, ${st.failed} failed pod(s)` : ""}` };
+    if (cond("Complete") || (st.succeeded ?? 0) >= 1) return { kind: "succeeded", detail: `Complete (${st.succeeded ?? 1} pod(s) succeeded)` };
+    const state = `active ${st.active ?? 0}, failed ${st.failed ?? 0}`;
+    return { kind: "pending", state, detail: state };
+}
+
+/**
+ * A PerconaPGCluster restored from a data source, judged together with the operator's restore
+ * Job (`<cluster>-pgbackrest-restore`): the Job failing is the restore failing; the cluster is
+ * done when its state is "ready" with an instance ready after the Job completed.
+ */
+export function judgeRestoredCluster(cluster: Obj, job: Obj | undefined): Verdict {
+    const c = (cluster.status ?? {}) as { state?: string; postgres?: { ready?: number; size?: number } };
+    if (job) {
+        const j = judgeJob(job);
+        if (j.kind === "failed") return { kind: "failed", detail: `restore Job ${job.metadata?.name ?? ""} ${j.detail}` };
+        if (j.kind === "pending") return { kind: "pending", state: `restoring (${j.state})`, detail: `restore Job ${j.detail}; cluster ${c.state ?? "no status"}` };
+    }
+    const ready = c.postgres?.ready ?? 0;
+    if (job && c.state === "ready" && ready >= 1) return { kind: "succeeded", detail: `ready, ${ready}/${c.postgres?.size ?? ready} instance(s)` };
+    const state = `${c.state ?? "no status"}${job ? ", restore Job complete" : ", no restore Job yet"}, ${ready} ready`;
+    return { kind: "pending", state, detail: state };
+}

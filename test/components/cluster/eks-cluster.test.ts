@@ -33,7 +33,7 @@ describe("EksCluster", () => {
         assert.match(ebs.inputs.serviceAccountRoleArn, /^arn:aws:iam::123456789012:role\/dr-eks-ebs-csi-role/);
         const trust = JSON.parse(role.inputs.assumeRolePolicy);
         const cond = trust.Statement[0].Condition.StringEquals;
-        assert.ok(Object.entries(cond).some(([k, v]) => k.endsWith(":sub") && v === EBS_CSI_SERVICE_ACCOUNT), JSON.stringify(cond));
+        assert.ok(Object.entries(cond).some(([k, v]) => k.endsWith(":sub") && JSON.stringify(v) === JSON.stringify([EBS_CSI_SERVICE_ACCOUNT])), JSON.stringify(cond));
         assert.ok(addons.every((a) => a.dependsOn.length > 0), "add-ons wait for the nodes");
     });
 

@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import { validateCustomResource } from "../../../../crds";
-import { perconaBackup, perconaRestore, restoreOptions } from "../../../../cli/drivers/platform/resources";
+import { OPERATOR_OWNED_OPTIONS, assertOperatorAcceptsOptions, jobFromCronJob, perconaBackup, perconaRestore, restoreOptions, scratchCluster, scratchNamespace, secretNamesOf, sourceView, veleroBackup } from "../../../../cli/drivers/platform/resources";
 import { backupsFromObjects } from "../../../../cli/drivers/platform/index";
 import { temporaryStackSettings } from "../../../../cli/drivers/platform/pulumi";
 
@@ -16,7 +16,7 @@ describe("cli/drivers/platform/resources: every object the platform driver creat
         }
     });
 
-    it("PerconaPGRestore for each target holds the copy at the target (target-action=pause), never promotes by default", () => {
+    it("PerconaPGRestore for each target: never --target-action (the operator refuses it with InvalidDataSource and forces promote itself)", () => {
         const targets = [
             { kind: "time", time: new Date("2026-12-03T05:59:00.250Z") },
             { kind: "lsn", lsn: "16/B374D848" },
@@ -27,10 +27,69 @@ describe("cli/drivers/platform/resources: every object the platform driver creat
             const o = perconaRestore({ name: `r-${target.kind}`, namespace: "fortress", cluster: "fortress-pg", tier: "tier2", target, set: target.kind === "time" ? "20261203-010000F" : undefined });
             assert.deepStrictEqual(validateCustomResource(o), [], target.kind);
             const opts = o.spec.options as string[];
-            if (target.kind !== "latest") assert.ok(opts.includes("--target-action=pause"), opts.join(" "));
-            assert.ok(!opts.includes("--target-action=promote"));
+            assert.ok(!opts.some((x) => OPERATOR_OWNED_OPTIONS.some((b) => x.includes(b))), opts.join(" "));
         }
-        assert.deepStrictEqual(restoreOptions({ kind: "time", time: new Date("2026-12-03T05:59:00.250Z") }), ["--type=time", "--target=2026-12-03 05:59:00.250000+00", "--target-action=pause"]);
+        assert.deepStrictEqual(restoreOptions({ kind: "time", time: new Date("2026-12-03T05:59:00.250Z") }), ["--type=time", "--target=2026-12-03 05:59:00.250000+00"]);
+        assert.deepStrictEqual(restoreOptions({ kind: "set", label: "20261203-010000F" }), ["--set=20261203-010000F", "--type=immediate"]);
+        assert.throws(() => assertOperatorAcceptsOptions(["--type=time", "--target-action=pause"], "x"), /--target-action=pause.*InvalidDataSource/);
+        assert.throws(() => assertOperatorAcceptsOptions(["--repo=2"], "x"), /--repo=2/);
+    });
+
+    const sourceCluster = {
+        metadata: { name: "fortress-pg" },
+        spec: {
+            crVersion: "3.0.0",
+            image: "percona/percona-distribution-postgresql:17",
+            postgresVersion: 17,
+            instances: [{ name: "instance1", replicas: 3, dataVolumeClaimSpec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "50Gi" } } } }],
+            backups: {
+                pgbackrest: {
+                    configuration: [{ secret: { name: "fortress-pg-pgbackrest-s3" } }],
+                    global: { "repo2-path": "/pgbackrest/fortress/repo2", "repo2-s3-uri-style": "path", "repo3-path": "/other" },
+                    repos: [
+                        { name: "repo1", volume: { volumeClaimSpec: {} } },
+                        { name: "repo2", s3: { bucket: "b-tier2", endpoint: "s3.us-west-2.amazonaws.com", region: "us-west-2" }, schedules: { full: "0 1 * * *" } },
+                    ],
+                },
+            },
+        },
+    };
+
+    it("the scratch PerconaPGCluster: dataSource.pgbackrest from the source's repo, backups disabled, valid against the CRD", () => {
+        const src = sourceView(sourceCluster, "tier2");
+        for (const target of [{ kind: "time", time: new Date("2026-12-03T05:59:00Z") }, { kind: "lsn", lsn: "0/3000000" }, { kind: "set", label: "20261203-010000F" }, { kind: "latest" }] as const) {
+            const o = scratchCluster({ name: "fortress-restore", namespace: scratchNamespace("fortress-restore"), source: src, target, set: target.kind === "set" ? undefined : "20261203-010000F" });
+            assert.deepStrictEqual(validateCustomResource(o), [], target.kind);
+            const spec = o.spec as any;
+            assert.strictEqual(spec.backups.enabled, false, "the CRD's CEL rule allows no repos only with backups.enabled=false");
+            assert.deepStrictEqual(spec.dataSource.pgbackrest.repo, { name: "repo2", s3: { bucket: "b-tier2", endpoint: "s3.us-west-2.amazonaws.com", region: "us-west-2" } }, "schedules are not copied");
+            assert.deepStrictEqual(spec.dataSource.pgbackrest.global, { "repo2-path": "/pgbackrest/fortress/repo2", "repo2-s3-uri-style": "path" });
+            assert.strictEqual(spec.dataSource.pgbackrest.stanza, "db");
+            assert.ok(!spec.dataSource.pgbackrest.options.some((x: string) => x.includes("--target-action")));
+            assert.strictEqual(spec.instances[0].replicas, 1);
+        }
+        assert.strictEqual(scratchNamespace("fortress-restore"), "fortress-scratch-fortress-restore");
+        assert.deepStrictEqual(secretNamesOf(src.configuration), ["fortress-pg-pgbackrest-s3"]);
+        assert.throws(() => sourceView(sourceCluster, "tier1"), /repo1 is a volume repo/);
+        assert.throws(() => sourceView(sourceCluster, "tier3"), /declares no pgBackRest repo repo3/);
+    });
+
+    it("a Velero Backup is validated against v1.18.1's BackupSpec (from the vendored Schedule's template); a misspelt field is caught", () => {
+        const o = veleroBackup({ name: "fortress-tier2-x", namespace: "velero", storageLocation: "tier2", ttlHours: 720, includeVolumes: false });
+        assert.deepStrictEqual(validateCustomResource(o), []);
+        const bad = { ...o, spec: { ...o.spec, storageLocaton: "tier2" } };
+        assert.ok(validateCustomResource(bad).some((p) => p.path === "spec.storageLocaton"), JSON.stringify(validateCustomResource(bad)));
+        assert.ok(validateCustomResource({ ...o, spec: { ...o.spec, ttl: 5 } }).some((p) => p.path === "spec.ttl"));
+    });
+
+    it("a Job from a CronJob keeps its template, is marked manual and owned by the CronJob", () => {
+        const cron = { metadata: { name: "fortress-redis-snapshots-tier2", namespace: "fortress", uid: "u-1" }, spec: { jobTemplate: { metadata: { labels: { "fortress/tier": "tier2" } }, spec: { backoffLimit: 0, template: { spec: { containers: [{ name: "backup" }] } } } } } };
+        const j = jobFromCronJob(cron, "j1");
+        assert.strictEqual(j.metadata.annotations["cronjob.kubernetes.io/instantiate"], "manual");
+        assert.deepStrictEqual(j.metadata.ownerReferences, [{ apiVersion: "batch/v1", kind: "CronJob", name: "fortress-redis-snapshots-tier2", uid: "u-1", controller: true }]);
+        assert.deepStrictEqual(j.spec, cron.spec.jobTemplate.spec);
+        assert.strictEqual((j.metadata.labels as Record<string, string>)["fortress/tier"], "tier2");
+        assert.throws(() => jobFromCronJob({ metadata: { name: "x" }, spec: {} }, "j"), /no spec.jobTemplate.spec/);
     });
 
     it("a misspelt field is caught before sending (the API server would prune it silently)", () => {

@@ -1,0 +1,49 @@
+/**
+ * Pod-spec pieces every Fortress pod repeats, written once: the restricted security contexts
+ * (non-root, RuntimeDefault seccomp, no privilege escalation, no capabilities) that Pod
+ * Security "restricted" admits, and the writable scratch directory a read-only root needs.
+ * IRSA's token volume and env are in irsa-pod.ts.
+ */
+
+/** The uid/gid the job image runs as (jobs/Dockerfile's `fortress` user). */
+export const JOB_UID = 10001;
+
+/** Pod security context: non-root as `uid` (group too), RuntimeDefault seccomp; `fsGroup` makes volumes writable to it. */
+export function nonRootPodSecurity(uid: number, options: { fsGroup?: boolean } = {}) {
+    return {
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: uid,
+        ...(options.fsGroup ? { fsGroup: uid } : {}),
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** Container security context: no privilege escalation, every capability dropped; a read-only root unless told otherwise. */
+export function restrictedContainerSecurity(options: { readOnlyRootFilesystem?: boolean } = {}) {
+    return {
+        allowPrivilegeEscalation: false,
+        ...(options.readOnlyRootFilesystem === false ? {} : { readOnlyRootFilesystem: true }),
+        capabilities: { drop: ["ALL"] },
+    };
+}
+
+export const SCRATCH_VOLUME = "scratch";
+
+/** An emptyDir for /tmp: a container with a read-only root still needs somewhere to write. */
+export function scratchVolume() {
+    return { name: SCRATCH_VOLUME, emptyDir: {} };
+}
+
+export function scratchMount(mountPath = "/tmp") {
+    return { name: SCRATCH_VOLUME, mountPath };
+}
+
+/**
+ * Requests for CPU and memory and a memory limit, no CPU limit: a backup or restore that is
+ * throttled by a CPU limit runs long and stretches the RPO, while an unbounded memory leak
+ * would take the node's other pods with it.
+ */
+export function containerResources(cpuRequest: string, memoryRequest: string, memoryLimit: string) {
+    return { requests: { cpu: cpuRequest, memory: memoryRequest }, limits: { memory: memoryLimit } };
+}
