@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import type { CommandDef } from "./command";
 import { COMMANDS } from "./commands";
-import { DriverChoice, makeDriver } from "./drivers";
+import { DriverChoice, makeDriver, makeMetricsSink } from "./drivers";
 import { EXIT, FortressError, UsageError } from "./errors";
 import { OutputMode, makeReporter } from "./output";
 import { parseChoice, parseDuration } from "./parse";
@@ -97,6 +97,7 @@ async function runCommand(def: CommandDef, opts: Record<string, unknown>, io: Ma
             runId: typeof opts.runId === "string" ? opts.runId : undefined,
             reporter: notices.reporter,
             makeDriver: () => makeDriver(driver, stack),
+            makeMetrics: () => makeMetricsSink(driver, stack),
             stdin: io.stdin,
         });
         await notices.settled();

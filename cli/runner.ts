@@ -22,7 +22,9 @@ import * as os from "os";
 import * as path from "path";
 import * as readline from "readline";
 import { AuditRecord, appendLocalAudit, auditKey } from "./audit";
-import type { Driver, Finding, Wait } from "./drivers/types";
+import type { Driver, Finding, MetricsSink, Wait } from "./drivers/types";
+import type { SloRun } from "../components/detection/slo";
+import { SloPublishReport, publishSloRuns } from "./slo-metrics";
 import { FortressError, GuardRefusal, OUTCOME_EXIT, Outcome, WaitTimeout } from "./errors";
 import { BudgetSpec, resolveBudget } from "./figures";
 import { Reporter, planLines } from "./output";
@@ -94,6 +96,11 @@ export interface CommandPlan {
      * status: breached objective → failed). Undefined: "done".
      */
     readonly judge?: (data: Record<string, Json>, findings: readonly Finding[]) => { outcome: Outcome; message: string } | undefined;
+    /**
+     * The backup SLO runs this attempt counts (backup, dr-test), from the step records once the
+     * outcome is final; published through the driver's metrics sink (cli/slo-metrics.ts).
+     */
+    readonly sloRuns?: (steps: readonly StepRecord[], data: Record<string, Json>) => SloRun[];
 }
 
 export interface StepRecord {
@@ -129,6 +136,8 @@ export interface RunDocument {
     result: Record<string, Json>;
     findings: Finding[];
     audit: { local?: string; tier3?: string; error?: string };
+    /** backup and dr-test: the SLO runs published (or why not); absent for other commands. */
+    sloMetrics?: SloPublishReport;
 }
 
 interface StateFile {
@@ -163,6 +172,8 @@ export interface RunOptions {
     readonly runId?: string;
     readonly reporter: Reporter;
     readonly makeDriver: () => Promise<Driver>;
+    /** The metrics sink when no driver could be made (a failed run still publishes its failure). */
+    readonly makeMetrics?: () => MetricsSink | undefined;
     /** Where the typed confirmation is read from (tests pass a stream). */
     readonly stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
@@ -385,6 +396,12 @@ export async function runPlan(plan: CommandPlan, o: RunOptions): Promise<RunDocu
         if (!o.dryRun && (doc.outcome as string) !== "usage") {
             await record(doc, state, o, driver, records);
         }
+        // After the record: the outcome is final. Nothing attempted (dry run, usage, refused) counts no run.
+        if (plan.sloRuns && !o.dryRun && !["usage", "refused"].includes(doc.outcome as string)) {
+            // The driver the steps used, or one made now (a step may have failed before needing it).
+            const d = driver ?? (await getDriver().catch(() => undefined));
+            doc.sloMetrics = await publishRuns(plan, records, state.data, d, o);
+        }
         // Only the lock holder writes the run's state (a refused second process must not).
         if (!o.dryRun && locked) {
             state.finished = { outcome: doc.outcome, at: nowIso() };
@@ -405,6 +422,32 @@ export async function runPlan(plan: CommandPlan, o: RunOptions): Promise<RunDocu
     doc.exitCode = OUTCOME_EXIT[doc.outcome];
     o.reporter.finish(doc);
     return doc;
+}
+
+async function publishRuns(plan: CommandPlan, records: readonly StepRecord[], data: Record<string, Json>, driver: Driver | undefined, o: RunOptions): Promise<SloPublishReport> {
+    let runs: SloRun[] = [];
+    let report: SloPublishReport;
+    try {
+        runs = plan.sloRuns!(records, data);
+        let why: string | undefined;
+        let sink = driver?.metrics;
+        if (!driver) {
+            try {
+                sink = o.makeMetrics?.();
+            } catch (e) {
+                why = (e as Error).message;
+            }
+            why ??= sink ? undefined : "no driver was made and there is no metrics sink without one";
+        } else if (!sink) why = `driver ${driver.name} has no metrics sink${driver.name === "lab" ? " (the lab description has no cloudwatch section)" : ""}`;
+        report = await publishSloRuns(runs, sink, why, { deadline: Date.now() + 30_000 });
+        if (!driver && sink && "destroy" in sink) (sink as { destroy(): void }).destroy();
+    } catch (e) {
+        report = { namespace: "", sink: null, published: false, runs: [], error: (e as Error).message };
+    }
+    const what = report.runs.map((r) => `${r.dataClass}/${r.tier}/${r.purpose}=${r.succeeded}`).join(", ");
+    if (report.published) o.reporter.note(`SLO metrics: ${report.namespace} Runs/Succeeded/WithinWindow/DurationSeconds to ${report.sink}: ${what}`);
+    else o.reporter.note(`WARNING: the SLO metrics of this run were not published (${report.error}); the outcome stands, the SLO misses this run (${what || "no runs"})`);
+    return report;
 }
 
 function safeResult(plan: CommandPlan, data: Record<string, Json>, findings: readonly Finding[]): Record<string, Json> {

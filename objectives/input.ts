@@ -6,8 +6,9 @@
 import type { DataClassObjectiveId, ScenarioId } from "../config/vocabulary";
 import type { DrillReportLike, MeasuredFigure, MeasuredId } from "./figures";
 import { findFigure } from "./figures";
-import type { DeclaredResource } from "./resources";
+
 import type { Term } from "./terms";
+import type { RecordedResource } from "../components/core/recorded-resource";
 
 export type { DataClassObjectiveId, ScenarioId };
 export type Metric = "detect" | "rto" | "rpo";
@@ -37,7 +38,7 @@ export interface ObjectivesInput {
     readonly cluster: "existing" | "eks";
     readonly redis: { readonly maxReplicaLagSeconds: number };
     readonly dr?: { readonly primaryStack: string; readonly mode: "pilot-light" | "rebuild"; readonly promote: boolean; readonly restoreFrom: string };
-    readonly resources: readonly DeclaredResource[];
+    readonly resources: readonly RecordedResource[];
     readonly reports?: readonly DrillReportLike[];
     /** Extra notes to carry (e.g. drill reports that failed to parse). */
     readonly notes?: readonly string[];
@@ -46,7 +47,7 @@ export interface ObjectivesInput {
 /** What every mechanism reader and scenario sees. */
 export interface Ctx {
     readonly input: ObjectivesInput;
-    readonly rs: readonly DeclaredResource[];
+    readonly rs: readonly RecordedResource[];
     readonly reports: readonly DrillReportLike[];
     /** Resources whose inputs are unknown until deployed. */
     readonly unknown: string[];

@@ -8,16 +8,8 @@
  * policy SDK throws when one is read. `readKnown` turns that into a value the model can
  * report ("unknown until deployed") instead of aborting the whole table.
  */
+import type { RecordedResource } from "../components/core/recorded-resource";
 
-/** One declared resource: its type token, name and inputs (props). */
-export interface DeclaredResource {
-    readonly type: string;
-    readonly name: string;
-    readonly urn?: string;
-    readonly props: Record<string, any>;
-    /** AWS region or cloud location, from the resource's own input or its provider. */
-    readonly region?: string;
-}
 
 export const T = Object.freeze({
     bucket: "aws:s3/bucket:Bucket",
@@ -58,10 +50,10 @@ export function readKnown<V>(read: () => V): Known<V> {
     }
 }
 
-export const ofType = (rs: readonly DeclaredResource[], type: string) => rs.filter((r) => r.type === type);
+export const ofType = (rs: readonly RecordedResource[], type: string) => rs.filter((r) => r.type === type);
 
 /** Reads each resource of a type; resources with unknowns are reported apart. */
-export function extract<V>(rs: readonly DeclaredResource[], type: string, read: (r: DeclaredResource) => V | undefined): { found: V[]; unknown: string[] } {
+export function extract<V>(rs: readonly RecordedResource[], type: string, read: (r: RecordedResource) => V | undefined): { found: V[]; unknown: string[] } {
     const found: V[] = [];
     const unknown: string[] = [];
     for (const r of ofType(rs, type)) {
@@ -72,6 +64,6 @@ export function extract<V>(rs: readonly DeclaredResource[], type: string, read: 
     return { found, unknown };
 }
 
-export function count(rs: readonly DeclaredResource[], type: string): number {
+export function count(rs: readonly RecordedResource[], type: string): number {
     return ofType(rs, type).length;
 }

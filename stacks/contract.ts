@@ -5,11 +5,12 @@
  * interface, so the two sides cannot drift apart and no step re-declares or casts what it reads.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { Environment, StackRegions, TierId } from "../config";
-import type { DataProtectionOutputs } from "./steps/data-protection";
+import type { Environment, FortressConfig, StackRegions, TierId } from "../config";
+import type { DatabaseOutputs } from "./steps/database";
 import type { DetectionOutputs } from "./steps/detection";
-import type { PostgresOutputs } from "./steps/postgres";
+import type { LogsOutputs } from "./steps/logs";
 import type { TierOutputs } from "./steps/storage";
+import type { UploadsOutputs } from "./steps/uploads";
 
 /** The primary stack's outputs (values may be Outputs; the DR side sees them resolved). */
 export interface PrimaryExports {
@@ -23,12 +24,13 @@ export interface PrimaryExports {
     readonly monitoring: { readonly region: string; readonly alarmNamePrefix: string; readonly alertTopicArn: pulumi.Output<string>; /** The DR dashboard (stacks/steps/slo.ts). */ readonly dashboardName: string };
     readonly endpoints: DetectionOutputs["endpoints"];
     /** The DR region opens the encrypted Redis, sealing-key and Vault backups with these (secrets). */
-    readonly backupPassphrases: DataProtectionOutputs["backupPassphrases"];
-    readonly vault: DataProtectionOutputs["vault"];
-    readonly uploads: DataProtectionOutputs["uploads"];
-    readonly logArchive: DataProtectionOutputs["logArchive"];
+    readonly backupPassphrases: Readonly<Record<"redis" | "sealedSecrets" | "vault", pulumi.Output<string>>>;
+    /** Vault's auto-unseal key, its replicas and the seal stanza; absent without `platform.vault.enabled`. */
+    readonly vault?: { readonly unsealKeyArn: pulumi.Output<string>; readonly unsealReplicaArns: Record<string, pulumi.Output<string>>; readonly sealStanza: pulumi.Output<string> };
+    readonly uploads: UploadsOutputs;
+    readonly logArchive: LogsOutputs;
     /** The DR standby opens repo2/repo3 with the cipher passphrases and streams with the shared certificates (secrets). */
-    readonly postgres: Pick<PostgresOutputs, "cipherPassphrases" | "replicationTls">;
+    readonly postgres: Pick<DatabaseOutputs, "cipherPassphrases" | "replicationTls">;
     /** Where the erasure ledger is and who may read it; absent when the primary declares none (no erasure section). */
     readonly erasureLedger?: { readonly bucketName: pulumi.Output<string>; readonly replicaBucketName: pulumi.Output<string>; readonly readerRoleArn: pulumi.Output<string> };
 }
@@ -82,4 +84,21 @@ export function readPrimaryExports(ref: pulumi.StackReference): PrimaryExportsOn
     const exports = {} as Record<keyof PrimaryExports, unknown>;
     for (const key of Object.keys(EXPORT_KEYS) as (keyof PrimaryExports)[]) Object.defineProperty(exports, key, { enumerable: true, get: () => read(key) });
     return exports as PrimaryExportsOnDr;
+}
+
+/**
+ * The DR side's one entry to the primary stack: the StackReference named by dr.primaryStack,
+ * checked to be this environment's primary (a prod DR stack reading staging would restore the
+ * wrong backups) before anything is declared, and its exports typed by PrimaryExports.
+ */
+export async function readPrimaryStack(config: FortressConfig): Promise<{ readonly environment: Environment; readonly exports: PrimaryExportsOnDr }> {
+    const primaryStack = config.dr!.primaryStack;
+    const ref = new pulumi.StackReference(primaryStack);
+    const environment = (await ref.getOutputDetails("environment")).value;
+    if (environment !== config.environment) {
+        throw new Error(
+            `dr.primaryStack: "${primaryStack}" is ${environment === undefined ? "a stack without an environment output (not a Fortress primary)" : `a ${environment} stack`} but this stack's environment is ${config.environment}; point dr.primaryStack at the ${config.environment} primary`,
+        );
+    }
+    return { environment, exports: readPrimaryExports(ref) };
 }

@@ -6,12 +6,16 @@ import * as pulumi from "@pulumi/pulumi";
 import { existingClusterProvider, providers as makeProviders } from "./providers";
 import type { FortressConfig } from "../config";
 import type { PrimaryExports } from "./contract";
-import { declareDataProtection } from "./steps/data-protection";
+import { declareBackupIdentity } from "./steps/backup-identity";
+import { declareCache } from "./steps/cache";
+import { declareConfigurationBackups } from "./steps/configuration";
+import { declareDatabase, declareIntegrityWatch } from "./steps/database";
 import { declareDetection } from "./steps/detection";
 import { declareErasureLedger } from "./steps/erasure-ledger";
-import { declareIntegrityWatch } from "./steps/integrity-watch";
+import { declareLogs } from "./steps/logs";
 import { declareManifest } from "./steps/manifest";
-import { declarePostgres } from "./steps/postgres";
+import { declareSecrets } from "./steps/secrets";
+import { declareUploads } from "./steps/uploads";
 import { declareRuntimeDetection } from "./steps/runtime-detection";
 import { declareSlo } from "./steps/slo";
 import { declareStorage } from "./steps/storage";
@@ -25,11 +29,17 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
     // The primary cluster's provider: steps that declare Kubernetes objects share this one.
     const cluster = existingClusterProvider("primary-cluster", config, kubeconfig);
     declareWorkloads(config, cluster);
-    const protection = declareDataProtection(config, providers, cluster, storage, detection);
-    const postgres = declarePostgres(config, providers, cluster, storage, detection);
+    // One step per data class (config/vocabulary.ts DATA_CLASSES); each file holds its DR half too.
+    const backupIdentity = declareBackupIdentity(config, providers, cluster, storage);
+    const cache = declareCache(config, providers, cluster, storage, detection, backupIdentity);
+    declareConfigurationBackups(config, providers, cluster, storage, detection);
+    const secrets = declareSecrets(config, providers, cluster, storage, detection, backupIdentity);
+    const uploads = declareUploads(config, providers, storage, detection);
+    const logArchive = declareLogs(config, providers, storage, detection);
+    const database = declareDatabase(config, providers, cluster, storage, detection);
     declareIntegrityWatch(config, providers, cluster, storage, detection);
     declareRuntimeDetection(config, providers, cluster, storage, detection);
-    const slo = declareSlo(config, providers, cluster, storage, detection, protection, postgres.alarms);
+    const slo = declareSlo(config, providers, cluster, storage, detection, logArchive, database.alarms);
     const erasureLedger = declareErasureLedger(config, providers, storage, detection);
 
     return {
@@ -45,13 +55,13 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
         },
         endpoints: detection.endpoints,
         // The DR region opens the encrypted Redis, sealing-key and Vault backups with these.
-        backupPassphrases: protection.backupPassphrases,
-        vault: protection.vault,
-        uploads: protection.uploads,
-        logArchive: protection.logArchive,
+        backupPassphrases: { redis: cache.snapshotPassphrase, sealedSecrets: secrets.sealedSecretsPassphrase, vault: secrets.vault?.backupPassphrase ?? pulumi.secret("") },
+        vault: secrets.vault && { unsealKeyArn: secrets.vault.unsealKeyArn, unsealReplicaArns: secrets.vault.unsealReplicaArns, sealStanza: secrets.vault.sealStanza },
+        uploads,
+        logArchive,
         // GDPR Art. 17: where the DR region's replay reads the erasure ledger (absent without an erasure section).
         ...(erasureLedger ? { erasureLedger: { bucketName: erasureLedger.bucketName, replicaBucketName: erasureLedger.replicaBucketName, readerRoleArn: erasureLedger.readerRoleArn } } : {}),
         // The DR standby opens repo2/repo3 with these and streams with the shared certificates.
-        postgres: { cipherPassphrases: postgres.cipherPassphrases, replicationTls: postgres.replicationTls },
+        postgres: { cipherPassphrases: database.cipherPassphrases, replicationTls: database.replicationTls },
     };
 }

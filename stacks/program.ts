@@ -4,16 +4,16 @@
  */
 import { LoadedConfig, loadConfig } from "./config";
 import type { PrimaryExports } from "./contract";
-import { dr } from "./dr";
+import { DrExports, dr } from "./dr";
 import { primary } from "./primary";
 
 /** Builds the stack a validated config describes; returns the stack outputs. */
-export async function buildStack(loaded: LoadedConfig): Promise<PrimaryExports | Record<string, unknown>> {
+export async function buildStack(loaded: LoadedConfig): Promise<PrimaryExports | DrExports> {
     const { config, kubeconfig } = loaded;
     if (config.role === "primary") return primary(config, kubeconfig);
     return dr(config, kubeconfig);
 }
 
-export async function main(): Promise<PrimaryExports | Record<string, unknown>> {
+export async function main(): Promise<PrimaryExports | DrExports> {
     return buildStack(loadConfig());
 }

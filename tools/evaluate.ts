@@ -8,20 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { loadConfig } from "../stacks/config";
 import { buildStack } from "../stacks/program";
 import type { FortressConfig } from "../config";
-import { RecordedResource, SECRET_PLACEHOLDER, StackOutputs, runUnderMocks } from "./mock-runtime";
+import type { RecordedResource } from "../components/core/recorded-resource";
+import { SECRET_PLACEHOLDER, StackOutputs, runUnderMocks } from "./mock-runtime";
 import { readStackFile } from "../config";
-
-export interface PlannedResource extends RecordedResource {
-    /** Name of the parent resource, if any. */
-    readonly parentName?: string;
-    /** The outermost Fortress component this resource belongs to. */
-    readonly component?: string;
-}
 
 export interface PlanResult {
     readonly stack: string;
     readonly config: FortressConfig;
-    readonly resources: PlannedResource[];
+    readonly resources: RecordedResource[];
     /** The stack outputs as the plan prints them: secret ones as "[secret]". */
     readonly outputs: Record<string, unknown>;
     /**
@@ -110,7 +104,7 @@ function primaryReferenceOutputs(name: string): Promise<StackOutputs> {
     return outputs;
 }
 
-function annotate(resources: RecordedResource[]): PlannedResource[] {
+function annotate(resources: RecordedResource[]): RecordedResource[] {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     return resources.map((r) => {
         let component: string | undefined;

@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { SECRET_PLACEHOLDER } from "../config";
 import { fnv1aHex } from "../components/core/hash";
+import type { RecordedResource } from "../components/core/recorded-resource";
 
 // Internal SDK modules: the mock monitor is patched to see parents and options.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -20,26 +21,6 @@ export { SECRET_PLACEHOLDER };
 export const MOCK_ACCOUNT_ID = "123456789012";
 const PROJECT = "fortress-dr";
 
-export interface RecordedResource {
-    readonly type: string;
-    readonly name: string;
-    readonly urn: string;
-    /** URN of the parent resource, if any. */
-    readonly parent?: string;
-    /** URN of the provider resource, if an explicit one was used. */
-    readonly provider?: string;
-    /** Resolved from the resource's own region/location, else its provider's. */
-    readonly region?: string;
-    readonly custom: boolean;
-    readonly protect: boolean;
-    readonly retainOnDelete: boolean;
-    readonly dependsOn: readonly string[];
-    /** Input name -> URNs its value depends on (what the policy engine gets as propertyDependencies). */
-    readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
-    /** The URNs this resource was known by before (its `aliases`), resolved as the engine would. */
-    readonly aliases?: readonly string[];
-    readonly inputs: Record<string, any>;
-}
 
 export interface RunOptions {
     readonly stack: string;

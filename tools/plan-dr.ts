@@ -4,22 +4,23 @@
  */
 import type { StepResult } from "../stacks/dr";
 import { modeVariants, DrModeName, DrPlan } from "../stacks/steps/dr-mode";
-import type { EvaluateOptions, PlanResult, PlannedResource } from "./evaluate";
+import type { EvaluateOptions, PlanResult } from "./evaluate";
 import { RenderOptions, plural, table } from "./plan-text";
+import type { RecordedResource } from "../components/core/recorded-resource";
 
 export const DR_MODES: readonly DrModeName[] = ["pilot-light", "rebuild", "promote"];
 
-const ofType = (rs: readonly PlannedResource[], type: string) => rs.filter((r) => r.type === type);
+const ofType = (rs: readonly RecordedResource[], type: string) => rs.filter((r) => r.type === type);
 
 /**
  * An alarm's name as the plan prints it: its `name` input, else (the provider then generates
  * a physical name) its logical name, marked as such.
  */
-export function alarmName(a: PlannedResource): string {
+export function alarmName(a: RecordedResource): string {
     return typeof a.inputs.name === "string" && a.inputs.name.length > 0 ? a.inputs.name : `${a.name} (logical name; AWS name generated)`;
 }
 
-const threshold = (a: PlannedResource) => `${a.inputs.comparisonOperator === "LessThanThreshold" ? "<" : ">"} ${a.inputs.threshold}`;
+const threshold = (a: RecordedResource) => `${a.inputs.comparisonOperator === "LessThanThreshold" ? "<" : ">"} ${a.inputs.threshold}`;
 
 /** Health checks, failover records, alert topics and alarms, as the plan declares them (default: alarms grouped by metric). */
 export function detectionSection(result: PlanResult, options: RenderOptions = { details: false }): string {
@@ -71,7 +72,7 @@ export function detectionSection(result: PlanResult, options: RenderOptions = { 
         ]);
         return out;
     }
-    const byMetric = new Map<string, PlannedResource[]>();
+    const byMetric = new Map<string, RecordedResource[]>();
     for (const a of alarms) {
         const metric = alarmMetric(a);
         byMetric.set(metric, [...(byMetric.get(metric) ?? []), a]);
@@ -94,7 +95,7 @@ export function detectionSection(result: PlanResult, options: RenderOptions = { 
  * What an alarm watches: `<namespace> <metric>`, or for a metric-math alarm (no metric of its
  * own, `metricQueries` instead) the namespaces and metrics its queries read.
  */
-function alarmMetric(a: PlannedResource): string {
+function alarmMetric(a: RecordedResource): string {
     if (a.inputs.metricName !== undefined) return `${a.inputs.namespace} ${a.inputs.metricName}`;
     const queries = Array.isArray(a.inputs.metricQueries) ? (a.inputs.metricQueries as any[]) : [];
     const read = [...new Set(queries.filter((q) => q?.metric).map((q) => `${q.metric.namespace} ${q.metric.metricName}`))];

@@ -4,11 +4,12 @@
  * then every schedule and retention, then detection.
  */
 import { describeInterval, maxIntervalSeconds } from "../components/core/cron";
-import type { PlanResult, PlannedResource } from "./evaluate";
+import type { PlanResult } from "./evaluate";
 import { detectionSection } from "./plan-dr";
 import { RenderOptions, counted, table } from "./plan-text";
+import type { RecordedResource } from "../components/core/recorded-resource";
 
-const find = (rs: PlannedResource[], type: string, pred: (r: PlannedResource) => boolean = () => true) => rs.filter((r) => r.type === type && pred(r));
+const find = (rs: RecordedResource[], type: string, pred: (r: RecordedResource) => boolean = () => true) => rs.filter((r) => r.type === type && pred(r));
 
 function regionRole(result: PlanResult, region: string): string {
     const { primary, dr, tier3 } = result.config.regions;
@@ -23,7 +24,7 @@ const domainOf = (component: string | undefined) => (component ? component.split
 
 function resourcesByRegion(result: PlanResult, options: RenderOptions): string {
     const custom = result.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
-    const byRegion = new Map<string, PlannedResource[]>();
+    const byRegion = new Map<string, RecordedResource[]>();
     for (const r of custom) {
         const region = r.region ?? "(global)";
         byRegion.set(region, [...(byRegion.get(region) ?? []), r]);

@@ -18,8 +18,9 @@ import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import { RULES } from "../policies/rules";
 import { runRules } from "../policies/runner";
-import { evaluateStack, PlannedResource } from "./evaluate";
+import { evaluateStack } from "./evaluate";
 import { readStackFile } from "../config";
+import type { RecordedResource } from "../components/core/recorded-resource";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = require("@grpc/grpc-js");
@@ -60,7 +61,7 @@ async function struct(value: Record<string, unknown>): Promise<unknown> {
     return structProto.Struct.fromJavaScript(serialized);
 }
 
-async function stackRequest(resources: readonly PlannedResource[]): Promise<unknown> {
+async function stackRequest(resources: readonly RecordedResource[]): Promise<unknown> {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const req = new analyzerProto.AnalyzeStackRequest();
     const list = [];
@@ -75,7 +76,7 @@ async function stackRequest(resources: readonly PlannedResource[]): Promise<unkn
         if (r.parent) opts.setParent(r.parent);
         ar.setOptions(opts);
         if (r.parent) ar.setParent(r.parent);
-        ar.setDependenciesList([...r.dependsOn]);
+        ar.setDependenciesList([...(r.dependsOn ?? [])]);
         for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) {
             const d = new analyzerProto.AnalyzerPropertyDependencies();
             d.setUrnsList([...urns]);

@@ -10,6 +10,7 @@ import { StepFailed, UsageError } from "../errors";
 import { parseChoice, parseChoices } from "../parse";
 import type { Step } from "../runner";
 import { need, pick, tiersOption, toJson } from "./common";
+import { SLO_DATA_CLASS, stepsTime, stepsVerified } from "../slo-metrics";
 
 export const backup: CommandDef = {
     name: "backup",
@@ -22,6 +23,10 @@ raft snapshot on the platform, the lab's secrets directory (both lab classes thr
 jobs/dir-bundle-backup.sh, encrypted). A backup counts only once it is listed and complete
 (snapshots: size and sha256 match the manifest, it decrypts and loads); the verify step reads
 it back. The stack decides which tiers keep a class (configuration and secrets: tier 2 and 3).
+
+Each data class and tier is published as one backup SLO run (Fortress/BackupSLO Runs,
+Succeeded, WithinWindow, DurationSeconds {DataClass, Tier, Purpose=backup}) to CloudWatch in
+the stack's DR region, failed ones too; a failed publish is a WARNING and never fails the run.
 
 Examples:
   fortress backup --stack prod --class database --tier tier2 --type full
@@ -107,6 +112,16 @@ Examples:
             dataLossBound: { seconds: null, why: "a backup adds a copy; it removes nothing" },
             steps,
             result: (data) => Object.fromEntries(Object.entries(data).filter(([k]) => k.startsWith("backup-"))),
+            // One SLO run per data class and tier (Purpose=backup): succeeded when its backup was
+            // taken and found listed and complete; its window is the two steps' budgets.
+            sloRuns: (records) =>
+                classes.flatMap((dc) =>
+                    tiers.map((tier) => {
+                        const ids = [`backup-${dc}-${tier}`, `listed-${dc}-${tier}`];
+                        const t = stepsTime(records, ids);
+                        return { dataClass: SLO_DATA_CLASS[dc], tier, purpose: "backup" as const, succeeded: stepsVerified(records, ids), durationSeconds: t.seconds, windowSeconds: t.budgetSeconds };
+                    }),
+                ),
         };
     },
 };

@@ -14,6 +14,7 @@ import { formatSeconds, parseChoice } from "../parse";
 import type { Json, Step } from "../runner";
 import { chooseBackup, parseProbe, targetProblem } from "./restore";
 import { archivesNowhere, pick, toJson } from "./common";
+import { SLO_DATA_CLASS, stepsTime, stepsVerified } from "../slo-metrics";
 
 export const drTest: CommandDef = {
     name: "dr-test",
@@ -26,6 +27,9 @@ history file the copy would have pushed on promotion. The teardown is proved (la
 no data directory, no listener; platform: namespace gone (404), no persistent volume left) and the
 report (per-step seconds, measured RPO = newest primary commit - newest restored commit,
 measured RTO = restore + validate) is written to <state-dir>/dr-test/<run-id>.json.
+Every drill, failed ones too, is published as one recovery SLO run (Fortress/BackupSLO
+{DataClass=database, Tier, Purpose=recovery}) to CloudWatch in the stack's DR region, which
+the recovery-success SLO alarm reads; a failed publish is a WARNING and never fails the drill.
 
 Examples:
   fortress dr-test --stack prod --from tier2 --yes
@@ -154,6 +158,13 @@ Examples:
             dataLossBound: { seconds: null, why: "the drill restores into scratch with archiving off; production is only read" },
             steps,
             result: (data: Record<string, Json>) => ({ report: data.report ?? null, reportFile: data.reportFile ?? null }),
+            // One recovery SLO run (slo-recovery-success reads these): succeeded only when every
+            // step of the drill — restore, checks, teardown proved, report — was verified.
+            sloRuns: (records) => {
+                const ids = steps.map((s) => s.id);
+                const t = stepsTime(records, ids);
+                return [{ dataClass: SLO_DATA_CLASS.database, tier, purpose: "recovery" as const, succeeded: stepsVerified(records, ids), durationSeconds: t.seconds, windowSeconds: t.budgetSeconds }];
+            },
         };
     },
 };

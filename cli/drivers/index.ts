@@ -3,7 +3,7 @@
  * that lab description; otherwise the platform driver built from the stack's config and outputs.
  */
 import type { StackContext } from "../stack";
-import type { Driver } from "./types";
+import type { Driver, MetricsSink } from "./types";
 
 export type DriverChoice = { readonly kind: "lab"; readonly file: string } | { readonly kind: "platform" };
 
@@ -17,4 +17,21 @@ export async function makeDriver(choice: DriverChoice, stack: StackContext): Pro
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const { createPlatformDriver } = require("./platform") as typeof import("./platform");
     return createPlatformDriver(stack);
+}
+
+/**
+ * The driver's metrics sink on its own, for a run whose driver could not be made (no kubeconfig,
+ * the primary down): its failure is still published. Undefined when the lab has no CloudWatch.
+ */
+export function makeMetricsSink(choice: DriverChoice, stack: StackContext): MetricsSink | undefined {
+    if (choice.kind === "lab") {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const lab = require("./lab") as typeof import("./lab");
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        const { readLabDescription } = require("./lab/description") as typeof import("./lab/description");
+        return lab.labMetricsSink(readLabDescription(choice.file));
+    }
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { platformMetricsSink } = require("./platform") as typeof import("./platform");
+    return platformMetricsSink(stack);
 }

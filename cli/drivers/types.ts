@@ -292,6 +292,23 @@ export interface AuditSink {
     putAuditRecord(key: string, body: string, retainUntil: Date, wait: Wait): Promise<{ readonly location: string; readonly versionId?: string }>;
 }
 
+/** One CloudWatch datapoint (the backup SLO runs: components/detection/slo.ts sloRunDatums). */
+export interface MetricDatum {
+    readonly MetricName: string;
+    /** In the order the jobs send them (moto matches a dimension set only in that order). */
+    readonly Dimensions: readonly { readonly Name: string; readonly Value: string }[];
+    readonly Value: number;
+    readonly Unit: "Count" | "Seconds" | "Bytes";
+}
+
+/** Where the CLI's own metrics go: CloudWatch in the stack's DR (monitoring) region; moto in the lab. */
+export interface MetricsSink {
+    /** "CloudWatch us-west-2", "CloudWatch us-west-2 at http://127.0.0.1:5000". */
+    readonly describe: string;
+    /** PutMetricData, all at one timestamp; throws naming the endpoint and the cause. */
+    putMetricData(namespace: string, data: readonly MetricDatum[], wait: Wait): Promise<void>;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Cross-region failover
 
@@ -341,6 +358,8 @@ export interface Driver {
     readonly failover?: FailoverPrimitives;
     readonly traffic?: TrafficPrimitives;
     readonly audit?: AuditSink;
+    /** CloudWatch for the backup SLO runs `fortress backup` and `fortress dr-test` publish (cli/slo-metrics.ts). */
+    readonly metrics?: MetricsSink;
     /** The erasure ledger and the primitives that replay it (cli/erasure/driver.ts). */
     readonly erasure?: import("../erasure/driver").ErasureDriver;
     /**

@@ -18,6 +18,8 @@ import { maxIntervalSeconds } from "../core/cron";
 export const BACKUP_AGE_METRIC = { namespace: "Fortress/Backups", metricName: "NewestBackupAgeSeconds" } as const;
 /** The standby database's replay lag behind the primary, published from the DR region. */
 export const STANDBY_LAG_METRIC = { namespace: "Fortress/Database", metricName: "StandbyReplayLagSeconds" } as const;
+/** WAL the DR standby received and has not replayed yet, in bytes (published beside the seconds; no alarm). */
+export const STANDBY_LAG_BYTES_METRIC = { namespace: STANDBY_LAG_METRIC.namespace, metricName: "StandbyReplayLagBytes" } as const;
 /** The largest lag of any Redis replica behind its primary (INFO replication `lag`). */
 export const REDIS_REPLICA_LAG_METRIC = { namespace: "Fortress/Redis", metricName: "ReplicaLagSeconds" } as const;
 

@@ -23,6 +23,49 @@ export const SLO_RUN_METRICS = { runs: "Runs", succeeded: "Succeeded", withinWin
 /** The rollup's sums over the window (jobs/lib/s3.py slo_rollup: "Rollup" + the count's name). */
 export const SLO_ROLLUP_METRICS = { runs: "RollupRuns", succeeded: "RollupSucceeded", withinWindow: "RollupWithinWindow" } as const;
 
+/**
+ * The dimensions of every per-run series, in the order every writer sends them (s3.py
+ * publish_run, the CLI): CloudWatch matches a dimension set in any order, but moto — the
+ * tests' CloudWatch — only in the order it was put, so one order everywhere.
+ */
+export const SLO_RUN_DIMENSIONS = ["DataClass", "Tier", "Purpose"] as const;
+/** The unit of each per-run metric (s3.py publish_run sends the same). */
+export const SLO_RUN_UNITS = { runs: "Count", succeeded: "Count", withinWindow: "Count", duration: "Seconds" } as const;
+/** The environment variable that gives slo-run.sh its namespace (rendered from BACKUP_SLO_NAMESPACE). */
+export const SLO_NAMESPACE_ENV = "SLO_NAMESPACE";
+
+/** One run as the SLOs count it: what every writer (slo-run.sh, `fortress backup`/`dr-test`) publishes. */
+export interface SloRun {
+    readonly dataClass: string;
+    /** A tier, or several joined by "+". */
+    readonly tier: string;
+    readonly purpose: SloPurpose;
+    readonly succeeded: boolean;
+    readonly durationSeconds: number;
+    /** A successful run that took longer is outside its window. */
+    readonly windowSeconds: number;
+}
+
+export interface SloDatum {
+    readonly MetricName: string;
+    readonly Dimensions: { readonly Name: string; readonly Value: string }[];
+    readonly Value: number;
+    readonly Unit: (typeof SLO_RUN_UNITS)[keyof typeof SLO_RUN_UNITS];
+}
+
+/** The datapoints of one run (the same four metrics and dimensions s3.py publish_run sends). */
+export function sloRunDatums(r: SloRun): SloDatum[] {
+    const values: Record<string, string> = { DataClass: r.dataClass, Tier: r.tier, Purpose: r.purpose };
+    const dims = SLO_RUN_DIMENSIONS.map((Name) => ({ Name, Value: values[Name] }));
+    const within = r.succeeded && r.durationSeconds <= r.windowSeconds;
+    return (Object.keys(SLO_RUN_METRICS) as (keyof typeof SLO_RUN_METRICS)[]).map((k) => ({
+        MetricName: SLO_RUN_METRICS[k],
+        Dimensions: dims.map((d) => ({ ...d })),
+        Value: k === "runs" ? 1 : k === "succeeded" ? (r.succeeded ? 1 : 0) : k === "withinWindow" ? (within ? 1 : 0) : r.durationSeconds,
+        Unit: SLO_RUN_UNITS[k],
+    }));
+}
+
 /** The wrapper in the job image that runs a job and publishes its run. */
 export const SLO_RUNNER_SCRIPT = "lib/slo-run.sh";
 
@@ -75,6 +118,7 @@ export function sloRunEnv(e: SloRunEnv): { name: string; value: string }[] {
     if (!/^tier[123](\+tier[123])*$/.test(e.tier)) throw new Error(`slo tier "${e.tier}": use tier1, tier2, tier3 or several joined by "+"`);
     if (!Number.isInteger(e.windowSeconds) || e.windowSeconds <= 0) throw new Error(`slo window ${e.windowSeconds}: use a whole positive number of seconds`);
     return [
+        { name: SLO_NAMESPACE_ENV, value: BACKUP_SLO_NAMESPACE },
         { name: "SLO_DATA_CLASS", value: e.dataClass },
         { name: "SLO_TIER", value: e.tier },
         { name: "SLO_PURPOSE", value: e.purpose },

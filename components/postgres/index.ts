@@ -8,3 +8,4 @@ export * from "./replication-tls";
 export * from "./spec";
 export * from "./verification";
 export * from "./verify-script";
+export * from "./standby-lag";

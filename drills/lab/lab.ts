@@ -103,7 +103,7 @@ export function patroniDcsFromSpec(spec: Record<string, unknown>): PatroniDcs {
     };
 }
 
-/** The spec input the stacks build (stacks/steps/postgres.ts clusterSpec), with the lab's settings. */
+/** The spec input the stacks build (stacks/steps/database.ts clusterSpec), with the lab's settings. */
 export function labClusterSpec(config: FortressConfig, settings: PgBackRestSettings, role: ClusterRole, instances: number): Record<string, unknown> {
     const p = config.postgres;
     return perconaClusterSpec({

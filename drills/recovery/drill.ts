@@ -7,7 +7,10 @@
  *   target; a restore SIGKILLed half-way and rerun ends with the same rows; status shows a stale
  *   tier as breached; --dry-run changes nothing (data dir, repos, buckets, state dir compared
  *   byte for byte); bad arguments give one line and exit 2 or 4; a corrupted backup file and a
- *   missing WAL segment each make validate exit 1 naming the object.
+ *   missing WAL segment each make validate exit 1 naming the object; `fortress dr-test` restores
+ *   tier 1 into scratch and tears it down; every backup and dr-test run — a failed backup (primary
+ *   down) and a failed dr-test (a tier without backups) too — is read back from moto's CloudWatch
+ *   as the backup SLO metrics the alarms read (names, dimensions, values).
  */
 import { spawn } from "child_process";
 import { createHash } from "crypto";
@@ -16,6 +19,9 @@ import * as os from "os";
 import * as path from "path";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { randomBytes } from "crypto";
+import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
+import { BACKUP_SLO_NAMESPACE, SLO_RUN_DIMENSIONS, SLO_RUN_METRICS } from "../../components/detection/slo";
+import { loadStack } from "../../cli/stack";
 import { labS3Client } from "../../cli/drivers/lab/storage";
 import { query } from "../../cli/drivers/lab/pg";
 import { pgCtl } from "../../cli/drivers/lab/pg";
@@ -98,8 +104,31 @@ export const run: Drill = async (options) => {
     const procs = new ProcessGroup();
     let lab: RecoveryLab | undefined;
     try {
-        lab = await startRecoveryLab(options.workDir, procs, "db");
+        // The CLI publishes its SLO runs to the stack's DR region, as on the platform.
+        const metricsRegion = loadStack("dev").config.regions.dr;
+        lab = await startRecoveryLab(options.workDir, procs, "db", metricsRegion);
         const desc = lab.description;
+        const cw = new CloudWatchClient({ region: metricsRegion, endpoint: desc.cloudwatch!.endpoint, credentials: { accessKeyId: "fortress-lab", secretAccessKey: "fortress-lab" } });
+        /** One series of the backup SLOs read back from moto: the sums of the last two hours. */
+        const sloSeries = async (tier: string, purpose: string) => {
+            const dims = SLO_RUN_DIMENSIONS.map((Name) => ({ Name, Value: { DataClass: "database", Tier: tier, Purpose: purpose }[Name] }));
+            const read = async (metric: string, stat: "Sum" | "Maximum") => {
+                const r = await cw.send(new GetMetricStatisticsCommand({ Namespace: BACKUP_SLO_NAMESPACE, MetricName: metric, Dimensions: dims, StartTime: new Date(Date.now() - 7_200_000), EndTime: new Date(Date.now() + 300_000), Period: 10_800, Statistics: [stat] }));
+                const p = r.Datapoints ?? [];
+                return p.length ? p.reduce((t, d) => (stat === "Sum" ? t + (d.Sum ?? 0) : Math.max(t, d.Maximum ?? 0)), 0) : null;
+            };
+            const listed = (await cw.send(new ListMetricsCommand({ Namespace: BACKUP_SLO_NAMESPACE, Dimensions: dims.map((d) => ({ ...d })) }))).Metrics ?? [];
+            return {
+                runs: await read(SLO_RUN_METRICS.runs, "Sum"),
+                succeeded: await read(SLO_RUN_METRICS.succeeded, "Sum"),
+                withinWindow: await read(SLO_RUN_METRICS.withinWindow, "Sum"),
+                durationMax: await read(SLO_RUN_METRICS.duration, "Maximum"),
+                // every metric of the series, with its dimension names in the order the jobs send them
+                names: [...new Set(listed.filter((m) => JSON.stringify(m.Dimensions?.map((d) => d.Name)) === JSON.stringify(SLO_RUN_DIMENSIONS)).map((m) => m.MetricName!))].sort(),
+            };
+        };
+        const allRunMetrics = Object.values(SLO_RUN_METRICS).sort();
+        const sloLine = (label: string, x: Awaited<ReturnType<typeof sloSeries>>) => `${label}: Runs ${x.runs}, Succeeded ${x.succeeded}, WithinWindow ${x.withinWindow}, DurationSeconds max ${x.durationMax}; metrics {${SLO_RUN_DIMENSIONS.join(",")}}: ${x.names.join(" ")}`;
         const stateDir = path.join(options.workDir, "state");
         const env = { ...process.env, FORTRESS_STATE_DIR: stateDir };
         const common = ["--stack", "dev", "--lab", lab.descriptionFile];
@@ -153,6 +182,13 @@ export const run: Drill = async (options) => {
         const backupDoc = JSON.parse(backup.stdout || "{}");
         fig("recovery.backup.seconds", `fortress backup: full to ${tiers.replace(",", " and ")}, verified listed and complete`, Math.round(backup.seconds * 10) / 10, "s");
         check("fortress backup exits 0 with each new backup listed and complete", backup.code === 0 && backupDoc.outcome === "done", `exit ${backup.code}; ${Object.keys(backupDoc.result ?? {}).join(", ")}; ${stderrLines(backup).slice(-1).join("")}`);
+
+        const backupSlo = await Promise.all(tiers.split(",").map((t) => sloSeries(t, "backup")));
+        check(
+            `fortress backup published each tier's run to moto CloudWatch: ${BACKUP_SLO_NAMESPACE} Runs 1, Succeeded 1, DurationSeconds > 0 {DataClass=database, Tier, Purpose=backup}`,
+            backupDoc.sloMetrics?.published === true && backupSlo.every((x) => x.runs === 1 && x.succeeded === 1 && (x.durationMax ?? 0) > 0 && JSON.stringify(x.names) === JSON.stringify(allRunMetrics)),
+            `${backupDoc.sloMetrics?.sink ?? "no sink"}${backupDoc.sloMetrics?.error ? ` (${backupDoc.sloMetrics.error})` : ""}; ${backupSlo.map((x, i) => sloLine(tiers.split(",")[i], x)).join("; ")}`,
+        );
 
         const clean = await fortress(["validate", ...common, "--tier", tiers, "--output", "json"], env);
         const cleanDoc = JSON.parse(clean.stdout || "{}");
@@ -218,6 +254,25 @@ export const run: Drill = async (options) => {
             "a restore killed half-way and rerun resumes its run and ends with the same rows",
             identical,
             `first attempt ended by ${killed.signal ?? `exit ${killed.code}`} during step restore; rerun exit ${rerun.code}, resumed ${JSON.stringify(rerunDoc.resumedFrom ?? null)}; ${rerunIds.length} rows ending at ${rerunIds.at(-1)} vs ${pitrIds.length} ending at ${pitrIds.at(-1)}`,
+        );
+
+        // ------------------------------------------------------------------ dr-test, and its SLO runs
+        const drill = await fortress(["dr-test", ...common, "--from", "tier1", "--into", "drtest", "--output", "json"], env);
+        const drillDoc = JSON.parse(drill.stdout || "{}");
+        fig("recovery.drtest.seconds", "fortress dr-test from tier 1: restore into scratch (archiving off), validate, teardown proved, report", Math.round(drill.seconds * 10) / 10, "s");
+        const drillSlo = await sloSeries("tier1", "recovery");
+        check(
+            "fortress dr-test from tier 1 exits 0 (scratch restored, validated, torn down) and its recovery run reads back from moto: Runs 1, Succeeded 1",
+            drill.code === 0 && drillDoc.outcome === "done" && drillDoc.sloMetrics?.published === true && drillSlo.runs === 1 && drillSlo.succeeded === 1 && JSON.stringify(drillSlo.names) === JSON.stringify(allRunMetrics),
+            `exit ${drill.code}; ${drillDoc.steps?.map((x: { id: string; status: string }) => `${x.id}=${x.status}`).join(" ") ?? ""}; ${sloLine("database/tier1/recovery", drillSlo)}; ${stderrLines(drill).slice(-1).join("")}`,
+        );
+        const noBackups = await fortress(["dr-test", ...common, "--from", "tier3", "--into", "drtest3", "--output", "json"], env);
+        const noBackupsDoc = JSON.parse(noBackups.stdout || "{}");
+        const failedSlo = await sloSeries("tier3", "recovery");
+        check(
+            "a dr-test that fails (tier 3 has no backup: exit 4) publishes its recovery run as failed before exiting: Runs 1, Succeeded 0",
+            noBackups.code === 4 && noBackupsDoc.sloMetrics?.published === true && failedSlo.runs === 1 && failedSlo.succeeded === 0 && failedSlo.withinWindow === 0,
+            `exit ${noBackups.code}, "${stderrLines(noBackups).slice(-1).join("")}"; ${sloLine("database/tier3/recovery", failedSlo)}`,
         );
 
         // ------------------------------------------------------------------ status: stale tier
@@ -404,6 +459,17 @@ export const run: Drill = async (options) => {
         const healed = await fortress(["validate", ...common, "--tier", "tier1"], env);
         check("with the file, the segment and the Redis snapshot put back, validate is clean again", healed.code === 0, `exit ${healed.code}${healed.code ? `: ${stderrLines(healed).join(" / ").slice(0, 300)}` : ""}`);
 
+        // ------------------------------------------------------------------ a failed backup publishes Succeeded=0
+        // The primary is still stopped (since the dry-run comparison): a backup cannot be taken.
+        const downBackup = await fortress(["backup", ...common, "--class", "database", "--tier", "tier1", "--type", "incr", "--output", "json"], env);
+        const downDoc = JSON.parse(downBackup.stdout || "{}");
+        const afterFail = await sloSeries("tier1", "backup");
+        check(
+            "a backup that fails (primary down) exits non-zero and publishes its run as failed first: tier 1 now Runs 2, Succeeded 1 (the earlier backup's 1 and this 0)",
+            downBackup.code !== 0 && downDoc.sloMetrics?.published === true && downDoc.sloMetrics?.runs?.[0]?.succeeded === 0 && afterFail.runs === 2 && afterFail.succeeded === 1,
+            `exit ${downBackup.code}, "${stderrLines(downBackup).slice(-1).join("").slice(0, 200)}"; ${sloLine("database/tier1/backup", afterFail)}`,
+        );
+
         // ------------------------------------------------------------------ audit trail
         const audit = fs.readFileSync(path.join(stateDir, "audit.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l));
         const tier3Audit = await s3.send(new ListObjectsV2Command({ Bucket: "fortress-recovery-tier3", Prefix: "fortress-audit/" }));
@@ -413,6 +479,7 @@ export const run: Drill = async (options) => {
             `${audit.length} local records (${[...new Set(audit.map((a) => a.command))].join(", ")}); ${tier3Audit.KeyCount} objects under fortress-audit/ in tier 3`,
         );
         s3.destroy();
+        cw.destroy();
     } finally {
         if (lab) {
             const restores = path.join(lab.description.workDir, "restores");

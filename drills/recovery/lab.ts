@@ -61,7 +61,11 @@ const sealingKey = (name: string) => ({
     data: { "tls.crt": randomBytes(600).toString("base64"), "tls.key": randomBytes(1200).toString("base64") },
 });
 
-export async function startRecoveryLab(workDir: string, procs: ProcessGroup, stanza: string): Promise<RecoveryLab> {
+/**
+ * `metricsRegion`: the region the CLI's backup SLO runs go to in moto's CloudWatch (the stack's
+ * DR region, as on the platform).
+ */
+export async function startRecoveryLab(workDir: string, procs: ProcessGroup, stanza: string, metricsRegion = "us-west-2"): Promise<RecoveryLab> {
     fs.chmodSync(workDir, 0o755);
     const d = (name: string, mode = 0o700) => {
         const p = path.join(workDir, name);
@@ -228,6 +232,8 @@ export async function startRecoveryLab(workDir: string, procs: ProcessGroup, sta
         snapshots: { keyFile, buckets: { tier1: SNAPSHOT_TIER1_BUCKET, tier2: "fortress-recovery-tier2", tier3: "fortress-recovery-tier3" } },
         configuration: { dir: configDir },
         secrets: { dir: secretsDir },
+        // moto serves CloudWatch on the same port: the backup SLO runs of backup / dr-test go there.
+        cloudwatch: { endpoint: `http://127.0.0.1:${s3.motoPort}`, region: metricsRegion, accessKeyId: "fortress-lab", secretAccessKey: "fortress-lab" },
     };
     const descriptionFile = path.join(workDir, "lab.json");
     fs.writeFileSync(descriptionFile, JSON.stringify(description, null, 2) + "\n");

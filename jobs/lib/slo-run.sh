@@ -2,9 +2,10 @@
 # slo-run.sh COMMAND [ARG...]: runs one backup, verify or backup-age job and, when it ends —
 # success, failure, or stopped by the Job's deadline (SIGTERM) — publishes the run to
 # CloudWatch for the backup SLOs: Runs=1, Succeeded=1|0, WithinWindow=1|0 and
-# DurationSeconds, with the DataClass, Tier and Purpose dimensions (and Runs, Succeeded,
-# WithinWindow once more with Purpose alone, the series the SLO alarms add up). The job's own
-# exit code is kept; a failed publish is logged and never changes it.
+# DurationSeconds, with the DataClass, Tier and Purpose dimensions (in that order; the daily
+# rollup adds the series up per purpose for the SLO alarms). `fortress backup` and `fortress
+# dr-test` publish the same from the CLI (cli/slo-metrics.ts). The job's own exit code is kept;
+# a failed publish is logged and never changes it.
 #
 # Every CronJob of components/platform/backup-job.ts, the PostgreSQL verification and
 # backup-age jobs run their command through this wrapper (a test reads each rendered
@@ -15,7 +16,7 @@
 #   SLO_TIER              tier1 | tier2 | tier3, or several joined by "+" (a verify of two repos)
 #   SLO_PURPOSE           backup | verify | backup-age
 #   SLO_WINDOW_SECONDS    a successful run that took longer is outside its backup window
-#   SLO_NAMESPACE=Fortress/BackupSLO
+#   SLO_NAMESPACE=Fortress/BackupSLO  rendered by the CronJobs from components/detection/slo.ts
 #   AWS_REGION / CLOUDWATCH_REGION, CLOUDWATCH_ENDPOINT_URL   where the metrics go
 set -uo pipefail
 

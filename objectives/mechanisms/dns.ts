@@ -1,10 +1,11 @@
 /**
  * DNS failover: Route 53 endpoint health checks and the failover records they steer.
  */
-import { DeclaredResource, T, extract, readKnown } from "../resources";
+import { T, extract, readKnown } from "../resources";
 import { CONSTANTS, ROUTE53_DEFAULT_FAILURE_THRESHOLD, vendor } from "../constants";
 import { Ctx, collect } from "../input";
 import { Bound, Term, declared } from "../terms";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
 
 export interface HealthCheckMech {
@@ -17,9 +18,9 @@ export interface HealthCheckMech {
 }
 
 /** Endpoint health checks (HTTP, HTTPS, TCP and their string-match forms). */
-export function healthChecks(rs: readonly DeclaredResource[]) {
+export function healthChecks(rs: readonly RecordedResource[]) {
     return extract<HealthCheckMech>(rs, T.healthCheck, (r) => {
-        const p = r.props;
+        const p = r.inputs;
         const type = String(p.type ?? "");
         if (!/^(HTTP|HTTPS|TCP|HTTP_STR_MATCH|HTTPS_STR_MATCH)$/.test(type)) return undefined;
         return {
@@ -43,9 +44,9 @@ export interface FailoverRecordMech {
     readonly hasHealthCheck: boolean;
 }
 
-export function failoverRecords(rs: readonly DeclaredResource[]) {
+export function failoverRecords(rs: readonly RecordedResource[]) {
     return extract<FailoverRecordMech>(rs, T.record, (r) => {
-        const p = r.props;
+        const p = r.inputs;
         const policies = Array.isArray(p.failoverRoutingPolicies) ? p.failoverRoutingPolicies : [];
         const role = policies[0]?.type;
         if (role !== "PRIMARY" && role !== "SECONDARY") return undefined;

@@ -5,7 +5,8 @@
  */
 import { maxIntervalSeconds } from "../../components/core/cron";
 import { DATA_CLASS_LABELS, DataClassLabel, LABEL_KEYS, PURPOSE_LABELS, PurposeLabel } from "../../components/core/names";
-import { DeclaredResource, T, extract } from "../resources";
+import { T, extract } from "../resources";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
 /** Names of the tier definitions (config/sections/tiers.ts). */
 export const TIER_DATA_CLASSES = ["database", "redis", "configuration", "secrets"] as const;
@@ -40,9 +41,9 @@ function fromLabels(labels: Readonly<Record<string, unknown>>): Pick<ScheduledJo
     };
 }
 
-export function scheduledJobs(rs: readonly DeclaredResource[]) {
-    const read = (kind: ScheduledJobMech["kind"]) => (r: DeclaredResource): ScheduledJobMech | undefined => {
-        const p = r.props;
+export function scheduledJobs(rs: readonly RecordedResource[]) {
+    const read = (kind: ScheduledJobMech["kind"]) => (r: RecordedResource): ScheduledJobMech | undefined => {
+        const p = r.inputs;
         const schedule = p.spec?.schedule;
         if (typeof schedule !== "string") return undefined;
         return { kind, name: String(p.metadata?.name ?? r.name), schedule, worstGapSeconds: gap(schedule), ...fromLabels(p.metadata?.labels ?? {}) };

@@ -5,8 +5,9 @@ import { LABEL_KEYS } from "../../components/core/names";
 import { maxIntervalSeconds } from "../../components/core/cron";
 import { BUDGETS, PATRONI_DEFAULTS, vendor } from "../constants";
 import { Ctx, collect, figure, measured, quantityBytes, scaled } from "../input";
-import { DeclaredResource, Known, T, extract, readKnown } from "../resources";
+import { Known, T, extract, readKnown } from "../resources";
 import { Bound, Path, Term, budget, declared, isMissing, sum } from "../terms";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
 
 export interface PgRepoMech {
@@ -44,9 +45,9 @@ export function pgSeconds(value: unknown): number | undefined {
     return m ? Number(m[1]) * PG_TIME_UNIT[m[2] ?? "s"] : undefined;
 }
 
-export function pgClusters(rs: readonly DeclaredResource[]) {
+export function pgClusters(rs: readonly RecordedResource[]) {
     return extract<PgClusterMech>(rs, T.pgCluster, (r) => {
-        const spec = r.props.spec ?? {};
+        const spec = r.inputs.spec ?? {};
         const patroni = spec.patroni ?? {};
         const dyn = patroni.dynamicConfiguration ?? {};
         const params = dyn.postgresql?.parameters ?? {};
@@ -61,7 +62,7 @@ export function pgClusters(rs: readonly DeclaredResource[]) {
         }));
         const sync = dyn.synchronous_mode;
         return {
-            name: String(r.props.metadata?.name ?? r.name),
+            name: String(r.inputs.metadata?.name ?? r.name),
             instances,
             leaderLeaseSeconds: typeof patroni.leaderLeaseDurationSeconds === "number" ? patroni.leaderLeaseDurationSeconds : PATRONI_DEFAULTS.leaderLeaseDurationSeconds,
             syncPeriodSeconds: typeof patroni.syncPeriodSeconds === "number" ? patroni.syncPeriodSeconds : PATRONI_DEFAULTS.syncPeriodSeconds,
@@ -95,9 +96,9 @@ export interface IntegrityWatchMech {
 }
 
 /** Deployments carrying INTEGRITY_WATCH_LABEL on their pods, with the watch's settings from the container env. */
-export function integrityWatches(rs: readonly DeclaredResource[]) {
+export function integrityWatches(rs: readonly RecordedResource[]) {
     return extract<IntegrityWatchMech>(rs, T.deployment, (r) => {
-        const p = r.props;
+        const p = r.inputs;
         const template = p.spec?.template ?? {};
         if (template.metadata?.labels?.[INTEGRITY_WATCH_LABEL.key] !== INTEGRITY_WATCH_LABEL.value) return undefined;
         const containers: any[] = Array.isArray(template.spec?.containers) ? template.spec.containers : [];

@@ -3,9 +3,10 @@
  */
 import { BUDGETS, vendor } from "../constants";
 import { Ctx, collect, figure, measured, quantityBytes, scaled } from "../input";
-import { DeclaredResource, T, extract } from "../resources";
+import { T, extract } from "../resources";
 import { Bound, Term, budget, declared } from "../terms";
 import { ScheduledJobMech, scheduledJobs } from "./jobs";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
 
 export interface RedisConfigMech {
@@ -17,9 +18,9 @@ export interface RedisConfigMech {
     readonly maxmemoryBytes?: number;
 }
 
-export function redisConfigs(rs: readonly DeclaredResource[]) {
+export function redisConfigs(rs: readonly RecordedResource[]) {
     return extract<RedisConfigMech>(rs, T.configMap, (r) => {
-        const data = r.props.data ?? {};
+        const data = r.inputs.data ?? {};
         const text = Object.values(data).filter((v): v is string => typeof v === "string").join("\n");
         const line = (re: RegExp) => re.exec(text)?.[1];
         const appendonly = line(/^\s*appendonly\s+(yes|no)\s*$/m);
@@ -28,7 +29,7 @@ export function redisConfigs(rs: readonly DeclaredResource[]) {
         const downAfter = line(/^\s*sentinel\s+down-after-milliseconds\s+\S+\s+(\d+)\s*$/m);
         if (appendonly === undefined && appendfsync === undefined && downAfter === undefined) return undefined;
         return {
-            configMap: String(r.props.metadata?.name ?? r.name),
+            configMap: String(r.inputs.metadata?.name ?? r.name),
             appendonly: appendonly === undefined ? undefined : appendonly === "yes",
             appendfsync,
             downAfterMilliseconds: downAfter === undefined ? undefined : Number(downAfter),
@@ -56,8 +57,8 @@ export function redisDataBytes(ctx: Ctx): { bytes: number; what: string } | unde
     const max = conf.find((c) => c.maxmemoryBytes !== undefined)?.maxmemoryBytes;
     if (max !== undefined) return { bytes: max, what: `declared maxmemory ${Math.round(max / MiB)} MiB` };
     for (const r of ctx.rs.filter((x) => x.type === T.statefulSet)) {
-        const claims = r.props.spec?.volumeClaimTemplates;
-        const isRedis = r.props.spec?.template?.metadata?.labels?.["app.kubernetes.io/component"] === "redis";
+        const claims = r.inputs.spec?.volumeClaimTemplates;
+        const isRedis = r.inputs.spec?.template?.metadata?.labels?.["app.kubernetes.io/component"] === "redis";
         if (!isRedis || !Array.isArray(claims)) continue;
         const b = quantityBytes(claims[0]?.spec?.resources?.requests?.storage);
         if (b !== undefined) return { bytes: b, what: `declared volume ${Math.round(b / MiB)} MiB (no maxmemory is declared, so the volume bounds the data set)` };

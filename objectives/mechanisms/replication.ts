@@ -3,8 +3,9 @@
  */
 import { vendor } from "../constants";
 import { Ctx, Subject, collect } from "../input";
-import { DeclaredResource, T, extract, readKnown } from "../resources";
+import { T, extract, readKnown } from "../resources";
 import { Bound, Term } from "../terms";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
 
 export interface ReplicationRuleMech {
@@ -15,9 +16,9 @@ export interface ReplicationRuleMech {
     readonly rtcMinutes?: number;
 }
 
-export function replicationRules(rs: readonly DeclaredResource[]) {
+export function replicationRules(rs: readonly RecordedResource[]) {
     const out = extract<ReplicationRuleMech[]>(rs, T.replication, (r) =>
-        (Array.isArray(r.props.rules) ? r.props.rules : []).map((rule: any) => ({
+        (Array.isArray(r.inputs.rules) ? r.inputs.rules : []).map((rule: any) => ({
             config: r.name,
             id: String(rule?.id ?? "?"),
             prefix: String(rule?.filter?.prefix ?? rule?.prefix ?? ""),
@@ -34,7 +35,7 @@ export function replicationRules(rs: readonly DeclaredResource[]) {
 /** A declared ReplicationLatency alarm on the rule: it watches the typical lag, it bounds nothing. */
 function latencyAlarm(ctx: Ctx, ruleId: string): string | undefined {
     for (const a of ctx.rs.filter((r) => r.type === T.metricAlarm)) {
-        const k = readKnown(() => ({ metric: a.props.metricName, ns: a.props.namespace, rule: a.props.dimensions?.RuleId, threshold: a.props.threshold }));
+        const k = readKnown(() => ({ metric: a.inputs.metricName, ns: a.inputs.namespace, rule: a.inputs.dimensions?.RuleId, threshold: a.inputs.threshold }));
         if (k.known && k.value.metric === "ReplicationLatency" && k.value.ns === "AWS/S3" && k.value.rule === ruleId && typeof k.value.threshold === "number") {
             return `ReplicationLatency alarm ${a.name} at ${k.value.threshold} s watches the typical lag`;
         }
@@ -55,13 +56,13 @@ export function missingClass(subject: Subject): Bound {
     return { missing: `no backup, replication or store of ${subject} is declared in this stack` };
 }
 
-export function bucketsFor(ctx: Ctx, purpose: string): DeclaredResource[] {
-    return ctx.rs.filter((r) => r.type === T.bucket && r.props.tags?.["fortress:purpose"] === purpose);
+export function bucketsFor(ctx: Ctx, purpose: string): RecordedResource[] {
+    return ctx.rs.filter((r) => r.type === T.bucket && r.inputs.tags?.["fortress:purpose"] === purpose);
 }
 
 /** Enabled replication rules configured on the given source bucket. */
-export function replicationFrom(ctx: Ctx, source: DeclaredResource): ReplicationRuleMech[] {
-    const configs = ctx.rs.filter((r) => r.type === T.replication && readKnown(() => r.props.bucket === source.props.bucket || r.props.bucket === source.name).known && (r.props.bucket === source.props.bucket || r.props.bucket === source.name));
+export function replicationFrom(ctx: Ctx, source: RecordedResource): ReplicationRuleMech[] {
+    const configs = ctx.rs.filter((r) => r.type === T.replication && readKnown(() => r.inputs.bucket === source.inputs.bucket || r.inputs.bucket === source.name).known && (r.inputs.bucket === source.inputs.bucket || r.inputs.bucket === source.name));
     return collect(ctx, replicationRules(configs)).filter((r) => r.enabled);
 }
 

@@ -3,8 +3,9 @@
  */
 import { BUDGETS, CONSTANTS, vendor } from "../constants";
 import { Ctx, Subject, collect } from "../input";
-import { DeclaredResource, T, extract, readKnown } from "../resources";
+import { T, extract, readKnown } from "../resources";
 import { Bound, bestFor, budget, isMissing, sum } from "../terms";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
 
 export interface RuntimeDetectionMech {
@@ -19,9 +20,9 @@ export interface RuntimeDetectionMech {
  * SNS output set (components/detection/runtime-detection.ts declares one). The topic ARN is
  * another resource's output, unknown in a first preview: unknown still means set.
  */
-export function runtimeDetections(rs: readonly DeclaredResource[]) {
+export function runtimeDetections(rs: readonly RecordedResource[]) {
     return extract<RuntimeDetectionMech>(rs, T.helmRelease, (r) => {
-        const p = r.props;
+        const p = r.inputs;
         if (p.chart !== "falco") return undefined;
         const v = p.values ?? {};
         if (v.driver?.enabled === false) return undefined;
@@ -74,13 +75,13 @@ function eventRules(ctx: Ctx): RuleMech[] {
     const out: RuleMech[] = [];
     const targets = ctx.rs.filter((r) => r.type === T.eventTarget);
     for (const r of ctx.rs.filter((x) => x.type === T.eventRule)) {
-        const k = readKnown(() => ({ pattern: r.props.eventPattern as unknown, ruleName: r.props.name as unknown }));
+        const k = readKnown(() => ({ pattern: r.inputs.eventPattern as unknown, ruleName: r.inputs.name as unknown }));
         if (!k.known || typeof k.value.pattern !== "string") {
             ctx.unknown.push(`${T.eventRule} ${r.name}.eventPattern`);
             continue;
         }
         const ruleName = k.value.ruleName;
-        const targeted = targets.some((t) => readKnown(() => t.props.rule).known && t.props.rule === ruleName && t.region === r.region);
+        const targeted = targets.some((t) => readKnown(() => t.inputs.rule).known && t.inputs.rule === ruleName && t.region === r.region);
         out.push({ name: r.name, region: r.region, pattern: JSON.parse(k.value.pattern), targeted });
     }
     return out;
@@ -104,12 +105,12 @@ function tamperDetection(ctx: Ctx): Bound {
         const needed = REQUIRED_TAMPER_CALLS.map((a) => a[0]).join(", ");
         return { missing: `no EventBridge rule with a target matches the backup-tampering calls (detail-type "AWS API Call via CloudTrail", eventName ${needed})` };
     }
-    const trails = ctx.rs.filter((r) => r.type === T.trail && r.props.enableLogging !== false);
+    const trails = ctx.rs.filter((r) => r.type === T.trail && r.inputs.enableLogging !== false);
     if (trails.length === 0) return { missing: `a tampering rule is declared but no CloudTrail trail (${T.trail}) with logging: EventBridge receives "AWS API Call via CloudTrail" events only with a trail logging` };
     const primary = ctx.input.regions.primary;
     const uncovered: string[] = [];
     for (const b of ctx.rs.filter((r) => r.type === T.bucket)) {
-        const k = readKnown(() => b.props.bucket as unknown);
+        const k = readKnown(() => b.inputs.bucket as unknown);
         if (!k.known || typeof k.value !== "string") {
             ctx.unknown.push(`${T.bucket} ${b.name}.bucket`);
             continue;
@@ -131,7 +132,7 @@ function tamperDetection(ctx: Ctx): Bound {
 
 /** GuardDuty findings at some severity routed to a target. */
 function guardDutyDetection(ctx: Ctx): Bound {
-    const detectors = ctx.rs.filter((r) => r.type === T.guardDuty && r.props.enable !== false);
+    const detectors = ctx.rs.filter((r) => r.type === T.guardDuty && r.inputs.enable !== false);
     if (detectors.length === 0) return { missing: `no security detection (an enabled ${T.guardDuty}) is declared: a breach is found by people, not by the stack` };
     const routed = eventRules(ctx).filter((r) => r.targeted && valuesOf(r.pattern, "source").includes("aws.guardduty"));
     if (routed.length === 0) return { missing: `GuardDuty is enabled but no EventBridge rule with a target takes its findings (source aws.guardduty): findings wait in the console` };

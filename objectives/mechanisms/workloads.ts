@@ -4,8 +4,9 @@
 import { LABEL_KEYS } from "../../components/core/names";
 import { BUDGETS, CONSTANTS, K8S_PROBE_DEFAULTS, vendor } from "../constants";
 import { Ctx, collect } from "../input";
-import { DeclaredResource, T, extract } from "../resources";
+import { T, extract } from "../resources";
 import { Bound, budget, declared } from "../terms";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
 
 export interface ProbeMech {
@@ -39,9 +40,9 @@ export function probeDetectionSeconds(p: ProbeMech): number {
     return p.periodSeconds * p.failureThreshold + p.timeoutSeconds;
 }
 
-export function workloads(rs: readonly DeclaredResource[]) {
-    const read = (kind: WorkloadMech["kind"]) => (r: DeclaredResource): WorkloadMech => {
-        const p = r.props;
+export function workloads(rs: readonly RecordedResource[]) {
+    const read = (kind: WorkloadMech["kind"]) => (r: RecordedResource): WorkloadMech => {
+        const p = r.inputs;
         const template = p.spec?.template ?? {};
         const containers = Array.isArray(template.spec?.containers) ? template.spec.containers : [];
         return {

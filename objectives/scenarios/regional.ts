@@ -37,7 +37,7 @@ function cachePath(ctx: Ctx, scenario: "S3" | "S4"): Bound | Bound[] {
     const jobs = redisBackupJobs(ctx);
     if (scenario === "S3") return snapshotPath(ctx, jobs, "to any tier (S3 outlives the cluster)");
     const direct = snapshotPath(ctx, jobs.filter((j) => j.tier === "tier2" || j.tier === "tier3"), "straight to tier 2 or 3 (out of the region)");
-    const tier1Bucket = ctx.rs.find((r) => r.type === T.bucket && r.props.tags?.["fortress:tier"] === "tier1");
+    const tier1Bucket = ctx.rs.find((r) => r.type === T.bucket && r.inputs.tags?.["fortress:tier"] === "tier1");
     const rtc = (tier1Bucket ? replicationFrom(ctx, tier1Bucket) : []).find((r) => "tier1/".startsWith(r.prefix) && r.rtcMinutes !== undefined);
     const tier1 = snapshotPath(ctx, jobs.filter((j) => j.tier === "tier1"), `to tier 1, replicated by rule ${rtc?.id}`);
     if (!rtc) return [direct, { missing: "no replication rule with Replication Time Control covers tier1/: replication without RTC has no time bound" }];

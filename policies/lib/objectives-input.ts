@@ -2,10 +2,11 @@
  * Builds the objectives model's narrow input from a resolved stack config: the one place that
  * knows both the config schema and the model, so the model imports nothing from stacks/.
  */
-import type { DeclaredResource, DrillReportLike, ObjectivesInput } from "../../objectives";
+import type { DrillReportLike, ObjectivesInput } from "../../objectives";
 import type { FortressConfig } from "../../config";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
-export function objectivesInput(stack: string, config: FortressConfig, resources: readonly DeclaredResource[], reports: readonly DrillReportLike[] = [], notes: readonly string[] = []): ObjectivesInput {
+export function objectivesInput(stack: string, config: FortressConfig, resources: readonly RecordedResource[], reports: readonly DrillReportLike[] = [], notes: readonly string[] = []): ObjectivesInput {
     return {
         stack,
         environment: config.environment,

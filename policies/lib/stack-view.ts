@@ -8,10 +8,11 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { MANIFEST_KEY } from "../../components/core/names";
-import { DeclaredResource, T as MODEL_TYPES } from "../../objectives";
+import { T as MODEL_TYPES } from "../../objectives";
 import { ConfigError, FortressConfig, validateConfig } from "../../config";
 import { engineStackConfig } from "./stack-config";
 import type { TierId } from "../../config/vocabulary";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
 export const T = Object.freeze({
     ...MODEL_TYPES,
@@ -124,8 +125,20 @@ export class StackView {
     }
 
     /** Resources in the form the objectives model reads. */
-    declared(): DeclaredResource[] {
-        return this.resources.map((r) => ({ type: r.type, name: r.name, urn: r.urn, props: r.props, region: StackView.regionOf(r) }));
+    declared(): RecordedResource[] {
+        return this.resources.map((r) => ({
+            type: r.type,
+            name: r.name,
+            urn: r.urn,
+            inputs: r.props,
+            region: StackView.regionOf(r),
+            parent: r.parent?.urn,
+            provider: r.provider?.urn,
+            protect: r.opts.protect,
+            dependsOn: r.dependencies.map((d) => d.urn),
+            propertyDependencies: Object.fromEntries(Object.entries(r.propertyDependencies).map(([k, deps]) => [k, deps.map((d) => d.urn)])),
+            aliases: r.opts.aliases,
+        }));
     }
 }
 

@@ -12,7 +12,7 @@ import type { FortressConfig } from "../../config";
 import { TIERS } from "../../config/vocabulary";
 import type { Providers } from "../providers";
 import type { DetectionOutputs } from "./detection";
-import type { StorageOutputs } from "./storage";
+import { accountRoleArn, StorageOutputs } from "./storage";
 
 export interface ErasureLedgerOutputs {
     readonly bucketName: pulumi.Output<string>;
@@ -37,7 +37,7 @@ export function declareErasureLedger(config: FortressConfig, providers: Provider
             // Every backup that may hold personal data: each tier's longest retention, and the compliance archives.
             longestBackupRetentionDays: Math.max(...TIERS.map((t) => longestRetentionDays(config.tiers, t))),
             lockMode: config.storage.tier3.objectLock.mode,
-            breakGlassRoleArn: pulumi.interpolate`arn:aws:iam::${storage.accountId}:role/${config.aws.breakGlassRoleName}`,
+            breakGlassRoleArn: accountRoleArn(storage.accountId, config.aws.breakGlassRoleName),
             accountId: storage.accountId,
             oidcIssuer: config.kubernetes.oidcProvider!,
             appender: { namespace: e.ledger.appenderNamespace ?? config.kubernetes.namespace, serviceAccounts: e.ledger.appenderServiceAccounts },

@@ -13,7 +13,7 @@ import { IrsaRole } from "../../components/core/irsa-role";
 import { DESTRUCTIVE_KMS_ACTIONS, DESTRUCTIVE_S3_ACTIONS, doc } from "../../components/storage/policy-documents";
 import type { FortressConfig } from "../../config";
 import type { Providers } from "../providers";
-import type { DataProtectionOutputs } from "./data-protection";
+import type { LogsOutputs } from "./logs";
 import type { DetectionOutputs } from "./detection";
 import type { StorageOutputs } from "./storage";
 
@@ -55,7 +55,7 @@ export function declareSlo(
     cluster: k8s.Provider,
     storage: StorageOutputs,
     detection: DetectionOutputs,
-    protection: DataProtectionOutputs,
+    logArchive: LogsOutputs,
     verificationAlarms: readonly (AlarmSpec & { readonly region: string })[],
 ): SloOutputs {
     const dr = config.regions.dr;
@@ -95,7 +95,7 @@ export function declareSlo(
             serviceAccounts: [BACKUP_JOB_SERVICE_ACCOUNT],
             maxSessionDuration: null,
             policyName: "backup-audit",
-            policy: pulumi.all([protection.logArchive.bucketName, tier3.bucketArn, tier3.kmsKeyArn]).apply(([logArchiveBucket, tier3BucketArn, tier3KeyArn]) =>
+            policy: pulumi.all([logArchive.bucketName, tier3.bucketArn, tier3.kmsKeyArn]).apply(([logArchiveBucket, tier3BucketArn, tier3KeyArn]) =>
                 JSON.stringify(auditPolicy({ logArchiveBucket, tier3BucketArn, tier3KeyArn, auditPrefix: `${CLI_AUDIT_PREFIX}/${pulumi.getStack()}`, outputPrefix: AUDIT_OUTPUT_PREFIX, logArchiveRegion: config.regions.primary })),
             ),
         },
@@ -109,7 +109,7 @@ export function declareSlo(
             serviceAccountName: BACKUP_JOB_SERVICE_ACCOUNT,
             roleArn: role.arn,
             metricsRegion: dr,
-            logArchive: { bucket: protection.logArchive.bucketName, region: config.regions.primary },
+            logArchive: { bucket: logArchive.bucketName, region: config.regions.primary },
             auditRecords: { bucket: tier3.bucketName, prefix: `${CLI_AUDIT_PREFIX}/${pulumi.getStack()}` },
             auditSchedule: s.auditSchedule,
             auditDays: s.auditDays,

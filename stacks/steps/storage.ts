@@ -68,12 +68,17 @@ export function transferStartTime(config: FortressConfig): { hours: number; minu
     return { hours: Math.floor(at / 60), minutes: at % 60 };
 }
 
+/** An IAM role of the stack's account by name (the deploy and break-glass roles of config `aws`). */
+export function accountRoleArn(accountId: pulumi.Input<string>, roleName: string): pulumi.Output<string> {
+    return pulumi.interpolate`arn:aws:iam::${accountId}:role/${roleName}`;
+}
+
 export function declareStorage(config: FortressConfig, providers: Providers, parent?: pulumi.Resource): StorageOutputs {
     const { regions, environment, namePrefix } = config;
     const prod = environment === "prod";
     const identity = aws.getCallerIdentityOutput({}, { provider: providers.aws.primary, parent });
     const accountId = identity.accountId;
-    const roleArn = (roleName: string) => pulumi.interpolate`arn:aws:iam::${accountId}:role/${roleName}`;
+    const roleArn = (roleName: string) => accountRoleArn(accountId, roleName);
     const breakGlassRoleArn = roleArn(config.aws.breakGlassRoleName);
     const opts = (provider: aws.Provider): pulumi.ComponentResourceOptions => ({ provider, parent });
 

@@ -62,8 +62,8 @@ export function normalise(variant: string, result: PlanResult): GoldenPlan {
             parent: r.parentName ?? null,
             urn: r.urn,
             aliases: [...(r.aliases ?? [])].sort(),
-            protect: r.protect,
-            retainOnDelete: r.retainOnDelete,
+            protect: r.protect ?? false,
+            retainOnDelete: r.retainOnDelete ?? false,
             inputs: sortKeys(redactSecrets(r.inputs)),
         }))
         .sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));

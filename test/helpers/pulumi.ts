@@ -2,9 +2,10 @@
  * Test helpers over the mock runtime (tools/mock-runtime.ts): build components under mocks
  * and query what they registered.
  */
-import { RecordedResource, runUnderMocks } from "../../tools/mock-runtime";
+import { runUnderMocks } from "../../tools/mock-runtime";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
-export type { RecordedResource } from "../../tools/mock-runtime";
+export type { RecordedResource } from "../../components/core/recorded-resource";
 
 export interface RecordOptions {
     readonly stack?: string;

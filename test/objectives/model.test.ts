@@ -3,11 +3,12 @@
  * declared resources, and the accepted-risk rules.
  */
 import * as assert from "assert";
-import { DeclaredResource, DrillReportLike, ObjectivesTable, computeObjectives, failingCells, findFigure, budget } from "../../objectives";
+import { DrillReportLike, ObjectivesTable, computeObjectives, failingCells, findFigure, budget } from "../../objectives";
 import { objectivesInput } from "../../policies/lib/objectives-input";
 import { fixtureConfig } from "../policies/fixtures";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
-const r = (type: string, name: string, props: Record<string, any>, region?: string): DeclaredResource => ({ type, name, props, region });
+const r = (type: string, name: string, inputs: Record<string, any>, region?: string): RecordedResource => ({ type, name, urn: `urn:pulumi:test::fortress-dr::${type}::${name}`, inputs, region });
 const healthCheck = (type = "HTTPS", interval = 10, threshold = 3) => r("aws:route53/healthCheck:HealthCheck", "hc", { type, requestInterval: interval, failureThreshold: threshold });
 const records = [
     r("aws:route53/record:Record", "primary", { ttl: 30, failoverRoutingPolicies: [{ type: "PRIMARY" }], healthCheckId: "hc-1" }),
@@ -46,7 +47,7 @@ const REPORTS: DrillReportLike[] = [
     },
 ];
 
-function table(rs: DeclaredResource[], patch: (c: any) => void = () => {}, reports = REPORTS): ObjectivesTable {
+function table(rs: RecordedResource[], patch: (c: any) => void = () => {}, reports = REPORTS): ObjectivesTable {
     const config: any = fixtureConfig();
     patch(config);
     return computeObjectives(objectivesInput("test", config, rs, reports));

@@ -7,10 +7,11 @@
  * RPO, writer policies are code) edit the evaluated resources, as a careless code change would.
  */
 import * as assert from "assert";
-import type { RecordedResource } from "../../tools/mock-runtime";
+
 import { evaluateStack, PlanResult } from "../../tools/evaluate";
 import { planFindings, renderFindings, PlanFindings } from "../../tools/plan-findings";
 import { evaluateWith } from "../helpers/stacks";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
 let prod: PlanResult;
 let baseline: PlanFindings;

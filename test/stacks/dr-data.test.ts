@@ -1,17 +1,18 @@
 /**
- * The DR stack's operators and redis steps (stacks/steps/dr-data.ts) in every mode, on a
+ * The DR stack's operators and redis steps (stacks/steps/backup-identity.ts, configuration.ts, secrets.ts, cache.ts) in every mode, on a
  * created EKS cluster and on an existing one: Velero read-only until promoted, Sealed
  * Secrets started on the primary's keys, Redis restored from the newest snapshot through a
  * DR-side reader role, the promoted region's snapshot jobs, secrets kept secret, and every
  * Kubernetes object against its schema or CRD.
  */
 import * as assert from "assert";
-import { evaluateStack, PlanResult, PlannedResource } from "../../tools/evaluate";
+import { evaluateStack, PlanResult } from "../../tools/evaluate";
 import { modeVariants } from "../../stacks/steps/dr-mode";
 import { planDocument } from "../../tools/plan";
 import { validateK8sObject } from "../components/workloads/k8s-schema";
 import { unwrapSecrets, validateCustomResource } from "../components/platform/kube-schema";
 import { vendoredCrds } from "../../crds";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
 const veleroCrds = vendoredCrds("velero-crds.yaml");
 const perconaCrds = vendoredCrds("percona-pg-crd.yaml");
@@ -147,7 +148,7 @@ describe("DR stack: operators and Redis in every mode", function () {
         assert.match(String(e.AWS_ROLE_ARN), /dr-backup-reader/);
         assert.strictEqual(job.inputs.spec.template.spec.serviceAccountName, "fortress-backup");
         const release = of(r, "kubernetes:helm.sh/v3:Release").find((x) => x.inputs.chart === "sealed-secrets")!;
-        assert.ok(release.dependsOn.includes(job.urn), "the controller must start after the keys are restored");
+        assert.ok((release.dependsOn ?? []).includes(job.urn), "the controller must start after the keys are restored");
         const restorer = named(r, "kubernetes:rbac.authorization.k8s.io/v1:Role", "sealed-secrets-key-restorer");
         assert.deepStrictEqual(restorer.inputs.rules, [{ apiGroups: [""], resources: ["secrets"], verbs: ["create", "get"] }]);
         // Reading every secret of the namespace is for the key backups, which run only once promoted.
@@ -185,7 +186,7 @@ describe("DR stack: operators and Redis in every mode", function () {
     }));
 
     it("every Kubernetes object validates against the Kubernetes schemas or its CRD (Velero, Percona)", each(async (r) => {
-        const objects = r.resources.filter((x: PlannedResource) => x.custom && x.type.startsWith("kubernetes:") && !x.type.startsWith("kubernetes:helm.sh/"));
+        const objects = r.resources.filter((x: RecordedResource) => x.custom && x.type.startsWith("kubernetes:") && !x.type.startsWith("kubernetes:helm.sh/"));
         assert.ok(objects.some((o) => o.type === "kubernetes:batch/v1:Job"));
         for (const o of objects) {
             if (o.type.startsWith("kubernetes:velero.io/")) validateCustomResource(o, veleroCrds);

@@ -1,13 +1,14 @@
 import * as assert from "assert";
 import { execFile } from "child_process";
 import { promisify } from "util";
-import { evaluateStack, PlanResult, PlannedResource } from "../../tools/evaluate";
+import { evaluateStack, PlanResult } from "../../tools/evaluate";
 import { ConfigError } from "../../config";
 import { modeVariants, DrModeName } from "../../stacks/steps/dr-mode";
 import { REPLICATION_RULES, ROUTE53_METRICS_REGION } from "../../stacks/steps/detection";
 import { validateK8sObject } from "../components/workloads/k8s-schema";
 import { unwrapSecrets, validateCustomResource } from "../components/platform/kube-schema";
 import { vendoredCrds } from "../../crds";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
 const perconaCrds = vendoredCrds("percona-pg-crd.yaml");
 const veleroCrds = vendoredCrds("velero-crds.yaml");
@@ -27,7 +28,7 @@ async function problemsOf(stack: string, overrides: Record<string, string>): Pro
 }
 
 /** Every Kubernetes object (not Helm releases, which the charts' own schemas check). */
-function k8sObjects(r: PlanResult): PlannedResource[] {
+function k8sObjects(r: PlanResult): RecordedResource[] {
     return r.resources.filter((x) => x.custom && x.type.startsWith("kubernetes:") && !x.type.startsWith("kubernetes:helm.sh/"));
 }
 

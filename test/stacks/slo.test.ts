@@ -10,7 +10,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { BACKUP_SLO_NAMESPACE, SLO_RUNNER_SCRIPT } from "../../components/detection/slo";
 import { JOBS_DIR } from "../../components/platform/backup-job";
-import { LABEL_KEYS } from "../../components/core/names";
+import { LABEL_KEYS, PG_CLUSTER_NAME } from "../../components/core/names";
+import { STANDBY_LAG_METRIC } from "../../components/detection/metrics";
+import { STANDBY_LAG_SCRIPT } from "../../components/postgres/standby-lag";
 import { evaluateStack, PlanResult } from "../../tools/evaluate";
 import { evaluateModes } from "../../tools/plan-dr";
 import { configProblems, evaluateWith } from "../helpers/stacks";
@@ -82,6 +84,41 @@ describe("backup SLOs in the stacks", function () {
         assert.strictEqual(env.AUDIT_DAYS, "7");
         assert.match(env.LOG_ARCHIVE_BUCKET, /log-archive/);
         assert.match(env.AUDIT_RECORDS_PREFIX, /^fortress-audit\/prod$/);
+    });
+
+    it("the DR standby's lag publisher (every DR mode with a standby) publishes exactly the metric the dashboard's standby graph and the DR alarm read", () => {
+        const dash = JSON.parse(prod.resources.find((r) => r.type === "aws:cloudwatch/dashboard:Dashboard")!.inputs.dashboardBody);
+        const widget = dash.widgets.find((w: any) => w.properties.title === "DR standby replay lag (s)");
+        assert.ok(widget, "no standby graph on the dashboard");
+        const lines = (widget.properties.metrics as unknown[][]).map((m) => m.slice(0, -1));
+        assert.strictEqual(lines.length, 1);
+        const [ns, metric, ...dims] = lines[0] as string[];
+        let withStandby = 0;
+        for (const mode of drModes) {
+            const pub = mode.resources.find((r) => r.type === "kubernetes:apps/v1:Deployment" && r.inputs.metadata?.name === `${PG_CLUSTER_NAME}-standby-lag`);
+            const alarm = mode.resources.find((r) => r.type === "aws:cloudwatch/metricAlarm:MetricAlarm" && r.inputs.metricName === STANDBY_LAG_METRIC.metricName);
+            assert.strictEqual(!!pub, !!alarm, `${mode.stack} ${mode.outputs.mode}: a standby-lag alarm without its publisher, or the reverse`);
+            if (!pub) continue;
+            withStandby++;
+            const c = pub.inputs.spec.template.spec.containers[0];
+            assert.deepStrictEqual(c.command, ["bash", `${JOBS_DIR}/${STANDBY_LAG_SCRIPT}`]);
+            assert.ok(fs.existsSync(path.resolve(__dirname, "..", "..", "jobs", STANDBY_LAG_SCRIPT)), "the script is in jobs/, which the image copies");
+            const env = Object.fromEntries((c.env as any[]).map((e) => [e.name, e.value]));
+            // What the script publishes: METRIC_NAMESPACE / LAG_SECONDS_METRIC {Cluster=CLUSTER_NAME} in CLOUDWATCH_REGION.
+            assert.deepStrictEqual([env.METRIC_NAMESPACE, env.LAG_SECONDS_METRIC, "Cluster", env.CLUSTER_NAME], [ns, metric, ...dims], "the dashboard's standby graph");
+            assert.strictEqual(env.CLOUDWATCH_REGION, widget.properties.region);
+            assert.deepStrictEqual([alarm!.inputs.namespace, alarm!.inputs.metricName, alarm!.inputs.dimensions], [env.METRIC_NAMESPACE, env.LAG_SECONDS_METRIC, { Cluster: env.CLUSTER_NAME }], "the DR alarm");
+            assert.strictEqual(alarm!.region, env.CLOUDWATCH_REGION);
+            const labels = pub.inputs.spec.template.metadata.labels;
+            assert.deepStrictEqual([labels[LABEL_KEYS.dataClass], labels[LABEL_KEYS.tier], labels[LABEL_KEYS.purpose]], ["database", "tier2", "lag-publisher"]);
+            assert.strictEqual(pub.inputs.spec.replicas, 2);
+            // IRSA: its own role, trusted by its service account only, allowed only the lag's namespace.
+            const sa = mode.resources.find((r) => r.type === "kubernetes:core/v1:ServiceAccount" && r.inputs.metadata?.name === pub.inputs.spec.template.spec.serviceAccountName)!;
+            assert.ok(sa.inputs.metadata.annotations["eks.amazonaws.com/role-arn"], "the service account names its role");
+            const policy = mode.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name === "standby-lag-policy")!;
+            assert.deepStrictEqual(JSON.parse(policy.inputs.policy).Statement[0].Condition, { StringEquals: { "cloudwatch:namespace": STANDBY_LAG_METRIC.namespace } });
+        }
+        assert.ok(withStandby >= 1, "no DR mode with a standby was checked");
     });
 
     it("the schedules and targets come from config; bad values are one error each naming the key", async () => {

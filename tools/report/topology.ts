@@ -7,7 +7,8 @@
  * Pure: resources in, a graph of groups, nodes and edges out. Nothing here is a constant of
  * the prod stack; a stack that declares less draws less.
  */
-import type { PlanResult, PlannedResource } from "../evaluate";
+import type { PlanResult } from "../evaluate";
+import type { RecordedResource } from "../../components/core/recorded-resource";
 
 export type GroupKind = "region" | "gcs" | "cluster" | "global";
 export type NodeKind = "bucket" | "gcs-bucket" | "database" | "standby" | "redis" | "repo-volume" | "platform-backups" | "dns" | "ingress" | "alarms";
@@ -68,7 +69,7 @@ const T = {
 } as const;
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9]+/g, "-").replace(/^-|-$/g, "").toLowerCase();
-const of = (rs: readonly PlannedResource[], type: string) => rs.filter((r) => r.type === type);
+const of = (rs: readonly RecordedResource[], type: string) => rs.filter((r) => r.type === type);
 
 /** The role of an AWS region in this stack's config. */
 function regionRole(config: Evaluated["config"], region: string): string {
@@ -233,7 +234,7 @@ function addStack(b: Builder, result: Evaluated, side: "primary" | "dr"): void {
         }
     }
     // Alarms in their home regions, with the topic they notify.
-    const alarmsByRegion = new Map<string, PlannedResource[]>();
+    const alarmsByRegion = new Map<string, RecordedResource[]>();
     for (const a of [...of(rs, T.alarm)]) if (a.region) alarmsByRegion.set(a.region, [...(alarmsByRegion.get(a.region) ?? []), a]);
     for (const [region, alarms] of alarmsByRegion) {
         // The topic each alarm tells, from its actions (a DR stack's alarms tell the primary's topic).

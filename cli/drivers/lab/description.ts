@@ -53,6 +53,23 @@ export const labDescriptionSchema = z.strictObject({
             buckets: z.partialRecord(tier, z.string().min(1)).default({}),
         })
         .optional(),
+    /**
+     * CloudWatch for the backup SLO runs of `fortress backup` / `dr-test` (moto in the drills).
+     * Absent: the lab publishes nothing and each run says so. Loopback only: a lab never sends
+     * metrics off the host.
+     */
+    cloudwatch: z
+        .strictObject({
+            endpoint: z
+                .string()
+                .url()
+                .refine((u) => ["127.0.0.1", "localhost", "[::1]"].includes(new URL(u).hostname), "use an endpoint on 127.0.0.1 (moto_server); a lab never sends metrics off the host"),
+            /** The stack's DR region, where the platform publishes (the SLO alarms' region). */
+            region: z.string().min(1),
+            accessKeyId: z.string().default("fortress-lab"),
+            secretAccessKey: z.string().default("fortress-lab"),
+        })
+        .optional(),
     redis: z
         .strictObject({
             host: z.string().default("127.0.0.1"),

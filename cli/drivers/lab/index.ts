@@ -11,13 +11,21 @@ import { S3AuditSink } from "../../audit";
 import type { Driver, Tier } from "../types";
 import { LabDatabase } from "./database";
 import { LabFailover, LabTraffic, parseLabFailover } from "./failover";
-import { readLabDescription } from "./description";
+import { LabDescription, readLabDescription } from "./description";
+import { CloudWatchMetricsSink } from "../../slo-metrics";
 import { LabStorage, labS3Client } from "./storage";
 import { LabBundle, LabCache } from "./snapshots";
 import { labErasureDriver } from "../../erasure/lab";
 
+/** The lab's CloudWatch (moto), when its description has a cloudwatch section. */
+export function labMetricsSink(desc: LabDescription): CloudWatchMetricsSink | undefined {
+    const cw = desc.cloudwatch;
+    return cw ? new CloudWatchMetricsSink({ region: cw.region, endpoint: cw.endpoint, credentials: { accessKeyId: cw.accessKeyId, secretAccessKey: cw.secretAccessKey } }) : undefined;
+}
+
 export async function createLabDriver(file: string, stack: StackContext): Promise<Driver> {
     const desc = readLabDescription(file);
+    const metrics = labMetricsSink(desc);
     const s3 = labS3Client(desc);
     const storage = new LabStorage(desc, s3);
     const failover = desc.failover !== undefined ? parseLabFailover(desc.failover, file) : undefined;
@@ -33,12 +41,14 @@ export async function createLabDriver(file: string, stack: StackContext): Promis
         configuration: desc.configuration && desc.snapshots ? new LabBundle("configuration", desc, s3) : undefined,
         secrets: desc.secrets && desc.snapshots ? new LabBundle("secrets", desc, s3) : undefined,
         audit: s3 && desc.s3?.auditBucket ? new S3AuditSink(s3, desc.s3.auditBucket, stack.config.storage.tier3.objectLock.mode) : undefined,
+        metrics,
         backupBoundsSeconds: Object.keys(bounds).length ? bounds : undefined,
         erasure: labErasureDriver(desc),
         failover: failover ? new LabFailover(failover) : undefined,
         traffic: failover ? new LabTraffic(failover) : undefined,
         async close() {
             s3?.destroy();
+            metrics?.destroy();
         },
     };
 }

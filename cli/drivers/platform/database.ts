@@ -244,7 +244,15 @@ export class PlatformDatabase implements DatabasePrimitives {
             if (bad.length) throw new StepFailed(`scratch namespace ${ns} from an earlier attempt could not be removed (${bad.map((p) => p.detail).join("; ")}); delete it: kubectl delete namespace ${ns}`);
         }
         const source = sourceView(await this.getCluster(this.namespace, this.cluster), req.tier);
-        const body = scratchCluster({ name: cl, namespace: ns, source, target: req.target, set: req.set ?? (req.target.kind === "set" ? undefined : undefined) });
+        const idx = REPO_OF_TIER[req.tier].slice(4);
+        // IRSA: the repo role's trust names system:serviceaccount:<source namespace>:<sa> only; the
+        // scratch cluster's pods run as <into>-instance in the scratch namespace and would get
+        // AccessDenied from S3 half-way through. Refuse before creating anything unless the stack
+        // says the trust was extended to the scratch namespaces.
+        if (source.global[`repo${idx}-s3-key-type`] === "web-id" && process.env.FORTRESS_SCRATCH_IRSA_TRUSTED !== "1") {
+            throw new StepFailed(`${REPO_OF_TIER[req.tier]} is reached with IRSA (repo${idx}-s3-key-type=web-id): its role trusts only service accounts of namespace ${this.namespace}, not system:serviceaccount:${ns}:${cl}-instance of the scratch cluster, whose restore Job would fail with S3 AccessDenied; add that subject (or system:serviceaccount:fortress-scratch-*:*, StringLike) to the repo role's trust and set FORTRESS_SCRATCH_IRSA_TRUSTED=1, or restore --in-place with the source fenced`);
+        }
+        const body = scratchCluster({ name: cl, namespace: ns, source, target: req.target, set: req.set });
         let created = false;
         try {
             await this.k.core.createNamespace({ body: { metadata: { name: ns, labels: SCRATCH_LABELS } } });

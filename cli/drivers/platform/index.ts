@@ -20,6 +20,7 @@ import { GetObjectLockConfigurationCommand, GetObjectCommand, GetObjectRetention
 import { GetHealthCheckStatusCommand, Route53Client } from "@aws-sdk/client-route-53";
 import * as fs from "fs";
 import { S3AuditSink } from "../../audit";
+import { CloudWatchMetricsSink } from "../../slo-metrics";
 import { PreflightError } from "../../errors";
 import type { StackContext } from "../../stack";
 import type { Driver, ObjectRetention, ProbeResult, StoragePrimitives, StoredObject, Tier, TrafficPrimitives, Wait } from "../types";
@@ -123,6 +124,11 @@ export class PlatformTraffic implements TrafficPrimitives {
     }
 }
 
+/** CloudWatch in the stack's DR region: where the SLO alarms and the dashboard read the runs. */
+export function platformMetricsSink(stack: StackContext): CloudWatchMetricsSink {
+    return new CloudWatchMetricsSink({ region: stack.config.regions.dr });
+}
+
 export async function createPlatformDriver(stack: StackContext): Promise<Driver> {
     const cfg = stack.config;
     const kc = new KubeConfig();
@@ -154,6 +160,7 @@ export async function createPlatformDriver(stack: StackContext): Promise<Driver>
     const database = new PlatformDatabase(kube, cfg.kubernetes.namespace, PG_CLUSTER_NAME);
     const primaryContext = process.env.FORTRESS_PRIMARY_KUBE_CONTEXT;
     const failover = cfg.role === "dr" ? new PlatformFailover(kube, database, primaryKube(kc, primaryContext, (k) => new KubeClient(k)), cfg.kubernetes.namespace, PG_CLUSTER_NAME, drStackChange(stack)) : undefined;
+    const metrics = platformMetricsSink(stack);
     return {
         name: "platform",
         describe: `platform: stack ${stack.name}, context ${kc.getCurrentContext()}, namespace ${cfg.kubernetes.namespace}, cluster ${PG_CLUSTER_NAME}`,
@@ -165,7 +172,9 @@ export async function createPlatformDriver(stack: StackContext): Promise<Driver>
         secrets: new PlatformSecrets(jobs),
         audit: outputs.tiers?.tier3?.bucketName ? new S3AuditSink(client("tier3"), outputs.tiers.tier3.bucketName, cfg.storage.tier3.objectLock.mode) : undefined,
         traffic: new PlatformTraffic(stack, route53, outputs),
+        metrics,
         async close() {
+            metrics.destroy();
             for (const c of s3Clients.values()) c.destroy();
             route53.destroy();
         },

@@ -1,7 +1,8 @@
 import * as assert from "assert";
 import * as aws from "@pulumi/aws";
-import { runUnderMocks, RecordedResource } from "../../../tools/mock-runtime";
+import { runUnderMocks } from "../../../tools/mock-runtime";
 import { ClusterNetwork, EksCluster, subnetCidrs, validateEksArgs, EBS_CSI_ADDON, SNAPSHOT_CONTROLLER_ADDON, EBS_CSI_SERVICE_ACCOUNT } from "../../../components/cluster";
+import type { RecordedResource } from "../../../components/core/recorded-resource";
 
 const base = { clusterName: "pf-prod-dr", version: "1.31", subnetIds: ["subnet-0a", "subnet-0b"], instanceType: "m6i.xlarge", minSize: 2, desiredSize: 3, maxSize: 6, region: "us-west-2" };
 const of = (rs: RecordedResource[], type: string) => rs.filter((r) => r.type === type);
@@ -34,7 +35,7 @@ describe("EksCluster", () => {
         const trust = JSON.parse(role.inputs.assumeRolePolicy);
         const cond = trust.Statement[0].Condition.StringEquals;
         assert.ok(Object.entries(cond).some(([k, v]) => k.endsWith(":sub") && JSON.stringify(v) === JSON.stringify([EBS_CSI_SERVICE_ACCOUNT])), JSON.stringify(cond));
-        assert.ok(addons.every((a) => a.dependsOn.length > 0), "add-ons wait for the nodes");
+        assert.ok(addons.every((a) => (a.dependsOn ?? []).length > 0), "add-ons wait for the nodes");
     });
 
     it("rejects a desired size outside min..max and a malformed version, naming the fields", () => {

@@ -126,6 +126,8 @@ describe("DrDashboard: the body from the prod stack's alarm definitions", functi
         assert.match(s3, /dims = \[\{"Name": "Purpose", "Value": p\}, \{"Name": "WindowDays", "Value": str\(days\)\}\]/);
         assert.match(read("lib/backup.sh"), /NewestBackupAgeSeconds \\\n\s+"DataClass=\$data_class" "Tier=\$\{BACKUP_TIER:-unknown\}"/);
         assert.match(read("redis-lag-publisher.sh"), /s3 put-metric Fortress\/Redis ReplicaLagSeconds "\$lag" Seconds "Cluster=\$CLUSTER_NAME"/);
+        // The standby lag: the names come from the env the component renders from the alarm's constants (test/stacks/slo.test.ts).
+        assert.match(read("pg-standby-lag-publisher.sh"), /s3 put-metric "\$METRIC_NAMESPACE" "\$LAG_SECONDS_METRIC" "\$seconds" Seconds "Cluster=\$CLUSTER_NAME"/);
     });
 
     it("declares one aws:cloudwatch/dashboard:Dashboard whose body resolves the health-check outputs", async () => {
@@ -195,6 +197,7 @@ describe("backup SLO alarms", () => {
         assert.strictEqual(backupWindowSeconds("0 2 * * *", 3600), 3600);
         assert.strictEqual(backupWindowSeconds("* * * * *", 60), 60);
         assert.deepStrictEqual(sloRunEnv({ dataClass: "database", tier: "tier2+tier3", purpose: "verify", windowSeconds: 3600 }), [
+            { name: "SLO_NAMESPACE", value: BACKUP_SLO_NAMESPACE },
             { name: "SLO_DATA_CLASS", value: "database" },
             { name: "SLO_TIER", value: "tier2+tier3" },
             { name: "SLO_PURPOSE", value: "verify" },

@@ -1,5 +1,5 @@
 import * as assert from "assert";
-import { runUnderMocks, RecordedResource } from "../../../tools/mock-runtime";
+import { runUnderMocks } from "../../../tools/mock-runtime";
 import {
     AlarmSet,
     AlertTopic,
@@ -11,6 +11,7 @@ import {
     validateFailoverArgs,
     MAX_ALARM_WINDOW_SECONDS,
 } from "../../../components/detection";
+import type { RecordedResource } from "../../../components/core/recorded-resource";
 
 const args = {
     zoneId: "Z0TEST",

@@ -8,7 +8,8 @@
  * components build their objects from @pulumi/kubernetes's input types.
  */
 import { CrdVersionSchema, formatCrdProblems, validateCustomResource as validateCr } from "../../../crds";
-import type { RecordedResource } from "../../helpers/pulumi";
+import type { RecordedResource } from "../../../components/core/recorded-resource";
+
 
 /** The recorded Kubernetes objects (not providers, not Helm releases). */
 export function kubernetesObjects(resources: readonly RecordedResource[]): RecordedResource[] {

@@ -169,7 +169,7 @@ describe("platform/SealedSecrets", () => {
         const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
         assert.deepStrictEqual([env.BACKUP_PREFIX, env.AWS_ROLE_ARN, env.SEALED_SECRETS_NAMESPACE], ["tier2/secrets/sealed-secrets", restoreKeys.readerRoleArn, "kube-system"]);
         const jobUrn = ofType(rs, "kubernetes:batch/v1:Job")[0].urn;
-        assert.ok(one(rs, "kubernetes:helm.sh/v3:Release", "sealed-secrets").dependsOn.includes(jobUrn));
+        assert.ok(one(rs, "kubernetes:helm.sh/v3:Release", "sealed-secrets").dependsOn?.includes(jobUrn));
         assert.strictEqual(ofType(rs, "kubernetes:batch/v1:CronJob").length, 0);
         assert.deepStrictEqual(ofType(rs, "kubernetes:rbac.authorization.k8s.io/v1:Role").map((r) => r.inputs.rules[0].verbs), [["create", "get"]]);
         validateAll(rs);

@@ -19,10 +19,11 @@ import {
 } from "../../../components/postgres";
 import { PG_CLUSTER_NAME } from "../../../components/core/names";
 import { FortressConfig, validateConfig } from "../../../config";
-import { RecordedResource, errorOf, ofType, one, policyOf, recordResources } from "../../helpers/pulumi";
+import { errorOf, ofType, one, policyOf, recordResources } from "../../helpers/pulumi";
 import { kubernetesObjects, unwrapSecrets, validateCoreObject, validateCustomResource } from "../platform/kube-schema";
 import { vendoredCrds } from "../../../crds";
 import { rawConfig } from "./fixtures";
+import type { RecordedResource } from "../../../components/core/recorded-resource";
 
 const CR_TYPE = "kubernetes:pgv2.percona.com/v2:PerconaPGCluster";
 const crds = vendoredCrds("percona-pg-crd.yaml");

@@ -37,7 +37,7 @@ describe("PgIntegrityWatch", () => {
         assert.match(c.livenessProbe.exec.command[2], /stat -c %Y \/tmp\/heartbeat\) \)\) -lt 180/);
         assert.strictEqual(one(rs, "kubernetes:policy/v1:PodDisruptionBudget").inputs.spec.minAvailable, 1);
         // The objectives model recognises it as the S2 mechanism, with the same settings.
-        const [w] = integrityWatches([{ type: d.type, name: d.name, props: d.inputs }]).found;
+        const [w] = integrityWatches([d]).found;
         assert.deepStrictEqual(w, { name: "fortress-pg-integrity-watch", replicas: 1, intervalSeconds: 30, queryTimeoutSeconds: 10, alertsTopic: true });
         assert.strictEqual(d.inputs.spec.template.metadata.labels[INTEGRITY_WATCH_LABEL.key], INTEGRITY_WATCH_LABEL.value);
     });

@@ -5,7 +5,7 @@
 import * as assert from "assert";
 import type { Cell, ObjectivesTable, Row } from "../../../objectives";
 import type { DrillReportFile } from "../../../drills/types";
-import type { PlanResult, PlannedResource } from "../../../tools/evaluate";
+import type { PlanResult } from "../../../tools/evaluate";
 import { complianceHtml, controlStatus } from "../../../tools/report/compliance";
 import { layoutTopology, renderDiagram } from "../../../tools/report/diagram";
 import { drillHistory, drillsHtml, recoveryKind, sparkline } from "../../../tools/report/drills";
@@ -13,9 +13,10 @@ import { VERDICT_OF, heatMapHtml, margin } from "../../../tools/report/heatmap";
 import { esc, page } from "../../../tools/report/html";
 import { statusHtml } from "../../../tools/report/status";
 import { buildTopology, topologyLocations } from "../../../tools/report/topology";
+import type { RecordedResource } from "../../../components/core/recorded-resource";
 
-const res = (type: string, name: string, region: string | undefined, inputs: Record<string, unknown>, parentName?: string): PlannedResource =>
-    ({ type, name, region, inputs, parentName, urn: `urn:${name}`, custom: true, protect: false, retainOnDelete: false }) as unknown as PlannedResource;
+const res = (type: string, name: string, region: string | undefined, inputs: Record<string, unknown>, parentName?: string): RecordedResource =>
+    ({ type, name, region, inputs, parentName, urn: `urn:${name}`, custom: true, protect: false, retainOnDelete: false }) as unknown as RecordedResource;
 
 const config = { environment: "t", role: "primary", regions: { primary: "eu-west-1", dr: "eu-central-1", tier3: "eu-north-1" }, gcs: { location: "EU" } } as unknown as PlanResult["config"];
 

@@ -165,6 +165,21 @@ describe("cli/drivers/platform: the primitives through client-node against an AP
         assert.strictEqual(again.lastCommitAt?.toISOString(), "2026-12-03T05:58:59.123Z");
     });
 
+    it("restore from an IRSA (web-id) repo refuses before creating anything: the role's trust does not name the scratch namespace's service account", async () => {
+        scratchWorld(api, { job: [{ succeeded: 1 }], cluster: [{ state: "ready", postgres: { ready: 1, size: 1 } }] });
+        const global = SOURCE.spec.backups.pgbackrest.global as Record<string, string>;
+        global["repo2-s3-key-type"] = "web-id";
+        try {
+            await assert.rejects(db.restore(request, wait()), /repo2 is reached with IRSA .* not system:serviceaccount:fortress-scratch-fortress-restore:fortress-restore-instance .* FORTRESS_SCRATCH_IRSA_TRUSTED=1/);
+            assert.deepStrictEqual(api.requests.filter((r) => r.method !== "GET"), [], "nothing created");
+            process.env.FORTRESS_SCRATCH_IRSA_TRUSTED = "1";
+            await db.restore(request, wait());
+        } finally {
+            delete global["repo2-s3-key-type"];
+            delete process.env.FORTRESS_SCRATCH_IRSA_TRUSTED;
+        }
+    });
+
     it("restore whose operator Job fails: one error naming the Job, and the scratch namespace deleted and proved gone", async () => {
         scratchWorld(api, { job: [{ active: 1 }, { failed: 1, conditions: [{ type: "Failed", status: "True", reason: "BackoffLimitExceeded", message: "Job has reached the specified backoff limit" }] }], cluster: [{ state: "initializing" }] });
         await assert.rejects(db.restore(request, wait()), (e: Error) => {

@@ -1,10 +1,11 @@
 /**
- * Steps for PostgreSQL. Primary: the Percona operator, the cluster with its three pgBackRest
+ * Data class `database`: PostgreSQL. Primary and DR halves side by side. Primary: the Percona operator, the cluster with its three pgBackRest
  * repos (tier 1 NVMe volume, tier 2 and tier 3 buckets of the storage step), the replication
  * certificates the DR region shares, pgBackRest's IAM roles and the daily verification with
  * its alarms. DR: the operator and the cluster in the mode the DR plan asks for — a standby
  * streaming from the primary, that standby promoted, or a rebuild from repo2/repo3.
  * Every schedule, retention and timeout comes from renderFromConfig (one source of truth).
+ * Also on the primary, for S2 (database corruption): the checksum watch beside the cluster.
  */
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
@@ -16,6 +17,7 @@ import {
     BackupVerification,
     ClusterRole,
     PerconaOperator,
+    PgIntegrityWatch,
     PgBackRestAccess,
     PgBackRestSettings,
     PostgresCluster,
@@ -61,7 +63,7 @@ function clusterSpec(config: FortressConfig, settings: PgBackRestSettings, role:
     };
 }
 
-export interface PostgresOutputs {
+export interface DatabaseOutputs {
     /** Secret: the DR stack opens repo2 and repo3 with them. */
     readonly cipherPassphrases: Readonly<Record<string, pulumi.Output<string>>>;
     /** The CA and the certificates the DR standby streams with (keys are secrets). */
@@ -71,13 +73,13 @@ export interface PostgresOutputs {
     readonly alarms: readonly (AlarmSpec & { readonly region: string })[];
 }
 
-export function declarePostgres(config: FortressConfig, providers: Providers, cluster: k8s.Provider, storage: StorageOutputs, detection: DetectionOutputs): PostgresOutputs {
+export function declareDatabase(config: FortressConfig, providers: Providers, cluster: k8s.Provider, storage: StorageOutputs, detection: DetectionOutputs): DatabaseOutputs {
     const ns = config.kubernetes.namespace;
     const k8sOpts = { provider: cluster };
     const settings = postgresSettings(config);
     for (const r of settings.repos) {
         if (r.location.kind === "s3" && storage.tiers[r.tier].region !== r.location.region) {
-            throw new Error(`postgres step: ${r.name} expects the ${r.tier} bucket in ${r.location.region}, but the storage step put it in ${storage.tiers[r.tier].region}`);
+            throw new Error(`database step: ${r.name} expects the ${r.tier} bucket in ${r.location.region}, but the storage step put it in ${storage.tiers[r.tier].region}`);
         }
     }
     const operator = new PerconaOperator("pg-operator", { namespace: ns, chartVersion: config.postgres.operatorChartVersion }, k8sOpts);
@@ -153,7 +155,7 @@ export function declarePostgres(config: FortressConfig, providers: Providers, cl
     );
     const topic = detection.alertTopicArns[metricsRegion];
     if (topic === undefined || metricsRegion !== config.regions.dr) {
-        throw new Error(`postgres step: the verification alarms live in the monitoring region ${metricsRegion}, which must be the DR region with an alert topic`);
+        throw new Error(`database step: the verification alarms live in the monitoring region ${metricsRegion}, which must be the DR region with an alert topic`);
     }
     const verifyAlarms = verificationAlarms(PG_CLUSTER_NAME, [2, 3], 2);
     new AlarmSet("pg-verify-alarms", { alarms: verifyAlarms, namePrefix: detection.alarmNamePrefix, topicArn: topic }, { provider: providers.aws.dr });
@@ -165,9 +167,41 @@ export function declarePostgres(config: FortressConfig, providers: Providers, cl
     };
 }
 
-/** What the DR stack reads from the primary for the database (stacks/primary.ts exports `postgres`). */
+/**
+ * S2 (database corruption) detection on the primary: the checksum watch beside the cluster,
+ * alerting the monitoring region's topic directly (components/postgres/integrity-watch.ts).
+ * It needs only the cluster's name and namespace, which are fixed (PG_CLUSTER_NAME,
+ * kubernetes.namespace).
+ */
+export function declareIntegrityWatch(config: FortressConfig, providers: Providers, cluster: k8s.Provider, storage: StorageOutputs, detection: DetectionOutputs): PgIntegrityWatch {
+    const region = detection.monitoringRegion;
+    const topic = detection.alertTopicArns[region];
+    if (topic === undefined) {
+        throw new Error(`integrity-watch step: no alert topic in the monitoring region ${region}; the detection step must declare one there (its alertTopicArns)`);
+    }
+    if (config.kubernetes.oidcProvider === undefined) {
+        throw new Error(`kubernetes.oidcProvider: required on the primary — the checksum watch publishes to SNS and CloudWatch through IRSA; set the cluster's OIDC issuer (oidc.eks.<region>.amazonaws.com/id/<id>)`);
+    }
+    return new PgIntegrityWatch(
+        "pg-integrity-watch",
+        {
+            clusterName: PG_CLUSTER_NAME,
+            namespace: config.kubernetes.namespace,
+            jobImage: config.jobImage,
+            alertTopicArn: topic,
+            metricsRegion: region,
+            accountId: storage.accountId,
+            oidcIssuer: config.kubernetes.oidcProvider,
+        },
+        // IAM is global; the primary region's provider, as for pgBackRest's roles.
+        { providers: { aws: providers.aws.primary, kubernetes: cluster } },
+    );
+}
 
-export interface DrPostgresArgs {
+// --- DR -----------------------------------------------------------------------------------------
+
+/** What the DR stack's database step needs: the plan's source and the primary's `postgres` and `tiers` exports. */
+export interface DrDatabaseArgs {
     readonly config: FortressConfig;
     readonly source: DatabaseSource;
     /** Still a standby (pilot light, not promoted, no point-in-time target). */
@@ -184,7 +218,7 @@ export interface DrPostgresArgs {
 }
 
 /** The DR region's cluster for the plan's database source: standby, promoted standby, or rebuild. */
-export function declareDrPostgres(a: DrPostgresArgs): { operator: PerconaOperator; cluster: PostgresCluster; role: ClusterRole } {
+export function declareDrDatabase(a: DrDatabaseArgs): { operator: PerconaOperator; cluster: PostgresCluster; role: ClusterRole } {
     const { config } = a;
     const ns = config.kubernetes.namespace;
     const k8sOpts = { provider: a.cluster };

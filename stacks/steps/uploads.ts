@@ -1,0 +1,42 @@
+/**
+ * Data class `uploads`: the platform's user uploads bucket.
+ *
+ * Primary: the bucket in the primary region and its replica in the DR region (S3 Replication
+ * Time Control, a replication-latency alarm against `objectives.dataClasses.uploads`).
+ * DR: nothing to declare — the replica must exist before a disaster, so the primary owns it;
+ * the DR region reads it through the export `uploads`.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { bucketName } from "../../components/core/names";
+import { Uploads } from "../../components/storage/uploads";
+import type { FortressConfig } from "../../config";
+import type { Providers } from "../providers";
+import type { DetectionOutputs } from "./detection";
+import { accountRoleArn, StorageOutputs } from "./storage";
+
+export interface UploadsOutputs {
+    readonly bucketName: pulumi.Output<string>;
+    readonly replicaBucketName: pulumi.Output<string>;
+}
+
+export function declareUploads(config: FortressConfig, providers: Providers, storage: StorageOutputs, detection: DetectionOutputs): UploadsOutputs {
+    const { regions, environment, namePrefix } = config;
+    const uploads = new Uploads(
+        "uploads",
+        {
+            bucketName: bucketName(namePrefix, environment, "uploads", regions.primary),
+            replicaBucketName: bucketName(namePrefix, environment, "uploads", regions.dr),
+            kmsKeyArn: storage.key.arn,
+            replicaKmsKeyArn: storage.key.replicaArns[regions.dr],
+            accessLogBucket: storage.accessLogBuckets[regions.primary].bucketName,
+            replicaAccessLogBucket: storage.accessLogBuckets[regions.dr].bucketName,
+            breakGlassRoleArn: accountRoleArn(storage.accountId, config.aws.breakGlassRoleName),
+            replicaProvider: providers.aws.dr,
+            rpoSeconds: config.objectives.dataClasses.uploads.rpoSeconds,
+            replicaAlarmTopicArn: detection.alertTopicArns[regions.dr],
+            protect: environment === "prod",
+        },
+        { provider: providers.aws.primary },
+    );
+    return { bucketName: uploads.bucketName, replicaBucketName: uploads.replicaBucketName };
+}
