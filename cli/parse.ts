@@ -44,6 +44,11 @@ export function lsnToBytes(lsn: string): number {
     return parseInt(hi, 16) * 2 ** 32 + parseInt(lo, 16);
 }
 
+/** A byte position as an LSN ("16/B374D848"), the inverse of lsnToBytes. */
+export function bytesToLsn(bytes: number): string {
+    return `${Math.floor(bytes / 2 ** 32).toString(16).toUpperCase()}/${(bytes % 2 ** 32).toString(16).toUpperCase()}`;
+}
+
 /** One of a fixed set of words. */
 export function parseChoice<T extends string>(option: string, text: string, choices: readonly T[]): T {
     if (!(choices as readonly string[]).includes(text)) {

@@ -16,7 +16,7 @@ export interface DrillFigure {
      * Stable identifier (`<drill>.<area>.<what>`, e.g. `recovery.restore.seconds`): the
      * objectives model and the report read figures by id, never by their prose name.
      */
-    readonly id?: string;
+    readonly id: string;
     readonly name: string;
     readonly value: number | string;
     /** "s", "ms", "commits", "keys", "bytes", ... */

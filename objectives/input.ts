@@ -5,7 +5,7 @@
  */
 import type { DataClassObjectiveId, ScenarioId } from "../config/vocabulary";
 import type { DrillReportLike, MeasuredFigure, MeasuredId } from "./figures";
-import { findFigure } from "./figures";
+import { findFigure, findWorstRun } from "./figures";
 
 import type { Term } from "./terms";
 import type { RecordedResource } from "../components/core/recorded-resource";
@@ -77,8 +77,10 @@ const MiB = 2 ** 20;
  * part of the term, so the plan shows it. Undefined when the report lacks either figure.
  */
 export function scaled(ctx: Ctx, what: string, bytesId: MeasuredId, secondsId: MeasuredId, declaredBytes: number, declaredWhat: string): Term | undefined {
-    const b = figure(ctx, bytesId);
-    const s = figure(ctx, secondsId);
+    // Both figures from one run: the run with the slowest rate (worst case first).
+    const pair = findWorstRun(ctx.reports, [bytesId, secondsId], (f) => (f[secondsId].unit === "s" && f[bytesId].value > 0 ? f[secondsId].value / f[bytesId].value : -Infinity));
+    const b = pair?.[bytesId];
+    const s = pair?.[secondsId];
     if (!b || !s || s.unit !== "s" || !(b.value > 0) || !(s.value > 0)) return undefined;
     const rate = b.value / s.value;
     const seconds = round(declaredBytes / rate);

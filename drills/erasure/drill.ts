@@ -15,7 +15,6 @@
  *     object counts compared exactly); the replay removed what the restore brought back; the
  *     audit record lists the replayed requests; a second replay removes nothing.
  */
-import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -26,7 +25,6 @@ import { evaluate } from "../../components/compliance/iam-evaluate";
 import { query } from "../../cli/drivers/lab/pg";
 import { labErasurePrimitives } from "../../cli/erasure/lab-primitives";
 import { LedgerEntry } from "../../cli/erasure/ledger-format";
-import { recordErasure } from "../../cli/erasure/ledger-store";
 import { applyEntry, remainingOf } from "../../cli/erasure/replay";
 import { proceduresOf } from "../../cli/erasure/step";
 import { erasureSection } from "../../config/sections/erasure";
@@ -35,7 +33,8 @@ import { prereqVersions, requirePrereqs } from "../lib/prereqs";
 import type { Drill, DrillCheck, DrillFigure, DrillReport } from "../types";
 import { ProcessGroup, runScript } from "../redis/procs";
 import { startErasureLab } from "./lab";
-import { startLedgerLab } from "./ledger-lab";
+import { RecordedErasure, recordToLedger, startLedgerLab, writeHmacKey } from "./ledger-lab";
+import { putUploads, seedApp } from "./app";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SUBJECTS = ["u-0007", "u-0042", "u-0133"];
@@ -85,9 +84,8 @@ export const run: Drill = async ({ quick, workDir }) => {
     const procs = new ProcessGroup();
     let stopPg: (() => Promise<void>) | undefined;
     try {
-        const hmacKey = randomBytes(32);
         const hmacKeyFile = path.join(workDir, "hmac.key");
-        fs.writeFileSync(hmacKeyFile, hmacKey, { mode: 0o600 });
+        const hmacKey = writeHmacKey(hmacKeyFile);
         const ledger = await startLedgerLab(path.join(workDir, "s3"), procs, 1);
         const lab = await startErasureLab(workDir, procs, found.postgres, found.redis, ledger, hmacKeyFile);
         stopPg = async () => {
@@ -105,25 +103,7 @@ export const run: Drill = async ({ quick, workDir }) => {
         // Decoys: ids that start with a subject's id; an erasure must not reach them.
         const decoys = SUBJECTS.map((s) => `${s}0`);
         const all = [...ids, ...decoys];
-        await query(lab.pg, `
-            create table app_users (id text primary key, subject_hmac text not null, email text not null);
-            create table app_orders (id bigserial primary key, user_id text not null references app_users(id), amount numeric not null);
-            create index on app_users (subject_hmac);
-            create function erase_subject(h text) returns integer language plpgsql as $f$
-            declare n integer; m integer;
-            begin
-                delete from app_orders where user_id in (select id from app_users where subject_hmac = h); get diagnostics n = row_count;
-                delete from app_users where subject_hmac = h; get diagnostics m = row_count;
-                return n + m;
-            end $f$;
-            create function subject_rows(h text) returns bigint language sql as $f$
-                select (select count(*) from app_orders o join app_users u on u.id = o.user_id where u.subject_hmac = h)
-                     + (select count(*) from app_users where subject_hmac = h) $f$;`);
-        for (let i = 0; i < all.length; i += 500) {
-            const chunk = all.slice(i, i + 500);
-            await query(lab.pg, `insert into app_users (id, subject_hmac, email) select * from unnest($1::text[], $2::text[], $3::text[])`, [chunk, chunk.map(hmac), chunk.map((id) => `${id}@example.test`)]);
-        }
-        await query(lab.pg, `insert into app_orders (user_id, amount) select id, g * 1.5 from app_users, generate_series(1, 4) g`);
+        await seedApp((sql, params) => query(lab.pg, sql, params), all, hmac);
         const redis = await lab.redis();
         for (const id of all) {
             void redis.command("SET", `session:${id}:a`, "s");
@@ -133,10 +113,7 @@ export const run: Drill = async ({ quick, workDir }) => {
         for (let i = 0; i < 200; i++) void redis.command("SET", `stats:${i}`, String(i));
         await redis.command("PING");
         const admin = ledger.client("admin");
-        const uploadOwners = [...SUBJECTS, ...decoys, ...ids.slice(200, 230)];
-        for (const id of uploadOwners) {
-            for (const k of [`users/${id}/avatar.png`, `users/${id}/docs/cv.txt`]) await admin.send(new PutObjectCommand({ Bucket: ledger.uploadsBucket, Key: k, Body: `bytes of ${k}` }));
-        }
+        await putUploads(ledger, [...SUBJECTS, ...decoys, ...ids.slice(200, 230)]);
         await admin.send(new PutObjectCommand({ Bucket: ledger.uploadsBucket, Key: "public/logo.png", Body: "logo" }));
 
         // --- 3. backup and snapshot ---------------------------------------------------------------
@@ -165,14 +142,12 @@ export const run: Drill = async ({ quick, workDir }) => {
         // --- 4. the application erases three subjects ---------------------------------------------
         await new Promise((r) => setTimeout(r, 1100)); // the erasures are strictly after the backup's end
         const appender = ledger.client("appender");
-        const recorded: { key: string; versionId?: string; body: string; entry: LedgerEntry }[] = [];
+        const recorded: RecordedErasure[] = [];
         for (const [i, s] of SUBJECTS.entries()) {
-            const r = await recordErasure(appender, { bucket: ledger.ledgerBucket }, { subjectId: s, requestId: `drill-${Date.now()}-${i}`, dataClasses: ["database", "redis", "uploads"] }, { hmacKey });
-            recorded.push({ ...r, body: JSON.stringify(r.entry) + "\n" });
+            const r = await recordToLedger(ledger, { subjectId: s, requestId: `drill-${Date.now()}-${i}`, dataClasses: ["database", "redis", "uploads"] }, hmacKey);
+            recorded.push(r);
             await applyEntry(live, procedures, r.entry, hmacKey);
         }
-        // moto has no cross-region replication: the drill copies the entries into the DR copy as S3 replication would.
-        for (const r of recorded) await admin.send(new PutObjectCommand({ Bucket: ledger.ledgerCopyBucket, Key: r.key, Body: r.body, IfNoneMatch: "*", ChecksumAlgorithm: "SHA256" }));
         const liveLeft = await Promise.all(recorded.map((r) => remainingOf(live, procedures, r.entry, hmacKey)));
         check("the application's erasure removed the three subjects from the live systems", liveLeft.every((x) => Object.values(x).every((n) => n === 0)), JSON.stringify(liveLeft));
         const ledgerText = recorded.map((r) => r.body).join("");

@@ -12,7 +12,7 @@ import type { Postgres, RedisServerTool } from "../lib/prereqs";
 import { poll } from "../postgres/processes";
 import { Managed, ProcessGroup, freePort, sleep } from "../redis/procs";
 import { RespClient } from "../redis/resp";
-import type { LedgerLab } from "./ledger-lab";
+import { LedgerLab, labErasureBlock, labS3Block } from "./ledger-lab";
 
 export const STANZA = "erasure";
 
@@ -128,24 +128,9 @@ export async function startErasureLab(workDir: string, procs: ProcessGroup, pg: 
         pgbackrest: { stanza: STANZA, config: conf },
         postgres: { bindir: pg.binDir, host: "127.0.0.1", port, datadir, user: "postgres", rowCountTables: ["app_users", "app_orders"] },
         repos: { tier1: { repo: 1, path: repo1 } },
-        s3: {
-            endpoint: ledger.endpoint,
-            region: "eu-west-1",
-            accessKeyId: ledger.keys.admin.accessKeyId,
-            secretAccessKey: ledger.keys.admin.secretAccessKey,
-            auditBucket: ledger.auditBucket,
-            buckets: {},
-        },
+        s3: labS3Block(ledger),
         redis: { host: "127.0.0.1", masterPort: redisPort, replicaPorts: [] },
-        erasure: {
-            ledgers: [
-                { name: "primary", bucket: ledger.ledgerBucket },
-                { name: "dr", bucket: ledger.ledgerCopyBucket },
-            ],
-            reader: ledger.keys.reader,
-            uploads: { bucket: ledger.uploadsBucket, ...ledger.keys.admin },
-            hmacKeyFile,
-        },
+        erasure: labErasureBlock(ledger, hmacKeyFile),
     };
     const descriptionFile = path.join(workDir, "lab.json");
     fs.writeFileSync(descriptionFile, JSON.stringify(description, null, 2) + "\n");

@@ -2,14 +2,18 @@
  * The erasure drill's S3 side: one moto server with IAM enforced, the ledger (Object Lock) and
  * its DR copy, the uploads bucket, and the keys of the appender, the reader and an admin.
  */
+import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { appenderPolicy, ledgerReaderPolicy } from "../../components/compliance/erasure-ledger-policy";
 import type { PolicyDocument } from "../../components/storage/policy-documents";
 import { ProcessGroup, freePort, runScript } from "../redis/procs";
 import { poll } from "../postgres/processes";
-import { s3For } from "../../cli/erasure/lab";
+import type { LabDescription } from "../../cli/drivers/lab/description";
+import { LabErasure, s3For } from "../../cli/erasure/lab";
+import { ErasureRequest, LedgerEntry, serializeEntry } from "../../cli/erasure/ledger-format";
+import { recordErasure } from "../../cli/erasure/ledger-store";
 
 export const REGION = "eu-west-1";
 export interface Keys {
@@ -69,8 +73,63 @@ export async function startLedgerLab(dir: string, procs: ProcessGroup, lockDays:
         auditBucket,
         keys,
         client(who) {
-            if (!clients.has(who)) clients.set(who, s3For(endpoint, REGION, keys[who]));
+            // A copy: the SDK writes its own bookkeeping ("$source") into the credentials object it is given.
+            if (!clients.has(who)) clients.set(who, s3For(endpoint, REGION, { ...keys[who] }));
             return clients.get(who)!;
         },
     };
+}
+
+const keysOf = (k: Keys): Keys => ({ accessKeyId: k.accessKeyId, secretAccessKey: k.secretAccessKey });
+
+/** The lab description's `erasure` block (cli/erasure/lab.ts validates it) for this ledger lab. */
+export function labErasureBlock(ledger: LedgerLab, hmacKeyFile: string): LabErasure {
+    return {
+        ledgers: [
+            { name: "primary", bucket: ledger.ledgerBucket },
+            { name: "dr", bucket: ledger.ledgerCopyBucket },
+        ],
+        reader: keysOf(ledger.keys.reader),
+        uploads: { bucket: ledger.uploadsBucket, ...keysOf(ledger.keys.admin) },
+        hmacKeyFile,
+    };
+}
+
+/** The lab description's `s3` block for this ledger lab: the ledger's endpoint, admin keys, the Object Lock audit bucket. */
+export function labS3Block(ledger: LedgerLab): NonNullable<LabDescription["s3"]> {
+    return {
+        endpoint: ledger.endpoint,
+        region: REGION,
+        accessKeyId: ledger.keys.admin.accessKeyId,
+        secretAccessKey: ledger.keys.admin.secretAccessKey,
+        auditBucket: ledger.auditBucket,
+        buckets: {},
+    };
+}
+
+export interface RecordedErasure {
+    readonly key: string;
+    readonly versionId?: string;
+    /** The object's body as stored. */
+    readonly body: string;
+    readonly entry: LedgerEntry;
+}
+
+/**
+ * The application's first step of an erasure: the request recorded to the ledger with the
+ * appender's keys (If-None-Match, HMAC of the id), then copied into the DR copy as S3
+ * replication would (moto has no cross-region replication).
+ */
+export async function recordToLedger(ledger: LedgerLab, req: ErasureRequest, hmacKey: Buffer): Promise<RecordedErasure> {
+    const r = await recordErasure(ledger.client("appender"), { bucket: ledger.ledgerBucket }, req, { hmacKey });
+    const body = serializeEntry(r.entry);
+    await ledger.client("admin").send(new PutObjectCommand({ Bucket: ledger.ledgerCopyBucket, Key: r.key, Body: body, IfNoneMatch: "*", ChecksumAlgorithm: "SHA256" }));
+    return { ...r, body };
+}
+
+/** A fresh HMAC key for the ledger's subject hashes, in a file only its owner reads (the lab's stand-in for the secret). */
+export function writeHmacKey(file: string): Buffer {
+    const key = randomBytes(32);
+    fs.writeFileSync(file, key, { mode: 0o600 });
+    return key;
 }

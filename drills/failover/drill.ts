@@ -10,18 +10,29 @@
  *     position, data identical).
  *  3. In-region, SIGSTOP: the leader node hangs instead (every process frozen), then thaws.
  *  4. Standby lag under load: region B's replay lag across the WAN, in seconds and bytes.
- *  5. Regional: region A is partitioned (black hole) under load; the lab driver's failover
- *     primitives (cli/drivers/lab/failover.ts) fence region A, promote region B and switch the
- *     lab DNS; the dry-run prediction before, the real loss and its window after, the time
- *     from the partition to the first write region B accepts; after the link heals, proof that
- *     nothing region A accepted is visible to clients and that region A takes no more writes.
+ *  5. Regional: region A is partitioned (black hole) under load, just after an erasure request
+ *     was recorded to the erasure ledger (the erasure drill's S3 lab); `fortress failover` on
+ *     the lab driver (cli/drivers/lab/failover.ts) runs every step itself: fence region A,
+ *     prove it, promote region B, replay the erasure ledger into B, switch the lab DNS, confirm,
+ *     report the loss window — its exit code, JSON output and audit record are checked; the
+ *     dry-run prediction before, the real loss and its window (acknowledged-writes ledger)
+ *     after, the time from the partition to the first write region B accepts; after the link
+ *     heals, proof that nothing region A accepted is visible to clients and that region A takes
+ *     no more writes.
  *  6. Redis: Sentinel failover in region A, and the cache's loss at the regional failover — the
  *     newest tier-2 snapshot's age at the partition, restored in region B.
  */
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { LabFailover, LabFailoverDescription, LabTraffic } from "../../cli/drivers/lab/failover";
+import { GetObjectCommand } from "@aws-sdk/client-s3";
+import type { AuditRecord } from "../../cli/audit";
+import type { LabDescription } from "../../cli/drivers/lab/description";
+import { LabFailover, LabFailoverDescription } from "../../cli/drivers/lab/failover";
+import { labErasurePrimitives } from "../../cli/erasure/lab-primitives";
+import { LedgerEntry, subjectHmac, subjectRef } from "../../cli/erasure/ledger-format";
+import { remainingOf } from "../../cli/erasure/replay";
+import { proceduresOf } from "../../cli/erasure/step";
 import { expectedLossSeconds } from "../../cli/commands/failover";
 import type { Wait } from "../../cli/drivers/types";
 import { FortressConfig, loadStackConfig } from "../../config";
@@ -32,7 +43,8 @@ import { prereqVersions, requirePrereqs } from "../lib/prereqs";
 import { GroupProcess } from "../lab/procs";
 import { DEFAULT_DELAY_MS, WanControl, measureAddedDelay } from "../lab/wan";
 import { poll } from "../postgres/processes";
-import { createLockedBucket } from "../postgres/s3lab";
+import { ORDERS_PER_USER, putUploads, seedApp } from "../erasure/app";
+import { LedgerLab, labErasureBlock, labS3Block, recordToLedger, startLedgerLab, writeHmacKey } from "../erasure/ledger-lab";
 import { runScript, sleep } from "../redis/procs";
 import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
 import { redisScenarios } from "./redis";
@@ -261,30 +273,60 @@ function labDescription(lab: Lab, control: WanControl): LabFailoverDescription {
     };
 }
 
-const AUDIT_BUCKET = "fortress-lab-audit";
+/** The erasure ledger the failover replays (the erasure drill's lab: drills/erasure/ledger-lab.ts). */
+interface FailoverErasure {
+    readonly ledger: LedgerLab;
+    readonly hmacKeyFile: string;
+    readonly hmacKey: Buffer;
+}
 
-/** The lab description `fortress --lab` reads: region B's server as the database, plus the failover section. */
-function writeCliLab(lab: Lab, desc: LabFailoverDescription): string {
+/**
+ * The lab description `fortress --lab` reads: region B's server as the database, the failover
+ * section, and the erasure ledger (its S3 endpoint also holds the Object Lock audit bucket).
+ */
+function writeCliLab(lab: Lab, desc: LabFailoverDescription, erasure: FailoverErasure): string {
     const b0 = lab.regionB.members[0];
     const file = lab.dir("fortress-lab.json");
-    const doc = {
+    const doc: LabDescription = {
         schemaVersion: "fortress.lab/v1",
         workDir: lab.dir("cli"),
         pgbackrest: { stanza: lab.stanza, config: b0.pgbrConfig, configIncludePath: path.join(b0.baseDir, "pgbackrest.d") },
         postgres: { bindir: lab.o.pgBin, host: "127.0.0.1", port: b0.pgPort, datadir: b0.dataDir, user: "postgres", rowCountTables: [] },
         repos: { tier2: { repo: 2, bucket: lab.tier2Bucket, path: "/tier2/database" } },
-        // Region B's S3 (plain HTTP to moto): the command's audit record goes to an Object Lock bucket there.
-        s3: { endpoint: `http://127.0.0.1:${lab.regionB.s3.motoPort}`, region: lab.o.config.regions.dr, accessKeyId: "lab", secretAccessKey: "lab", auditBucket: AUDIT_BUCKET, buckets: { tier2: lab.tier2Bucket } },
+        s3: labS3Block(erasure.ledger),
+        erasure: labErasureBlock(erasure.ledger, erasure.hmacKeyFile),
         failover: desc,
     };
     fs.writeFileSync(file, JSON.stringify(doc, null, 2));
     return file;
 }
 
+/** Steps `fortress failover` must have run itself for the regional drill to count it. */
+const REQUIRED_STEPS = ["preflight", "loss-guard", "fence", "fence-proved", "promote", "replay-erasures", "switch-traffic", "traffic-confirmed", "loss-window"] as const;
+
+/** The application's users in the lab, and the one whose erasure is recorded just before the partition. */
+const APP_USERS = Array.from({ length: 40 }, (_, i) => `u-${String(i + 1).padStart(4, "0")}`);
+const ERASED_SUBJECT = "u-0007";
+
+/** The run's audit record: the local JSON line and the tier-3 copy read back from the Object Lock bucket. */
+async function auditRecords(lab: Lab, doc: NonNullable<CliRun["doc"]>, ledger: LedgerLab): Promise<{ localFile: string; local?: AuditRecord; tier3?: AuditRecord; tier3Error?: string }> {
+    const localFile = doc.audit?.local ?? path.join(lab.dir("cli-state"), "audit.jsonl");
+    const lines = fs.existsSync(localFile) ? fs.readFileSync(localFile, "utf8").trim().split("\n") : [];
+    const local = lines.map((l) => JSON.parse(l) as AuditRecord).filter((r) => r.runId === doc.runId).at(-1);
+    const m = doc.audit?.tier3 ? /^s3:\/\/([^/]+)\/([^?]+)(?:\?versionId=(.+))?$/.exec(doc.audit.tier3) : null;
+    if (!m) return { localFile, local, tier3Error: `no tier-3 location (${doc.audit?.error ?? "none reported"})` };
+    try {
+        const got = await ledger.client("admin").send(new GetObjectCommand({ Bucket: m[1], Key: m[2], ...(m[3] ? { VersionId: m[3] } : {}) }));
+        return { localFile, local, tier3: JSON.parse(await got.Body!.transformToString()) as AuditRecord };
+    } catch (e) {
+        return { localFile, local, tier3Error: `${(e as Error).name}: ${(e as Error).message}` };
+    }
+}
+
 interface CliRun {
     readonly code: number | null;
     readonly ms: number;
-    readonly doc?: { outcome: string; message?: string; steps: { id: string; status: string; detail?: string; seconds?: number }[]; result: Record<string, unknown> };
+    readonly doc?: { runId: string; outcome: string; message?: string; steps: { id: string; status: string; detail?: string; seconds?: number }[]; result: Record<string, unknown>; audit?: { local?: string; tier3?: string; error?: string } };
     readonly stderr: string;
 }
 
@@ -292,7 +334,7 @@ interface CliRun {
 async function fortressFailover(lab: Lab, labFile: string, extra: readonly string[]): Promise<CliRun> {
     const r = await runScript(
         process.execPath,
-        ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli", "main.ts"), "failover", "--stack", "prod-dr", "--lab", labFile, "--reason", "failover drill: region A partitioned", "--yes", "--output", "json", "--state-dir", lab.dir("cli-state"), "--timeout", "120s", ...extra],
+        ["-r", "ts-node/register/transpile-only", path.join(ROOT, "cli", "main.ts"), "failover", "--stack", "prod-dr", "--lab", labFile, "--reason", "failover drill: region A partitioned", "--yes", "--output", "json", "--state-dir", lab.dir("cli-state"), "--timeout", "180s", ...extra],
         { ...process.env, FORTRESS_REPORTS_DIR: lab.dir("cli-reports") },
         300_000,
     );
@@ -311,7 +353,19 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
     const desc = labDescription(lab, control);
     fs.writeFileSync(lab.dir("lab-failover.json"), JSON.stringify({ failover: desc }, null, 2));
     const fo = new LabFailover(desc);
-    const traffic = new LabTraffic(desc);
+
+    // The erasure ledger the command replays after the promotion: the erasure drill's S3 lab (moto
+    // with IAM enforced, the ledger and its DR copy under Object Lock, the uploads bucket), and
+    // the application's tables in region A, streamed to region B like every other row.
+    const hmacKeyFile = lab.dir("erasure-hmac.key");
+    const erasure: FailoverErasure = { ledger: await startLedgerLab(lab.dir("erasure-s3"), lab.s3procs, 1), hmacKeyFile, hmacKey: writeHmacKey(hmacKeyFile) };
+    await seedApp((sql, params) => pgQuery(leader.pgPort, sql, params ?? [], 60_000), APP_USERS, (id) => subjectHmac(erasure.hmacKey, id));
+    await putUploads(erasure.ledger, APP_USERS.slice(0, 10));
+    const procedures = proceduresOf(loadStackConfig("prod-dr").validated, erasure.ledger.uploadsBucket);
+    if (!procedures?.database || !procedures.uploads) throw new Error("stacks/Pulumi.prod-dr.yaml: erasure.database and erasure.uploads must be declared; the failover's replay-erasures step would have nothing to prove");
+    const b0 = lab.regionB.members[0];
+    const bErasure = labErasurePrimitives({ postgres: { host: "127.0.0.1", port: b0.pgPort, user: "postgres", database: "postgres" }, s3: erasure.ledger.client("admin") });
+    const probeEntry: LedgerEntry = { v: 1, requestId: "probe", time: new Date().toISOString(), subject: subjectRef(ERASED_SUBJECT, erasure.hmacKey), dataClasses: ["database", "uploads"] };
     const S4 = config.objectives.scenarios.S4;
     const dbRpo = config.objectives.dataClasses.database.rpoSeconds;
 
@@ -356,6 +410,12 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
     fig("failover.standby.write_rate", "ledger writes during the lag sampling", `${client.acks.length} via the WAN + ${local.acks.length} in region A + pgbench ${sizes.pgbenchTps} tps`, "");
     fig("failover.dryrun.before_partition_seconds", "failover --dry-run's expected loss before the partition (standby view)", expectedLossSeconds(dryBefore), "s");
 
+    // --- an erasure recorded in the last moments before the region is lost ---------------------
+    // The application records the request to the ledger first; region A is partitioned before its
+    // procedures ran (or before what they did replicated): region B still holds the subject.
+    const beforeErasure = await remainingOf(bErasure, procedures, probeEntry, erasure.hmacKey);
+    const recorded = await recordToLedger(erasure.ledger, { subjectId: ERASED_SUBJECT, requestId: `failover-drill-${Date.now()}`, dataClasses: ["database", "uploads"] }, erasure.hmacKey);
+
     // --- the partition -------------------------------------------------------------------------
     await redisAtPartition();
     const tP = Date.now();
@@ -363,55 +423,35 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
     await sleep(sizes.decisionSeconds * 1000);
 
     // What `fortress failover --dry-run` (its pre-flight) predicts, from region B alone.
-    await createLockedBucket(lab.regionB.s3, AUDIT_BUCKET, config.regions.dr, 1).catch(() => undefined);
-    const labFile = writeCliLab(lab, desc);
+    const labFile = writeCliLab(lab, desc, erasure);
     const dryCli = await fortressFailover(lab, labFile, ["--dry-run"]);
     const dry = await fo.positions(waitFor(30_000));
     const cliPredicted = dryCli.doc?.result?.expectedLossSeconds;
     const predicted = typeof cliPredicted === "number" ? cliPredicted : expectedLossSeconds(dry);
     const predictedBy = typeof cliPredicted === "number" ? `fortress failover --dry-run (${s1(dryCli.ms)} s)` : `the lab driver's positions() directly (fortress failover --dry-run exited ${dryCli.code}: ${(dryCli.doc?.message ?? dryCli.stderr.trim().split("\n").at(-1) ?? "").slice(0, 200)})`;
 
-    // --- the failover: `fortress failover` on the lab driver; the same primitives from here if it cannot run
+    // --- the failover: `fortress failover` on the lab driver runs every step itself ---------------
     const tF = Date.now();
-    const steps: [string, string][] = [];
     const cli = await fortressFailover(lab, labFile, []);
-    let drivenBy: string;
-    let proof: { writesStopped: boolean; repoWritesStopped: boolean; evidence: readonly string[] };
-    let promoted: { promotedAtLsn: string; timeline: number };
-    // The command's own verdict counts only if it got as far as the promotion; otherwise the drill does it.
-    if (cli.doc?.result?.promoted && cli.doc.result.fence) {
-        drivenBy = `fortress failover --stack prod-dr --lab (exit ${cli.code}, ${s1(cli.ms)} s${cli.code !== 0 ? `: ${(cli.doc.message ?? "").slice(0, 200)}` : ""})`;
-        for (const st of cli.doc.steps) steps.push([st.id, `${st.status}${st.seconds !== undefined ? ` ${st.seconds} s` : ""}: ${st.detail ?? ""}`]);
-        const p = cli.doc.result.fence as { writesStopped: boolean; repoWritesStopped: boolean; evidence: string[] };
-        proof = p;
-        promoted = cli.doc.result.promoted as { promotedAtLsn: string; timeline: number };
-        // A command that stopped after the promotion (e.g. at its erasure-replay step, which the
-        // lab has no primitives for) left traffic where it was: the drill finishes that part.
-        if (control.dns !== "B") {
-            drivenBy += "; traffic switched by the drill with the same primitives";
-            steps.push(["traffic", (await traffic.switchTo("dr", waitFor(30_000))).join("; ")]);
-            steps.push(["confirm", (await traffic.confirm("dr", waitFor(30_000))).detail]);
-        }
-    } else {
-        drivenBy = `the drill, the lab driver's primitives directly: fortress failover exited ${cli.code}: ${(cli.doc?.message ?? cli.stderr.trim().split("\n").at(-1) ?? "").slice(0, 300)}`;
-        const fence = await fo.fencePrimary(waitFor(120_000));
-        steps.push(["fence", fence.evidence.join("; ")]);
-        proof = await fo.proveFenced(waitFor(60_000));
-        steps.push(["proof", proof.evidence.join("; ")]);
-        if (!proof.writesStopped || !proof.repoWritesStopped) throw new Error(`fence not proved: ${proof.evidence.join("; ")}`);
-        promoted = await fo.promoteStandby(fence.fencedAtLsn, waitFor(120_000));
-        steps.push(["promote", (promoted as { evidence?: string[] }).evidence?.join("; ") ?? ""]);
-        steps.push(["traffic", (await traffic.switchTo("dr", waitFor(30_000))).join("; ")]);
-        const confirmed = await traffic.confirm("dr", waitFor(30_000));
-        steps.push(["confirm", confirmed.detail]);
-    }
+    const doc = cli.doc;
+    const steps: [string, string][] = (doc?.steps ?? []).map((st) => [st.id, `${st.status}${st.seconds !== undefined ? ` ${st.seconds} s` : ""}: ${st.detail ?? ""}`]);
+    const drivenBy = `fortress failover --stack prod-dr --lab (exit ${cli.code}, outcome ${doc?.outcome ?? "no JSON"}, ${s1(cli.ms)} s)`;
+    const notVerified = (doc?.steps ?? []).filter((st) => st.status !== "verified");
+    const ran = cli.code === 0 && doc?.outcome === "done" && notVerified.length === 0 && REQUIRED_STEPS.every((id) => doc.steps.some((st) => st.id === id));
+    check(
+        "regional: fortress failover ran every step itself (fence, proof, promotion, erasure replay, traffic, confirmation, loss window) and exited 0",
+        ran,
+        `${drivenBy}; steps: ${(doc?.steps ?? []).map((st) => `${st.id} ${st.status}`).join(", ") || "none"}${doc?.message ? `; message: ${doc.message.slice(0, 300)}` : ""}${doc ? "" : `; stderr: ${cli.stderr.trim().slice(-500)}`}`,
+    );
+    if (!doc?.result?.promoted || !doc.result.fence) throw new Error(`fortress failover did not fence and promote (exit ${cli.code}): ${(doc?.message ?? cli.stderr.trim().split("\n").at(-1) ?? "").slice(0, 400)}`);
+    const proof = doc.result.fence as { writesStopped: boolean; repoWritesStopped: boolean; evidence: string[] };
+    const promoted = doc.result.promoted as { promotedAtLsn: string; timeline: number };
     const tDone = Date.now();
     const firstB = await poll("the first write accepted by region B", 120_000, async () => client.acks.find((a) => a.via === "client-b"), 100);
     await sleep(3000);
     await client.stop();
 
     // --- losses -----------------------------------------------------------------------------------
-    const b0 = lab.regionB.members[0];
     const presentClient = await idsOn(b0.pgPort, "regional-client");
     const presentLocal = await idsOn(b0.pgPort, "regional-a-local");
     const beforeP = (acks: readonly LedgerAck[]) => acks.filter((a) => a.at <= tP);
@@ -422,6 +462,45 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
     const rto = (firstB.at - tP) / 1000;
     const failoverSeconds = (firstB.at - tF) / 1000;
     const splitBrain = local.acks.filter((a) => a.at > tP);
+
+    // --- what the command reported: the erasure replay, its audit record, its loss window ---------
+    const replayed = (doc.result.erasuresReplayed ?? []) as { requestId: string; removed: Record<string, number> }[];
+    const mine = replayed.filter((x) => x.requestId === recorded.entry.requestId);
+    const removedOf = (c: string) => mine.reduce((n, x) => n + (x.removed[c] ?? 0), 0);
+    const afterErasure = await remainingOf(bErasure, procedures, recorded.entry, erasure.hmacKey);
+    const [counts] = await pgQuery<{ u: string; o: string }>(b0.pgPort, "select (select count(*) from app_users) as u, (select count(*) from app_orders) as o");
+    const stepIndex = (id: string) => doc.steps.findIndex((st) => st.id === id);
+    const others = { users: APP_USERS.length - 1, orders: (APP_USERS.length - 1) * ORDERS_PER_USER };
+    fig("failover.regional.erasures_replayed", "regional: erasure requests fortress failover replayed into region B", replayed.length, `requests (${removedOf("database")} rows, ${removedOf("uploads")} uploads of the one recorded before the partition)`);
+    check(
+        "regional: fortress failover replayed the erasure recorded just before the partition into region B, verified it, before traffic moved",
+        mine.length > 0 &&
+            (beforeErasure.database ?? 0) > 0 &&
+            removedOf("database") === beforeErasure.database &&
+            removedOf("uploads") === beforeErasure.uploads &&
+            Object.values(afterErasure).every((n) => n === 0) &&
+            Number(counts.u) === others.users &&
+            Number(counts.o) === others.orders &&
+            stepIndex("replay-erasures") > stepIndex("promote") &&
+            stepIndex("replay-erasures") < stepIndex("switch-traffic"),
+        `request ${recorded.entry.requestId} (subject ${ERASED_SUBJECT}, hashed): in region B before ${JSON.stringify(beforeErasure)}, removed by the replay ${JSON.stringify({ database: removedOf("database"), uploads: removedOf("uploads") })}, after ${JSON.stringify(afterErasure)}; other users ${counts.u} (want ${others.users}), orders ${counts.o} (want ${others.orders}); step: ${steps.find(([id]) => id === "replay-erasures")?.[1] ?? "missing"}`,
+    );
+    const audit = await auditRecords(lab, doc, erasure.ledger);
+    const planOk = audit.local?.plan.every((st) => st.status === "verified") ?? false;
+    const auditLists = (r: AuditRecord | undefined) => ((r?.erasuresReplayed ?? []) as { requestId: string }[]).some((x) => x.requestId === recorded.entry.requestId);
+    check(
+        "regional: the failover's audit record (local and the Object Lock copy) says done, every step verified, and names the replayed erasure",
+        audit.local?.outcome === "done" && planOk && auditLists(audit.local) && audit.tier3?.runId === doc.runId && audit.tier3.outcome === "done" && auditLists(audit.tier3),
+        `local ${audit.localFile}: ${audit.local ? `outcome ${audit.local.outcome}, steps ${audit.local.plan.map((st) => `${st.id} ${st.status}`).join(", ")}, erasures ${JSON.stringify(audit.local.erasuresReplayed ?? null).slice(0, 200)}` : "no record for the run"}; tier 3 ${doc.audit?.tier3 ?? doc.audit?.error ?? "none"}: ${audit.tier3 ? `outcome ${audit.tier3.outcome}, names the erasure ${auditLists(audit.tier3)}` : audit.tier3Error ?? "not read"}`,
+    );
+    const cliLoss = doc.result.expectedLossSeconds;
+    const lossStep = steps.find(([id]) => id === "loss-window")?.[1] ?? "missing";
+    fig("failover.regional.cli_loss_window_seconds", "regional: data-loss window fortress failover reported (region B's view at its pre-flight)", typeof cliLoss === "number" ? cliLoss : "not reported", `s (loss-window step: ${lossStep.slice(0, 200)})`);
+    check(
+        "regional: the loss window fortress failover reported bounds the one the acknowledged-writes ledger measured, within the database RPO",
+        typeof cliLoss === "number" && cliLoss >= lossWindow && cliLoss <= dbRpo,
+        `fortress failover: expected loss ${cliLoss ?? "not reported"} s at its pre-flight, lost WAL bytes ${doc.result.lostWalBytes ?? "unknown (region A unreachable: no fenced position)"}; the ledger: ${lost.length} acknowledged commits lost, window ${Math.round(lossWindow * 1000) / 1000} s before the partition; database RPO ${dbRpo} s`,
+    );
 
     // --- the link heals; region A is demoted and must take no write that clients see ------------
     lab.wan.heal("A");
@@ -474,7 +553,7 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
     fig("failover.regional.loss_window_seconds", "regional: loss window (partition - first lost commit)", Math.round(lossWindow * 1000) / 1000, "s");
     fig("failover.regional.rto_seconds", "regional: partition to first write accepted in region B", s1(rto * 1000), `s (of which ${sizes.decisionSeconds} s the drill's decision delay)`);
     fig("failover.regional.failover_seconds", "regional: failover start to first write accepted in region B", s1(failoverSeconds * 1000), "s");
-    fig("failover.regional.primitives_seconds", "regional: the failover run (fence, prove, promote, switch, confirm)", s1(tDone - tF), "s");
+    fig("failover.regional.command_seconds", "regional: fortress failover's run (pre-flight, fence, prove, promote, replay erasures, switch, confirm)", s1(tDone - tF), "s");
     fig("failover.regional.promoted_lsn", "regional: region B promoted at", `${promoted.promotedAtLsn} (timeline ${promoted.timeline})`, "");
     fig("failover.regional.split_brain_writes", "regional: writes region A accepted from its own clients during the partition (lost by design)", splitBrain.length, "commits");
     fig("failover.regional.old_primary_writes_visible", "regional: writes of region A after the partition that clients can see", visible, "commits");

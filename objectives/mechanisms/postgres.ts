@@ -4,6 +4,7 @@
 import { LABEL_KEYS } from "../../components/core/names";
 import { maxIntervalSeconds } from "../../components/core/cron";
 import { BUDGETS, PATRONI_DEFAULTS, vendor } from "../constants";
+import { findWorstRun } from "../figures";
 import { Ctx, collect, figure, measured, quantityBytes, scaled } from "../input";
 import { Known, T, extract, readKnown } from "../resources";
 import { Bound, Path, Term, budget, declared, isMissing, sum } from "../terms";
@@ -160,8 +161,10 @@ export function standbyPromotion(ctx: Ctx): Bound {
  */
 function archiveDelivery(ctx: Ctx, outage: boolean): Term {
     const id = outage ? "postgres.tier2_outage.loss_window_seconds" : "postgres.load.loss_window_seconds";
-    const loss = figure(ctx, id);
-    const timeout = figure(ctx, "postgres.config.archive_timeout_seconds");
+    // Both from one run: the run whose delivery beyond its own archive_timeout was longest.
+    const pair = findWorstRun(ctx.reports, [id, "postgres.config.archive_timeout_seconds"], (f) => f[id].value - f["postgres.config.archive_timeout_seconds"].value);
+    const loss = pair?.[id];
+    const timeout = pair?.["postgres.config.archive_timeout_seconds"];
     if (!loss || !timeout || loss.unit !== "s" || timeout.unit !== "s") {
         return budget(`the async archiver's delivery after archive_timeout${outage ? " with a repo unreachable" : ""}`, 30, "allowance until the postgres drill's loss-window figures exist: one archive_timeout again");
     }

@@ -3,7 +3,10 @@
  * declared resources, and the accepted-risk rules.
  */
 import * as assert from "assert";
-import { DrillReportLike, ObjectivesTable, computeObjectives, failingCells, findFigure, budget } from "../../objectives";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { DrillReportLike, MEASURED, ObjectivesTable, computeObjectives, failingCells, findFigure, findWorstRun, loadDrillReports, budget } from "../../objectives";
 import { objectivesInput } from "../../policies/lib/objectives-input";
 import { fixtureConfig } from "../policies/fixtures";
 import type { RecordedResource } from "../../components/core/recorded-resource";
@@ -98,10 +101,79 @@ describe("objectives model (worst case first)", () => {
         assert.ok(t.rows.every((row) => [row.detect, row.rto, row.rpo].every((c) => c.status !== "within" || c.soft.length === 0)));
     });
 
-    it("figures are read by id only: a figure with the right prose name but no id is not used", () => {
-        const byName: DrillReportLike[] = [{ drill: "redis", figures: [{ name: "snapshot total", value: 5, unit: "s" }] }];
+    it("figures are read by id only: a figure with the right prose name under another id is not used", () => {
+        const byName: DrillReportLike[] = [{ drill: "redis", figures: [{ id: "redis.other.seconds", name: "snapshot total", value: 5, unit: "s" }] }];
         assert.strictEqual(findFigure(byName, "redis.snapshot.seconds"), undefined);
         assert.strictEqual(findFigure([{ drill: "redis", mode: "quick", figures: [{ id: "redis.snapshot.seconds", name: "?", value: 5, unit: "s" }] }], "redis.snapshot.seconds")?.mode, "quick");
+    });
+
+    it("a report file with a figure lacking its id is not used, with one problem naming the file, the figure and the fix", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "objectives-reports-"));
+        try {
+            const run = { startedAt: "2026-12-01T10:00:00Z", figures: [{ id: "redis.snapshot.seconds", name: "snapshot", value: 5, unit: "s" }] };
+            fs.writeFileSync(path.join(dir, "drill-redis.json"), JSON.stringify({ drill: "redis", ...run, history: [{ ...run, figures: [{ name: "snapshot total", value: 9, unit: "s" }] }] }));
+            const { reports, problems } = loadDrillReports(dir);
+            assert.deepStrictEqual(reports, []);
+            assert.strictEqual(problems.length, 1);
+            assert.match(problems[0], /^reports\/drill-redis\.json: figures without an id: "snapshot total" \(history\[0\]\).*re-run npm run drill -- --only redis/);
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("worst case first: each figure is the worst over the report's runs by its declared direction, and says which run", () => {
+        const run = (startedAt: string, mode: "quick" | "full", figures: DrillReportLike["figures"]) => ({ startedAt, mode, machine: { cpus: 2, cpuModel: "EPYC", memoryGiB: 24 }, figures });
+        const report: DrillReportLike = {
+            drill: "recovery",
+            ...run("2026-12-03T10:00:00Z", "full", [
+                { id: "recovery.restore.seconds", name: "r", value: 40, unit: "s" },
+                { id: "recovery.restore.pitr.exact", name: "x", value: 1, unit: "" },
+            ]),
+            history: [
+                run("2026-12-02T09:30:00Z", "quick", [
+                    { id: "recovery.restore.seconds", name: "r", value: 55, unit: "s" },
+                    { id: "recovery.restore.pitr.exact", name: "x", value: 0, unit: "" },
+                ]),
+                run("2026-12-01T08:00:00Z", "full", [{ id: "recovery.restore.seconds", name: "r", value: 52_000, unit: "ms" }]),
+            ],
+        };
+        // higher is worse for seconds (ms converted before comparing)
+        const restore = findFigure([report], "recovery.restore.seconds")!;
+        assert.strictEqual(MEASURED["recovery.restore.seconds"].worse, "higher");
+        assert.strictEqual(restore.value, 55);
+        assert.strictEqual(restore.startedAt, "2026-12-02T09:30:00Z");
+        assert.strictEqual(restore.mode, "quick");
+        assert.strictEqual(restore.runs, 3);
+        assert.match(restore.context, /run of 2026-12-02 09:30 UTC, quick mode, worst of 3 runs/);
+        // a 1/0 success flag: 0 is worse
+        assert.strictEqual(MEASURED["recovery.restore.pitr.exact"].worse, "lower");
+        const exact = findFigure([report], "recovery.restore.pitr.exact")!;
+        assert.strictEqual(exact.value, 0);
+        assert.strictEqual(exact.runs, 2);
+        // the newest run alone would have said 40 s and exact
+        assert.strictEqual(findFigure([{ ...report, history: [] }], "recovery.restore.seconds")!.value, 40);
+        // on a tie the newest run is named
+        const tie: DrillReportLike = { ...report, history: [run("2026-12-02T09:30:00Z", "quick", [{ id: "recovery.restore.seconds", name: "r", value: 40, unit: "s" }])] };
+        assert.strictEqual(findFigure([tie], "recovery.restore.seconds")!.startedAt, "2026-12-03T10:00:00Z");
+    });
+
+    it("every id the model reads declares which way it gets worse", () => {
+        for (const [id, spec] of Object.entries(MEASURED)) assert.ok(spec.worse === "higher" || spec.worse === "lower", id);
+    });
+
+    it("a rate is read from one run, the slowest: bytes and seconds are never mixed across runs", () => {
+        const pg = REPORTS[0];
+        const slower: DrillReportLike = {
+            ...pg,
+            history: [{ mode: "quick", startedAt: "2026-12-01T00:00:00Z", figures: [{ id: "postgres.pitr.restored_bytes", name: "x", value: 100 * MiB, unit: "bytes" }, { id: "postgres.pitr.pgbackrest_restore_seconds", name: "x", value: 5, unit: "s" }] }],
+        };
+        // newest: 1000 MiB in 10 s (100 MiB/s); history: 100 MiB in 5 s (20 MiB/s), the slower rate.
+        const pair = findWorstRun([slower], ["postgres.pitr.restored_bytes", "postgres.pitr.pgbackrest_restore_seconds"], (f) => f["postgres.pitr.pgbackrest_restore_seconds"].value / f["postgres.pitr.restored_bytes"].value)!;
+        assert.strictEqual(pair["postgres.pitr.restored_bytes"].value, 100 * MiB);
+        assert.strictEqual(pair["postgres.pitr.pgbackrest_restore_seconds"].value, 5);
+        // a per-figure worst would have paired 100 MiB with 10 s (10 MiB/s), a rate no run measured
+        assert.strictEqual(findFigure([slower], "postgres.pitr.restored_bytes")!.value, 100 * MiB);
+        assert.strictEqual(findFigure([slower], "postgres.pitr.pgbackrest_restore_seconds")!.value, 10);
     });
 
     it("an accepted risk passes a cell only while its bound is within what was accepted", () => {

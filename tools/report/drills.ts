@@ -10,7 +10,7 @@ import type { DrillFigure, DrillReportFile } from "../../drills/types";
 import { esc } from "./html";
 
 export interface DrillSeries {
-    /** The figure id when the drill gives one, else its name. */
+    /** The figure's id (DrillFigure.id). */
     readonly key: string;
     readonly name: string;
     readonly unit: string;
@@ -28,10 +28,10 @@ export interface DrillHistory {
 const RPO = /\b(rpo|loss|lost)\b|loss window|window/i;
 const RTO = /\b(rto|restore|recovery|failover|promot|switchover|to ready|until primary)\b/i;
 
-/** Whether a figure is a recovery figure, and which kind: by id first, then by name. Seconds only. */
+/** Whether a figure is a recovery figure, and which kind: by its id and name. Seconds only. */
 export function recoveryKind(f: Pick<DrillFigure, "id" | "name" | "unit">): "rpo" | "rto" | undefined {
     if (!/^s\b/.test(f.unit)) return undefined;
-    const text = `${f.id ?? ""} ${f.name}`.replace(/[._-]/g, " ");
+    const text = `${f.id} ${f.name}`.replace(/[._-]/g, " ");
     // The steps of a restore are parts of its total, charted once as the total.
     if (/\bstep\b|\bof which\b/i.test(text)) return undefined;
     if (RPO.test(text)) return "rpo";
@@ -47,7 +47,7 @@ export function drillHistory(file: DrillReportFile): DrillHistory {
         for (const f of run.figures) {
             const kind = recoveryKind(f);
             if (!kind || typeof f.value !== "number" || !Number.isFinite(f.value)) continue;
-            const key = f.id ?? f.name;
+            const key = f.id;
             const s = series.get(key) ?? series.set(key, { name: f.name, unit: f.unit, kind, points: [] }).get(key)!;
             s.points.push({ at: run.startedAt, value: f.value, ...(run.mode ? { mode: run.mode } : {}) });
         }
@@ -69,6 +69,8 @@ export function readDrillReports(dir: string): { files: DrillReportFile[]; probl
         try {
             const parsed = JSON.parse(fs.readFileSync(path.join(dir, n), "utf8")) as DrillReportFile;
             if (typeof parsed.drill !== "string" || !Array.isArray(parsed.figures)) throw new Error("not a drill report (no drill or figures)");
+            const noId = [parsed, ...(parsed.history ?? [])].flatMap((run) => run.figures.filter((f) => typeof f.id !== "string" || f.id === "").map((f) => `"${f.name}" (run of ${run.startedAt})`));
+            if (noId.length > 0) throw new Error(`figures without an id: ${noId.slice(0, 3).join(", ")}${noId.length > 3 ? ` and ${noId.length - 3} more` : ""}; every figure needs its stable id (drills/types.ts DrillFigure.id): re-run npm run drill -- --only ${parsed.drill}`);
             files.push(parsed);
         } catch (e) {
             problems.push(`${path.join(dir, n)}: ${e instanceof Error ? e.message : String(e)}`);

@@ -15,11 +15,12 @@
  *     does not answer and the fence rests on the cut alone — said so in the evidence.
  * Every answer is read back from the servers; a timeout is reported as such, never as success.
  */
-import * as http from "http";
 import * as net from "net";
-import { Client } from "pg";
 import { z } from "zod";
 import { UsageError } from "../../errors";
+import { bytesToLsn, lsnToBytes } from "../../parse";
+import { rest } from "./http";
+import { boundedQuery } from "./pg";
 import type { DatabasePositions, FailoverPrimitives, FenceProof, ProbeResult, TrafficPrimitives, Wait } from "../types";
 
 const port = z.number().int().min(1).max(65535);
@@ -53,42 +54,8 @@ export type LabFailoverDescription = z.infer<typeof labFailoverSchema>;
 /** Milliseconds left before `wait.deadline`, at most `cap`. */
 const left = (wait: Wait, cap: number) => Math.max(100, Math.min(cap, wait.deadline - Date.now()));
 
-function request(p: number, method: string, path: string, body: unknown, timeoutMs: number): Promise<{ status: number; body: string }> {
-    return new Promise((resolve) => {
-        const data = body === undefined ? undefined : JSON.stringify(body);
-        const req = http.request({ host: "127.0.0.1", port: p, method, path, headers: data ? { "content-type": "application/json", "content-length": Buffer.byteLength(data) } : {} }, (res) => {
-            let text = "";
-            res.setEncoding("utf8");
-            res.on("data", (d) => (text += d));
-            res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-            res.on("error", () => resolve({ status: 0, body: text }));
-        });
-        const timer = setTimeout(() => {
-            req.destroy();
-            resolve({ status: 0, body: `no answer within ${timeoutMs} ms` });
-        }, timeoutMs);
-        req.on("error", (e) => resolve({ status: 0, body: e.message }));
-        req.on("close", () => clearTimeout(timer));
-        req.end(data);
-    });
-}
-
-async function query<T extends Record<string, unknown>>(p: number, sql: string, timeoutMs: number): Promise<T[]> {
-    const c = new Client({ host: "127.0.0.1", port: p, user: "postgres", database: "postgres", connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, application_name: "fortress-failover" });
-    c.on("error", () => undefined);
-    await c.connect();
-    try {
-        return (await c.query(sql)).rows as T[];
-    } finally {
-        void c.end().catch(() => undefined);
-    }
-}
-
-const lsnText = (bytes: number) => `${Math.floor(bytes / 2 ** 32).toString(16).toUpperCase()}/${(bytes % 2 ** 32).toString(16).toUpperCase()}`;
-const lsnNum = (lsn: string) => {
-    const [hi, lo] = lsn.split("/");
-    return parseInt(hi, 16) * 2 ** 32 + parseInt(lo, 16);
-};
+/** Region B's queries, named in pg_stat_activity. */
+const query = <T extends Record<string, unknown>>(p: number, sql: string, timeoutMs: number) => boundedQuery<T>(p, sql, [], timeoutMs, "fortress-failover");
 
 /**
  * What a TCP connect to `p` meets within `ms`: "closed" (refused or closed at once: a fence),
@@ -115,7 +82,7 @@ export class LabFailover implements FailoverPrimitives {
     /** Region B's member that holds its cluster's leader key (standby leader, or leader once promoted). */
     async drLeader(wait: Wait): Promise<{ name: string; pgPort: number; restPort: number }> {
         for (const m of this.d.dr.members) {
-            const r = await request(m.restPort, "GET", "/leader", undefined, left(wait, 2000));
+            const r = await rest(m.restPort, "GET", "/leader", undefined, left(wait, 2000));
             if (r.status === 200) return m;
         }
         throw new Error(`region B: no member holds the leader key (asked ${this.d.dr.members.map((m) => `${m.name} REST :${m.restPort}`).join(", ")})`);
@@ -123,12 +90,12 @@ export class LabFailover implements FailoverPrimitives {
 
     /** Region A's primary write position through its Patroni REST API, if it answers in time. */
     async primaryLsn(wait: Wait, ms = 2000): Promise<{ lsn?: string; role?: string; detail: string }> {
-        const r = await request(this.d.primary.restPort, "GET", "/patroni", undefined, left(wait, ms));
+        const r = await rest(this.d.primary.restPort, "GET", "/patroni", undefined, left(wait, ms));
         if (r.status === 0) return { detail: `region A's Patroni REST API did not answer (${r.body})` };
         try {
             const j = JSON.parse(r.body) as { role?: string; xlog?: { location?: number; received_location?: number } };
             const loc = j.xlog?.location ?? j.xlog?.received_location;
-            return { lsn: loc !== undefined ? lsnText(loc) : undefined, role: j.role, detail: `region A answered: role ${j.role}, position ${loc !== undefined ? lsnText(loc) : "unknown"}` };
+            return { lsn: loc !== undefined ? bytesToLsn(loc) : undefined, role: j.role, detail: `region A answered: role ${j.role}, position ${loc !== undefined ? bytesToLsn(loc) : "unknown"}` };
         } catch {
             return { detail: `region A's Patroni REST API answered ${r.status} without JSON` };
         }
@@ -168,12 +135,12 @@ export class LabFailover implements FailoverPrimitives {
     async drCapacity(wait: Wait): Promise<ProbeResult> {
         const b = await this.drLeader(wait).catch((e: Error) => e);
         if (b instanceof Error) return { name: "dr-capacity", ok: false, detail: b.message };
-        const h = await request(b.restPort, "GET", "/health", undefined, left(wait, 2000));
+        const h = await rest(b.restPort, "GET", "/health", undefined, left(wait, 2000));
         return { name: "dr-capacity", ok: h.status === 200, detail: `region B: ${this.d.dr.members.length} member(s); leader ${b.name} ${h.status === 200 ? "running" : `not healthy (${h.status})`}` };
     }
 
     private async control(method: string, path: string, wait: Wait): Promise<{ dns: string; links: Record<string, { partitioned: boolean; fenced: boolean; port: number }> }> {
-        const r = await request(this.d.controlPort, method, path, undefined, left(wait, 3000));
+        const r = await rest(this.d.controlPort, method, path, undefined, left(wait, 3000));
         if (r.status !== 200) throw new Error(`lab control plane ${method} ${path}: ${r.status} ${r.body}`);
         return JSON.parse(r.body);
     }
@@ -184,7 +151,7 @@ export class LabFailover implements FailoverPrimitives {
      */
     async demotePrimary(wait: Wait, ms = 3000): Promise<{ ok: boolean; detail: string }> {
         const body = { standby_cluster: { host: this.d.dr.followHost, port: this.d.dr.followPort, create_replica_methods: ["basebackup"] } };
-        const r = await request(this.d.primary.restPort, "PATCH", "/config", body, left(wait, ms));
+        const r = await rest(this.d.primary.restPort, "PATCH", "/config", body, left(wait, ms));
         if (r.status !== 200) return { ok: false, detail: `demotion of region A not delivered: ${r.status === 0 ? r.body : `${r.status} ${r.body.slice(0, 200)}`}` };
         return { ok: true, detail: `region A's Patroni configured as a standby cluster of region B (${this.d.dr.followHost}:${this.d.dr.followPort})` };
     }
@@ -241,13 +208,13 @@ export class LabFailover implements FailoverPrimitives {
         for (;;) {
             const [r] = await query<{ received: string | null; replayed: string | null }>(b.pgPort, "select pg_last_wal_receive_lsn()::text as received, pg_last_wal_replay_lsn()::text as replayed", left(wait, 5000));
             replayed = r.replayed ?? "0/0";
-            if (!r.received || lsnNum(replayed) >= lsnNum(r.received)) break;
+            if (!r.received || lsnToBytes(replayed) >= lsnToBytes(r.received)) break;
             if (Date.now() > wait.deadline) throw new Error(`region B did not replay what it received (${replayed} of ${r.received}) before the deadline`);
             await new Promise((res) => setTimeout(res, 200));
         }
-        if (minLsn && lsnNum(replayed) < lsnNum(minLsn)) throw new Error(`region B holds WAL up to ${replayed}, short of the fenced position ${minLsn}: promoting would lose acknowledged commits`);
+        if (minLsn && lsnToBytes(replayed) < lsnToBytes(minLsn)) throw new Error(`region B holds WAL up to ${replayed}, short of the fenced position ${minLsn}: promoting would lose acknowledged commits`);
         evidence.push(`region B replayed up to ${replayed}`);
-        const r = await request(b.restPort, "PATCH", "/config", { standby_cluster: null }, left(wait, 5000));
+        const r = await rest(b.restPort, "PATCH", "/config", { standby_cluster: null }, left(wait, 5000));
         if (r.status !== 200) throw new Error(`region B's Patroni refused to leave standby mode: ${r.status} ${r.body.slice(0, 300)}`);
         evidence.push("region B's Patroni: standby_cluster removed from the dynamic configuration");
         let timeline = 0;
@@ -270,13 +237,13 @@ export class LabTraffic implements TrafficPrimitives {
 
     async switchTo(region: "primary" | "dr", wait: Wait): Promise<readonly string[]> {
         const active = region === "dr" ? "B" : "A";
-        const r = await request(this.d.controlPort, "POST", `/dns?active=${active}`, undefined, left(wait, 3000));
+        const r = await rest(this.d.controlPort, "POST", `/dns?active=${active}`, undefined, left(wait, 3000));
         if (r.status !== 200) throw new Error(`lab DNS: ${r.status} ${r.body}`);
         return [`lab DNS answer for the clients' entry point: region ${active}`];
     }
 
     async confirm(region: "primary" | "dr", wait: Wait): Promise<ProbeResult> {
-        const r = await request(this.d.controlPort, "GET", "/state", undefined, left(wait, 3000));
+        const r = await rest(this.d.controlPort, "GET", "/state", undefined, left(wait, 3000));
         const dns = r.status === 200 ? (JSON.parse(r.body) as { dns: string }).dns : "unknown";
         const want = region === "dr" ? "B" : "A";
         const p = region === "dr" ? this.d.dr.clientPort : this.d.primary.clientPort;

@@ -22,6 +22,23 @@ export async function query<T extends Record<string, unknown>>(t: PgTarget, sql:
     }
 }
 
+/**
+ * One query on a fresh connection to 127.0.0.1:`port` as postgres, connect and query each bounded
+ * by `timeoutMs`, that never hangs on a frozen or partitioned server: the connection is not
+ * waited for at the end (a frozen server never sends its goodbye). The failover primitives and
+ * the two-region lab (drills/lab) use it.
+ */
+export async function boundedQuery<T extends Record<string, unknown>>(port: number, sql: string, params: unknown[] = [], timeoutMs = 5000, applicationName?: string): Promise<T[]> {
+    const c = new Client({ host: "127.0.0.1", port, user: "postgres", database: "postgres", connectionTimeoutMillis: timeoutMs, query_timeout: timeoutMs, ...(applicationName ? { application_name: applicationName } : {}) });
+    c.on("error", () => undefined);
+    await c.connect();
+    try {
+        return (await c.query(sql, params)).rows as T[];
+    } finally {
+        void c.end().catch(() => undefined);
+    }
+}
+
 /** True when something accepts TCP connections on host:port. */
 export function listening(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
     return new Promise((resolve) => {

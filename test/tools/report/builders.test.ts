@@ -147,20 +147,20 @@ describe("report: drill history", () => {
         machine: { cpus: 2, cpuModel: "x", memoryGiB: 1, node: "20", versions: {} },
         figures: [
             { id: "d.restore.seconds", name: "restore time", value: 9, unit: "s" },
-            { name: "(a) loss window (crash - first lost commit)", value: 12.5, unit: "s" },
-            { name: "prefill time", value: 10, unit: "s" },
-            { name: "keys lost", value: 3, unit: "keys" },
+            { id: "d.a.loss_window_seconds", name: "(a) loss window (crash - first lost commit)", value: 12.5, unit: "s" },
+            { id: "d.prefill.seconds", name: "prefill time", value: 10, unit: "s" },
+            { id: "d.keys.lost", name: "keys lost", value: 3, unit: "keys" },
         ],
         checks: [{ name: "c", passed: true, detail: "" }],
         history: [
             { startedAt: "2026-11-30T10:00:00Z", machine: { cpus: 2, cpuModel: "x", memoryGiB: 1, node: "20", versions: {} }, figures: [{ id: "d.restore.seconds", name: "restore (older name)", value: 11, unit: "s" }], passed: 1, failed: 0 },
         ],
     };
-    it("recovery figures in seconds only, by id then name: loss windows are RPO, restores RTO", () => {
+    it("recovery figures in seconds only, by id and name: loss windows are RPO, restores RTO", () => {
         assert.strictEqual(recoveryKind({ id: "d.restore.seconds", name: "x", unit: "s" }), "rto");
-        assert.strictEqual(recoveryKind({ name: "(a) loss window", unit: "s" }), "rpo");
-        assert.strictEqual(recoveryKind({ name: "prefill time", unit: "s" }), undefined);
-        assert.strictEqual(recoveryKind({ name: "keys lost", unit: "keys" }), undefined);
+        assert.strictEqual(recoveryKind({ id: "d.a.loss_window_seconds", name: "(a) loss window", unit: "s" }), "rpo");
+        assert.strictEqual(recoveryKind({ id: "d.prefill.seconds", name: "prefill time", unit: "s" }), undefined);
+        assert.strictEqual(recoveryKind({ id: "d.keys.lost", name: "keys lost", unit: "keys" }), undefined);
     });
     it("series oldest first, joined by id across renamed figures; one point per run in the chart", () => {
         const h = drillHistory(file);
