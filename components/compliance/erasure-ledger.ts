@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole } from "../core/irsa-role";
-import { Replication, RTC_MINUTES } from "../storage/replication";
+import { Replication, replicationLatencyAlarm, RTC_MINUTES } from "../storage/replication";
 import { hardenBucket } from "../storage/tier-bucket";
 import { LEDGER_OBJECT_PREFIX, appenderPolicy, ledgerBucketPolicy, ledgerReaderPolicy } from "./erasure-ledger-policy";
 import { BUCKET_PURPOSES, REPLICATION_RULE_IDS, TAG_KEYS } from "../core/tags";
@@ -56,6 +56,12 @@ export function validateErasureLedgerArgs(name: string, a: Pick<ErasureLedgerArg
     if (a.bucketName === a.replicaBucketName) throw new Error(`ErasureLedger ${name}: replicaBucketName equals bucketName; the DR copy needs its own bucket in the DR region`);
 }
 
+/** One copy of the ledger: replication reads its bucket and waits for its versioning. */
+interface LedgerCopy {
+    readonly bucket: aws.s3.Bucket;
+    readonly versioning: aws.s3.BucketVersioning;
+}
+
 /**
  * The GDPR erasure ledger: an append-only record of erasure requests that no restore can roll
  * back, replayed after every restore (cli/erasure/).
@@ -82,56 +88,67 @@ export class ErasureLedger extends pulumi.ComponentResource {
     constructor(name: string, args: ErasureLedgerArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("fortress:compliance:ErasureLedger", name, {}, opts);
         validateErasureLedgerArgs(name, args);
-        const protect = args.protect ?? false;
-        const mode = args.lockMode ?? "COMPLIANCE";
-
-        const locked = (id: string, bucketName: string, kmsKeyArn: pulumi.Input<string>, accessLogBucket: pulumi.Input<string> | undefined, parent: pulumi.Resource) => {
-            const o = { parent };
-            const bucket = new aws.s3.Bucket(
-                id,
-                { bucket: bucketName, objectLockEnabled: true, forceDestroy: false, tags: { [TAG_KEYS.purpose]: BUCKET_PURPOSES.erasureLedger } },
-                { ...o, protect, retainOnDelete: true },
-            );
-            const hardened = hardenBucket(id, bucket.id, { kmsKeyArn }, parent);
-            new aws.s3.BucketObjectLockConfiguration(
-                `${id}-object-lock`,
-                { bucket: bucket.id, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode, days: args.retentionDays } } },
-                { ...o, dependsOn: [hardened.versioning], retainOnDelete: true },
-            );
-            new aws.s3.BucketLifecycleConfiguration(
-                `${id}-lifecycle`,
-                {
-                    bucket: bucket.id,
-                    rules: [
-                        {
-                            // No transition: a replay reads every entry during a restore. Expiry a day after the lock ends.
-                            id: "compliance-retention",
-                            status: "Enabled",
-                            filter: {},
-                            expiration: { days: args.retentionDays + 1 },
-                            noncurrentVersionExpiration: { noncurrentDays: args.retentionDays + 1 },
-                            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-                        },
-                    ],
-                },
-                { ...o, dependsOn: [hardened.versioning], retainOnDelete: true },
-            );
-            new aws.s3.BucketPolicy(
-                `${id}-policy`,
-                { bucket: bucket.id, policy: pulumi.all([bucket.arn, args.breakGlassRoleArn]).apply(([arn, bg]) => JSON.stringify(ledgerBucketPolicy(arn, bg))) },
-                { ...o, dependsOn: [hardened.publicAccessBlock], retainOnDelete: true },
-            );
-            if (accessLogBucket !== undefined) {
-                new aws.s3.BucketLogging(`${id}-logging`, { bucket: bucket.id, targetBucket: accessLogBucket, targetPrefix: `${bucketName}/` }, o);
-            }
-            return { bucket, versioning: hardened.versioning };
-        };
-
-        const primary = locked(name, args.bucketName, args.kmsKeyArn, args.accessLogBucket, this);
+        const primary = this.declareLockedBucket(name, args.bucketName, args.kmsKeyArn, args.accessLogBucket, this, args);
         // The DR-region half: its children inherit the DR provider from this scope.
         const replicaScope = new ErasureLedgerReplica(`${name}-replica`, { parent: this, provider: args.replicaProvider });
-        const replica = locked(`${name}-replica`, args.replicaBucketName, args.replicaKmsKeyArn, args.replicaAccessLogBucket, replicaScope);
+        const replica = this.declareLockedBucket(`${name}-replica`, args.replicaBucketName, args.replicaKmsKeyArn, args.replicaAccessLogBucket, replicaScope, args);
+        this.declareReplication(name, args, primary, replica, replicaScope);
+        const { appender, reader } = this.declareRoles(name, args, primary, replica);
 
+        this.bucketName = primary.bucket.bucket;
+        this.replicaBucketName = replica.bucket.bucket;
+        this.appenderRoleArn = appender.arn;
+        this.readerRoleArn = reader.arn;
+        this.registerOutputs({ bucketName: this.bucketName, replicaBucketName: this.replicaBucketName, appenderRoleArn: this.appenderRoleArn, readerRoleArn: this.readerRoleArn });
+    }
+
+    /** One copy of the ledger: hardened, locked for the retention, expired a day after the lock ends, access-logged when given. */
+    private declareLockedBucket(id: string, bucketName: string, kmsKeyArn: pulumi.Input<string>, accessLogBucket: pulumi.Input<string> | undefined, parent: pulumi.Resource, args: ErasureLedgerArgs): LedgerCopy {
+        const protect = args.protect ?? false;
+        const mode = args.lockMode ?? "COMPLIANCE";
+        const o = { parent };
+        const bucket = new aws.s3.Bucket(
+            id,
+            { bucket: bucketName, objectLockEnabled: true, forceDestroy: false, tags: { [TAG_KEYS.purpose]: BUCKET_PURPOSES.erasureLedger } },
+            { ...o, protect, retainOnDelete: true },
+        );
+        const hardened = hardenBucket(id, bucket.id, { kmsKeyArn }, parent);
+        new aws.s3.BucketObjectLockConfiguration(
+            `${id}-object-lock`,
+            { bucket: bucket.id, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode, days: args.retentionDays } } },
+            { ...o, dependsOn: [hardened.versioning], retainOnDelete: true },
+        );
+        new aws.s3.BucketLifecycleConfiguration(
+            `${id}-lifecycle`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    {
+                        // No transition: a replay reads every entry during a restore. Expiry a day after the lock ends.
+                        id: "compliance-retention",
+                        status: "Enabled",
+                        filter: {},
+                        expiration: { days: args.retentionDays + 1 },
+                        noncurrentVersionExpiration: { noncurrentDays: args.retentionDays + 1 },
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                    },
+                ],
+            },
+            { ...o, dependsOn: [hardened.versioning], retainOnDelete: true },
+        );
+        new aws.s3.BucketPolicy(
+            `${id}-policy`,
+            { bucket: bucket.id, policy: pulumi.all([bucket.arn, args.breakGlassRoleArn]).apply(([arn, bg]) => JSON.stringify(ledgerBucketPolicy(arn, bg))) },
+            { ...o, dependsOn: [hardened.publicAccessBlock], retainOnDelete: true },
+        );
+        if (accessLogBucket !== undefined) {
+            new aws.s3.BucketLogging(`${id}-logging`, { bucket: bucket.id, targetBucket: accessLogBucket, targetPrefix: `${bucketName}/` }, o);
+        }
+        return { bucket, versioning: hardened.versioning };
+    }
+
+    /** Replication with RTC of the ledger prefix into the DR copy, and its latency alarm. */
+    private declareReplication(name: string, args: ErasureLedgerArgs, primary: LedgerCopy, replica: LedgerCopy, replicaScope: pulumi.Resource): void {
         const ruleId = REPLICATION_RULE_IDS.erasureLedgerToDr;
         new Replication(
             `${name}-replication`,
@@ -146,26 +163,23 @@ export class ErasureLedger extends pulumi.ComponentResource {
         );
         if (args.replicaAlarmTopicArn !== undefined) {
             const threshold = args.replicaRpoSeconds ?? RTC_MINUTES * 60;
-            new aws.cloudwatch.MetricAlarm(
+            replicationLatencyAlarm(
                 `${name}-replication-latency`,
                 {
-                    alarmDescription: `Erasure requests reach the DR copy of the ledger later than ${threshold} s: a DR replay now could miss them`,
-                    namespace: "AWS/S3",
-                    metricName: "ReplicationLatency",
-                    dimensions: { SourceBucket: args.bucketName, DestinationBucket: args.replicaBucketName, RuleId: ruleId },
-                    statistic: "Maximum",
-                    period: 60,
-                    evaluationPeriods: 1,
-                    threshold,
-                    comparisonOperator: "GreaterThanThreshold",
-                    treatMissingData: "notBreaching",
-                    alarmActions: [args.replicaAlarmTopicArn],
-                    okActions: [args.replicaAlarmTopicArn],
+                    description: `Erasure requests reach the DR copy of the ledger later than ${threshold} s: a DR replay now could miss them`,
+                    sourceBucket: args.bucketName,
+                    destinationBucket: args.replicaBucketName,
+                    ruleId,
+                    thresholdSeconds: threshold,
+                    topicArn: args.replicaAlarmTopicArn,
                 },
                 { parent: replicaScope },
             );
         }
+    }
 
+    /** The appender (new keys only) and reader (both copies) IRSA roles. */
+    private declareRoles(name: string, args: ErasureLedgerArgs, primary: LedgerCopy, replica: LedgerCopy) {
         const role = (kind: "appender" | "reader", who: ErasureLedgerIdentity, policy: pulumi.Output<string>) =>
             new IrsaRole(
                 `${name}-${kind}`,
@@ -186,12 +200,7 @@ export class ErasureLedger extends pulumi.ComponentResource {
             args.reader,
             pulumi.all([primary.bucket.arn, replica.bucket.arn, args.kmsKeyArn, args.replicaKmsKeyArn]).apply(([a, b, k1, k2]) => JSON.stringify(ledgerReaderPolicy([a, b], [k1, k2]))),
         );
-
-        this.bucketName = primary.bucket.bucket;
-        this.replicaBucketName = replica.bucket.bucket;
-        this.appenderRoleArn = appender.arn;
-        this.readerRoleArn = reader.arn;
-        this.registerOutputs({ bucketName: this.bucketName, replicaBucketName: this.replicaBucketName, appenderRoleArn: this.appenderRoleArn, readerRoleArn: this.readerRoleArn });
+        return { appender, reader };
     }
 }
 

@@ -47,3 +47,16 @@ export function scratchMount(mountPath = "/tmp") {
 export function containerResources(cpuRequest: string, memoryRequest: string, memoryLimit: string) {
     return { requests: { cpu: cpuRequest, memory: memoryRequest }, limits: { memory: memoryLimit } };
 }
+
+/**
+ * An exec probe for a loop that touches `file` every round: it fails when the file is older
+ * than `staleSeconds` (the loop is hung), checked every `periodSeconds`, 5 s timeout, 3 failures.
+ */
+export function heartbeatProbe(staleSeconds: number, periodSeconds: number, file = "/tmp/heartbeat") {
+    return {
+        exec: { command: ["sh", "-c", `test $(( $(date +%s) - $(stat -c %Y ${file}) )) -lt ${staleSeconds}`] },
+        periodSeconds,
+        timeoutSeconds: 5,
+        failureThreshold: 3,
+    };
+}

@@ -77,24 +77,24 @@ export class Velero extends pulumi.ComponentResource {
 
     constructor(name: string, args: VeleroArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("fortress:platform:Velero", name, {}, opts);
+        validateVeleroArgs(name, args);
         const ns = args.namespace ?? "velero";
+        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { "app.kubernetes.io/part-of": "fortress-dr" } } }, { parent: this });
+        const role = this.declareRole(name, ns, args);
+        const release = this.declareRelease(name, ns, args, role.arn, namespace);
+        const locations = this.declareLocations(name, ns, args, release);
+        if (args.schedules) this.declareSchedules(name, ns, args.schedules, locations);
+        if (args.ageReporting) this.declareAgeReporting(name, args.locations, args.ageReporting);
+
+        this.roleArn = role.arn;
+        this.namespace = ns;
+        this.registerOutputs({ roleArn: this.roleArn });
+    }
+
+    /** The server's IRSA role: writes (or, read-only, reads) tier 2 and tier 3, never destroys a version. */
+    private declareRole(name: string, ns: string, args: VeleroArgs): IrsaRole {
         const readOnly = args.readOnly ?? false;
-        if (readOnly && (args.schedules || args.ageReporting)) {
-            throw new Error(`Velero ${name}: readOnly with ${args.schedules ? "schedules" : "ageReporting"}; a read-only Velero writes nothing — drop them or set readOnly false`);
-        }
-        if (!readOnly && !args.schedules) throw new Error(`Velero ${name}: schedules is missing; give tiers.configuration from the stack config (or set readOnly for the restore side)`);
-        for (const [tier, s] of Object.entries(args.schedules ?? {})) {
-            if (s.retentionDays * 86_400 < maxIntervalSeconds(s.snapshot)) {
-                throw new Error(`Velero ${name}: schedules.${tier} keeps ${s.retentionDays} day(s) but runs "${s.snapshot}"; the TTL must outlive the interval`);
-            }
-        }
-        const [repository, tag] = splitImage(name, "image", args.image);
-        splitImage(name, "awsPluginImage", args.awsPluginImage);
-        const child = { parent: this };
-
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, { metadata: { name: ns, labels: { "app.kubernetes.io/part-of": "fortress-dr" } } }, child);
-
-        const role = new IrsaRole(
+        return new IrsaRole(
             `${name}-role`,
             {
                 description: readOnly
@@ -112,10 +112,14 @@ export class Velero extends pulumi.ComponentResource {
                         return JSON.stringify(mergePolicies({ Tier2: policy(b2, k2), Tier3: policy(b3, k3) }));
                     }),
             },
-            child,
+            { parent: this },
         );
+    }
 
-        const release = new k8s.helm.v3.Release(
+    /** The Helm release: the AWS plugin, IRSA (no static key), kopia through the node agent; no locations of its own. */
+    private declareRelease(name: string, ns: string, args: VeleroArgs, roleArn: pulumi.Output<string>, namespace: k8s.core.v1.Namespace): k8s.helm.v3.Release {
+        const [repository, tag] = splitImage(name, "image", args.image);
+        return new k8s.helm.v3.Release(
             name,
             {
                 name: "velero",
@@ -134,7 +138,7 @@ export class Velero extends pulumi.ComponentResource {
                             volumeMounts: [{ mountPath: "/target", name: "plugins" }],
                         },
                     ],
-                    serviceAccount: { server: { create: true, name: VELERO_SERVICE_ACCOUNT, annotations: { "eks.amazonaws.com/role-arn": role.arn } } },
+                    serviceAccount: { server: { create: true, name: VELERO_SERVICE_ACCOUNT, annotations: { "eks.amazonaws.com/role-arn": roleArn } } },
                     // IRSA, not a static key in a Secret.
                     credentials: { useSecret: false },
                     // Locations are declared below as objects of their own, validated against the CRDs.
@@ -147,7 +151,11 @@ export class Velero extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [namespace] },
         );
+    }
 
+    /** A BackupStorageLocation per tier, under `<tier>/configuration/velero`; read-only on the restore side. */
+    private declareLocations(name: string, ns: string, args: VeleroArgs, release: k8s.helm.v3.Release): Record<RemoteTierId, k8s.apiextensions.CustomResource> {
+        const readOnly = args.readOnly ?? false;
         const locations = {} as Record<RemoteTierId, k8s.apiextensions.CustomResource>;
         for (const tier of ["tier2", "tier3"] as const) {
             const loc = args.locations[tier];
@@ -173,8 +181,11 @@ export class Velero extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [release] },
             );
         }
+        return locations;
+    }
 
-        const schedules = args.schedules;
+    /** The daily configuration bundle to tier 2 (objects only) and the weekly comprehensive backup to tier 3 (with volume data). */
+    private declareSchedules(name: string, ns: string, schedules: NonNullable<VeleroArgs["schedules"]>, locations: Record<RemoteTierId, k8s.apiextensions.CustomResource>): void {
         const schedule = (id: string, tier: RemoteTierId, volumes: boolean, s: VeleroSchedule) =>
             new k8s.apiextensions.CustomResource(
                 `${name}-${id}`,
@@ -197,42 +208,52 @@ export class Velero extends pulumi.ComponentResource {
                 },
                 { parent: this, dependsOn: [locations[tier]] },
             );
-        if (schedules) {
-            schedule("configuration-daily", "tier2", false, schedules.tier2);
-            schedule("comprehensive-weekly", "tier3", true, schedules.tier3);
-        }
-
-        if (args.ageReporting) {
-            const rep = args.ageReporting;
-            for (const tier of ["tier2", "tier3"] as const) {
-                const target: BackupTarget = { bucketName: args.locations[tier].bucketName, region: args.locations[tier].region, writerRoleArn: rep.roleArns[tier] };
-                new k8s.batch.v1.CronJob(
-                    `${name}-age-${tier}`,
-                    backupCronJobSpec({
-                        name: `${name}-age-${tier}`,
-                        namespace: rep.namespace,
-                        tier,
-                        // Hourly: the alarm's threshold is a day or more, and a stale age must still show.
-                        schedule: "17 * * * *",
-                        image: rep.jobImage,
-                        script: "velero-backup-age.sh",
-                        target,
-                        prefix: `${tier}/configuration/velero/`,
-                        serviceAccountName: rep.serviceAccountName,
-                        metricsRegion: rep.metricsRegion,
-                        dataClass: "configuration",
-                        // Reports the newest backup's age; it writes no backup itself.
-                        purpose: "backup-age",
-                    }),
-                    child,
-                );
-            }
-        }
-
-        this.roleArn = role.arn;
-        this.namespace = ns;
-        this.registerOutputs({ roleArn: this.roleArn });
+        schedule("configuration-daily", "tier2", false, schedules.tier2);
+        schedule("comprehensive-weekly", "tier3", true, schedules.tier3);
     }
+
+    /** Hourly CronJobs that publish each tier's newest Velero backup age (they write no backup). */
+    private declareAgeReporting(name: string, locations: VeleroArgs["locations"], reporting: NonNullable<VeleroArgs["ageReporting"]>): void {
+        for (const tier of ["tier2", "tier3"] as const) {
+            const target: BackupTarget = { bucketName: locations[tier].bucketName, region: locations[tier].region, writerRoleArn: reporting.roleArns[tier] };
+            new k8s.batch.v1.CronJob(
+                `${name}-age-${tier}`,
+                backupCronJobSpec({
+                    name: `${name}-age-${tier}`,
+                    namespace: reporting.namespace,
+                    tier,
+                    // Hourly: the alarm's threshold is a day or more, and a stale age must still show.
+                    schedule: "17 * * * *",
+                    image: reporting.jobImage,
+                    script: "velero-backup-age.sh",
+                    target,
+                    prefix: `${tier}/configuration/velero/`,
+                    serviceAccountName: reporting.serviceAccountName,
+                    metricsRegion: reporting.metricsRegion,
+                    dataClass: "configuration",
+                    // Reports the newest backup's age; it writes no backup itself.
+                    purpose: "backup-age",
+                }),
+                { parent: this },
+            );
+        }
+    }
+}
+
+/** Schedules only when writing, TTLs that outlive their interval, pinned images. */
+export function validateVeleroArgs(name: string, args: VeleroArgs): void {
+    const readOnly = args.readOnly ?? false;
+    if (readOnly && (args.schedules || args.ageReporting)) {
+        throw new Error(`Velero ${name}: readOnly with ${args.schedules ? "schedules" : "ageReporting"}; a read-only Velero writes nothing — drop them or set readOnly false`);
+    }
+    if (!readOnly && !args.schedules) throw new Error(`Velero ${name}: schedules is missing; give tiers.configuration from the stack config (or set readOnly for the restore side)`);
+    for (const [tier, s] of Object.entries(args.schedules ?? {})) {
+        if (s.retentionDays * 86_400 < maxIntervalSeconds(s.snapshot)) {
+            throw new Error(`Velero ${name}: schedules.${tier} keeps ${s.retentionDays} day(s) but runs "${s.snapshot}"; the TTL must outlive the interval`);
+        }
+    }
+    splitImage(name, "image", args.image);
+    splitImage(name, "awsPluginImage", args.awsPluginImage);
 }
 
 /** Several policies in one document, each statement's Sid suffixed with its source's name. */

@@ -22,7 +22,7 @@ import { fortressLabels } from "../core/names";
 import { JOBS_DIR } from "../platform/backup-job";
 import { IrsaRole } from "../core/irsa-role";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
-import { containerResources, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity } from "../core/pod-spec";
+import { containerResources, heartbeatProbe, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity } from "../core/pod-spec";
 
 export const CHECKSUM_METRIC_NAMESPACE = "Fortress/Database";
 
@@ -65,14 +65,8 @@ export class PgIntegrityWatch extends pulumi.ComponentResource {
     /** opts.providers must carry `aws` (IAM) and `kubernetes` (the cluster). */
     constructor(name: string, args: PgIntegrityWatchArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("fortress:postgres:PgIntegrityWatch", name, {}, opts);
-        const interval = args.intervalSeconds ?? 30;
-        const queryTimeout = args.queryTimeoutSeconds ?? 10;
-        if (!Number.isInteger(interval) || interval < 1) throw new Error(`PgIntegrityWatch ${name}: intervalSeconds ${interval}: use a whole number of seconds >= 1`);
-        if (!Number.isInteger(queryTimeout) || queryTimeout < 1 || queryTimeout >= interval + 60) {
-            throw new Error(`PgIntegrityWatch ${name}: queryTimeoutSeconds ${queryTimeout}: use a whole number of seconds >= 1 (and well under the interval plus a minute)`);
-        }
+        const { interval, queryTimeout } = validateIntegrityWatchArgs(name, args);
         const appName = `${args.clusterName}-integrity-watch`;
-        const secret = args.pguserSecretName ?? `${args.clusterName}-pguser-${args.clusterName}`;
 
         const role = new IrsaRole(
             `${name}-role`,
@@ -95,15 +89,6 @@ export class PgIntegrityWatch extends pulumi.ComponentResource {
             { metadata: { name: appName, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": role.arn } } },
             { parent: this },
         );
-        const fromSecret = (env: string, key: string) => ({ name: env, valueFrom: { secretKeyRef: { name: secret, key } } });
-        // The loop touches the heartbeat every round; six rounds (at least two minutes) without it means it is hung.
-        const stale = Math.max(120, 6 * interval);
-        const heartbeat = {
-            exec: { command: ["sh", "-c", `test $(( $(date +%s) - $(stat -c %Y /tmp/heartbeat) )) -lt ${stale}`] },
-            periodSeconds: Math.min(60, interval),
-            timeoutSeconds: 5,
-            failureThreshold: 3,
-        };
         this.deployment = new k8s.apps.v1.Deployment(
             name,
             {
@@ -118,40 +103,7 @@ export class PgIntegrityWatch extends pulumi.ComponentResource {
                         spec: {
                             serviceAccountName: appName,
                             securityContext: nonRootPodSecurity(JOB_UID),
-                            containers: [
-                                {
-                                    name: "watch",
-                                    image: args.jobImage,
-                                    command: ["bash", `${JOBS_DIR}/pg-integrity-watch.sh`],
-                                    env: [
-                                        fromSecret("PGHOST", "host"),
-                                        fromSecret("PGPORT", "port"),
-                                        fromSecret("PGUSER", "user"),
-                                        fromSecret("PGPASSWORD", "password"),
-                                        fromSecret("PGDATABASE", "dbname"),
-                                        // The operator's Services present its own CA; encrypt, as every client of the cluster does.
-                                        { name: "PGSSLMODE", value: "require" },
-                                        { name: "CLUSTER_NAME", value: args.clusterName },
-                                        { name: "ALERT_TOPIC_ARN", value: args.alertTopicArn },
-                                        { name: "AWS_REGION", value: args.metricsRegion },
-                                        { name: "CLOUDWATCH_REGION", value: args.metricsRegion },
-                                        { name: "WATCH_INTERVAL_SECONDS", value: String(interval) },
-                                        { name: "QUERY_TIMEOUT_SECONDS", value: String(queryTimeout) },
-                                        { name: "HEARTBEAT_FILE", value: "/tmp/heartbeat" },
-                                        // Explicit, as the other jobs do, so the role works without EKS's pod identity webhook.
-                                        ...awsRoleEnv(role.arn),
-                                    ],
-                                    startupProbe: { ...heartbeat, failureThreshold: 12 },
-                                    readinessProbe: heartbeat,
-                                    livenessProbe: heartbeat,
-                                    resources: containerResources("10m", "64Mi", "128Mi"),
-                                    securityContext: restrictedContainerSecurity(),
-                                    volumeMounts: [
-                                        { name: "tmp", mountPath: "/tmp" },
-                                        awsTokenMount(),
-                                    ],
-                                },
-                            ],
+                            containers: [watchContainer(args, role.arn, interval, queryTimeout)],
                             volumes: [
                                 { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
                                 awsTokenVolume(),
@@ -171,4 +123,52 @@ export class PgIntegrityWatch extends pulumi.ComponentResource {
         );
         this.registerOutputs({ roleArn: this.roleArn });
     }
+}
+
+/** Whole seconds; a query timeout well under the interval plus a minute. */
+export function validateIntegrityWatchArgs(name: string, args: PgIntegrityWatchArgs): { interval: number; queryTimeout: number } {
+    const interval = args.intervalSeconds ?? 30;
+    const queryTimeout = args.queryTimeoutSeconds ?? 10;
+    if (!Number.isInteger(interval) || interval < 1) throw new Error(`PgIntegrityWatch ${name}: intervalSeconds ${interval}: use a whole number of seconds >= 1`);
+    if (!Number.isInteger(queryTimeout) || queryTimeout < 1 || queryTimeout >= interval + 60) {
+        throw new Error(`PgIntegrityWatch ${name}: queryTimeoutSeconds ${queryTimeout}: use a whole number of seconds >= 1 (and well under the interval plus a minute)`);
+    }
+    return { interval, queryTimeout };
+}
+
+/** The watch loop (jobs/pg-integrity-watch.sh): connects as the cluster's user, alerts on a checksum-failure increase. */
+function watchContainer(args: PgIntegrityWatchArgs, roleArn: pulumi.Output<string>, interval: number, queryTimeout: number) {
+    const secret = args.pguserSecretName ?? `${args.clusterName}-pguser-${args.clusterName}`;
+    const fromSecret = (env: string, key: string) => ({ name: env, valueFrom: { secretKeyRef: { name: secret, key } } });
+    // The loop touches the heartbeat every round; six rounds (at least two minutes) without it means it is hung.
+    const heartbeat = heartbeatProbe(Math.max(120, 6 * interval), Math.min(60, interval));
+    return {
+        name: "watch",
+        image: args.jobImage,
+        command: ["bash", `${JOBS_DIR}/pg-integrity-watch.sh`],
+        env: [
+            fromSecret("PGHOST", "host"),
+            fromSecret("PGPORT", "port"),
+            fromSecret("PGUSER", "user"),
+            fromSecret("PGPASSWORD", "password"),
+            fromSecret("PGDATABASE", "dbname"),
+            // The operator's Services present its own CA; encrypt, as every client of the cluster does.
+            { name: "PGSSLMODE", value: "require" },
+            { name: "CLUSTER_NAME", value: args.clusterName },
+            { name: "ALERT_TOPIC_ARN", value: args.alertTopicArn },
+            { name: "AWS_REGION", value: args.metricsRegion },
+            { name: "CLOUDWATCH_REGION", value: args.metricsRegion },
+            { name: "WATCH_INTERVAL_SECONDS", value: String(interval) },
+            { name: "QUERY_TIMEOUT_SECONDS", value: String(queryTimeout) },
+            { name: "HEARTBEAT_FILE", value: "/tmp/heartbeat" },
+            // Explicit, as the other jobs do, so the role works without EKS's pod identity webhook.
+            ...awsRoleEnv(roleArn),
+        ],
+        startupProbe: { ...heartbeat, failureThreshold: 12 },
+        readinessProbe: heartbeat,
+        livenessProbe: heartbeat,
+        resources: containerResources("10m", "64Mi", "128Mi"),
+        securityContext: restrictedContainerSecurity(),
+        volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, awsTokenMount()],
+    };
 }

@@ -30,6 +30,7 @@ import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
 import { STANDBY_LAG_BYTES_METRIC, STANDBY_LAG_METRIC } from "../detection/metrics";
 import { JOBS_DIR } from "../platform/backup-job";
 import { IrsaRole } from "../core/irsa-role";
+import { containerResources, heartbeatProbe, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity } from "../core/pod-spec";
 import { REPLICATION_USER, tlsSecretNames } from "./replication-tls";
 
 /** The publisher's script in the job image (jobs/ is copied to JOBS_DIR). */
@@ -118,7 +119,7 @@ export class StandbyLagPublisher extends pulumi.ComponentResource {
         const sa = new k8s.core.v1.ServiceAccount(`${name}-sa`, { metadata: { name: appName, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": role.arn } } }, { parent: this });
         const certDir = "/var/run/fortress/replication";
         // Six rounds without a heartbeat (two minutes) means the loop is hung.
-        const heartbeat = { exec: { command: ["sh", "-c", "test $(( $(date +%s) - $(stat -c %Y /tmp/heartbeat) )) -lt 120"] }, periodSeconds: STANDBY_LAG_INTERVAL_SECONDS, timeoutSeconds: 5, failureThreshold: 3 };
+        const heartbeat = heartbeatProbe(120, STANDBY_LAG_INTERVAL_SECONDS);
         this.deployment = new k8s.apps.v1.Deployment(
             name,
             {
@@ -131,7 +132,7 @@ export class StandbyLagPublisher extends pulumi.ComponentResource {
                         metadata: { labels },
                         spec: {
                             serviceAccountName: appName,
-                            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, fsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
+                            securityContext: nonRootPodSecurity(JOB_UID, { fsGroup: true }),
                             containers: [
                                 {
                                     name: "publisher",
@@ -141,8 +142,8 @@ export class StandbyLagPublisher extends pulumi.ComponentResource {
                                     startupProbe: { ...heartbeat, failureThreshold: 12 },
                                     readinessProbe: heartbeat,
                                     livenessProbe: heartbeat,
-                                    resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "128Mi" } },
-                                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                                    resources: containerResources("10m", "64Mi", "128Mi"),
+                                    securityContext: restrictedContainerSecurity(),
                                     volumeMounts: [{ name: "tmp", mountPath: "/tmp" }, { name: "replication-cert", mountPath: certDir, readOnly: true }, awsTokenMount()],
                                 },
                             ],

@@ -102,6 +102,9 @@ export interface BackupVerificationArgs {
     readonly restoreRepo?: number;
 }
 
+/** Where the verify step writes its results, one `metric repo value` line each, for the publisher. */
+const RESULTS_FILE = "/results/verify.txt";
+
 export class BackupVerification extends pulumi.ComponentResource {
     public readonly cronJob: k8s.batch.v1.CronJob;
 
@@ -112,36 +115,14 @@ export class BackupVerification extends pulumi.ComponentResource {
         if (!s3Repos.some((r) => r.index === restoreRepo)) {
             throw new Error(`BackupVerification ${name}: restoreRepo ${restoreRepo} is not an S3 repo this job can read; use one of ${s3Repos.map((r) => r.index).join(", ")}`);
         }
-        // The job's own pgbackrest.conf: the rendered options of the S3 repos (locations, IRSA
-        // key type, cipher type), the same settings the cluster runs with.
-        const global: Record<string, string> = { "log-path": "/tmp", "lock-path": "/tmp", "spool-path": "/tmp" };
-        for (const [k, v] of Object.entries(args.settings.options)) {
-            const m = /^(repo\d+)-/.exec(k);
-            if (m === null || s3Repos.some((r) => r.name === m[1])) global[k] = v;
-        }
-        for (const r of s3Repos) {
-            if (global[`${r.name}-path`] === undefined) throw new Error(`BackupVerification ${name}: ${r.name} has no path in the rendered settings; give its location a path (s3RepoPath)`);
-        }
-        const conf = toIni({ global });
         const files = new k8s.core.v1.ConfigMap(
             `${name}-files`,
-            { metadata: { name: `${args.clusterName}-verify`, namespace: args.namespace, labels: fortressLabels({ dataClass: "database", purpose: "verify" }) }, data: { "verify-backups.sh": verificationScript(), "pgbackrest.conf": conf } },
+            {
+                metadata: { name: `${args.clusterName}-verify`, namespace: args.namespace, labels: fortressLabels({ dataClass: "database", purpose: "verify" }) },
+                data: { "verify-backups.sh": verificationScript(), "pgbackrest.conf": verificationPgbackrestConf(name, args.settings, s3Repos) },
+            },
             { parent: this },
         );
-        const repos = s3Repos.map((r) => r.index);
-        const results = "/results/verify.txt";
-        const publish = [
-            "set -u",
-            `failed=0`,
-            `while read -r metric repo value; do`,
-            `  case "$metric" in *Seconds) unit=Seconds ;; *) unit=Count ;; esac`,
-            `  python3 ${JOBS_DIR}/lib/s3.py put-metric ${VERIFY_METRIC_NAMESPACE} "$metric" "$value" "$unit" Cluster=${args.clusterName} Repo="repo$repo" || failed=1`,
-            `  [ "$unit" = Count ] && [ "$value" != 1 ] && failed=1`,
-            `done < ${results}`,
-            `[ -s ${results} ] || { echo "no verification results: the verify step did not run" >&2; exit 1; }`,
-            `exit $failed`,
-        ].join("\n");
-        const token = awsTokenMount();
         this.cronJob = new k8s.batch.v1.CronJob(
             name,
             {
@@ -155,71 +136,15 @@ export class BackupVerification extends pulumi.ComponentResource {
                     jobTemplate: {
                         spec: {
                             backoffLimit: 0,
-                            activeDeadlineSeconds: 6 * 3600,
+                            activeDeadlineSeconds: VERIFY_DEADLINE_SECONDS,
                             template: {
                                 spec: {
                                     serviceAccountName: args.serviceAccountName,
                                     restartPolicy: "Never",
                                     securityContext: nonRootPodSecurity(POSTGRES_UID, { fsGroup: true }),
-                                    initContainers: [
-                                        {
-                                            name: "verify",
-                                            image: args.postgresImage,
-                                            // Always exits 0 so the results are published; the publisher fails the job.
-                                            command: ["bash", "-c", "bash /fortress/verify-backups.sh || true"],
-                                            env: [
-                                                { name: "STANZA", value: args.stanza },
-                                                { name: "REPOS", value: repos.join(" ") },
-                                                { name: "RESTORE_REPO", value: String(restoreRepo) },
-                                                { name: "RESULTS", value: results },
-                                                { name: "SCRATCH", value: "/scratch" },
-                                                { name: "PG_BIN", value: args.pgBin ?? perconaPgBin(args.postgresVersion) },
-                                                { name: "PGBR_ARGS", value: "--config=/fortress/pgbackrest.conf --config-include-path=/etc/pgbackrest/conf.d" },
-                                                ...awsRoleEnv(args.verifierRoleArn),
-                                            ],
-                                            resources: containerResources("500m", "1Gi", "4Gi"),
-                                            securityContext: restrictedContainerSecurity({ readOnlyRootFilesystem: false }),
-                                            volumeMounts: [
-                                                { name: "files", mountPath: "/fortress", readOnly: true },
-                                                { name: "cipher", mountPath: "/etc/pgbackrest/conf.d", readOnly: true },
-                                                token,
-                                                { name: "scratch", mountPath: "/scratch" },
-                                                { name: "results", mountPath: "/results" },
-                                            ],
-                                        },
-                                    ],
-                                    containers: [
-                                        {
-                                            name: "publish",
-                                            image: args.jobImage,
-                                            // Through the SLO wrapper: the run counts as passed only if every result is 1 (the publisher's exit code).
-                                            command: [`${JOBS_DIR}/${SLO_RUNNER_SCRIPT}`, "bash", "-c", publish],
-                                            env: [
-                                                { name: "AWS_REGION", value: args.metricsRegion },
-                                                { name: "CLOUDWATCH_REGION", value: args.metricsRegion },
-                                                ...sloRunEnv({ dataClass: "database", tier: s3Repos.map((r) => r.tier).join("+"), purpose: "verify", windowSeconds: backupWindowSeconds(args.schedule, 6 * 3600) }),
-                                                ...awsRoleEnv(args.verifierRoleArn),
-                                            ],
-                                            resources: containerResources("50m", "128Mi", "256Mi"),
-                                            securityContext: restrictedContainerSecurity(),
-                                            volumeMounts: [token, { name: "results", mountPath: "/results", readOnly: true }],
-                                        },
-                                    ],
-                                    volumes: [
-                                        { name: "files", configMap: { name: `${args.clusterName}-verify`, defaultMode: 0o555 } },
-                                        { name: "cipher", secret: { secretName: args.cipherSecretName, defaultMode: 0o440 } },
-                                        awsTokenVolume(),
-                                        // The restore test needs room for the database: a volume of its size, gone with the pod.
-                                        {
-                                            name: "scratch",
-                                            ephemeral: {
-                                                volumeClaimTemplate: {
-                                                    spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.scratch.storageClass, resources: { requests: { storage: args.scratch.size } } },
-                                                },
-                                            },
-                                        },
-                                        { name: "results", emptyDir: {} },
-                                    ],
+                                    initContainers: [verifyContainer(args, s3Repos, restoreRepo)],
+                                    containers: [publishContainer(args, s3Repos)],
+                                    volumes: verificationVolumes(args),
                                 },
                             },
                         },
@@ -230,4 +155,104 @@ export class BackupVerification extends pulumi.ComponentResource {
         );
         this.registerOutputs({ schedule: args.schedule });
     }
+}
+
+const VERIFY_DEADLINE_SECONDS = 6 * 3600;
+
+type S3Repo = PgBackRestSettings["repos"][number];
+
+/**
+ * The job's own pgbackrest.conf: the rendered options of the S3 repos (locations, IRSA key
+ * type, cipher type), the same settings the cluster runs with; logs, locks and spool in /tmp.
+ */
+export function verificationPgbackrestConf(name: string, settings: PgBackRestSettings, s3Repos: readonly S3Repo[]): string {
+    const global: Record<string, string> = { "log-path": "/tmp", "lock-path": "/tmp", "spool-path": "/tmp" };
+    for (const [k, v] of Object.entries(settings.options)) {
+        const m = /^(repo\d+)-/.exec(k);
+        if (m === null || s3Repos.some((r) => r.name === m[1])) global[k] = v;
+    }
+    for (const r of s3Repos) {
+        if (global[`${r.name}-path`] === undefined) throw new Error(`BackupVerification ${name}: ${r.name} has no path in the rendered settings; give its location a path (s3RepoPath)`);
+    }
+    return toIni({ global });
+}
+
+/** Publishes each result line as a metric; fails (and so the SLO run) unless every check is 1. */
+function publishResultsScript(clusterName: string): string {
+    return [
+        "set -u",
+        `failed=0`,
+        `while read -r metric repo value; do`,
+        `  case "$metric" in *Seconds) unit=Seconds ;; *) unit=Count ;; esac`,
+        `  python3 ${JOBS_DIR}/lib/s3.py put-metric ${VERIFY_METRIC_NAMESPACE} "$metric" "$value" "$unit" Cluster=${clusterName} Repo="repo$repo" || failed=1`,
+        `  [ "$unit" = Count ] && [ "$value" != 1 ] && failed=1`,
+        `done < ${RESULTS_FILE}`,
+        `[ -s ${RESULTS_FILE} ] || { echo "no verification results: the verify step did not run" >&2; exit 1; }`,
+        `exit $failed`,
+    ].join("\n");
+}
+
+/** `pgbackrest verify` of every S3 repo and a restore test from `restoreRepo`, in the PostgreSQL image. */
+function verifyContainer(args: BackupVerificationArgs, s3Repos: readonly S3Repo[], restoreRepo: number) {
+    return {
+        name: "verify",
+        image: args.postgresImage,
+        // Always exits 0 so the results are published; the publisher fails the job.
+        command: ["bash", "-c", "bash /fortress/verify-backups.sh || true"],
+        env: [
+            { name: "STANZA", value: args.stanza },
+            { name: "REPOS", value: s3Repos.map((r) => r.index).join(" ") },
+            { name: "RESTORE_REPO", value: String(restoreRepo) },
+            { name: "RESULTS", value: RESULTS_FILE },
+            { name: "SCRATCH", value: "/scratch" },
+            { name: "PG_BIN", value: args.pgBin ?? perconaPgBin(args.postgresVersion) },
+            { name: "PGBR_ARGS", value: "--config=/fortress/pgbackrest.conf --config-include-path=/etc/pgbackrest/conf.d" },
+            ...awsRoleEnv(args.verifierRoleArn),
+        ],
+        resources: containerResources("500m", "1Gi", "4Gi"),
+        securityContext: restrictedContainerSecurity({ readOnlyRootFilesystem: false }),
+        volumeMounts: [
+            { name: "files", mountPath: "/fortress", readOnly: true },
+            { name: "cipher", mountPath: "/etc/pgbackrest/conf.d", readOnly: true },
+            awsTokenMount(),
+            { name: "scratch", mountPath: "/scratch" },
+            { name: "results", mountPath: "/results" },
+        ],
+    };
+}
+
+/** Publishes the results through the SLO wrapper: the run counts as passed only if every result is 1. */
+function publishContainer(args: BackupVerificationArgs, s3Repos: readonly S3Repo[]) {
+    return {
+        name: "publish",
+        image: args.jobImage,
+        command: [`${JOBS_DIR}/${SLO_RUNNER_SCRIPT}`, "bash", "-c", publishResultsScript(args.clusterName)],
+        env: [
+            { name: "AWS_REGION", value: args.metricsRegion },
+            { name: "CLOUDWATCH_REGION", value: args.metricsRegion },
+            ...sloRunEnv({ dataClass: "database", tier: s3Repos.map((r) => r.tier).join("+"), purpose: "verify", windowSeconds: backupWindowSeconds(args.schedule, VERIFY_DEADLINE_SECONDS) }),
+            ...awsRoleEnv(args.verifierRoleArn),
+        ],
+        resources: containerResources("50m", "128Mi", "256Mi"),
+        securityContext: restrictedContainerSecurity(),
+        volumeMounts: [awsTokenMount(), { name: "results", mountPath: "/results", readOnly: true }],
+    };
+}
+
+function verificationVolumes(args: BackupVerificationArgs) {
+    return [
+        { name: "files", configMap: { name: `${args.clusterName}-verify`, defaultMode: 0o555 } },
+        { name: "cipher", secret: { secretName: args.cipherSecretName, defaultMode: 0o440 } },
+        awsTokenVolume(),
+        // The restore test needs room for the database: a volume of its size, gone with the pod.
+        {
+            name: "scratch",
+            ephemeral: {
+                volumeClaimTemplate: {
+                    spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.scratch.storageClass, resources: { requests: { storage: args.scratch.size } } },
+                },
+            },
+        },
+        { name: "results", emptyDir: {} },
+    ];
 }

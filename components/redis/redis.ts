@@ -2,10 +2,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULT_DOWN_AFTER_MILLISECONDS, redisServerConfig, sentinelConfig } from "./config";
-import { ScriptNames, startRedisScript, startSentinelScript } from "./scripts";
-import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
-import { fnv1aHex } from "../core/hash";
-import { containerResources, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
+import { declareLagPublisher } from "./lag-publisher";
+import { REDIS_MEMBERS, REDIS_PORT, RedisLayout, redisLayout, SENTINEL_PORT, SENTINEL_QUORUM } from "./layout";
+import { startRedisScript, startSentinelScript } from "./scripts";
+import { declareSentinels } from "./sentinels";
+import { declareRedisServers, RedisRestore, restoreKeySecretName } from "./servers";
+
+export { EXPORTER_PORT, REDIS_MEMBERS, REDIS_PORT, SENTINEL_PORT, SENTINEL_QUORUM, SENTINELS } from "./layout";
+export { RESTORE_ENTRYPOINT } from "./servers";
 
 export interface RedisArgs {
     readonly namespace: string;
@@ -60,16 +64,6 @@ export interface RedisArgs {
     readonly downAfterMilliseconds?: number;
 }
 
-export const REDIS_PORT = 6379;
-export const SENTINEL_PORT = 26379;
-export const EXPORTER_PORT = 9121;
-/** One primary and two replicas; three Sentinels with a quorum of two. */
-export const REDIS_MEMBERS = 3;
-export const SENTINELS = 3;
-export const SENTINEL_QUORUM = 2;
-/** uid of the valkey user in the official image. */
-const VALKEY_UID = 999;
-
 /**
  * Redis (Valkey) as a StatefulSet of one primary and two replicas with persistent volumes,
  * AOF persistence (`appendonly yes`, `appendfsync everysec`, automatic rewrite), probes, a
@@ -92,342 +86,117 @@ export class Redis extends pulumi.ComponentResource {
     constructor(name: string, args: RedisArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("fortress:redis:Redis", name, {}, opts);
         validateRedisArgs(name, args);
-        const ns = args.namespace;
-        const period = args.probePeriodSeconds ?? 10;
-        const masterName = args.masterName ?? "fortress";
-        const names: ScriptNames = {
-            redisSet: name,
-            redisHeadless: `${name}-headless`,
-            sentinelSet: `${name}-sentinel`,
-            sentinelHeadless: `${name}-sentinel-headless`,
-            namespace: ns,
-            masterName,
-            redisPort: REDIS_PORT,
-            sentinelPort: SENTINEL_PORT,
-            sentinels: SENTINELS,
-        };
-        const redisLabels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "redis", "app.kubernetes.io/part-of": "fortress-dr" };
-        const sentinelLabels = { ...redisLabels, "app.kubernetes.io/name": `${name}-sentinel`, "app.kubernetes.io/component": "sentinel" };
-        const child = { parent: this };
+        const layout = redisLayout(name, args);
 
-        const password = new random.RandomPassword(`${name}-password`, { length: 48, special: false }, child);
-        const secret = new k8s.core.v1.Secret(
-            `${name}-password`,
-            { metadata: { name: `${name}-password`, namespace: ns, labels: redisLabels }, stringData: { password: password.result } },
+        const { password, config } = this.declareSettings(layout, args);
+        const restoreKey = args.restore && this.declareRestoreKey(layout, args.restore);
+        this.declareServices(layout);
+        this.statefulSet = declareRedisServers(layout, args, { parent: this, dependsOn: [config, password, ...(restoreKey ? [restoreKey] : [])], protect: args.protect ?? false });
+        declareSentinels(layout, args.image, { parent: this, dependsOn: [config, password, this.statefulSet] });
+        this.declareAlertRules(layout, args.maxReplicaLagSeconds);
+        if (args.lagPublisher) declareLagPublisher(layout, args.lagPublisher, { parent: this, dependsOn: [password] });
+        this.declareDisruptionBudgets(layout);
+
+        this.serviceName = name;
+        this.sentinelServiceName = layout.scripts.sentinelSet;
+        this.passwordSecretName = layout.passwordSecretName;
+        this.masterName = layout.masterName;
+        this.registerOutputs({ serviceName: this.serviceName, sentinelServiceName: this.sentinelServiceName });
+    }
+
+    /** The generated password (as a Secret) and the ConfigMap with both configs and start scripts. */
+    private declareSettings(layout: RedisLayout, args: RedisArgs) {
+        const { name, namespace, redisLabels } = layout;
+        const child = { parent: this };
+        const generated = new random.RandomPassword(`${name}-password`, { length: 48, special: false }, child);
+        const password = new k8s.core.v1.Secret(
+            layout.passwordSecretName,
+            { metadata: { name: layout.passwordSecretName, namespace, labels: redisLabels }, stringData: { password: generated.result } },
             child,
         );
-
         const config = new k8s.core.v1.ConfigMap(
-            `${name}-config`,
+            layout.configMapName,
             {
-                metadata: { name: `${name}-config`, namespace: ns, labels: redisLabels },
+                metadata: { name: layout.configMapName, namespace, labels: redisLabels },
                 data: {
                     "redis.conf": redisServerConfig({ port: REDIS_PORT, dir: "/data" }).join("\n") + "\n",
                     "sentinel.conf":
                         sentinelConfig({
                             port: SENTINEL_PORT,
-                            masterName,
-                            initialPrimaryHost: `${name}-0.${names.redisHeadless}.${ns}.svc.cluster.local`,
+                            masterName: layout.masterName,
+                            initialPrimaryHost: `${name}-0.${layout.scripts.redisHeadless}.${namespace}.svc.cluster.local`,
                             redisPort: REDIS_PORT,
                             quorum: SENTINEL_QUORUM,
                             downAfterMilliseconds: args.downAfterMilliseconds ?? DEFAULT_DOWN_AFTER_MILLISECONDS,
                             failoverTimeoutMilliseconds: 60_000,
                         }).join("\n") + "\n",
-                    "start-redis.sh": startRedisScript(names),
-                    "start-sentinel.sh": startSentinelScript(names),
+                    "start-redis.sh": startRedisScript(layout.scripts),
+                    "start-sentinel.sh": startSentinelScript(layout.scripts),
                 },
             },
             child,
         );
+        return { password, config };
+    }
 
+    /** The snapshots' passphrase, for the restore init container. */
+    private declareRestoreKey(layout: RedisLayout, restore: RedisRestore) {
+        if (restore.prefixes.length === 0) throw new Error(`Redis ${layout.name}: restore.prefixes is empty; give the snapshot prefixes to search (e.g. tier2/redis, tier1/redis)`);
+        const secretName = restoreKeySecretName(layout);
+        return new k8s.core.v1.Secret(
+            secretName,
+            { metadata: { name: secretName, namespace: layout.namespace, labels: layout.redisLabels }, stringData: { passphrase: restore.passphrase } },
+            { parent: this },
+        );
+    }
+
+    /** A headless service per StatefulSet (stable member names) and one that load-balances over its members. */
+    private declareServices(layout: RedisLayout) {
+        const { scripts, redisLabels, sentinelLabels } = layout;
         for (const [svc, labels, port, headless] of [
-            [names.redisHeadless, redisLabels, REDIS_PORT, true],
-            [name, redisLabels, REDIS_PORT, false],
-            [names.sentinelHeadless, sentinelLabels, SENTINEL_PORT, true],
-            [`${name}-sentinel`, sentinelLabels, SENTINEL_PORT, false],
+            [scripts.redisHeadless, redisLabels, REDIS_PORT, true],
+            [scripts.redisSet, redisLabels, REDIS_PORT, false],
+            [scripts.sentinelHeadless, sentinelLabels, SENTINEL_PORT, true],
+            [scripts.sentinelSet, sentinelLabels, SENTINEL_PORT, false],
         ] as const) {
             new k8s.core.v1.Service(
                 svc,
                 {
-                    metadata: { name: svc, namespace: ns, labels },
+                    metadata: { name: svc, namespace: layout.namespace, labels },
                     spec: {
                         ...(headless ? { clusterIP: "None", publishNotReadyAddresses: true } : {}),
                         selector: labels,
                         ports: [{ name: port === REDIS_PORT ? "redis" : "sentinel", port, targetPort: port }],
                     },
                 },
-                child,
+                { parent: this },
             );
         }
+    }
 
-        const passwordEnv = { name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: `${name}-password`, key: "password" } } };
-        const cliAuthEnv = { name: "REDISCLI_AUTH", valueFrom: { secretKeyRef: { name: `${name}-password`, key: "password" } } };
-        const ping = (port: number) => ({ exec: { command: ["sh", "-c", `valkey-cli -p ${port} --no-auth-warning ping | grep -q PONG`] } });
-        // The architecture's probe settings: every 10 s, 5 s timeout, 3 failures.
-        const probe = (port: number) => ({ ...ping(port), periodSeconds: period, timeoutSeconds: 5, failureThreshold: 3 });
-        const podSecurity = nonRootPodSecurity(VALKEY_UID, { fsGroup: true });
-        const containerSecurity = restrictedContainerSecurity({ readOnlyRootFilesystem: false });
-        const spread = (labels: Record<string, string>) => ({
-            podAntiAffinity: {
-                preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: labels } } }],
-            },
-        });
-        const configVolume = { name: "config", configMap: { name: `${name}-config`, defaultMode: 0o555 } };
-
-        const restore = args.restore;
-        let restoreSecret: k8s.core.v1.Secret | undefined;
-        if (restore) {
-            if (restore.prefixes.length === 0) throw new Error(`Redis ${name}: restore.prefixes is empty; give the snapshot prefixes to search (e.g. tier2/redis, tier1/redis)`);
-            restoreSecret = new k8s.core.v1.Secret(
-                `${name}-restore-key`,
-                { metadata: { name: `${name}-restore-key`, namespace: ns, labels: redisLabels }, stringData: { passphrase: restore.passphrase } },
-                child,
-            );
-        }
-        const restoreInit = restore && {
-            name: "restore",
-            image: restore.jobImage,
-            command: ["sh", "-c", RESTORE_ENTRYPOINT],
-            env: [
-                { name: "BACKUP_BUCKET", value: restore.bucketName },
-                { name: "BACKUP_PREFIX", value: restore.prefixes.map((p) => p.replace(/\/$/, "")).join(" ") },
-                { name: "BACKUP_KEY_FILE", value: "/var/run/fortress/restore-key/passphrase" },
-                { name: "AWS_REGION", value: restore.region },
-                ...awsRoleEnv(restore.readerRoleArn),
-                { name: "REDIS_DATA_DIR", value: "/data" },
-                { name: "RESTORE_PORT", value: "6390" },
-                ...(restore.manifestKey ? [{ name: "MANIFEST_KEY", value: restore.manifestKey }] : []),
-            ],
-            resources: containerResources("250m", "1Gi", "2Gi"),
-            securityContext: restrictedContainerSecurity(),
-            volumeMounts: [
-                { name: "data", mountPath: "/data" },
-                { name: "restore-key", mountPath: "/var/run/fortress/restore-key", readOnly: true },
-                awsTokenMount(),
-                scratchMount(),
-            ],
-        };
-        const restoreVolumes = restore
-            ? [
-                  { name: "restore-key", secret: { secretName: `${name}-restore-key`, defaultMode: 0o440 } },
-                  awsTokenVolume(),
-                  scratchVolume(),
-              ]
-            : [];
-
-        this.statefulSet = new k8s.apps.v1.StatefulSet(
-            name,
-            {
-                metadata: { name, namespace: ns, labels: redisLabels },
-                spec: {
-                    serviceName: names.redisHeadless,
-                    replicas: REDIS_MEMBERS,
-                    selector: { matchLabels: redisLabels },
-                    podManagementPolicy: "OrderedReady",
-                    updateStrategy: { type: "RollingUpdate" },
-                    template: {
-                        metadata: {
-                            labels: redisLabels,
-                            annotations: {
-                                "prometheus.io/scrape": "true",
-                                "prometheus.io/port": String(EXPORTER_PORT),
-                                // A rollout whenever the configuration changes.
-                                "fortress/config-hash": fnv1aHex(redisServerConfig({ port: REDIS_PORT, dir: "/data" }).join("\n") + startRedisScript(names)),
-                            },
-                        },
-                        spec: {
-                            securityContext: podSecurity,
-                            affinity: spread(redisLabels),
-                            terminationGracePeriodSeconds: 60,
-                            ...(restore ? { serviceAccountName: restore.serviceAccountName, initContainers: [restoreInit!] } : {}),
-                            containers: [
-                                {
-                                    name: "redis",
-                                    image: args.image,
-                                    command: ["sh", "/etc/fortress-redis/start-redis.sh"],
-                                    ports: [{ name: "redis", containerPort: REDIS_PORT }],
-                                    env: [passwordEnv, cliAuthEnv],
-                                    // A large AOF takes a while to load; the startup probe allows 10 minutes.
-                                    startupProbe: { ...ping(REDIS_PORT), periodSeconds: period, timeoutSeconds: 5, failureThreshold: 60 },
-                                    readinessProbe: probe(REDIS_PORT),
-                                    livenessProbe: probe(REDIS_PORT),
-                                    resources: containerResources("250m", "1Gi", "2Gi"),
-                                    securityContext: containerSecurity,
-                                    volumeMounts: [
-                                        { name: "data", mountPath: "/data" },
-                                        { name: "config", mountPath: "/etc/fortress-redis" },
-                                        { name: "run", mountPath: "/run/fortress" },
-                                    ],
-                                },
-                                {
-                                    name: "exporter",
-                                    image: args.exporterImage,
-                                    ports: [{ name: "metrics", containerPort: EXPORTER_PORT }],
-                                    env: [
-                                        { name: "REDIS_ADDR", value: `redis://localhost:${REDIS_PORT}` },
-                                        passwordEnv,
-                                    ],
-                                    readinessProbe: { httpGet: { path: "/health", port: EXPORTER_PORT }, periodSeconds: period, timeoutSeconds: 5, failureThreshold: 3 },
-                                    livenessProbe: { httpGet: { path: "/health", port: EXPORTER_PORT }, periodSeconds: period, timeoutSeconds: 5, failureThreshold: 3 },
-                                    resources: containerResources("20m", "32Mi", "128Mi"),
-                                    securityContext: containerSecurity,
-                                },
-                            ],
-                            volumes: [configVolume, { name: "run", emptyDir: {} }, ...restoreVolumes],
-                        },
-                    },
-                    volumeClaimTemplates: [
-                        {
-                            metadata: { name: "data", labels: redisLabels },
-                            spec: { accessModes: ["ReadWriteOnce"], storageClassName: args.storageClass, resources: { requests: { storage: args.storageSize } } },
-                        },
-                    ],
-                    persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
-                },
-            },
-            { parent: this, dependsOn: [config, secret, ...(restoreSecret ? [restoreSecret] : [])], protect: args.protect ?? false },
-        );
-
-        new k8s.apps.v1.StatefulSet(
-            `${name}-sentinel`,
-            {
-                metadata: { name: `${name}-sentinel`, namespace: ns, labels: sentinelLabels },
-                spec: {
-                    serviceName: names.sentinelHeadless,
-                    replicas: SENTINELS,
-                    selector: { matchLabels: sentinelLabels },
-                    podManagementPolicy: "Parallel",
-                    template: {
-                        metadata: { labels: sentinelLabels },
-                        spec: {
-                            securityContext: podSecurity,
-                            affinity: spread(sentinelLabels),
-                            containers: [
-                                {
-                                    name: "sentinel",
-                                    image: args.image,
-                                    command: ["sh", "/etc/fortress-redis/start-sentinel.sh"],
-                                    ports: [{ name: "sentinel", containerPort: SENTINEL_PORT }],
-                                    env: [passwordEnv],
-                                    readinessProbe: probe(SENTINEL_PORT),
-                                    livenessProbe: probe(SENTINEL_PORT),
-                                    resources: containerResources("50m", "64Mi", "128Mi"),
-                                    securityContext: containerSecurity,
-                                    volumeMounts: [
-                                        { name: "data", mountPath: "/data" },
-                                        { name: "config", mountPath: "/etc/fortress-redis" },
-                                    ],
-                                },
-                            ],
-                            volumes: [configVolume, { name: "data", emptyDir: {} }],
-                        },
-                    },
-                },
-            },
-            { parent: this, dependsOn: [config, secret, this.statefulSet] },
-        );
-
-        // The alert rules as a Prometheus rule file, for whichever Prometheus scrapes the exporters.
+    /** The alert rules as a Prometheus rule file, for whichever Prometheus scrapes the exporters. */
+    private declareAlertRules(layout: RedisLayout, maxReplicaLagSeconds: number) {
+        const { name } = layout;
         new k8s.core.v1.ConfigMap(
             `${name}-alert-rules`,
             {
-                metadata: { name: `${name}-alert-rules`, namespace: ns, labels: { ...redisLabels, "prometheus-rules": "true" } },
-                data: { "redis-replication.rules.json": JSON.stringify({ groups: [{ name: `${name}-replication`, rules: replicaLagRules(name, args.maxReplicaLagSeconds) }] }, null, 2) },
+                metadata: { name: `${name}-alert-rules`, namespace: layout.namespace, labels: { ...layout.redisLabels, "prometheus-rules": "true" } },
+                data: { "redis-replication.rules.json": JSON.stringify({ groups: [{ name: `${name}-replication`, rules: replicaLagRules(name, maxReplicaLagSeconds) }] }, null, 2) },
             },
-            child,
+            { parent: this },
         );
+    }
 
-        if (args.lagPublisher) {
-            const lp = args.lagPublisher;
-            const labels = { ...redisLabels, "app.kubernetes.io/name": `${name}-lag`, "app.kubernetes.io/component": "lag-publisher" };
-            // The loop touches a heartbeat every round; older than six rounds means it is hung.
-            const heartbeat = { exec: { command: ["sh", "-c", 'test $(( $(date +%s) - $(stat -c %Y /tmp/heartbeat) )) -lt 60'] }, periodSeconds: period, timeoutSeconds: 5, failureThreshold: 3 };
-            // Two publishers: a drain or a crash leaves the other one reporting (the alarm takes the maximum).
-            new k8s.policy.v1.PodDisruptionBudget(`${name}-lag`, { metadata: { name: `${name}-lag`, namespace: ns, labels }, spec: { minAvailable: 1, selector: { matchLabels: labels } } }, child);
-            new k8s.apps.v1.Deployment(
-                `${name}-lag`,
-                {
-                    metadata: { name: `${name}-lag`, namespace: ns, labels },
-                    spec: {
-                        replicas: 2,
-                        selector: { matchLabels: labels },
-                        template: {
-                            metadata: { labels },
-                            spec: {
-                                serviceAccountName: lp.serviceAccountName,
-                                securityContext: nonRootPodSecurity(JOB_UID, { fsGroup: true }),
-                                containers: [
-                                    {
-                                        name: "publisher",
-                                        image: lp.jobImage,
-                                        command: ["/opt/fortress/jobs/redis-lag-publisher.sh"],
-                                        // The first heartbeat is written before the first publish.
-                                        startupProbe: { ...heartbeat, failureThreshold: 12 },
-                                        readinessProbe: heartbeat,
-                                        livenessProbe: heartbeat,
-                                        env: [
-                                            { name: "SENTINEL_HOST", value: `${name}-sentinel.${ns}.svc` },
-                                            { name: "SENTINEL_PORT", value: String(SENTINEL_PORT) },
-                                            { name: "REDIS_MASTER_NAME", value: masterName },
-                                            { name: "REDIS_PASSWORD_FILE", value: "/var/run/fortress/redis/password" },
-                                            { name: "CLUSTER_NAME", value: lp.clusterName },
-                                            { name: "EXPECTED_REPLICAS", value: String(REDIS_MEMBERS - 1) },
-                                            { name: "AWS_REGION", value: lp.metricsRegion },
-                                            ...awsRoleEnv(lp.roleArn),
-                                        ],
-                                        resources: containerResources("20m", "64Mi", "256Mi"),
-                                        securityContext: restrictedContainerSecurity(),
-                                        volumeMounts: [
-                                            { name: "password", mountPath: "/var/run/fortress/redis", readOnly: true },
-                                            awsTokenMount(),
-                                            scratchMount(),
-                                        ],
-                                    },
-                                ],
-                                volumes: [
-                                    { name: "password", secret: { secretName: `${name}-password`, defaultMode: 0o440 } },
-                                    awsTokenVolume(),
-                                    scratchVolume(),
-                                ],
-                            },
-                        },
-                    },
-                },
-                { parent: this, dependsOn: [secret] },
-            );
-        }
-
-        // Voluntary disruptions (node drains) keep a primary and a replica, and a Sentinel quorum.
+    /** Voluntary disruptions (node drains) keep a primary and a replica, and a Sentinel quorum. */
+    private declareDisruptionBudgets(layout: RedisLayout) {
         for (const [pdb, labels, minAvailable] of [
-            [name, redisLabels, REDIS_MEMBERS - 1],
-            [`${name}-sentinel`, sentinelLabels, SENTINEL_QUORUM],
+            [layout.scripts.redisSet, layout.redisLabels, REDIS_MEMBERS - 1],
+            [layout.scripts.sentinelSet, layout.sentinelLabels, SENTINEL_QUORUM],
         ] as const) {
-            new k8s.policy.v1.PodDisruptionBudget(
-                pdb,
-                { metadata: { name: pdb, namespace: ns, labels }, spec: { minAvailable, selector: { matchLabels: labels } } },
-                child,
-            );
+            new k8s.policy.v1.PodDisruptionBudget(pdb, { metadata: { name: pdb, namespace: layout.namespace, labels }, spec: { minAvailable, selector: { matchLabels: labels } } }, { parent: this });
         }
-
-        this.serviceName = name;
-        this.sentinelServiceName = `${name}-sentinel`;
-        this.passwordSecretName = `${name}-password`;
-        this.masterName = masterName;
-        this.registerOutputs({ serviceName: this.serviceName, sentinelServiceName: this.sentinelServiceName });
     }
 }
-
-/**
- * The restore init container's entrypoint: only the first member restores, and only onto an
- * empty volume, so a restarted pod never has its data replaced and members 1 and 2 take a
- * full sync from member 0 as ordinary replicas.
- */
-export const RESTORE_ENTRYPOINT = [
-    'ordinal="${HOSTNAME##*-}"',
-    'if [ "$ordinal" != 0 ]; then echo "member $ordinal replicates from member 0; nothing to restore"; exit 0; fi',
-    'if [ -e /data/appendonlydir ] || [ -e /data/dump.rdb ]; then echo "the volume holds data; not restoring over it"; exit 0; fi',
-    "exec /opt/fortress/jobs/redis-restore.sh",
-].join("\n");
 
 /**
  * The replica-lag alert for the < 1 s objective, in PromQL over the exporter's metrics.

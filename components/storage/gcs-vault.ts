@@ -52,11 +52,24 @@ export class GcsVault extends pulumi.ComponentResource {
 
     constructor(name: string, args: GcsVaultArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("fortress:storage:GcsVault", name, {}, opts);
-        const archiveAfterDays = args.archiveAfterDays;
-        if (archiveAfterDays !== undefined && archiveAfterDays >= args.retentionDays) {
-            throw new Error(`GcsVault ${name}: archiveAfterDays ${archiveAfterDays} must be below retentionDays ${args.retentionDays}`);
+        if (args.archiveAfterDays !== undefined && args.archiveAfterDays >= args.retentionDays) {
+            throw new Error(`GcsVault ${name}: archiveAfterDays ${args.archiveAfterDays} must be below retentionDays ${args.retentionDays}`);
         }
+        const bucket = this.declareBucket(name, args);
+        const transferAgent = gcp.storage.getTransferProjectServiceAccountOutput({ project: args.project }, { parent: this });
+        const role = this.declareTransferRole(name, args, transferAgent.subjectId);
+        const job = this.declareTransferJob(name, args, bucket, transferAgent.email, role.arn);
+
+        this.bucketName = bucket.name;
+        this.transferRoleArn = role.arn;
+        this.transferJobName = job.name;
+        this.registerOutputs({ bucketName: this.bucketName, transferRoleArn: this.transferRoleArn, transferJobName: this.transferJobName });
+    }
+
+    /** The bucket under its own CMEK (rotated every 90 days), retention-locked, soft delete on, archived then deleted after the retention. */
+    private declareBucket(name: string, args: GcsVaultArgs): gcp.storage.Bucket {
         const protect = args.protect ?? false;
+        const archiveAfterDays = args.archiveAfterDays;
         const gcpOpts = { parent: this };
         const kmsLocation = args.location.toLowerCase();
 
@@ -73,7 +86,7 @@ export class GcsVault extends pulumi.ComponentResource {
             gcpOpts,
         );
 
-        const bucket = new gcp.storage.Bucket(
+        return new gcp.storage.Bucket(
             `${name}-bucket`,
             {
                 name: args.bucketName,
@@ -97,23 +110,16 @@ export class GcsVault extends pulumi.ComponentResource {
             { ...gcpOpts, protect, retainOnDelete: true, dependsOn: [keyGrant] },
         );
 
-        const transferAgent = gcp.storage.getTransferProjectServiceAccountOutput({ project: args.project }, { parent: this });
-        const sinkGrants = ["roles/storage.legacyBucketReader", "roles/storage.objectCreator", "roles/storage.objectViewer"].map(
-            (role) =>
-                new gcp.storage.BucketIAMMember(
-                    `${name}-transfer-${role.split(".").pop()}`,
-                    { bucket: bucket.name, role, member: pulumi.interpolate`serviceAccount:${transferAgent.email}` },
-                    gcpOpts,
-                ),
-        );
+    }
 
-        // The AWS side: a role Google's transfer agent assumes by web identity; it can only read tier 3.
+    /** The AWS side: a role Google's transfer agent assumes by web identity (not IRSA: no Kubernetes service account); it can only read tier 3. */
+    private declareTransferRole(name: string, args: GcsVaultArgs, transferAgentSubject: pulumi.Output<string>): aws.iam.Role {
         const role = new aws.iam.Role(
             `${name}-transfer-role`,
             {
                 name: args.transferRoleName,
                 description: "Fortress DR: Google Storage Transfer Service reads tier 3",
-                assumeRolePolicy: transferAgent.subjectId.apply((sub) =>
+                assumeRolePolicy: transferAgentSubject.apply((sub) =>
                     JSON.stringify(
                         doc({
                             Sid: "GoogleStorageTransfer",
@@ -144,13 +150,28 @@ export class GcsVault extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const job = new gcp.storage.TransferJob(
+        return role;
+    }
+
+    /** The sink grants for the transfer agent and the daily transfer job, which never overwrites or deletes. */
+    private declareTransferJob(name: string, args: GcsVaultArgs, bucket: gcp.storage.Bucket, transferAgentEmail: pulumi.Output<string>, roleArn: pulumi.Output<string>): gcp.storage.TransferJob {
+        const gcpOpts = { parent: this };
+        const sinkGrants = ["roles/storage.legacyBucketReader", "roles/storage.objectCreator", "roles/storage.objectViewer"].map(
+            (role) =>
+                new gcp.storage.BucketIAMMember(
+                    `${name}-transfer-${role.split(".").pop()}`,
+                    { bucket: bucket.name, role, member: pulumi.interpolate`serviceAccount:${transferAgentEmail}` },
+                    gcpOpts,
+                ),
+        );
+
+        return new gcp.storage.TransferJob(
             `${name}-transfer`,
             {
                 project: args.project,
                 description: "Fortress DR: daily copy of S3 tier 3 to GCS",
                 transferSpec: {
-                    awsS3DataSource: { bucketName: args.sourceBucketName, roleArn: role.arn },
+                    awsS3DataSource: { bucketName: args.sourceBucketName, roleArn },
                     gcsDataSink: { bucketName: bucket.name },
                     objectConditions: { excludePrefixes: [...(args.excludePrefixes ?? [])] },
                     transferOptions: {
@@ -170,10 +191,5 @@ export class GcsVault extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: sinkGrants },
         );
-
-        this.bucketName = bucket.name;
-        this.transferRoleArn = role.arn;
-        this.transferJobName = job.name;
-        this.registerOutputs({ bucketName: this.bucketName, transferRoleArn: this.transferRoleArn, transferJobName: this.transferJobName });
     }
 }

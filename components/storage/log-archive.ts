@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { keyPolicy } from "./backup-key";
-import { Replication, RTC_MINUTES } from "./replication";
+import { Replication, replicationLatencyAlarm, RTC_MINUTES } from "./replication";
 import { hardenBucket } from "./tier-bucket";
 import { PolicyDocument, Statement, denyInsecureTransport, denyVersionDeletion, doc } from "./policy-documents";
 import { BUCKET_PURPOSES, REPLICATION_RULE_IDS, TAG_KEYS } from "../core/tags";
@@ -52,6 +52,27 @@ export interface LogArchiveArgs {
     readonly protect?: boolean;
 }
 
+const DEFAULT_DEEP_ARCHIVE_AFTER_DAYS = 90;
+
+/** One copy of the archive: the bucket, its versioning (replication waits for it) and its policy (the trail waits for it). */
+interface LockedBucket {
+    readonly bucket: aws.s3.Bucket;
+    readonly versioning: aws.s3.BucketVersioning;
+    readonly policy: aws.s3.BucketPolicy;
+}
+
+/** Seven-year-class retention, Deep Archive before its end, an RPO the replication metrics can show. */
+export function validateLogArchiveArgs(name: string, args: LogArchiveArgs): void {
+    const deepArchive = args.deepArchiveAfterDays ?? DEFAULT_DEEP_ARCHIVE_AFTER_DAYS;
+    if (args.retentionDays < 365) {
+        throw new Error(`LogArchive ${name}: retentionDays ${args.retentionDays} is under a year; the access-log requirement is seven years (storage.complianceRetentionDays)`);
+    }
+    if (deepArchive >= args.retentionDays) {
+        throw new Error(`LogArchive ${name}: deepArchiveAfterDays ${deepArchive} is not before the end of retention (${args.retentionDays} days)`);
+    }
+    if (args.replica.rpoSeconds < 60) throw new Error(`LogArchive ${name}: replica.rpoSeconds ${args.replica.rpoSeconds} is below a minute, finer than S3 replication metrics report`);
+}
+
 /**
  * The seven-year log archive: an Object Lock bucket (COMPLIANCE, `retentionDays` default
  * retention) that receives the account's multi-Region CloudTrail trail directly and the S3
@@ -77,18 +98,27 @@ export class LogArchive extends pulumi.ComponentResource {
 
     constructor(name: string, args: LogArchiveArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("fortress:storage:LogArchive", name, {}, opts);
-        const deepArchive = args.deepArchiveAfterDays ?? 90;
-        if (args.retentionDays < 365) {
-            throw new Error(`LogArchive ${name}: retentionDays ${args.retentionDays} is under a year; the access-log requirement is seven years (storage.complianceRetentionDays)`);
-        }
-        if (deepArchive >= args.retentionDays) {
-            throw new Error(`LogArchive ${name}: deepArchiveAfterDays ${deepArchive} is not before the end of retention (${args.retentionDays} days)`);
-        }
-        const protect = args.protect ?? false;
-        if (args.replica.rpoSeconds < 60) throw new Error(`LogArchive ${name}: replica.rpoSeconds ${args.replica.rpoSeconds} is below a minute, finer than S3 replication metrics report`);
+        validateLogArchiveArgs(name, args);
         const trailArn = pulumi.interpolate`arn:aws:cloudtrail:${args.region}:${args.accountId}:trail/${args.trailName}`;
+        const replicaScope = new LogArchiveReplicaScope(`${name}-replica`, { parent: this, provider: args.replica.provider });
+        const { key, replicaKey } = this.declareKeys(name, args, trailArn, replicaScope);
+        const archive = this.declareLockedBucket(name, args.bucketName, key.arn, this, args, trailArn, cloudTrailBucketStatements);
+        const copy = this.declareLockedBucket(`${name}-replica`, args.replica.bucketName, replicaKey.arn, replicaScope, args, trailArn, () => []);
+        this.declareReplicaCopy(name, args, archive, copy, key, replicaKey, replicaScope);
+        const trail = this.declareTrail(name, args, archive, key);
+        for (const [i, src] of (args.accessLogSources ?? []).entries()) {
+            this.replicateInto(`${name}-from-${i}`, src, [archive.bucket, copy.bucket], [archive.versioning, copy.versioning]);
+        }
 
-        // The archive's key: multi-Region, so the DR copy is encrypted under the same key id.
+        this.bucketName = archive.bucket.bucket;
+        this.arn = archive.bucket.arn;
+        this.trailArn = trail.arn;
+        this.registerOutputs({ bucketName: this.bucketName, arn: this.arn, trailArn: this.trailArn });
+    }
+
+    /** The archive's key: multi-Region, so the DR copy is encrypted under the same key id; its policy names CloudTrail. */
+    private declareKeys(name: string, args: LogArchiveArgs, trailArn: pulumi.Output<string>, replicaScope: pulumi.Resource) {
+        const protect = args.protect ?? false;
         const policyText = pulumi
             .all([keyPolicy(args.accountId, args.adminRoleArns), args.accountId, trailArn])
             .apply(([base, account, trail]) => JSON.stringify(withCloudTrail(JSON.parse(base), account, trail)));
@@ -105,106 +135,110 @@ export class LogArchive extends pulumi.ComponentResource {
             { parent: this, protect },
         );
         new aws.kms.Alias(`${name}-key-alias`, { name: `alias/${name}`, targetKeyId: key.keyId }, { parent: this });
-        const replicaScope = new LogArchiveReplicaScope(`${name}-replica`, { parent: this, provider: args.replica.provider });
         const replicaKey = new aws.kms.ReplicaKey(
             `${name}-replica-key`,
             { description: `Fortress DR: log archive (replica in ${args.replica.region})`, primaryKeyArn: key.arn, deletionWindowInDays: 30, policy: policyText },
             { parent: replicaScope, protect },
         );
         new aws.kms.Alias(`${name}-replica-key-alias`, { name: `alias/${name}`, targetKeyId: replicaKey.keyId }, { parent: replicaScope });
+        return { key, replicaKey };
+    }
 
-        const lockedBucket = (id: string, bucketName: string, kmsKeyArn: pulumi.Input<string>, parent: pulumi.Resource, extra: (arn: string, account: string, trail: string) => Statement[]) => {
-            const bucket = new aws.s3.Bucket(
-                id,
-                { bucket: bucketName, objectLockEnabled: true, forceDestroy: false, tags: { [TAG_KEYS.purpose]: BUCKET_PURPOSES.logArchive } },
-                { parent, protect, retainOnDelete: true },
-            );
-            const hardened = hardenBucket(id, bucket.id, { kmsKeyArn }, parent);
-            new aws.s3.BucketObjectLockConfiguration(
-                `${id}-object-lock`,
-                {
-                    bucket: bucket.id,
-                    objectLockEnabled: "Enabled",
-                    rule: { defaultRetention: { mode: args.lockMode ?? "COMPLIANCE", days: args.retentionDays } },
-                },
-                { parent, dependsOn: [hardened.versioning], retainOnDelete: true },
-            );
-            new aws.s3.BucketLifecycleConfiguration(
-                `${id}-lifecycle`,
-                {
-                    bucket: bucket.id,
-                    rules: [
-                        {
-                            id: "compliance-retention",
-                            status: "Enabled",
-                            filter: {},
-                            transitions: [{ days: deepArchive, storageClass: "DEEP_ARCHIVE" }],
-                            // A day after the lock ends: the lifecycle never races the lock.
-                            expiration: { days: args.retentionDays + 1 },
-                            noncurrentVersionExpiration: { noncurrentDays: args.retentionDays + 1 },
-                            abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-                        },
-                    ],
-                },
-                { parent, dependsOn: [hardened.versioning], retainOnDelete: true },
-            );
-            const policy = new aws.s3.BucketPolicy(
-                `${id}-policy`,
-                {
-                    bucket: bucket.id,
-                    policy: pulumi
-                        .all([bucket.arn, args.accountId, args.breakGlassRoleArn, trailArn])
-                        .apply(([arn, account, breakGlass, trail]) => JSON.stringify(doc(denyInsecureTransport(arn), denyVersionDeletion(arn, breakGlass), ...extra(arn, account, trail)))),
-                },
-                { parent, dependsOn: [hardened.publicAccessBlock], retainOnDelete: true },
-            );
-            return { bucket, versioning: hardened.versioning, policy };
-        };
+    /** A hardened bucket under Object Lock for the whole retention, moved to Deep Archive, expired a day after the lock ends. */
+    private declareLockedBucket(
+        id: string,
+        bucketName: string,
+        kmsKeyArn: pulumi.Input<string>,
+        parent: pulumi.Resource,
+        args: LogArchiveArgs,
+        trailArn: pulumi.Output<string>,
+        extra: (arn: string, account: string, trail: string) => Statement[],
+    ): LockedBucket {
+        const protect = args.protect ?? false;
+        const bucket = new aws.s3.Bucket(
+            id,
+            { bucket: bucketName, objectLockEnabled: true, forceDestroy: false, tags: { [TAG_KEYS.purpose]: BUCKET_PURPOSES.logArchive } },
+            { parent, protect, retainOnDelete: true },
+        );
+        const hardened = hardenBucket(id, bucket.id, { kmsKeyArn }, parent);
+        new aws.s3.BucketObjectLockConfiguration(
+            `${id}-object-lock`,
+            {
+                bucket: bucket.id,
+                objectLockEnabled: "Enabled",
+                rule: { defaultRetention: { mode: args.lockMode ?? "COMPLIANCE", days: args.retentionDays } },
+            },
+            { parent, dependsOn: [hardened.versioning], retainOnDelete: true },
+        );
+        new aws.s3.BucketLifecycleConfiguration(
+            `${id}-lifecycle`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    {
+                        id: "compliance-retention",
+                        status: "Enabled",
+                        filter: {},
+                        transitions: [{ days: args.deepArchiveAfterDays ?? DEFAULT_DEEP_ARCHIVE_AFTER_DAYS, storageClass: "DEEP_ARCHIVE" }],
+                        // A day after the lock ends: the lifecycle never races the lock.
+                        expiration: { days: args.retentionDays + 1 },
+                        noncurrentVersionExpiration: { noncurrentDays: args.retentionDays + 1 },
+                        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+                    },
+                ],
+            },
+            { parent, dependsOn: [hardened.versioning], retainOnDelete: true },
+        );
+        const policy = new aws.s3.BucketPolicy(
+            `${id}-policy`,
+            {
+                bucket: bucket.id,
+                policy: pulumi
+                    .all([bucket.arn, args.accountId, args.breakGlassRoleArn, trailArn])
+                    .apply(([arn, account, breakGlass, trail]) => JSON.stringify(doc(denyInsecureTransport(arn), denyVersionDeletion(arn, breakGlass), ...extra(arn, account, trail)))),
+            },
+            { parent, dependsOn: [hardened.publicAccessBlock], retainOnDelete: true },
+        );
+        return { bucket, versioning: hardened.versioning, policy };
+    }
 
-        const archive = lockedBucket(name, args.bucketName, key.arn, this, cloudTrailBucketStatements);
-        const copy = lockedBucket(`${name}-replica`, args.replica.bucketName, replicaKey.arn, replicaScope, () => []);
-        const bucket = archive.bucket;
-        const hardened = { versioning: archive.versioning };
-        const policy = archive.policy;
-
+    /** Replication with RTC into the DR copy, and an alarm when logs arrive later than the objective. */
+    private declareReplicaCopy(name: string, args: LogArchiveArgs, archive: LockedBucket, copy: LockedBucket, key: aws.kms.Key, replicaKey: aws.kms.ReplicaKey, replicaScope: pulumi.Resource): void {
         const ruleId = REPLICATION_RULE_IDS.logArchiveToDr;
         new Replication(
             `${name}-replication`,
             {
-                sourceBucketName: bucket.bucket,
-                sourceBucketArn: bucket.arn,
+                sourceBucketName: archive.bucket.bucket,
+                sourceBucketArn: archive.bucket.arn,
                 sourceKmsKeyArn: key.arn,
                 sourceVersioning: archive.versioning,
                 destinations: [{ id: ruleId, bucketArn: copy.bucket.arn, kmsKeyArn: replicaKey.arn, prefix: "" }],
             },
             { parent: this, dependsOn: [copy.versioning] },
         );
-        if (args.replica.alarmTopicArn !== undefined) {
-            new aws.cloudwatch.MetricAlarm(
-                `${name}-replication-latency`,
-                {
-                    alarmDescription: `Logs reach the DR copy later than the ${args.replica.rpoSeconds} s objective (RTC bound: ${RTC_MINUTES} min)`,
-                    namespace: "AWS/S3",
-                    metricName: "ReplicationLatency",
-                    dimensions: { SourceBucket: args.bucketName, DestinationBucket: args.replica.bucketName, RuleId: ruleId },
-                    statistic: "Maximum",
-                    period: 60,
-                    evaluationPeriods: 1,
-                    threshold: args.replica.rpoSeconds,
-                    comparisonOperator: "GreaterThanThreshold",
-                    treatMissingData: "notBreaching",
-                    alarmActions: [args.replica.alarmTopicArn],
-                    okActions: [args.replica.alarmTopicArn],
-                },
-                { parent: replicaScope },
-            );
-        }
+        if (args.replica.alarmTopicArn === undefined) return;
+        replicationLatencyAlarm(
+            `${name}-replication-latency`,
+            {
+                description: `Logs reach the DR copy later than the ${args.replica.rpoSeconds} s objective (RTC bound: ${RTC_MINUTES} min)`,
+                sourceBucket: args.bucketName,
+                destinationBucket: args.replica.bucketName,
+                ruleId,
+                thresholdSeconds: args.replica.rpoSeconds,
+                topicArn: args.replica.alarmTopicArn,
+            },
+            { parent: replicaScope },
+        );
+    }
 
-        const trail = new aws.cloudtrail.Trail(
+    /** The multi-Region trail with log-file validation, encrypted with the archive key; S3 data events for the given buckets. */
+    private declareTrail(name: string, args: LogArchiveArgs, archive: LockedBucket, key: aws.kms.Key): aws.cloudtrail.Trail {
+        const dataEventBuckets = args.dataEventBucketArns ?? [];
+        return new aws.cloudtrail.Trail(
             name,
             {
                 name: args.trailName,
-                s3BucketName: bucket.bucket,
+                s3BucketName: archive.bucket.bucket,
                 s3KeyPrefix: "cloudtrail",
                 isMultiRegionTrail: true,
                 includeGlobalServiceEvents: true,
@@ -214,23 +248,12 @@ export class LogArchive extends pulumi.ComponentResource {
                     {
                         readWriteType: "All",
                         includeManagementEvents: true,
-                        dataResources: (args.dataEventBucketArns ?? []).length
-                            ? [{ type: "AWS::S3::Object", values: (args.dataEventBucketArns ?? []).map((a) => pulumi.interpolate`${a}/`) }]
-                            : [],
+                        dataResources: dataEventBuckets.length ? [{ type: "AWS::S3::Object", values: dataEventBuckets.map((a) => pulumi.interpolate`${a}/`) }] : [],
                     },
                 ],
             },
-            { parent: this, dependsOn: [policy] },
+            { parent: this, dependsOn: [archive.policy] },
         );
-
-        for (const [i, src] of (args.accessLogSources ?? []).entries()) {
-            this.replicateInto(`${name}-from-${i}`, src, [bucket, copy.bucket], [hardened.versioning, copy.versioning]);
-        }
-
-        this.bucketName = bucket.bucket;
-        this.arn = bucket.arn;
-        this.trailArn = trail.arn;
-        this.registerOutputs({ bucketName: this.bucketName, arn: this.arn, trailArn: this.trailArn });
     }
 
     /** Replication from one access-log bucket (SSE-S3, no KMS grants) into both copies of the archive. */

@@ -122,3 +122,39 @@ export function replicationPolicy(sourceArn: string, sourceKeyArn: string, desti
         { Sid: "EncryptReplicas", Effect: "Allow", Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: destinations.map(([, key]) => key) },
     );
 }
+
+export interface ReplicationLatencyAlarmArgs {
+    /** What is late, for the alarm description (the description names the threshold itself). */
+    readonly description: string;
+    readonly sourceBucket: pulumi.Input<string>;
+    readonly destinationBucket: pulumi.Input<string>;
+    readonly ruleId: string;
+    readonly thresholdSeconds: number;
+    readonly topicArn: pulumi.Input<string>;
+}
+
+/**
+ * The per-minute worst ReplicationLatency of one rule (published in the destination region)
+ * over `thresholdSeconds`; no datapoints is normal (nothing to replicate), so missing data
+ * does not breach. The same alarm for the uploads, the log archive and the erasure ledger.
+ */
+export function replicationLatencyAlarm(id: string, args: ReplicationLatencyAlarmArgs, opts: pulumi.CustomResourceOptions): aws.cloudwatch.MetricAlarm {
+    return new aws.cloudwatch.MetricAlarm(
+        id,
+        {
+            alarmDescription: args.description,
+            namespace: "AWS/S3",
+            metricName: "ReplicationLatency",
+            dimensions: { SourceBucket: args.sourceBucket, DestinationBucket: args.destinationBucket, RuleId: args.ruleId },
+            statistic: "Maximum",
+            period: 60,
+            evaluationPeriods: 1,
+            threshold: args.thresholdSeconds,
+            comparisonOperator: "GreaterThanThreshold",
+            treatMissingData: "notBreaching",
+            alarmActions: [args.topicArn],
+            okActions: [args.topicArn],
+        },
+        opts,
+    );
+}

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Replication, RTC_MINUTES } from "./replication";
+import { Replication, replicationLatencyAlarm, RTC_MINUTES } from "./replication";
 import { hardenBucket } from "./tier-bucket";
 import { denyInsecureTransport, denyVersionDeletion, doc } from "./policy-documents";
 import { BUCKET_PURPOSES, REPLICATION_RULE_IDS, TAG_KEYS } from "../core/tags";
@@ -106,22 +106,15 @@ export class Uploads extends pulumi.ComponentResource {
         );
 
         if (args.replicaAlarmTopicArn !== undefined) {
-            new aws.cloudwatch.MetricAlarm(
+            replicationLatencyAlarm(
                 `${name}-replication-latency`,
                 {
-                    alarmDescription: `Uploads reach the DR region later than the ${args.rpoSeconds} s objective (RTC bound: ${RTC_MINUTES} min)`,
-                    namespace: "AWS/S3",
-                    metricName: "ReplicationLatency",
-                    dimensions: { SourceBucket: args.bucketName, DestinationBucket: args.replicaBucketName, RuleId: this.ruleId },
-                    statistic: "Maximum",
-                    period: 60,
-                    evaluationPeriods: 1,
-                    threshold: args.rpoSeconds,
-                    comparisonOperator: "GreaterThanThreshold",
-                    // No uploads, no latency datapoints: silence is normal here.
-                    treatMissingData: "notBreaching",
-                    alarmActions: [args.replicaAlarmTopicArn],
-                    okActions: [args.replicaAlarmTopicArn],
+                    description: `Uploads reach the DR region later than the ${args.rpoSeconds} s objective (RTC bound: ${RTC_MINUTES} min)`,
+                    sourceBucket: args.bucketName,
+                    destinationBucket: args.replicaBucketName,
+                    ruleId: this.ruleId,
+                    thresholdSeconds: args.rpoSeconds,
+                    topicArn: args.replicaAlarmTopicArn,
                 },
                 { parent: this, provider: args.replicaProvider },
             );

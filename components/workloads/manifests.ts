@@ -6,6 +6,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { fortressLabels } from "../core/names";
+import { restrictedContainerSecurity } from "../core/pod-spec";
 
 export interface ProbeSettings {
     /** @default 10 */
@@ -144,7 +145,7 @@ export function serviceManifests(spec: ServiceSpec): ServiceManifests {
                             livenessProbe: { ...probe, successThreshold: 1 },
                             // Liveness starts only once the app has come up: a slow start is not a crash.
                             startupProbe: { httpGet, periodSeconds: p.periodSeconds, timeoutSeconds: p.timeoutSeconds, failureThreshold: 30 },
-                            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+                            securityContext: restrictedContainerSecurity({ readOnlyRootFilesystem: false }),
                         },
                     ],
                 },
