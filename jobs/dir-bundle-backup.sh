@@ -33,6 +33,18 @@ require_single_prefix
 require_key_env
 require_commands tar lz4 openssl sha256sum jq python3
 
+# What is stored is checked before anything else runs (nothing is published for a refused run).
+odd="$(cd "$BUNDLE_DIR" && find . -mindepth 1 ! -type f ! -type d | head -3 | tr '\n' ' ')"
+[[ -z "$odd" ]] || die "BUNDLE_DIR=$BUNDLE_DIR holds entries that are not regular files or directories ($odd); only files are stored"
+[[ ! -e "$BUNDLE_DIR/SHA256SUMS" ]] || die "BUNDLE_DIR=$BUNDLE_DIR/SHA256SUMS exists; that name is the bundle's own index"
+files="$(cd "$BUNDLE_DIR" && find . -type f | wc -l)"
+((files > 0)) || die "BUNDLE_DIR=$BUNDLE_DIR holds no file; refusing to store an empty $DATA_CLASS backup"
+if [[ "$DATA_CLASS" == secrets && -e "$BUNDLE_DIR/sealing-keys.json" ]]; then
+    jq -e '.kind == "List" and (.items|length) > 0 and all(.items[]; .kind == "Secret" and .data["tls.crt"] != null and .data["tls.key"] != null)' \
+        "$BUNDLE_DIR/sealing-keys.json" >/dev/null 2>&1 ||
+        die "$BUNDLE_DIR/sealing-keys.json is not a List of sealing-key Secrets (tls.crt and tls.key); refusing to store it as the sealing keys"
+fi
+
 with_work_dir
 finish() {
     local rc=$?
@@ -48,16 +60,6 @@ BACKUP_SOURCE="$(hostname):$BUNDLE_DIR"
 umask 077
 
 t="$(now_ms)"
-odd="$(cd "$BUNDLE_DIR" && find . -mindepth 1 ! -type f ! -type d | head -3 | tr '\n' ' ')"
-[[ -z "$odd" ]] || die "BUNDLE_DIR=$BUNDLE_DIR holds entries that are not regular files or directories ($odd); only files are stored"
-[[ ! -e "$BUNDLE_DIR/SHA256SUMS" ]] || die "BUNDLE_DIR=$BUNDLE_DIR/SHA256SUMS exists; that name is the bundle's own index"
-files="$(cd "$BUNDLE_DIR" && find . -type f | wc -l)"
-((files > 0)) || die "BUNDLE_DIR=$BUNDLE_DIR holds no file; refusing to store an empty $DATA_CLASS backup"
-if [[ "$DATA_CLASS" == secrets && -e "$BUNDLE_DIR/sealing-keys.json" ]]; then
-    jq -e '.kind == "List" and (.items|length) > 0 and all(.items[]; .kind == "Secret" and .data["tls.crt"] != null and .data["tls.key"] != null)' \
-        "$BUNDLE_DIR/sealing-keys.json" >/dev/null 2>&1 ||
-        die "$BUNDLE_DIR/sealing-keys.json is not a List of sealing-key Secrets (tls.crt and tls.key); refusing to store it as the sealing keys"
-fi
 (cd "$BUNDLE_DIR" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum) >"$WORK_DIR/SHA256SUMS"
 bundle="$WORK_DIR/$BACKUP_STAMP.tar"
 tar --sort=name --owner=0 --group=0 --numeric-owner --mtime="@$BACKUP_CREATED_EPOCH" \

@@ -33,6 +33,17 @@ export interface PrimaryExports {
     readonly postgres: Pick<DatabaseOutputs, "cipherPassphrases" | "replicationTls">;
     /** Where the erasure ledger is and who may read it; absent when the primary declares none (no erasure section). */
     readonly erasureLedger?: { readonly bucketName: pulumi.Output<string>; readonly replicaBucketName: pulumi.Output<string>; readonly readerRoleArn: pulumi.Output<string> };
+    /**
+     * Read by the CLI's platform driver (FORTRESS_STACK_OUTPUTS), not by the DR stack: the
+     * read-only repo2/repo3 role a scratch restore cluster's service accounts are annotated with
+     * (PgBackRestAccess.scratchReaderRoleArn). The DR stack exports its own (its own OIDC issuer).
+     */
+    readonly scratchRestore: ScratchRestoreExport;
+}
+
+/** The `scratchRestore` output of a primary and of a DR stack (cli/drivers/platform reads it). */
+export interface ScratchRestoreExport {
+    readonly readerRoleArn: pulumi.Output<string>;
 }
 
 /** A primary export as the DR stack receives it: one Output of the plain value (undefined for an optional export the primary does not have). */
@@ -61,10 +72,11 @@ const EXPORT_KEYS: Readonly<Record<keyof PrimaryExports, true>> = {
     logArchive: true,
     postgres: true,
     erasureLedger: true,
+    scratchRestore: true,
 };
 
 /** Exports a primary may lack (a disabled feature): read without requiring them. */
-const OPTIONAL_EXPORTS: ReadonlySet<keyof PrimaryExports> = new Set<keyof PrimaryExports>(["vault", "erasureLedger"]);
+const OPTIONAL_EXPORTS: ReadonlySet<keyof PrimaryExports> = new Set<keyof PrimaryExports>(["vault", "erasureLedger", "scratchRestore"]);
 
 /**
  * The one reader of the primary's exports. Each export is read when a step first asks for it

@@ -44,6 +44,8 @@ export interface DrExports {
     readonly steps: Readonly<Record<DrStepName, StepResult>>;
     readonly cluster: { readonly name: pulumi.Input<string>; readonly oidcIssuer?: pulumi.Output<string> };
     readonly drEndpoints: readonly string[];
+    /** fortress restore/dr-test on the DR cluster (platform driver); absent while the database step is pending. */
+    readonly scratchRestore?: { readonly readerRoleArn: pulumi.Output<string> };
 }
 
 /** What a data step declared: the plan's line and the resources the workloads must wait for. */
@@ -92,6 +94,8 @@ export async function dr(config: FortressConfig, kubeconfig?: pulumi.Output<stri
         },
         cluster: cluster.eks ? { name: cluster.eks.clusterName, oidcIssuer: cluster.eks.oidcIssuer } : { name: "existing" },
         drEndpoints: config.endpoints.hosts.map((h) => h.drTarget),
+        // fortress restore/dr-test on the DR cluster (platform driver); absent while the database step is pending.
+        ...(database.scratchReaderRoleArn ? { scratchRestore: { readerRoleArn: database.scratchReaderRoleArn } } : {}),
     };
 }
 
@@ -139,7 +143,7 @@ function declareOperatorsStep(
 }
 
 /** Data class `database`: the standby, the promoted standby, or the rebuild. */
-function declareDatabaseStep(config: FortressConfig, plan: DrPlan, primary: PrimaryExportsOnDr, cluster: DrCluster, drAws: aws.Provider, oidcIssuer: pulumi.Input<string> | undefined): DataStep {
+function declareDatabaseStep(config: FortressConfig, plan: DrPlan, primary: PrimaryExportsOnDr, cluster: DrCluster, drAws: aws.Provider, oidcIssuer: pulumi.Input<string> | undefined): DataStep & { scratchReaderRoleArn?: pulumi.Output<string> } {
     const { source, standby } = plan.database;
     const from = source.kind === "stream" ? "the standby streaming from the primary (fallback repo2)" : `a restore from ${source.repo} (${source.tier})${source.targetTime ? ` to ${source.targetTime}` : ""}`;
     const what = standby ? `standby: ${from}` : `primary: ${from}, promoted`;
@@ -147,7 +151,7 @@ function declareDatabaseStep(config: FortressConfig, plan: DrPlan, primary: Prim
         return { report: pending(`PerconaPGCluster ${PG_CLUSTER_NAME} as ${what}: ${WAITS_FOR_OIDC} pgBackRest cannot reach repo2/repo3 through IRSA`), services: [] };
     }
     const pg = declareDrDatabase({ config, source, standby, cluster: cluster.provider, aws: drAws, oidcIssuer, primary: primary.postgres, tiers: primary.tiers, dependsOn: cluster.ready });
-    return { report: declared(`Percona operator chart ${config.postgres.operatorChartVersion}, PerconaPGCluster ${PG_CLUSTER_NAME} as ${what}`), services: [pg.cluster] };
+    return { report: declared(`Percona operator chart ${config.postgres.operatorChartVersion}, PerconaPGCluster ${PG_CLUSTER_NAME} as ${what}`), services: [pg.cluster], scratchReaderRoleArn: pg.scratchReaderRoleArn };
 }
 
 /** Data class `cache`: Redis restored from the newest snapshot of the plan's tier. */

@@ -63,5 +63,7 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
         ...(erasureLedger ? { erasureLedger: { bucketName: erasureLedger.bucketName, replicaBucketName: erasureLedger.replicaBucketName, readerRoleArn: erasureLedger.readerRoleArn } } : {}),
         // The DR standby opens repo2/repo3 with these and streams with the shared certificates.
         postgres: { cipherPassphrases: database.cipherPassphrases, replicationTls: database.replicationTls },
+        // fortress restore/dr-test (platform driver) annotate the scratch cluster's service accounts with it.
+        scratchRestore: { readerRoleArn: database.scratchReaderRoleArn },
     };
 }

@@ -36,12 +36,13 @@ Examples:
     defaultTimeoutSeconds: 3600,
     options(cmd) {
         cmd.option("--class <classes>", `comma-separated data classes (${DATA_CLASSES.join(", ")}; default database)`, "database")
+            .option("--data-class <classes>", "the same as --class")
             .option("--tier <tiers>", "comma-separated tiers (default tier1)", "tier1")
             .option("--type <type>", "database backup type: full, diff or incr", "full");
     },
-    fingerprint: (opts) => pick(opts, ["class", "tier", "type"]),
+    fingerprint: (opts) => pick(opts, ["class", "dataClass", "tier", "type"]),
     plan({ opts, stack }) {
-        const classes: DataClass[] = parseChoices("--class", String(opts.class), DATA_CLASSES);
+        const classes: DataClass[] = opts.dataClass !== undefined ? parseChoices("--data-class", String(opts.dataClass), DATA_CLASSES) : parseChoices("--class", String(opts.class), DATA_CLASSES);
         const tiers: Tier[] = tiersOption(opts.tier);
         const type = parseChoice("--type", String(opts.type), ["full", "diff", "incr"] as const);
         if (classes.length === 0 || tiers.length === 0) throw new UsageError("--class and --tier must name at least one each");

@@ -111,6 +111,7 @@ Examples:
     defaultTimeoutSeconds: 7200,
     options(cmd) {
         cmd.option("--class <class>", "what to restore: database (default), cache (a Redis snapshot), configuration or secrets")
+            .option("--data-class <class>", "the same as --class")
             .option("--snapshot <id>", "cache/configuration/secrets: the snapshot to restore (manifest key or its stamp; default the newest in --from)")
             .option("--target-time <iso>", "recover to this time (ISO 8601 with zone): the last commit at or before it")
             .option("--target-lsn <lsn>", "recover to this LSN (16/B374D848)")
@@ -124,9 +125,10 @@ Examples:
             .option("--probe <name=check>", "probe run against the restored copy (repeatable; name=CHECK>=N checks a minimum): database SQL, cache a Redis command with an integer reply (keys=\"DBSIZE\">=1), configuration/secrets a file that must be restored", (v: string, prev: string[] = []) => [...prev, v]);
     },
     // The action (--inspect / --promote) is not part of the run's identity: --promote continues an inspected run.
-    fingerprint: (opts) => pick(opts, ["class", "snapshot", "targetTime", "targetLsn", "set", "latest", "from", "into", "inPlace", "probe"]),
+    fingerprint: (opts) => pick(opts, ["class", "dataClass", "snapshot", "targetTime", "targetLsn", "set", "latest", "from", "into", "inPlace", "probe"]),
     plan({ opts, stack }) {
-        const dataClass = parseChoice("--class", String(opts.class ?? "database"), DATA_CLASSES);
+        if (opts.class !== undefined && opts.dataClass !== undefined && opts.class !== opts.dataClass) throw new UsageError(`--class ${String(opts.class)} and --data-class ${String(opts.dataClass)} disagree; give one`);
+        const dataClass = parseChoice(opts.dataClass !== undefined ? "--data-class" : "--class", String(opts.dataClass ?? opts.class ?? "database"), DATA_CLASSES);
         if (dataClass !== "database") {
             const dbOnly = (["targetTime", "targetLsn", "set", "latest", "promote"] as const).filter((k) => opts[k] !== undefined && opts[k] !== false);
             if (dbOnly.length) throw new UsageError(`--${dbOnly[0].replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} applies to the database; a ${dataClass} restore takes --snapshot (default the newest in --from)`);

@@ -31,14 +31,45 @@ export function irsaTrustPolicy(accountId: string, issuer: string, namespace: st
     });
 }
 
+/** Each pattern names a namespace prefix and a service-account suffix; throws naming the bad one. */
+export function assertSubjectPatterns(subjects: readonly string[]): void {
+    if (subjects.length === 0) throw new Error("IRSA trust patterns: none given");
+    for (const s of subjects) {
+        if (!/^system:serviceaccount:[a-z0-9-]*[a-z0-9]-\*:\*-[a-z0-9-]+$/.test(s)) {
+            throw new Error(`IRSA trust pattern "${s}": expected system:serviceaccount:<namespace prefix>-*:*-<service account suffix>; a wider pattern would let other pods assume the role`);
+        }
+    }
+}
+
+/**
+ * A trust policy for service accounts named by pattern (IAM StringLike on `sub`), audience STS
+ * still exact. Used only for the scratch-restore reader: every pattern must name a namespace
+ * prefix and a service-account suffix (no bare `*` that would admit every pod of the cluster).
+ */
+export function irsaTrustPolicyLike(accountId: string, issuer: string, subjects: readonly string[]): PolicyDocument {
+    assertSubjectPatterns(subjects);
+    return doc({
+        Sid: "IrsaServiceAccountPatterns",
+        Effect: "Allow",
+        Principal: { Federated: `arn:aws:iam::${accountId}:oidc-provider/${issuer}` },
+        Action: "sts:AssumeRoleWithWebIdentity",
+        Condition: {
+            StringEquals: { [`${issuer}:aud`]: STS_AUDIENCE },
+            StringLike: { [`${issuer}:sub`]: [...subjects] },
+        },
+    });
+}
+
 export interface IrsaRoleArgs {
     /** The account that holds the cluster's OIDC provider. */
     readonly accountId: pulumi.Input<string>;
     /** The cluster's OIDC issuer without scheme, `oidc.eks.<region>.amazonaws.com/id/<id>`. */
     readonly oidcIssuer: pulumi.Input<string>;
     readonly namespace: string;
-    /** The service accounts (in `namespace`) allowed to assume the role; at least one. */
+    /** The service accounts (in `namespace`) allowed to assume the role; at least one (unless subjectsLike). */
     readonly serviceAccounts: readonly string[];
+    /** Instead of serviceAccounts: `sub` patterns (StringLike) — see irsaTrustPolicyLike. */
+    readonly subjectsLike?: readonly string[];
     readonly description?: string;
     /** One hour unless given; left unset when `null` (the role then has IAM's default). */
     readonly maxSessionDuration?: number | null;
@@ -62,7 +93,10 @@ export class IrsaRole extends pulumi.ComponentResource {
 
     constructor(name: string, args: IrsaRoleArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("fortress:core:IrsaRole", name, {}, opts);
-        if (args.serviceAccounts.length === 0) {
+        if (args.subjectsLike !== undefined) {
+            if (args.serviceAccounts.length > 0) throw new Error(`IrsaRole ${name}: give serviceAccounts or subjectsLike, not both`);
+            assertSubjectPatterns(args.subjectsLike);
+        } else if (args.serviceAccounts.length === 0) {
             throw new Error(`IrsaRole ${name}: serviceAccounts is empty; name the Kubernetes service accounts (in namespace ${args.namespace}) that assume this role`);
         }
         if (args.policy === undefined && args.attach === undefined) {
@@ -77,7 +111,9 @@ export class IrsaRole extends pulumi.ComponentResource {
                 description: args.description,
                 assumeRolePolicy: pulumi
                     .all([args.accountId, args.oidcIssuer])
-                    .apply(([account, issuer]) => JSON.stringify(irsaTrustPolicy(account, issuer, args.namespace, args.serviceAccounts))),
+                    .apply(([account, issuer]) =>
+                        JSON.stringify(args.subjectsLike ? irsaTrustPolicyLike(account, issuer, args.subjectsLike) : irsaTrustPolicy(account, issuer, args.namespace, args.serviceAccounts)),
+                    ),
                 ...(maxSessionDuration === undefined ? {} : { maxSessionDuration }),
                 ...(args.tags === undefined ? {} : { tags: args.tags }),
             },

@@ -60,3 +60,18 @@ export function fortressLabels(l: { readonly dataClass?: DataClassLabel; readonl
         [LABEL_KEYS.purpose]: l.purpose,
     };
 }
+
+/**
+ * Scratch restores (`fortress restore`/`dr-test` on the platform, cli/drivers/platform) build a
+ * NEW PerconaPGCluster in a namespace `<SCRATCH_NAMESPACE_PREFIX><into>`; the operator runs its
+ * pods and restore Job as `<cluster>-<suffix>` for these suffixes. The scratch READ-ONLY repo
+ * role (PgBackRestAccess.scratchReaderRoleArn) trusts exactly these patterns, and the driver
+ * builds its names from the same constants, so the two cannot drift apart.
+ */
+export const SCRATCH_NAMESPACE_PREFIX = "fortress-scratch-";
+export const PG_SERVICE_ACCOUNT_SUFFIXES: readonly string[] = ["instance", "pgbackrest"];
+
+/** The OIDC `sub` patterns (IAM StringLike) of every scratch cluster's pgBackRest service accounts. */
+export function scratchServiceAccountSubjects(): string[] {
+    return PG_SERVICE_ACCOUNT_SUFFIXES.map((s) => `system:serviceaccount:${SCRATCH_NAMESPACE_PREFIX}*:*-${s}`);
+}

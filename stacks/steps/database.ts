@@ -71,6 +71,8 @@ export interface DatabaseOutputs {
     readonly replicationHost?: string;
     /** The verification alarms with their region (the DR dashboard graphs them). */
     readonly alarms: readonly (AlarmSpec & { readonly region: string })[];
+    /** Read-only repo2/repo3 role the CLI's scratch restores annotate their service accounts with. */
+    readonly scratchReaderRoleArn: pulumi.Output<string>;
 }
 
 export function declareDatabase(config: FortressConfig, providers: Providers, cluster: k8s.Provider, storage: StorageOutputs, detection: DetectionOutputs): DatabaseOutputs {
@@ -164,6 +166,7 @@ export function declareDatabase(config: FortressConfig, providers: Providers, cl
         replicationTls: tls.pems,
         replicationHost: config.postgres.replicationHost,
         alarms: verifyAlarms.map((a) => ({ ...a, region: metricsRegion })),
+        scratchReaderRoleArn: access.scratchReaderRoleArn,
     };
 }
 
@@ -218,7 +221,7 @@ export interface DrDatabaseArgs {
 }
 
 /** The DR region's cluster for the plan's database source: standby, promoted standby, or rebuild. */
-export function declareDrDatabase(a: DrDatabaseArgs): { operator: PerconaOperator; cluster: PostgresCluster; role: ClusterRole } {
+export function declareDrDatabase(a: DrDatabaseArgs): { operator: PerconaOperator; cluster: PostgresCluster; role: ClusterRole; scratchReaderRoleArn: pulumi.Output<string> } {
     const { config } = a;
     const ns = config.kubernetes.namespace;
     const k8sOpts = { provider: a.cluster };
@@ -278,5 +281,5 @@ export function declareDrDatabase(a: DrDatabaseArgs): { operator: PerconaOperato
         // The standby becomes the only copy of the database the moment it is promoted.
         { ...k8sOpts, protect: config.environment === "prod" },
     );
-    return { operator, cluster: pg, role };
+    return { operator, cluster: pg, role, scratchReaderRoleArn: access.scratchReaderRoleArn };
 }

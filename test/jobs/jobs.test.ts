@@ -35,6 +35,9 @@ describe("jobs: argument checks name the missing or bad setting", () => {
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "jobs-args-"));
     const key = path.join(tmp, "key");
     fs.writeFileSync(key, "k");
+    fs.mkdirSync(path.join(tmp, "empty"));
+    fs.mkdirSync(path.join(tmp, "badkeys"));
+    fs.writeFileSync(path.join(tmp, "badkeys", "sealing-keys.json"), JSON.stringify({ kind: "List", items: [{ kind: "Secret", data: { "tls.crt": "x" } }] }));
     const store = { BACKUP_BUCKET: "b", BACKUP_PREFIX: "p/q", AWS_REGION: "eu-west-1", BACKUP_KEY_FILE: key, BACKUP_TIER: "tier1" };
     after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -55,6 +58,10 @@ describe("jobs: argument checks name the missing or bad setting", () => {
         ["sealed-secrets-key-restore.sh", { ...store, SEALED_SECRETS_NAMESPACE: "kube-system" }, /environment variable KUBERNETES_API is not set/],
         ["vault-raft-snapshot.sh", { ...store }, /environment variable VAULT_ADDR is not set/],
         ["vault-raft-snapshot.sh", { ...store, VAULT_ADDR: "http://x" }, /environment variable VAULT_K8S_ROLE is not set/],
+        ["dir-bundle-backup.sh", { ...store, DATA_CLASS: "configuration" }, /environment variable BUNDLE_DIR is not set/],
+        ["dir-bundle-backup.sh", { ...store, BUNDLE_DIR: tmp, DATA_CLASS: "logs" }, /DATA_CLASS=logs: use configuration or secrets/],
+        ["dir-bundle-backup.sh", { ...store, BUNDLE_DIR: path.join(tmp, "empty"), DATA_CLASS: "configuration" }, /BUNDLE_DIR=.*empty holds no file; refusing to store an empty configuration backup/],
+        ["dir-bundle-backup.sh", { ...store, BUNDLE_DIR: path.join(tmp, "badkeys"), DATA_CLASS: "secrets" }, /sealing-keys.json is not a List of sealing-key Secrets/],
         ["backup-fetch.sh", { ...store, DATA_CLASS: "postgres" }, /DATA_CLASS=postgres: use redis, sealed-secrets-key, vault-raft, configuration or secrets/],
         ["backup-fetch.sh", { ...store, DATA_CLASS: "redis", OUTPUT_FILE: key }, /OUTPUT_FILE=.* already exists/],
     ];

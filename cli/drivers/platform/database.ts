@@ -11,7 +11,11 @@
  * the error says exactly what remains.
  */
 import type { DatabaseBackup, DatabaseInfo, DatabasePositions, DatabasePrimitives, FenceProof, Finding, ProbeResult, RestoreDestination, RestoreRequest, RestoredState, SqlProbe, Tier, Wait } from "../types";
-import { GuardRefusal, StepFailed, WaitTimeout } from "../../errors";
+import { GuardRefusal, PreflightError, StepFailed, WaitTimeout } from "../../errors";
+import { PG_SERVICE_ACCOUNT_SUFFIXES, SCRATCH_NAMESPACE_PREFIX } from "../../../components/core/names";
+
+/** The EKS pod identity webhook gives a pod of a service account with this annotation that role's web identity. */
+const IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
 import { lsnToBytes } from "../../parse";
 import { parseInfo, parseVerify, segmentNumber, walGaps } from "../lab/pgbackrest";
 import { KubeClient, httpStatusOf } from "./kube";
@@ -139,7 +143,13 @@ export class PlatformDatabase implements DatabasePrimitives {
         private readonly k: KubeClient,
         private readonly namespace: string,
         private readonly cluster: string,
-    ) {}
+        /** The stack's read-only repo role for scratch restores (outputs scratchRestore.readerRoleArn); absent: IRSA scratch restores are refused. */
+        private readonly scratchReaderRoleArn?: string,
+    ) {
+        if (scratchReaderRoleArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(scratchReaderRoleArn)) {
+            throw new PreflightError(`stack output scratchRestore.readerRoleArn "${scratchReaderRoleArn}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>); rewrite FORTRESS_STACK_OUTPUTS with pulumi stack output --json`);
+        }
+    }
 
     get namespaceName(): string {
         return this.namespace;
@@ -245,18 +255,27 @@ export class PlatformDatabase implements DatabasePrimitives {
         }
         const source = sourceView(await this.getCluster(this.namespace, this.cluster), req.tier);
         const idx = REPO_OF_TIER[req.tier].slice(4);
-        // IRSA: the repo role's trust names system:serviceaccount:<source namespace>:<sa> only; the
-        // scratch cluster's pods run as <into>-instance in the scratch namespace and would get
-        // AccessDenied from S3 half-way through. Refuse before creating anything unless the stack
-        // says the trust was extended to the scratch namespaces.
-        if (source.global[`repo${idx}-s3-key-type`] === "web-id" && process.env.FORTRESS_SCRATCH_IRSA_TRUSTED !== "1") {
-            throw new StepFailed(`${REPO_OF_TIER[req.tier]} is reached with IRSA (repo${idx}-s3-key-type=web-id): its role trusts only service accounts of namespace ${this.namespace}, not system:serviceaccount:${ns}:${cl}-instance of the scratch cluster, whose restore Job would fail with S3 AccessDenied; add that subject (or system:serviceaccount:fortress-scratch-*:*, StringLike) to the repo role's trust and set FORTRESS_SCRATCH_IRSA_TRUSTED=1, or restore --in-place with the source fenced`);
+        // IRSA: the source's repo roles trust only the source namespace's service accounts. The
+        // stack declares a READ-ONLY role trusted by every scratch namespace's pgBackRest service
+        // accounts (PgBackRestAccess.scratchReaderRoleArn, output scratchRestore.readerRoleArn);
+        // the scratch cluster's service accounts are created with it before the cluster. Without
+        // it the restore Job would fail with S3 AccessDenied half-way: refuse before creating anything.
+        const irsa = source.global[`repo${idx}-s3-key-type`] === "web-id";
+        if (irsa && !this.scratchReaderRoleArn) {
+            throw new StepFailed(`${REPO_OF_TIER[req.tier]} is reached with IRSA (repo${idx}-s3-key-type=web-id) and the stack outputs have no scratchRestore.readerRoleArn (the read-only role trusted by system:serviceaccount:${SCRATCH_NAMESPACE_PREFIX}*:*-instance): the scratch cluster's restore Job would fail with S3 AccessDenied; deploy the stack (it declares the role) and set FORTRESS_STACK_OUTPUTS to a file written by pulumi stack output --json, or restore --in-place with the source fenced`);
         }
         const body = scratchCluster({ name: cl, namespace: ns, source, target: req.target, set: req.set });
         let created = false;
         try {
             await this.k.core.createNamespace({ body: { metadata: { name: ns, labels: SCRATCH_LABELS } } });
             created = true;
+            if (irsa) {
+                // The operator runs the restore Job and the pods as <cluster>-instance (and -pgbackrest);
+                // created first with the role annotation, as the stack does for the source cluster.
+                for (const suffix of PG_SERVICE_ACCOUNT_SUFFIXES) {
+                    await this.k.core.createNamespacedServiceAccount({ namespace: ns, body: { metadata: { name: `${cl}-${suffix}`, labels: SCRATCH_LABELS, annotations: { [IRSA_ROLE_ANNOTATION]: this.scratchReaderRoleArn! } } } });
+                }
+            }
             for (const name of secretNamesOf(source.configuration)) {
                 const s = await this.k.core.readNamespacedSecret({ name, namespace: this.namespace });
                 await this.k.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name, labels: SCRATCH_LABELS }, type: s.type, data: s.data } });

@@ -36,6 +36,8 @@ import { setDrStackConfig } from "./pulumi";
 export interface StackOutputsView {
     readonly tiers?: Partial<Record<Tier, { readonly bucketName?: string; readonly region?: string }>>;
     readonly endpoints?: readonly { readonly hostname: string; readonly healthCheckIds?: Partial<Record<"primary" | "dr", string>> }[];
+    /** The read-only repo role scratch restores run under (stacks: PgBackRestAccess.scratchReaderRoleArn). */
+    readonly scratchRestore?: { readonly readerRoleArn?: string };
 }
 
 export function readOutputs(file: string | undefined): StackOutputsView {
@@ -157,7 +159,7 @@ export async function createPlatformDriver(stack: StackContext): Promise<Driver>
     const storage = new PlatformStorage(client, bucketOf);
     const jobs = new BackupJobRunner(kube, storage);
     const retention = (tier: Tier) => (tier === "tier1" ? cfg.tiers.configuration.tier2.retentionDays : cfg.tiers.configuration[tier].retentionDays);
-    const database = new PlatformDatabase(kube, cfg.kubernetes.namespace, PG_CLUSTER_NAME);
+    const database = new PlatformDatabase(kube, cfg.kubernetes.namespace, PG_CLUSTER_NAME, outputs.scratchRestore?.readerRoleArn);
     const primaryContext = process.env.FORTRESS_PRIMARY_KUBE_CONTEXT;
     const failover = cfg.role === "dr" ? new PlatformFailover(kube, database, primaryKube(kc, primaryContext, (k) => new KubeClient(k)), cfg.kubernetes.namespace, PG_CLUSTER_NAME, drStackChange(stack)) : undefined;
     const metrics = platformMetricsSink(stack);

@@ -7,6 +7,7 @@
 import { assertCustomResource } from "../../../crds";
 import type { RecoveryTarget, Tier } from "../types";
 import { pgTimestamp } from "../../parse";
+import { SCRATCH_NAMESPACE_PREFIX } from "../../../components/core/names";
 
 export const PERCONA_API = "pgv2.percona.com/v2";
 
@@ -128,9 +129,9 @@ export function secretNamesOf(configuration: readonly Record<string, unknown>[])
 
 export const SCRATCH_LABELS = { ...LABELS, "fortress.dr/scratch": "true" };
 
-/** The scratch namespace of a destination: `fortress-scratch-<name>` (a DNS label). */
+/** The scratch namespace of a destination: `fortress-scratch-<name>` (a DNS label; the prefix is the one the stacks' scratch reader role trusts). */
 export function scratchNamespace(destinationName: string): string {
-    return resourceName("fortress-scratch", destinationName);
+    return resourceName(SCRATCH_NAMESPACE_PREFIX.replace(/-$/, ""), destinationName);
 }
 
 /** The scratch cluster's name: the destination name as a DNS label. */

@@ -39,6 +39,9 @@ describe("fortress restore/backup: the snapshot classes (cache, configuration, s
         assert.throws(() => plan(restore, { class: "cache", targetTime: "2026-12-03T06:00:00Z" }), (e: Error) => e instanceof UsageError && /--target-time applies to the database; a cache restore takes --snapshot/.test(e.message));
         assert.throws(() => plan(restore, { class: "secrets", promote: true }), (e: Error) => e instanceof UsageError && /--promote applies to the database/.test(e.message));
         assert.throws(() => plan(restore, { snapshot: "20261203T090000Z" }), (e: Error) => e instanceof UsageError && /--snapshot applies to cache, configuration and secrets/.test(e.message));
+        assert.throws(() => plan(restore, { class: "cache", dataClass: "secrets" }), (e: Error) => e instanceof UsageError && /--class cache and --data-class secrets disagree/.test(e.message));
+        assert.strictEqual(plan(restore, { class: undefined, dataClass: "cache" }).steps[2].id, "choose-snapshot", "--data-class is the same as --class");
+        assert.deepStrictEqual(plan(backup, { dataClass: "cache", tier: "tier1" }).steps.map((s) => s.id), ["connect", "backup-cache-tier1", "listed-cache-tier1"]);
         assert.throws(() => plan(restore, { class: "logs" }), (e: Error) => e instanceof UsageError && /--class "logs": use one of database, cache, configuration, secrets/.test(e.message));
     });
 

@@ -18,6 +18,7 @@ import {
     verificationSchedule,
 } from "../../../components/postgres";
 import { PG_CLUSTER_NAME } from "../../../components/core/names";
+import { assertSubjectPatterns } from "../../../components/core/irsa-role";
 import { FortressConfig, validateConfig } from "../../../config";
 import { errorOf, ofType, one, policyOf, recordResources } from "../../helpers/pulumi";
 import { kubernetesObjects, unwrapSecrets, validateCoreObject, validateCustomResource } from "../platform/kube-schema";
@@ -301,6 +302,48 @@ describe("postgres/PgBackRestAccess", () => {
         ]);
         const reader = policyOf(one(rs, "aws:iam/rolePolicy:RolePolicy", "pgbackrest-verifier-policy"));
         assert.ok(!reader.Statement.some((s) => s.Effect === "Allow" && [].concat(s.Action).includes("s3:PutObject" as never)), "the verifier cannot write");
+    });
+
+    it("the scratch reader: read-only on repo2/repo3 (no s3:Put*/Delete*, no wildcard, no metrics), trusted only by the scratch namespaces' pgBackRest service accounts", async () => {
+        const issuer = "oidc.eks.us-east-1.amazonaws.com/id/ABC";
+        const rs = await recordResources(
+            () =>
+                void new PgBackRestAccess("pgbackrest", {
+                    accountId: "123456789012",
+                    oidcIssuer: issuer,
+                    namespace: "fortress",
+                    writerServiceAccounts: ["fortress-pg-instance", "fortress-pg-pgbackrest"],
+                    verifierServiceAccount: "fortress-restore",
+                    repo2: { bucketArn: "arn:aws:s3:::t2", kmsKeyArn: "arn:aws:kms:us-west-2:1:key/k2" },
+                    repo3: { bucketArn: "arn:aws:s3:::t3", kmsKeyArn: "arn:aws:kms:us-east-2:1:key/k3" },
+                }),
+        );
+        const policy = policyOf(one(rs, "aws:iam/rolePolicy:RolePolicy", "pgbackrest-scratch-reader-policy"));
+        const allowed = policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => [].concat(s.Action) as string[]);
+        assert.ok(allowed.includes("s3:GetObject"), "it can read the backups");
+        const writes = allowed.filter((a) => /^s3:(Put|Delete|Restore|Replicate|Bypass)|\*/.test(a) || /^kms:(Encrypt|GenerateDataKey|ReEncrypt|Schedule|Disable)/.test(a) || a.startsWith("cloudwatch:"));
+        assert.deepStrictEqual(writes, [], "no write, delete or wildcard action is allowed");
+        assert.deepStrictEqual(policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => [].concat(s.Resource) as string[]).sort(), ["arn:aws:kms:us-east-2:1:key/k3", "arn:aws:kms:us-west-2:1:key/k2", "arn:aws:s3:::t2", "arn:aws:s3:::t2/*", "arn:aws:s3:::t3", "arn:aws:s3:::t3/*"]);
+        assert.ok(policy.Statement.some((s) => s.Effect === "Deny"), "the reader policies' Deny on destroying versions comes along");
+        const trust = policyOf(one(rs, "aws:iam/role:Role", "pgbackrest-scratch-reader"), "assumeRolePolicy");
+        assert.strictEqual(trust.Statement.length, 1);
+        const c = trust.Statement[0].Condition;
+        assert.deepStrictEqual(Object.keys(c).sort(), ["StringEquals", "StringLike"]);
+        assert.deepStrictEqual(c.StringEquals, { [`${issuer}:aud`]: "sts.amazonaws.com" });
+        assert.deepStrictEqual(c.StringLike, { [`${issuer}:sub`]: ["system:serviceaccount:fortress-scratch-*:*-instance", "system:serviceaccount:fortress-scratch-*:*-pgbackrest"] });
+        assert.strictEqual(trust.Statement[0].Principal.Federated, `arn:aws:iam::123456789012:oidc-provider/${issuer}`);
+        // The production cluster's own service accounts do not match the patterns.
+        const like = (pattern: string, v: string) => new RegExp(`^${pattern.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(v);
+        for (const sa of ["system:serviceaccount:fortress:fortress-pg-instance", "system:serviceaccount:fortress:fortress-restore", "system:serviceaccount:default:x-instance"]) {
+            assert.ok(!c.StringLike[`${issuer}:sub`].some((p: string) => like(p, sa)), `${sa} must not be trusted`);
+        }
+    });
+
+    it("an IRSA trust pattern wider than <namespace prefix>-*:*-<suffix> is refused, naming it", () => {
+        for (const bad of ["system:serviceaccount:*:*", "system:serviceaccount:fortress-scratch-*:*", "system:serviceaccount:*:*-instance", "system:serviceaccount:fortress-scratch-*:*-*"]) {
+            assert.throws(() => assertSubjectPatterns([bad]), (e: Error) => e.message.includes(`"${bad}"`));
+        }
+        assert.doesNotThrow(() => assertSubjectPatterns(["system:serviceaccount:fortress-scratch-*:*-instance"]));
     });
 });
 

@@ -101,6 +101,7 @@ function scratchWorld(api: FakeApi, o: { job: (Record<string, unknown> | null)[]
         }
         if (p === "/api/v1/namespaces/fortress/secrets/fortress-pg-pgbackrest-s3") return json({ metadata: { name: "fortress-pg-pgbackrest-s3" }, type: "Opaque", data: { "s3.conf": "W2dsb2JhbF0K" } });
         if (p === `/api/v1/namespaces/${SCRATCH_NS}/secrets` && r.method === "POST") return { status: 201, body: r.body };
+        if (p === `/api/v1/namespaces/${SCRATCH_NS}/serviceaccounts` && r.method === "POST") return { status: 201, body: r.body };
         if (p === `/apis/pgv2.percona.com/v2/namespaces/${SCRATCH_NS}/perconapgclusters` && r.method === "POST") return { status: 201, body: r.body };
         if (p === `/apis/pgv2.percona.com/v2/namespaces/${SCRATCH_NS}/perconapgclusters/fortress-restore`) {
             if (r.method === "PATCH") {
@@ -165,19 +166,52 @@ describe("cli/drivers/platform: the primitives through client-node against an AP
         assert.strictEqual(again.lastCommitAt?.toISOString(), "2026-12-03T05:58:59.123Z");
     });
 
-    it("restore from an IRSA (web-id) repo refuses before creating anything: the role's trust does not name the scratch namespace's service account", async () => {
+    it("restore from an IRSA (web-id) repo without the stack's scratch reader role refuses before creating anything, naming the missing output", async () => {
         scratchWorld(api, { job: [{ succeeded: 1 }], cluster: [{ state: "ready", postgres: { ready: 1, size: 1 } }] });
         const global = SOURCE.spec.backups.pgbackrest.global as Record<string, string>;
         global["repo2-s3-key-type"] = "web-id";
+        // The old escape hatch is gone: only the stack's role lets the restore through.
+        process.env.FORTRESS_SCRATCH_IRSA_TRUSTED = "1";
         try {
-            await assert.rejects(db.restore(request, wait()), /repo2 is reached with IRSA .* not system:serviceaccount:fortress-scratch-fortress-restore:fortress-restore-instance .* FORTRESS_SCRATCH_IRSA_TRUSTED=1/);
+            await assert.rejects(db.restore(request, wait()), /repo2 is reached with IRSA .* no scratchRestore\.readerRoleArn .*system:serviceaccount:fortress-scratch-\*:\*-instance.*FORTRESS_STACK_OUTPUTS/);
             assert.deepStrictEqual(api.requests.filter((r) => r.method !== "GET"), [], "nothing created");
-            process.env.FORTRESS_SCRATCH_IRSA_TRUSTED = "1";
-            await db.restore(request, wait());
         } finally {
             delete global["repo2-s3-key-type"];
             delete process.env.FORTRESS_SCRATCH_IRSA_TRUSTED;
         }
+    });
+
+    it("restore from an IRSA (web-id) repo with the stack's scratch reader role: the scratch cluster's service accounts are created with that role before the cluster", async () => {
+        const arn = "arn:aws:iam::123456789012:role/pgbackrest-scratch-reader-1a2b3c";
+        db = new PlatformDatabase(new KubeClient(api.kc), "fortress", "fortress-pg", arn);
+        db.intervalMs = 20;
+        scratchWorld(api, { job: [{ succeeded: 1, conditions: [{ type: "Complete", status: "True" }] }], cluster: [{ state: "ready", postgres: { ready: 1, size: 1 } }] });
+        const global = SOURCE.spec.backups.pgbackrest.global as Record<string, string>;
+        global["repo2-s3-key-type"] = "web-id";
+        try {
+            await db.restore(request, wait());
+        } finally {
+            delete global["repo2-s3-key-type"];
+        }
+        const posts = api.requests.filter((r) => r.method === "POST");
+        assert.deepStrictEqual(
+            posts.map((r) => r.path),
+            ["/api/v1/namespaces", `/api/v1/namespaces/${SCRATCH_NS}/serviceaccounts`, `/api/v1/namespaces/${SCRATCH_NS}/serviceaccounts`, `/api/v1/namespaces/${SCRATCH_NS}/secrets`, `/apis/pgv2.percona.com/v2/namespaces/${SCRATCH_NS}/perconapgclusters`],
+        );
+        const sas = posts.filter((r) => r.path.endsWith("/serviceaccounts")).map((r) => r.body.metadata);
+        assert.deepStrictEqual(sas.map((m) => m.name), ["fortress-restore-instance", "fortress-restore-pgbackrest"]);
+        for (const m of sas) assert.strictEqual(m.annotations["eks.amazonaws.com/role-arn"], arn);
+        // The names the role trusts (components/core/names.ts) match what was created, namespace included.
+        const { scratchServiceAccountSubjects } = await import("../../../../components/core/names");
+        const like = (pattern: string, v: string) => new RegExp(`^${pattern.split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(v);
+        for (const m of sas) assert.ok(scratchServiceAccountSubjects().some((p) => like(p, `system:serviceaccount:${SCRATCH_NS}:${m.name}`)), `${m.name} is trusted`);
+        assert.ok(!scratchServiceAccountSubjects().some((p) => like(p, "system:serviceaccount:fortress:fortress-pg-instance")), "the source namespace is not");
+        const cluster = posts.find((r) => r.path.endsWith("/perconapgclusters"))!.body;
+        assert.strictEqual(cluster.spec.backups.enabled, false, "the scratch copy writes into no repo");
+    });
+
+    it("a scratch reader role output that is not an IAM role ARN is refused at start, naming the output", () => {
+        assert.throws(() => new PlatformDatabase(new KubeClient(api.kc), "fortress", "fortress-pg", "pgbackrest-scratch-reader"), /scratchRestore\.readerRoleArn "pgbackrest-scratch-reader" is not an IAM role ARN/);
     });
 
     it("restore whose operator Job fails: one error naming the Job, and the scratch namespace deleted and proved gone", async () => {
