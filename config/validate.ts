@@ -14,7 +14,7 @@ import { DATA_CLASS_OBJECTIVES, DataClassObjectiveId, NAMESPACE, SCENARIOS, Scen
 function parsedSections(raw: Record<string, unknown>): ParsedSections {
     const sections: Record<string, unknown> = {};
     for (const [key, section] of Object.entries(configSchema.shape)) {
-        const parsed = (section as z.ZodType).safeParse(raw[key]);
+        const parsed = (section as z.ZodType).safeParse(raw[key], { jitless: true });
         if (parsed.success) sections[key] = parsed.data;
     }
     return sections as ParsedSections;
@@ -34,7 +34,7 @@ function resolveObjectives(objectives: z.infer<typeof configSchema>["objectives"
 
 /** Validates raw config; throws one ConfigError listing every problem, each naming its key. */
 export function validateConfig(raw: Record<string, unknown>): FortressConfig {
-    const result = configSchema.safeParse(raw, { reportInput: true });
+    const result = configSchema.safeParse(raw, { reportInput: true, jitless: true });
     const problems = result.success ? [] : result.error.issues.map(describeIssue);
     const sections = parsedSections(raw);
     for (const rule of CROSS_FIELD_RULES) problems.push(...rule.check(sections).map((i) => `${keyOf(i.path)}: ${i.message}`));

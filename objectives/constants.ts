@@ -191,7 +191,7 @@ export const CONSTANTS = Object.freeze({
         seconds: 0,
         basis: "design",
         source: {
-            title: "ARCHITECTURE.md decisions 2, 3 and 6",
+            title: "docs/architecture.md: State lives in the data services",
             ref: "docs/architecture.md",
             says: "State lives in PostgreSQL and Redis; the platform's services are Deployments that any replica can serve, so losing one loses no data.",
         },
@@ -235,7 +235,7 @@ export const CONSTANTS = Object.freeze({
         seconds: 0,
         basis: "design",
         source: {
-            title: "ARCHITECTURE.md decision 5 (Configuration and secrets)",
+            title: "docs/architecture.md: Configuration and secrets",
             ref: "docs/architecture.md",
             says: "Configuration is versioned in git; the stack config, the programs and the DR manifest are all derived from a commit.",
         },

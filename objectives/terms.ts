@@ -8,7 +8,7 @@
  *   guarantee  protocol semantics of a declared setting, or a vendor-documented rule
  *   sla        a vendor SLA: a percentage within a time, with service credits, not a per-event bound
  *   typical    a vendor's average or typical figure, or a mechanism that works only usually
- *   design     a decision of this project (ARCHITECTURE.md), not a property of a product
+ *   design     a decision of this project (docs/architecture.md), not a property of a product
  *   measured   a drill figure (by id), scaled to what the stack declares where it is a rate
  *   budget     unmeasured: a stated allowance, with where the allowance comes from; never 0
  *

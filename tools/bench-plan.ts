@@ -12,6 +12,12 @@
  * bundle if a source changed, warms the file cache). Prints every run (wall, and CPU user+sys
  * when /usr/bin/time exists), the medians and the ratio of the medians. `--check` exits 1 when
  * the ratio is over 1.5. The machine may be shared: the load average is printed with the figures.
+ *
+ * The plan runs with a V8 code cache of the modules it loads (tools/code-cache.js), which the
+ * floor as the issue defines it (plain node) does not have. So the floor also runs a second way,
+ * with the same code cache (`node -r tools/code-cache.js`, its own cache file, filled by its
+ * warm-up), and the bench prints the ratio against that floor too. FORTRESS_CODE_CACHE=0 runs
+ * the plan without the cache (and drops the second floor).
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -20,6 +26,10 @@ import * as path from "path";
 import { wrap } from "./plan-text";
 
 const ROOT = path.resolve(__dirname, "..");
+/** The plan launcher installs the code cache unless FORTRESS_CODE_CACHE=0 (tools/code-cache.js). */
+const CODE_CACHE = process.env.FORTRESS_CODE_CACHE !== "0";
+/** The floor's own code cache file, next to the plan's. */
+const FLOOR_CACHE = path.join(path.resolve(process.env.FORTRESS_PLAN_CACHE || path.join(ROOT, ".cache", "plan")), "floor-code-cache.bin");
 const TARGET = 1.5;
 const TIME = "/usr/bin/time";
 
@@ -126,12 +136,12 @@ interface Sample {
     readonly cpu?: number;
 }
 
-function timed(argv: readonly string[], okCodes: readonly number[]): Sample {
+function timed(argv: readonly string[], okCodes: readonly number[], env: NodeJS.ProcessEnv = process.env): Sample {
     const useTime = fs.existsSync(TIME);
     const cmd = useTime ? TIME : process.execPath;
     const args = useTime ? ["-f", "BENCH-CPU %U %S", process.execPath, ...argv] : [...argv];
     const start = process.hrtime.bigint();
-    const r = spawnSync(cmd, args, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 64 * 1024 * 1024 });
+    const r = spawnSync(cmd, args, { cwd: ROOT, env, encoding: "utf8", stdio: ["ignore", "ignore", "pipe"], maxBuffer: 64 * 1024 * 1024 });
     const wall = Number(process.hrtime.bigint() - start) / 1e9;
     const cpuLine = /BENCH-CPU ([\d.]+) ([\d.]+)/.exec(r.stderr ?? "");
     const status = useTime && cpuLine ? Number(/Command exited with non-zero status (\d+)/.exec(r.stderr)?.[1] ?? 0) : r.status;
@@ -160,27 +170,38 @@ export function runBench(argv: readonly string[]): number {
     console.log(`machine: ${machine()}; ${new Date().toISOString()}; load average ${load()} at start`);
     const mods = floorModules(args.stack, planCommand());
     const floor = ["-e", floorScript(mods)];
+    const cachedFloor = ["-r", path.join(ROOT, "tools", "code-cache.js"), ...floor];
+    const cachedEnv = { ...process.env, FORTRESS_CODE_CACHE: FLOOR_CACHE };
     const classes = [...mods.values()].reduce((n, s) => n + s.size, 0);
     console.log(wrap(`floor: node loading ${mods.size} modules (${[...mods.keys()].join(", ")}) and touching the ${classes} resource classes the plan declares`, "", "  ").join("\n"));
-    // Warm-up, untimed: the plan bundle is current, both have the file cache.
+    console.log(
+        wrap(
+            CODE_CACHE
+                ? "code cache: the plan runs with a V8 code cache of the modules it loads (tools/code-cache.js); the plain floor does not. " +
+                      "The floor is also timed with the same cache (floor+cc), and the ratio against it is printed too."
+                : "code cache: off (FORTRESS_CODE_CACHE=0): the plan compiles every module from source, as the floor does.",
+            "",
+            "  ",
+        ).join("\n"),
+    );
+    // Warm-up, untimed: the plan bundle is current, both have the file cache (and the floor+cc its code cache).
     timed(floor, [0]);
     timed(plan, [0, 1]);
+    if (CODE_CACHE) timed(cachedFloor, [0], cachedEnv);
     const npmStart = process.hrtime.bigint();
     spawnSync("npm", ["--version"], { cwd: ROOT, stdio: "ignore" });
     console.log(`(npm's own start-up, in neither figure: \`npm --version\` took ${sec(Number(process.hrtime.bigint() - npmStart) / 1e9)})`);
     const floors: Sample[] = [];
     const plans: Sample[] = [];
-    console.log(`\nrun  floor wall  floor cpu  plan wall  plan cpu`);
+    const cachedFloors: Sample[] = [];
+    console.log(`\nrun  floor wall  floor cpu  plan wall  plan cpu${CODE_CACHE ? "   floor+cc wall  floor+cc cpu" : ""}`);
     for (let i = 0; i < args.runs; i++) {
-        // Alternate which goes first, so a burst of load on the shared machine hits both alike.
-        if (i % 2 === 0) {
-            floors.push(timed(floor, [0]));
-            plans.push(timed(plan, [0, 1]));
-        } else {
-            plans.push(timed(plan, [0, 1]));
-            floors.push(timed(floor, [0]));
-        }
-        console.log(`${String(i + 1).padEnd(3)}  ${sec(floors[i].wall).padEnd(10)} ${sec(floors[i].cpu).padEnd(10)} ${sec(plans[i].wall).padEnd(10)} ${sec(plans[i].cpu)}`);
+        // Alternate the order, so a burst of load on the shared machine hits each alike.
+        const steps = [() => floors.push(timed(floor, [0])), () => plans.push(timed(plan, [0, 1]))];
+        if (CODE_CACHE) steps.push(() => cachedFloors.push(timed(cachedFloor, [0], cachedEnv)));
+        for (let k = 0; k < steps.length; k++) steps[(i + k) % steps.length]();
+        const cc = CODE_CACHE ? `   ${sec(cachedFloors[i].wall).padEnd(14)} ${sec(cachedFloors[i].cpu)}` : "";
+        console.log(`${String(i + 1).padEnd(3)}  ${sec(floors[i].wall).padEnd(10)} ${sec(floors[i].cpu).padEnd(10)} ${sec(plans[i].wall).padEnd(10)} ${sec(plans[i].cpu).padEnd(8)}${cc}`);
     }
     const fw = median(floors.map((s) => s.wall));
     const pw = median(plans.map((s) => s.wall));
@@ -190,6 +211,13 @@ export function runBench(argv: readonly string[]): number {
     const pc = cpuKnown ? median(plans.map((s) => s.cpu!)) : undefined;
     console.log(`\nmedian wall: floor ${sec(fw)}, plan ${sec(pw)}; ratio ${ratio.toFixed(2)} (target <= ${TARGET})`);
     if (fc !== undefined && pc !== undefined) console.log(`median CPU:  floor ${sec(fc)}, plan ${sec(pc)}; ratio ${(pc / fc).toFixed(2)}`);
+    if (CODE_CACHE) {
+        const cw = median(cachedFloors.map((s) => s.wall));
+        const ccpu = cachedFloors.every((s) => s.cpu !== undefined) ? median(cachedFloors.map((s) => s.cpu!)) : undefined;
+        console.log(`the plan has a code cache the floor lacks; against a floor with the same cache (floor+cc):`);
+        console.log(`median wall: floor+cc ${sec(cw)}, plan ${sec(pw)}; ratio ${(pw / cw).toFixed(2)}`);
+        if (ccpu !== undefined && pc !== undefined) console.log(`median CPU:  floor+cc ${sec(ccpu)}, plan ${sec(pc)}; ratio ${(pc / ccpu).toFixed(2)}`);
+    }
     console.log(`load average ${load()} at the end`);
     if (args.check && ratio > TARGET) {
         console.error(`bench:plan --check: ratio ${ratio.toFixed(2)} is over ${TARGET}`);

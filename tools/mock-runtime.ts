@@ -147,6 +147,21 @@ function mockCall(token: string, inputs: Record<string, any>, providerRegion?: s
 
 let running = false;
 
+/**
+ * Whether programs run under mocks capture JavaScript stack traces. The SDK captures one per
+ * resource (`Resource.callsites`, the source position it sends the engine) and one per
+ * internal promise (its leak detector's debugging context): with a few hundred resources that
+ * is a third of the plan's own time. The mock monitor reads neither, so the plan CLI turns
+ * them off (tools/plan.ts; FORTRESS_PLAN_STACKS=1 keeps them); the tests keep them, for their
+ * failure messages. Off, Error.stackTraceLimit is 0 and Resource.callsites returns no frames
+ * while the program runs (both restored after): an error thrown by the program still carries
+ * its message, without the frames.
+ */
+let captureStacks = true;
+export function setStackCapture(on: boolean): void {
+    captureStacks = on;
+}
+
 /** Runs `program` under mocks with the given config and returns what it registered. */
 export async function runUnderMocks<T>(options: RunOptions, program: () => Promise<T> | T): Promise<RunResult<T>> {
     if (running) throw new Error("runUnderMocks is not re-entrant: the Pulumi runtime is process-global");
@@ -156,11 +171,20 @@ export async function runUnderMocks<T>(options: RunOptions, program: () => Promi
     const failures: unknown[] = [];
     const onRejection = (e: unknown) => failures.push(e);
     process.on("unhandledRejection", onRejection);
+    const stackTraceLimit = Error.stackTraceLimit;
+    const callsites = Object.getOwnPropertyDescriptor(pulumi.Resource, "callsites")!;
+    if (!captureStacks) {
+        Error.stackTraceLimit = 0;
+        Object.defineProperty(pulumi.Resource, "callsites", { ...callsites, value: () => [] });
+    }
+    /** The inputs the mock monitor deserialized for the registration in flight (read back below, not deserialized twice). */
+    let inFlight: { inputs?: Record<string, any> } | undefined;
     try {
         pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
         await pulumi.runtime.setMocks(
             {
                 newResource: (args) => {
+                    if (inFlight) inFlight.inputs = args.inputs;
                     const region = resolveRegion(args.type, args.inputs, args.provider, providerRegions);
                     const { id, state } = computedState(args.type, args.name, args.inputs, region, options.stackOutputs);
                     return { id, state: { ...args.inputs, ...state } };
@@ -173,11 +197,14 @@ export async function runUnderMocks<T>(options: RunOptions, program: () => Promi
         );
         const monitor = settings.getMonitor();
         const register = monitor.registerResource.bind(monitor);
-        monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) =>
+        monitor.registerResource = (req: any, callback: (err: any, resp: any) => void) => {
+            // The mock monitor calls newResource synchronously, with req's deserialized inputs.
+            const seen: { inputs?: Record<string, any> } = {};
+            inFlight = seen;
             register(req, (err: any, resp: any) => {
                 if (!err && resp) {
                     const type: string = req.getType();
-                    const inputs = mask(pulumi.runtime.deserializeProperties(req.getObject())) as Record<string, any>;
+                    const inputs = mask(seen.inputs ?? pulumi.runtime.deserializeProperties(req.getObject())) as Record<string, any>;
                     const provider: string | undefined = req.getProvider() ? String(req.getProvider()).split("::").slice(0, -1).join("::") : undefined;
                     const urn: string = resp.getUrn();
                     if (type.startsWith("pulumi:providers:")) providerRegions.set(urn, providerLocation(type, inputs));
@@ -201,6 +228,8 @@ export async function runUnderMocks<T>(options: RunOptions, program: () => Promi
                 }
                 callback(err, resp);
             });
+            inFlight = undefined;
+        };
         const outputs = await program();
         await settings.waitForRPCs();
         // Let rejected applies surface before deciding the run succeeded.
@@ -209,6 +238,8 @@ export async function runUnderMocks<T>(options: RunOptions, program: () => Promi
         return { resources, outputs };
     } finally {
         process.off("unhandledRejection", onRejection);
+        Error.stackTraceLimit = stackTraceLimit;
+        Object.defineProperty(pulumi.Resource, "callsites", callsites);
         running = false;
     }
 }

@@ -20,6 +20,7 @@
 const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
+const codeCache = require("./code-cache");
 
 const ROOT = path.resolve(__dirname, "..");
 const ENTRY = path.join(ROOT, "tools", "plan.ts");
@@ -137,6 +138,8 @@ async function main() {
     const bench = argv[0] === "--bench";
     const entry = bench ? BENCH : ENTRY;
     let mod;
+    // The SDKs' and the bundle's compiled bytecode from the last run (tools/code-cache.js); not for --bench, whose children load their own.
+    if (!bench && codeCache.enabled()) codeCache.install(path.join(cacheDir(), "code-cache.bin"));
     if (process.env.FORTRESS_PLAN_TS === "1") {
         require("tsx/cjs");
         mod = require(entry);

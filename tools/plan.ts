@@ -16,7 +16,7 @@
  */
 import { ConfigError } from "../config";
 import { evaluateStack, PlanResult } from "./evaluate";
-import { SECRET_PLACEHOLDER } from "./mock-runtime";
+import { SECRET_PLACEHOLDER, setStackCapture } from "./mock-runtime";
 import { DR_MODES, evaluateModes, renderModes, summarizeMode } from "./plan-dr";
 import type { DrModeName } from "../stacks/steps/dr-mode";
 import { renderSummary } from "./plan-summary";
@@ -143,6 +143,12 @@ export async function main(args: string[], io: PlanIo = PROCESS_IO): Promise<num
 
 /** Runs the plan CLI and sets the exit code; tools/plan-launch.js (what `npm run plan` runs) calls it. */
 export function runCli(argv: string[]): Promise<void> {
+    // JavaScript stack traces cost the plan a good part of its own time and it prints none: the
+    // SDK captures one per resource and per internal promise (tools/mock-runtime.ts), the policy
+    // runner's not-applicable signal is an Error. FORTRESS_PLAN_STACKS=1 keeps them.
+    const stacks = process.env.FORTRESS_PLAN_STACKS === "1";
+    if (!stacks) Error.stackTraceLimit = 0;
+    setStackCapture(stacks);
     return main(argv).then(
         // exitCode, not exit(): a large --json document written to a pipe must drain first.
         (code) => {
@@ -150,6 +156,7 @@ export function runCli(argv: string[]): Promise<void> {
         },
         (e) => {
             console.error(e instanceof Error ? e.stack : String(e));
+            if (!stacks) console.error("(an unexpected error: FORTRESS_PLAN_STACKS=1 npm run plan -- ... prints where it was thrown)");
             process.exit(1);
         },
     );

@@ -119,7 +119,22 @@ const WINDOW_DAYS = 400;
  * A schedule that never fires (e.g. 30 February) throws.
  */
 export function maxIntervalSeconds(schedule: CronSchedule | string): number {
-    const s = typeof schedule === "string" ? parseCron(schedule) : schedule;
+    const expression = typeof schedule === "string" ? schedule : schedule.expression;
+    const known = intervals.get(expression);
+    if (known !== undefined) return known;
+    const seconds = computeMaxInterval(typeof schedule === "string" ? parseCron(schedule) : schedule);
+    intervals.set(expression, seconds);
+    return seconds;
+}
+
+/**
+ * maxIntervalSeconds by expression: a stack's few schedules are asked about by many
+ * components and policies, and each answer walks 400 days. A CronSchedule is always
+ * parseCron's result for its expression, so the expression is the key.
+ */
+const intervals = new Map<string, number>();
+
+function computeMaxInterval(s: CronSchedule): number {
     const domWildcard = s.daysOfMonth.size === 31;
     const dowWildcard = s.daysOfWeek.size === 7;
     const minutesOfDay: number[] = [];
@@ -128,18 +143,21 @@ export function maxIntervalSeconds(schedule: CronSchedule | string): number {
     }
     // A leap-year start makes 29 February part of the window.
     const start = Date.UTC(2024, 0, 1);
+    // Every firing day has the same times, so its longest inner gap is the same: only the gap
+    // from one firing day's last run to the next one's first run varies.
+    let withinDay = 0;
+    for (let i = 1; i < minutesOfDay.length; i++) withinDay = Math.max(withinDay, minutesOfDay[i] - minutesOfDay[i - 1]);
     let previous: number | undefined;
     let first: number | undefined;
     let longest = 0;
-    for (let day = 0; day < WINDOW_DAYS; day++) {
+    for (let day = 0; day < WINDOW_DAYS && minutesOfDay.length > 0; day++) {
         const date = new Date(start + day * 86_400_000);
         if (!dayMatches(s, date, domWildcard, dowWildcard)) continue;
-        for (const minute of minutesOfDay) {
-            const t = day * 1440 + minute;
-            if (previous !== undefined) longest = Math.max(longest, t - previous);
-            if (first === undefined) first = t;
-            previous = t;
-        }
+        const firstRun = day * 1440 + minutesOfDay[0];
+        if (previous !== undefined) longest = Math.max(longest, firstRun - previous);
+        longest = Math.max(longest, withinDay);
+        if (first === undefined) first = firstRun;
+        previous = day * 1440 + minutesOfDay[minutesOfDay.length - 1];
     }
     if (previous === undefined || first === undefined) {
         throw new CronError(`cron "${s.expression}": never fires; check the day-of-month and month fields`);

@@ -80,7 +80,7 @@ export interface PgBackRestSettings {
     readonly archiveTimeoutSeconds: number;
 }
 
-/** The repository each tier maps to (ARCHITECTURE.md §2): the order is the repo index. */
+/** The repository each tier maps to (docs/architecture.md, "PostgreSQL": repo1 = tier 1, repo2 = tier 2, repo3 = tier 3): the order is the repo index. */
 export const TIER_REPOS: readonly TierId[] = ["tier1", "tier2", "tier3"];
 
 /**

@@ -70,6 +70,12 @@ export function verificationAlarms(clusterName: string, repos: readonly number[]
     ];
 }
 
+/** Where the Percona PostgreSQL images keep the server binaries of a major: /usr/pgsql-<major>/bin. */
+export function perconaPgBin(postgresVersion: number): string {
+    if (!Number.isInteger(postgresVersion) || postgresVersion < 10) throw new Error(`postgresVersion ${postgresVersion}: give the PostgreSQL major of the image, e.g. config postgres.postgresVersion`);
+    return `/usr/pgsql-${postgresVersion}/bin`;
+}
+
 export interface BackupVerificationArgs {
     readonly clusterName: string;
     readonly namespace: string;
@@ -80,7 +86,9 @@ export interface BackupVerificationArgs {
     readonly cipherSecretName: string;
     /** The PostgreSQL image of the cluster (it carries pgbackrest and the server binaries). */
     readonly postgresImage: string;
-    /** PostgreSQL binaries in that image. @default "/usr/pgsql-15/bin" */
+    /** The PostgreSQL major of that image (the stack's config postgres.postgresVersion). */
+    readonly postgresVersion: number;
+    /** PostgreSQL binaries in that image. @default perconaPgBin(postgresVersion) */
     readonly pgBin?: string;
     /** The backup-job image (jobs/Dockerfile): publishes the results to CloudWatch. */
     readonly jobImage: string;
@@ -197,7 +205,7 @@ function verifyContainer(args: BackupVerificationArgs, s3Repos: readonly S3Repo[
             { name: "RESTORE_REPO", value: String(restoreRepo) },
             { name: "RESULTS", value: RESULTS_FILE },
             { name: "SCRATCH", value: "/scratch" },
-            { name: "PG_BIN", value: args.pgBin ?? "/usr/pgsql-15/bin" },
+            { name: "PG_BIN", value: args.pgBin ?? perconaPgBin(args.postgresVersion) },
             { name: "PGBR_ARGS", value: "--config=/fortress/pgbackrest.conf --config-include-path=/etc/pgbackrest/conf.d" },
             ...awsRoleEnv(args.verifierRoleArn),
         ],

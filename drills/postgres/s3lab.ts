@@ -101,7 +101,7 @@ export async function startS3Lab(dir: string, procs: ProcessGroup, names: readon
     return { motoPort, caFile: cert, endpoints };
 }
 
-/** A versioned bucket, as every tier bucket is (ARCHITECTURE.md §4). */
+/** A versioned bucket, as every tier bucket is (docs/architecture.md, "Storage tiers"). */
 export async function createVersionedBucket(lab: S3Lab, bucket: string, region: string): Promise<void> {
     await s3Ok(lab.motoPort, "PUT", `/${bucket}`, `<CreateBucketConfiguration><LocationConstraint>${region}</LocationConstraint></CreateBucketConfiguration>`);
     await s3Ok(lab.motoPort, "PUT", `/${bucket}?versioning`, `<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>`);

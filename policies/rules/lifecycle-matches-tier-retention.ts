@@ -9,7 +9,7 @@ const PREFIX = /^(tier[123])\/([a-z0-9-]+)\/$/;
 
 /**
  * Where tier 1 of a data class is not in S3: the database's tier 1 is pgBackRest repo1 on the
- * local NVMe volume (ARCHITECTURE.md decision 2), so the tier-1 bucket holds no database rule.
+ * local NVMe volume (docs/architecture.md, "PostgreSQL"), so the tier-1 bucket holds no database rule.
  */
 const NOT_IN_S3: ReadonlySet<string> = new Set(["tier1/database/"]);
 

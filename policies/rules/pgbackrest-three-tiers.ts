@@ -6,7 +6,7 @@ import { stackRule } from "../lib/rule";
 import { StackView } from "../lib/stack-view";
 
 /**
- * pgBackRest writes the database to all three tiers (ARCHITECTURE.md decision 2): repo1 on a
+ * pgBackRest writes the database to all three tiers (docs/architecture.md, "PostgreSQL"): repo1 on a
  * local volume, repo2 in S3 in the DR region, repo3 in S3 in the tier-3 region; each encrypts
  * client-side (aes-256-cbc) and keeps time-based retention equal to its tier's. The cipher
  * passphrase never appears in the cluster resource itself.

@@ -28,7 +28,7 @@ export const workloadProbesAndPdb = stackRule({
     enforcementLevel: "mandatory",
     severity: "medium",
     compliance: [CONTROLS.gdprResilience, CONTROLS.hipaaEmergencyMode, CONTROLS.pciIncidentResponse, CONTROLS.soxOperations],
-    remediationSteps: "Give every container readinessProbe and livenessProbe (periodSeconds 10, timeoutSeconds 5, failureThreshold 3 per ARCHITECTURE.md) and declare a policy/v1 PodDisruptionBudget whose selector matches the pod template's labels.",
+    remediationSteps: "Give every container readinessProbe and livenessProbe (periodSeconds 10, timeoutSeconds 5, failureThreshold 3 per docs/architecture.md, Detection and failover) and declare a policy/v1 PodDisruptionBudget whose selector matches the pod template's labels.",
     validateStack: (args, report) => {
         const view = new StackView(args.resources);
         const workloads = [...view.ofType(T.deployment), ...view.ofType(T.statefulSet)];

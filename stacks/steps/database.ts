@@ -131,7 +131,7 @@ export function declareDatabase(config: FortressConfig, providers: Providers, cl
             stanza: config.postgres.stanza,
             cipherSecretName: `${PG_CLUSTER_NAME}-pgbackrest-secrets`,
             postgresImage: config.postgres.image,
-            pgBin: `/usr/pgsql-${config.postgres.postgresVersion}/bin`,
+            postgresVersion: config.postgres.postgresVersion,
             jobImage: config.jobImage,
             serviceAccountName: RESTORE_JOB_SERVICE_ACCOUNT,
             verifierRoleArn: access.verifierRoleArn,

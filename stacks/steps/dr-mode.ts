@@ -14,7 +14,7 @@ import type { RemoteTierId } from "../../config/vocabulary";
 
 export type DrModeName = "pilot-light" | "rebuild" | "promote";
 
-/** pgBackRest repos of the tiers the DR region can restore from (ARCHITECTURE.md §2). */
+/** pgBackRest repos of the tiers the DR region can restore from (docs/architecture.md, "PostgreSQL": repo2 in the DR region, repo3 in a third region). */
 export const TIER_REPO = { tier2: "repo2", tier3: "repo3" } as const;
 
 export type DatabaseSource =

@@ -364,6 +364,7 @@ describe("postgres/BackupVerification", () => {
                     stanza: "db",
                     cipherSecretName: "fortress-pg-pgbackrest-secrets",
                     postgresImage: config.postgres.image,
+                    postgresVersion: config.postgres.postgresVersion,
                     jobImage: config.jobImage,
                     serviceAccountName: "fortress-restore",
                     verifierRoleArn: "arn:aws:iam::123456789012:role/verifier",
@@ -377,6 +378,8 @@ describe("postgres/BackupVerification", () => {
         const env = Object.fromEntries(pod.initContainers[0].env.map((e: any) => [e.name, e.value]));
         assert.strictEqual(env.REPOS, "2 3");
         assert.strictEqual(env.RESTORE_REPO, "2");
+        // The server binaries of the configured major, where the Percona image keeps them (no major in the component).
+        assert.strictEqual(env.PG_BIN, `/usr/pgsql-${config.postgres.postgresVersion}/bin`);
         const files = one(rs, "kubernetes:core/v1:ConfigMap").inputs.data;
         assert.match(files["verify-backups.sh"], /--output=text --verbose verify/);
         assert.match(files["pgbackrest.conf"], /repo2-s3-bucket=pat-fortress-prod-tier2-us-west-2/);
@@ -384,7 +387,7 @@ describe("postgres/BackupVerification", () => {
         assert.doesNotMatch(files["pgbackrest.conf"], /repo1-|cipher-pass/);
         for (const o of kubernetesObjects(rs)) validateCoreObject(o);
         const err = await errorOf(() =>
-            recordResources(() => void new BackupVerification("x", { clusterName: "c", namespace: "n", schedule: "0 3 * * *", settings, stanza: "db", cipherSecretName: "s", postgresImage: "i:1", jobImage: "j:1", serviceAccountName: "sa", verifierRoleArn: "r", metricsRegion: "us-west-2", scratch: { storageClass: "gp3", size: "1Gi" }, restoreRepo: 1 })),
+            recordResources(() => void new BackupVerification("x", { clusterName: "c", namespace: "n", schedule: "0 3 * * *", settings, stanza: "db", cipherSecretName: "s", postgresImage: "i:1", postgresVersion: 17, jobImage: "j:1", serviceAccountName: "sa", verifierRoleArn: "r", metricsRegion: "us-west-2", scratch: { storageClass: "gp3", size: "1Gi" }, restoreRepo: 1 })),
         );
         assert.match(err.message, /restoreRepo 1 is not an S3 repo this job can read; use one of 2, 3/);
     });

@@ -42,6 +42,19 @@ describe("drills/lib/prereqs: what the drills run on, found, not assumed", () =>
         assert.strictEqual(pg.bin("initdb"), path.join(bin17, "initdb"));
     });
 
+    it("a Debian 13 machine: only /usr/lib/postgresql/17 (no 15 anywhere) is found, its version and bin dir recorded", () => {
+        const pgRoot = path.join(root, "usr/lib/postgresql");
+        const bin17 = fakePg(pgRoot, "17", "17.6");
+        fs.mkdirSync(path.join(pgRoot, "17", "lib"), { recursive: true }); // the package's other folders are not majors
+        const found = requirePrereqs(["postgres"], { pgRoot, env: { PATH: path.join(root, "no-bin") } });
+        assert.deepStrictEqual([found.postgres.major, found.postgres.version, found.postgres.command], [17, "17.6", path.join(bin17, "postgres")]);
+        assert.deepStrictEqual(prereqVersions(found), { postgres: "17.6", "postgres.major": "17", "postgres.bindir": bin17 });
+        // a pre-release server prints its suffix; the major is still read
+        const beta = fakePg(root, "beta", "18beta1");
+        const pre = findPostgres({ env: { PATH: path.join(root, "no-bin"), [PG_BINDIR_ENV]: beta } });
+        assert.deepStrictEqual([pre.major, pre.version], [18, "18beta1"]);
+    });
+
     it("orders majors numerically (9.6 < 10 < 15) and skips a client-only major without postgres", () => {
         const pgRoot = path.join(root, "pg");
         fakePg(pgRoot, "9.6", "9.6.24");
