@@ -45,25 +45,25 @@ export interface ObjectivesInput {
 }
 
 /** What every mechanism reader and scenario sees. */
-export interface Ctx {
+export interface ModelContext {
     readonly input: ObjectivesInput;
-    readonly rs: readonly RecordedResource[];
+    readonly resources: readonly RecordedResource[];
     readonly reports: readonly DrillReportLike[];
     /** Resources whose inputs are unknown until deployed. */
     readonly unknown: string[];
 }
 
-export function collect<V>(ctx: Ctx, r: { found: V[]; unknown: string[] }): V[] {
+export function collect<V>(ctx: ModelContext, r: { found: V[]; unknown: string[] }): V[] {
     ctx.unknown.push(...r.unknown);
     return r.found;
 }
 
-export function figure(ctx: Ctx, id: MeasuredId): MeasuredFigure | undefined {
+export function figure(ctx: ModelContext, id: MeasuredId): MeasuredFigure | undefined {
     return findFigure(ctx.reports, id);
 }
 
 /** A measured duration as a term, or undefined when no report holds it. */
-export function measured(ctx: Ctx, id: MeasuredId, label: string): Term | undefined {
+export function measured(ctx: ModelContext, id: MeasuredId, label: string): Term | undefined {
     const f = figure(ctx, id);
     if (!f || f.unit !== "s") return undefined;
     return { label: `${label} (measured, ${f.context})`, seconds: f.value, basis: "measured", source: f.ref };
@@ -76,7 +76,7 @@ const MiB = 2 ** 20;
  * A measured rate applied to a declared size: `size / (bytes / seconds)`. The arithmetic is
  * part of the term, so the plan shows it. Undefined when the report lacks either figure.
  */
-export function scaled(ctx: Ctx, what: string, bytesId: MeasuredId, secondsId: MeasuredId, declaredBytes: number, declaredWhat: string): Term | undefined {
+export function scaled(ctx: ModelContext, what: string, bytesId: MeasuredId, secondsId: MeasuredId, declaredBytes: number, declaredWhat: string): Term | undefined {
     // Both figures from one run: the run with the slowest rate (worst case first).
     const pair = findWorstRun(ctx.reports, [bytesId, secondsId], (f) => (f[secondsId].unit === "s" && f[bytesId].value > 0 ? f[secondsId].value / f[bytesId].value : -Infinity));
     const b = pair?.[bytesId];

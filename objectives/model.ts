@@ -8,7 +8,7 @@
  * the failure, so it includes detection.
  */
 import { CONSTANTS } from "./constants";
-import { AcceptedRisk, Ctx, Metric, ObjectivesInput, ScenarioId, Subject } from "./input";
+import { AcceptedRisk, ModelContext, Metric, ObjectivesInput, ScenarioId, Subject } from "./input";
 import { Alternatives, ScenarioCells, objectiveOf } from "./scenarios/common";
 import { drRow } from "./scenarios/dr";
 import { s3, s4 } from "./scenarios/regional";
@@ -16,6 +16,7 @@ import { s1 } from "./scenarios/s1";
 import { s2 } from "./scenarios/s2";
 import { s5 } from "./scenarios/s5";
 import { Basis, Bound, Path, Term, bestFor, isFirm, isMissing, meets, sum } from "./terms";
+import { SCENARIO_NAMES } from "../config/vocabulary";
 
 export type CellStatus = "within" | "at-risk" | "over" | "missing" | "informational" | "not-owned";
 
@@ -71,14 +72,6 @@ export interface ObjectivesTable {
     readonly summary: Readonly<Record<CellStatus | "accepted", number>>;
 }
 
-export const SCENARIO_NAMES: Readonly<Record<ScenarioId, string>> = {
-    S1: "service failure",
-    S2: "database corruption",
-    S3: "complete infrastructure failure",
-    S4: "regional disaster",
-    S5: "security breach",
-};
-
 const ROWS: readonly [ScenarioId, readonly Subject[]][] = [
     ["S1", ["services", "database", "cache"]],
     ["S2", ["database"]],
@@ -125,7 +118,7 @@ const notOwned = (id: string, metric: Metric, objectiveSeconds: number | null, o
 
 /** Computes the objectives table of one stack. Pure: same input, same table. */
 export function computeObjectives(input: ObjectivesInput): ObjectivesTable {
-    const ctx: Ctx = { input, rs: input.resources, reports: input.reports ?? [], unknown: [] };
+    const ctx: ModelContext = { input, resources: input.resources, reports: input.reports ?? [], unknown: [] };
     const risks = input.objectives.acceptedRisks;
     const used = new Set<string>();
     const rows: Row[] = [];

@@ -11,7 +11,7 @@
 import type { RecordedResource } from "../components/core/recorded-resource";
 
 
-export const T = Object.freeze({
+export const RESOURCE_TYPES = Object.freeze({
     bucket: "aws:s3/bucket:Bucket",
     bucketObject: "aws:s3/bucketObjectv2:BucketObjectv2",
     replication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig",

@@ -1,14 +1,14 @@
 /**
  * DNS failover: Route 53 endpoint health checks and the failover records they steer.
  */
-import { T, extract, readKnown } from "../resources";
+import { RESOURCE_TYPES, extract, readKnown } from "../resources";
 import { CONSTANTS, ROUTE53_DEFAULT_FAILURE_THRESHOLD, vendor } from "../constants";
-import { Ctx, collect } from "../input";
+import { ModelContext, collect } from "../input";
 import { Bound, Term, declared } from "../terms";
 import type { RecordedResource } from "../../components/core/recorded-resource";
 
 
-export interface HealthCheckMech {
+export interface DeclaredHealthCheck {
     readonly name: string;
     readonly type: string;
     readonly intervalSeconds: number;
@@ -19,7 +19,7 @@ export interface HealthCheckMech {
 
 /** Endpoint health checks (HTTP, HTTPS, TCP and their string-match forms). */
 export function healthChecks(rs: readonly RecordedResource[]) {
-    return extract<HealthCheckMech>(rs, T.healthCheck, (r) => {
+    return extract<DeclaredHealthCheck>(rs, RESOURCE_TYPES.healthCheck, (r) => {
         const p = r.inputs;
         const type = String(p.type ?? "");
         if (!/^(HTTP|HTTPS|TCP|HTTP_STR_MATCH|HTTPS_STR_MATCH)$/.test(type)) return undefined;
@@ -34,7 +34,7 @@ export function healthChecks(rs: readonly RecordedResource[]) {
     });
 }
 
-export interface FailoverRecordMech {
+export interface DeclaredFailoverRecord {
     readonly name: string;
     readonly recordName?: string;
     readonly role: "PRIMARY" | "SECONDARY";
@@ -45,7 +45,7 @@ export interface FailoverRecordMech {
 }
 
 export function failoverRecords(rs: readonly RecordedResource[]) {
-    return extract<FailoverRecordMech>(rs, T.record, (r) => {
+    return extract<DeclaredFailoverRecord>(rs, RESOURCE_TYPES.record, (r) => {
         const p = r.inputs;
         const policies = Array.isArray(p.failoverRoutingPolicies) ? p.failoverRoutingPolicies : [];
         const role = policies[0]?.type;
@@ -75,15 +75,15 @@ export function failoverRecords(rs: readonly RecordedResource[]) {
  * next check comes one interval later: threshold x (interval + timeout) in the worst case (a
  * hung endpoint that accepts connections and never answers).
  */
-export function dnsDetection(ctx: Ctx): Bound {
-    const checks = collect(ctx, healthChecks(ctx.rs));
+export function dnsDetection(ctx: ModelContext): Bound {
+    const checks = collect(ctx, healthChecks(ctx.resources));
     if (checks.length === 0) {
-        return { missing: `no Route 53 endpoint health check (${T.healthCheck} of type HTTP, HTTPS or TCP) is declared: a failure of the primary region's endpoint is not detected` };
+        return { missing: `no Route 53 endpoint health check (${RESOURCE_TYPES.healthCheck} of type HTTP, HTTPS or TCP) is declared: a failure of the primary region's endpoint is not detected` };
     }
-    const timeout = (c: HealthCheckMech) => (c.type === "TCP" ? CONSTANTS.route53TcpConnectWindow.seconds : CONSTANTS.route53ConnectWindow.seconds + CONSTANTS.route53ResponseWindow.seconds);
+    const timeout = (c: DeclaredHealthCheck) => (c.type === "TCP" ? CONSTANTS.route53TcpConnectWindow.seconds : CONSTANTS.route53ConnectWindow.seconds + CONSTANTS.route53ResponseWindow.seconds);
     const worst = checks.reduce((a, b) => (a.failureThreshold * (a.intervalSeconds + timeout(a)) >= b.failureThreshold * (b.intervalSeconds + timeout(b)) ? a : b));
     const n = worst.failureThreshold;
-    const src = `${T.healthCheck} ${worst.name}.requestInterval/failureThreshold`;
+    const src = `${RESOURCE_TYPES.healthCheck} ${worst.name}.requestInterval/failureThreshold`;
     const timeoutTerms: Term[] =
         worst.type === "TCP"
             ? [vendor("route53TcpConnectWindow", `${n} x TCP connect window 10 s (each failing check waits it)`, 10 * n)]
@@ -99,14 +99,14 @@ export function dnsDetection(ctx: Ctx): Bound {
 }
 
 /** Clients follow the failover after the PRIMARY record's TTL. */
-export function dnsSwitch(ctx: Ctx): Bound {
-    const records = collect(ctx, failoverRecords(ctx.rs));
+export function dnsSwitch(ctx: ModelContext): Bound {
+    const records = collect(ctx, failoverRecords(ctx.resources));
     const primaries = records.filter((r) => r.role === "PRIMARY");
-    if (primaries.length === 0) return { missing: `no failover record (${T.record} with failoverRoutingPolicies type PRIMARY) is declared: DNS never moves clients to the DR region` };
+    if (primaries.length === 0) return { missing: `no failover record (${RESOURCE_TYPES.record} with failoverRoutingPolicies type PRIMARY) is declared: DNS never moves clients to the DR region` };
     if (!records.some((r) => r.role === "SECONDARY")) return { missing: `PRIMARY failover records are declared but no SECONDARY: there is nowhere for DNS to fail over to` };
     const unset = primaries.filter((r) => !r.alias && r.ttlSeconds === undefined);
     if (unset.length > 0) return { missing: `failover records ${unset.map((r) => r.name).join(", ")} declare no ttl: a resolver's cache time is then unbounded by the stack` };
-    const terms = primaries.map((r) => (r.alias ? vendor("elbAliasTtl", `record ${r.name}: alias record, fixed TTL`) : declared(`record ${r.name}: ttl ${r.ttlSeconds} s`, r.ttlSeconds!, `${T.record} ${r.name}.ttl`)));
+    const terms = primaries.map((r) => (r.alias ? vendor("elbAliasTtl", `record ${r.name}: alias record, fixed TTL`) : declared(`record ${r.name}: ttl ${r.ttlSeconds} s`, r.ttlSeconds!, `${RESOURCE_TYPES.record} ${r.name}.ttl`)));
     const worst = terms.reduce((a, b) => (a.seconds >= b.seconds ? a : b));
     return { mechanism: "DNS failover (PRIMARY -> SECONDARY record)", terms: [worst] };
 }

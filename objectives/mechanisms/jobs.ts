@@ -5,14 +5,14 @@
  */
 import { maxIntervalSeconds } from "../../components/core/cron";
 import { DATA_CLASS_LABELS, DataClassLabel, LABEL_KEYS, PURPOSE_LABELS, PurposeLabel } from "../../components/core/names";
-import { T, extract } from "../resources";
+import { RESOURCE_TYPES, extract } from "../resources";
 import type { RecordedResource } from "../../components/core/recorded-resource";
 
 /** Names of the tier definitions (config/sections/tiers.ts). */
 export const TIER_DATA_CLASSES = ["database", "redis", "configuration", "secrets"] as const;
 export type TierDataClass = (typeof TIER_DATA_CLASSES)[number];
 
-export interface ScheduledJobMech {
+export interface DeclaredScheduledJob {
     readonly kind: "CronJob" | "VeleroSchedule";
     readonly name: string;
     readonly schedule: string;
@@ -30,7 +30,7 @@ function gap(schedule: string): number | undefined {
     }
 }
 
-function fromLabels(labels: Readonly<Record<string, unknown>>): Pick<ScheduledJobMech, "tier" | "dataClass" | "purpose"> {
+function fromLabels(labels: Readonly<Record<string, unknown>>): Pick<DeclaredScheduledJob, "tier" | "dataClass" | "purpose"> {
     const tier = labels[LABEL_KEYS.tier];
     const dataClass = labels[LABEL_KEYS.dataClass];
     const purpose = labels[LABEL_KEYS.purpose];
@@ -42,13 +42,13 @@ function fromLabels(labels: Readonly<Record<string, unknown>>): Pick<ScheduledJo
 }
 
 export function scheduledJobs(rs: readonly RecordedResource[]) {
-    const read = (kind: ScheduledJobMech["kind"]) => (r: RecordedResource): ScheduledJobMech | undefined => {
+    const read = (kind: DeclaredScheduledJob["kind"]) => (r: RecordedResource): DeclaredScheduledJob | undefined => {
         const p = r.inputs;
         const schedule = p.spec?.schedule;
         if (typeof schedule !== "string") return undefined;
         return { kind, name: String(p.metadata?.name ?? r.name), schedule, worstGapSeconds: gap(schedule), ...fromLabels(p.metadata?.labels ?? {}) };
     };
-    const cron = extract(rs, T.cronJob, read("CronJob"));
-    const velero = extract(rs, T.veleroSchedule, read("VeleroSchedule"));
+    const cron = extract(rs, RESOURCE_TYPES.cronJob, read("CronJob"));
+    const velero = extract(rs, RESOURCE_TYPES.veleroSchedule, read("VeleroSchedule"));
     return { found: [...cron.found, ...velero.found], unknown: [...cron.unknown, ...velero.unknown] };
 }

@@ -5,13 +5,13 @@ import { LABEL_KEYS } from "../../components/core/names";
 import { maxIntervalSeconds } from "../../components/core/cron";
 import { BUDGETS, PATRONI_DEFAULTS, vendor } from "../constants";
 import { findWorstRun } from "../figures";
-import { Ctx, collect, figure, measured, quantityBytes, scaled } from "../input";
-import { Known, T, extract, readKnown } from "../resources";
+import { ModelContext, collect, figure, measured, quantityBytes, scaled } from "../input";
+import { Known, RESOURCE_TYPES, extract, readKnown } from "../resources";
 import { Bound, Path, Term, budget, declared, isMissing, sum } from "../terms";
 import type { RecordedResource } from "../../components/core/recorded-resource";
 
 
-export interface PgRepoMech {
+export interface DeclaredPgRepo {
     readonly name: string;
     readonly kind: "volume" | "s3" | "gcs" | "azure" | "unknown";
     readonly bucket?: string;
@@ -19,7 +19,7 @@ export interface PgRepoMech {
     readonly schedules: { readonly full?: string; readonly differential?: string; readonly incremental?: string };
 }
 
-export interface PgClusterMech {
+export interface DeclaredPgCluster {
     readonly name: string;
     readonly instances: number;
     readonly leaderLeaseSeconds: number;
@@ -28,7 +28,7 @@ export interface PgClusterMech {
     /** archive_timeout in seconds; undefined when not set (PostgreSQL default 0: never forced). */
     readonly archiveTimeoutSeconds?: number;
     readonly archiveTimeoutText?: string;
-    readonly repos: readonly PgRepoMech[];
+    readonly repos: readonly DeclaredPgRepo[];
     readonly global: Readonly<Record<string, string>>;
     readonly standby: boolean;
     /** The declared data volume of an instance (dataVolumeClaimSpec storage), in bytes. */
@@ -47,14 +47,14 @@ export function pgSeconds(value: unknown): number | undefined {
 }
 
 export function pgClusters(rs: readonly RecordedResource[]) {
-    return extract<PgClusterMech>(rs, T.pgCluster, (r) => {
+    return extract<DeclaredPgCluster>(rs, RESOURCE_TYPES.pgCluster, (r) => {
         const spec = r.inputs.spec ?? {};
         const patroni = spec.patroni ?? {};
         const dyn = patroni.dynamicConfiguration ?? {};
         const params = dyn.postgresql?.parameters ?? {};
         const instances = Array.isArray(spec.instances) ? spec.instances.reduce((n: number, i: any) => n + (typeof i?.replicas === "number" ? i.replicas : 1), 0) : 0;
         const pgb = spec.backups?.pgbackrest ?? {};
-        const repos: PgRepoMech[] = (Array.isArray(pgb.repos) ? pgb.repos : []).map((repo: any) => ({
+        const repos: DeclaredPgRepo[] = (Array.isArray(pgb.repos) ? pgb.repos : []).map((repo: any) => ({
             name: String(repo?.name ?? "?"),
             kind: repo?.volume ? "volume" : repo?.s3 ? "s3" : repo?.gcs ? "gcs" : repo?.azure ? "azure" : "unknown",
             bucket: repo?.s3?.bucket ?? repo?.gcs?.bucket,
@@ -85,7 +85,7 @@ export function pgClusters(rs: readonly RecordedResource[]) {
  */
 export const INTEGRITY_WATCH_LABEL = Object.freeze({ key: LABEL_KEYS.purpose, value: "integrity-watch" as const });
 
-export interface IntegrityWatchMech {
+export interface DeclaredIntegrityWatch {
     readonly name: string;
     readonly replicas: number;
     /** WATCH_INTERVAL_SECONDS of the container (the script's default 30 when unset). */
@@ -98,7 +98,7 @@ export interface IntegrityWatchMech {
 
 /** Deployments carrying INTEGRITY_WATCH_LABEL on their pods, with the watch's settings from the container env. */
 export function integrityWatches(rs: readonly RecordedResource[]) {
-    return extract<IntegrityWatchMech>(rs, T.deployment, (r) => {
+    return extract<DeclaredIntegrityWatch>(rs, RESOURCE_TYPES.deployment, (r) => {
         const p = r.inputs;
         const template = p.spec?.template ?? {};
         if (template.metadata?.labels?.[INTEGRITY_WATCH_LABEL.key] !== INTEGRITY_WATCH_LABEL.value) return undefined;
@@ -125,15 +125,15 @@ export function integrityWatches(rs: readonly RecordedResource[]) {
 // ---------------------------------------------------------------------------------------------
 // Bounds
 
-export const NO_PG = `no PostgreSQL cluster (${T.pgCluster}) is declared in this stack`;
+export const NO_PG = `no PostgreSQL cluster (${RESOURCE_TYPES.pgCluster}) is declared in this stack`;
 
-export function pgCluster(ctx: Ctx): PgClusterMech | undefined {
-    return collect(ctx, pgClusters(ctx.rs)).find((c) => !c.standby);
+export function pgCluster(ctx: ModelContext): DeclaredPgCluster | undefined {
+    return collect(ctx, pgClusters(ctx.resources)).find((c) => !c.standby);
 }
 
 /** Patroni notices a lost leader when its lease expires, acted on at the next HA loop. */
-export function patroniDetection(pg: PgClusterMech): Bound {
-    const ref = `${T.pgCluster} ${pg.name}.spec.patroni`;
+export function patroniDetection(pg: DeclaredPgCluster): Bound {
+    const ref = `${RESOURCE_TYPES.pgCluster} ${pg.name}.spec.patroni`;
     const term = (label: string, v: number, def: number, field: string) =>
         v === def ? vendor("patroniDefaults", `${label} ${v} s (default)`, v) : declared(`${label} ${v} s`, v, `${ref}.${field}`);
     return {
@@ -143,13 +143,13 @@ export function patroniDetection(pg: PgClusterMech): Bound {
 }
 
 /** Promotion of a replica in the region: the failover drill's RTO when it exists, else a budget. */
-export function inRegionPromotion(ctx: Ctx): Bound {
+export function inRegionPromotion(ctx: ModelContext): Bound {
     const m = measured(ctx, "failover.inregion.rto_seconds", "in-region failover, kill to writes accepted (includes the drill's own detection: conservative)");
     return { mechanism: "promotion of a replica", terms: [m ?? budget("promotion of a replica", BUDGETS.patroniPromotion.seconds, BUDGETS.patroniPromotion.from)] };
 }
 
 /** Promotion of the DR standby cluster. */
-export function standbyPromotion(ctx: Ctx): Bound {
+export function standbyPromotion(ctx: ModelContext): Bound {
     const m = measured(ctx, "failover.regional.rto_seconds", "regional failover: DR standby promoted, writes accepted");
     return { mechanism: "promotion of the DR standby cluster", terms: [m ?? budget("promoting the DR standby cluster", BUDGETS.standbyPromotion.seconds, BUDGETS.standbyPromotion.from)] };
 }
@@ -159,7 +159,7 @@ export function standbyPromotion(ctx: Ctx): Bound {
  * archive_timeout it ran with. `outage`: with a tier-2 endpoint unreachable (the archiver
  * pushes every repo, so one unreachable S3 repo stalls the others up to its io-timeout).
  */
-function archiveDelivery(ctx: Ctx, outage: boolean): Term {
+function archiveDelivery(ctx: ModelContext, outage: boolean): Term {
     const id = outage ? "postgres.tier2_outage.loss_window_seconds" : "postgres.load.loss_window_seconds";
     // Both from one run: the run whose delivery beyond its own archive_timeout was longest.
     const pair = findWorstRun(ctx.reports, [id, "postgres.config.archive_timeout_seconds"], (f) => f[id].value - f["postgres.config.archive_timeout_seconds"].value);
@@ -183,7 +183,7 @@ function archiveDelivery(ctx: Ctx, outage: boolean): Term {
  * includes a tier-2 outage at the moment of the disaster when a tier-2 repo is among the
  * archive targets (the archiver then stalls every repo).
  */
-export function walArchive(ctx: Ctx, pg: PgClusterMech, survives: (repo: PgRepoMech) => boolean, where: string): Bound {
+export function walArchive(ctx: ModelContext, pg: DeclaredPgCluster, survives: (repo: DeclaredPgRepo) => boolean, where: string): Bound {
     const repos = pg.repos.filter(survives);
     if (repos.length === 0) return { missing: `no pgBackRest repository of ${pg.name} survives: ${where}` };
     if (pg.archiveTimeoutSeconds === undefined || pg.archiveTimeoutSeconds <= 0) {
@@ -193,7 +193,7 @@ export function walArchive(ctx: Ctx, pg: PgClusterMech, survives: (repo: PgRepoM
     return {
         mechanism: `WAL archived to ${repos.map((r) => r.name).join(", ")} (${where})`,
         terms: [
-            declared(`archive_timeout ${pg.archiveTimeoutText}`, pg.archiveTimeoutSeconds, `${T.pgCluster} ${pg.name}.spec.patroni.dynamicConfiguration.postgresql.parameters.archive_timeout`),
+            declared(`archive_timeout ${pg.archiveTimeoutText}`, pg.archiveTimeoutSeconds, `${RESOURCE_TYPES.pgCluster} ${pg.name}.spec.patroni.dynamicConfiguration.postgresql.parameters.archive_timeout`),
             archiveDelivery(ctx, s3Repos > 0),
         ],
         notes: s3Repos > 0 ? ["worst case: an S3 repo unreachable when the disaster strikes (drill case (e)); the healthy-S3 figure is not a bound"] : [],
@@ -201,7 +201,7 @@ export function walArchive(ctx: Ctx, pg: PgClusterMech, survives: (repo: PgRepoM
 }
 
 /** S2: the guaranteed detector, the scheduled verify (labelled data-class database, purpose verify). */
-export function verifyDetection(ctx: Ctx, jobs: readonly { name: string; schedule: string; worstGapSeconds?: number; dataClass?: string; purpose?: string }[]): Bound {
+export function verifyDetection(ctx: ModelContext, jobs: readonly { name: string; schedule: string; worstGapSeconds?: number; dataClass?: string; purpose?: string }[]): Bound {
     const checks = jobs.filter((j) => j.purpose === "verify" && j.dataClass === "database" && j.worstGapSeconds !== undefined);
     if (checks.length === 0) return { missing: "no integrity check is scheduled for the database (a CronJob labelled fortress/purpose=verify, fortress/data-class=database)" };
     const job = checks.reduce((a, b) => (a.worstGapSeconds! <= b.worstGapSeconds! ? a : b));
@@ -209,7 +209,7 @@ export function verifyDetection(ctx: Ctx, jobs: readonly { name: string; schedul
     const known = runs.filter((t): t is Term => t !== undefined);
     return {
         mechanism: `integrity check CronJob ${job.name} (pgbackrest verify and a restore test)`,
-        terms: [declared(`schedule "${job.schedule}" worst gap`, job.worstGapSeconds!, `${T.cronJob} ${job.name}.spec.schedule`), ...(known.length === runs.length ? known : [budget("the check's own run time", 600, "allowance until the postgres drill's verify figures exist")])],
+        terms: [declared(`schedule "${job.schedule}" worst gap`, job.worstGapSeconds!, `${RESOURCE_TYPES.cronJob} ${job.name}.spec.schedule`), ...(known.length === runs.length ? known : [budget("the check's own run time", 600, "allowance until the postgres drill's verify figures exist")])],
         notes: ["verify run times measured on the drill's data set; they grow with the repository"],
     };
 }
@@ -218,11 +218,11 @@ export function verifyDetection(ctx: Ctx, jobs: readonly { name: string; schedul
  * S2 detection by the data-checksum watch: typical, never a bound. PostgreSQL counts a
  * checksum failure only when the corrupted page is read; a page nothing reads is never counted.
  */
-export function checksumWatch(ctx: Ctx): Bound {
-    const watches = collect(ctx, integrityWatches(ctx.rs)).filter((w) => w.replicas >= 1 && w.alertsTopic);
+export function checksumWatch(ctx: ModelContext): Bound {
+    const watches = collect(ctx, integrityWatches(ctx.resources)).filter((w) => w.replicas >= 1 && w.alertsTopic);
     if (watches.length === 0) return { missing: "no data-checksum watch (a Deployment labelled fortress/purpose=integrity-watch with an alert topic)" };
     const w = watches.reduce((a, b) => (a.intervalSeconds + a.queryTimeoutSeconds <= b.intervalSeconds + b.queryTimeoutSeconds ? a : b));
-    const ref = `${T.deployment} ${w.name}.spec.template.spec.containers[].env`;
+    const ref = `${RESOURCE_TYPES.deployment} ${w.name}.spec.template.spec.containers[].env`;
     return {
         mechanism: `data-checksum watch ${w.name} (pg_stat_database.checksum_failures -> alert topic)`,
         terms: [
@@ -235,7 +235,7 @@ export function checksumWatch(ctx: Ctx): Bound {
 const MiB = 2 ** 20;
 
 /** The smallest worst gap of a repo's backup schedules: the WAL a restore must replay since its newest backup. */
-function backupGap(repo: PgRepoMech): number | undefined {
+function backupGap(repo: DeclaredPgRepo): number | undefined {
     const gaps = Object.values(repo.schedules)
         .filter((c): c is string => typeof c === "string")
         .map((c) => {
@@ -255,7 +255,7 @@ function backupGap(repo: PgRepoMech): number | undefined {
  * since the newest backup by schedule (the drill's WAL rate x the schedule's worst gap) at the
  * measured replay rate.
  */
-export function pitrRestore(ctx: Ctx, pg: PgClusterMech, repo: PgRepoMech): Path {
+export function pitrRestore(ctx: ModelContext, pg: DeclaredPgCluster, repo: DeclaredPgRepo): Path {
     const volume = pg.volumeBytes;
     const local = repo.kind === "volume";
     const files =
@@ -279,7 +279,7 @@ export function pitrRestore(ctx: Ctx, pg: PgClusterMech, repo: PgRepoMech): Path
 }
 
 /** The fastest restore among the repos that survive. */
-export function bestRestore(ctx: Ctx, pg: PgClusterMech, survives: (r: PgRepoMech) => boolean): Bound {
+export function bestRestore(ctx: ModelContext, pg: DeclaredPgCluster, survives: (r: DeclaredPgRepo) => boolean): Bound {
     const paths = pg.repos.filter(survives).map((r) => pitrRestore(ctx, pg, r));
     if (paths.length === 0) return { missing: `no pgBackRest repository of ${pg.name} survives to restore from` };
     return paths.reduce((a, b) => (sum(a.terms) <= sum(b.terms) ? a : b));

@@ -2,14 +2,14 @@
  * Redis and Sentinel: their config files, rendered into ConfigMaps, and the server's volume.
  */
 import { BUDGETS, vendor } from "../constants";
-import { Ctx, collect, figure, measured, quantityBytes, scaled } from "../input";
-import { T, extract } from "../resources";
+import { ModelContext, collect, figure, measured, quantityBytes, scaled } from "../input";
+import { RESOURCE_TYPES, extract } from "../resources";
 import { Bound, Term, budget, declared } from "../terms";
-import { ScheduledJobMech, scheduledJobs } from "./jobs";
+import { DeclaredScheduledJob, scheduledJobs } from "./jobs";
 import type { RecordedResource } from "../../components/core/recorded-resource";
 
 
-export interface RedisConfigMech {
+export interface DeclaredRedisConfig {
     readonly configMap: string;
     readonly appendonly?: boolean;
     readonly appendfsync?: string;
@@ -19,7 +19,7 @@ export interface RedisConfigMech {
 }
 
 export function redisConfigs(rs: readonly RecordedResource[]) {
-    return extract<RedisConfigMech>(rs, T.configMap, (r) => {
+    return extract<DeclaredRedisConfig>(rs, RESOURCE_TYPES.configMap, (r) => {
         const data = r.inputs.data ?? {};
         const text = Object.values(data).filter((v): v is string => typeof v === "string").join("\n");
         const line = (re: RegExp) => re.exec(text)?.[1];
@@ -52,11 +52,11 @@ function redisBytes(v: string): number | undefined {
 const MiB = 2 ** 20;
 
 /** The largest data set the declared Redis can hold: maxmemory when declared, else its volume. */
-export function redisDataBytes(ctx: Ctx): { bytes: number; what: string } | undefined {
-    const conf = collect(ctx, redisConfigs(ctx.rs));
+export function redisDataBytes(ctx: ModelContext): { bytes: number; what: string } | undefined {
+    const conf = collect(ctx, redisConfigs(ctx.resources));
     const max = conf.find((c) => c.maxmemoryBytes !== undefined)?.maxmemoryBytes;
     if (max !== undefined) return { bytes: max, what: `declared maxmemory ${Math.round(max / MiB)} MiB` };
-    for (const r of ctx.rs.filter((x) => x.type === T.statefulSet)) {
+    for (const r of ctx.resources.filter((x) => x.type === RESOURCE_TYPES.statefulSet)) {
         const claims = r.inputs.spec?.volumeClaimTemplates;
         const isRedis = r.inputs.spec?.template?.metadata?.labels?.["app.kubernetes.io/component"] === "redis";
         if (!isRedis || !Array.isArray(claims)) continue;
@@ -66,23 +66,23 @@ export function redisDataBytes(ctx: Ctx): { bytes: number; what: string } | unde
     return undefined;
 }
 
-export function sentinelDetection(ctx: Ctx): Bound {
-    const sentinel = collect(ctx, redisConfigs(ctx.rs)).find((c) => c.downAfterMilliseconds !== undefined);
-    if (!sentinel) return { missing: `no Redis Sentinel configuration (sentinel down-after-milliseconds in a ${T.configMap}) is declared` };
+export function sentinelDetection(ctx: ModelContext): Bound {
+    const sentinel = collect(ctx, redisConfigs(ctx.resources)).find((c) => c.downAfterMilliseconds !== undefined);
+    if (!sentinel) return { missing: `no Redis Sentinel configuration (sentinel down-after-milliseconds in a ${RESOURCE_TYPES.configMap}) is declared` };
     return {
         mechanism: `Redis Sentinel (ConfigMap ${sentinel.configMap})`,
-        terms: [declared(`down-after-milliseconds ${sentinel.downAfterMilliseconds}`, sentinel.downAfterMilliseconds! / 1000, `${T.configMap} ${sentinel.configMap}.data (sentinel.conf)`), vendor("sentinelPingPeriod")],
+        terms: [declared(`down-after-milliseconds ${sentinel.downAfterMilliseconds}`, sentinel.downAfterMilliseconds! / 1000, `${RESOURCE_TYPES.configMap} ${sentinel.configMap}.data (sentinel.conf)`), vendor("sentinelPingPeriod")],
     };
 }
 
-export function sentinelFailover(ctx: Ctx): Bound {
+export function sentinelFailover(ctx: ModelContext): Bound {
     const m = measured(ctx, "redis.sentinel.failover_seconds", "Sentinel failover, kill to first write accepted (includes the drill's own down-after: conservative)");
     return { mechanism: "Sentinel promotes a replica", terms: [m ?? budget("Sentinel's election and promotion", 10, "allowance until the redis drill's sentinel figure exists")] };
 }
 
 /** S1 cache loss: AOF on the volume for a crash, the replica's lag for a failover. */
-export function cacheCrashLoss(ctx: Ctx): Bound {
-    const server = collect(ctx, redisConfigs(ctx.rs)).find((c) => c.appendonly !== undefined);
+export function cacheCrashLoss(ctx: ModelContext): Bound {
+    const server = collect(ctx, redisConfigs(ctx.resources)).find((c) => c.appendonly !== undefined);
     if (!server?.appendonly) return { missing: `Redis persistence is not declared (appendonly yes in the server's ConfigMap): a restarted server comes back empty` };
     const crash = figure(ctx, "redis.crash.lost_keys");
     const lag = ctx.input.redis.maxReplicaLagSeconds;
@@ -95,30 +95,30 @@ export function cacheCrashLoss(ctx: Ctx): Bound {
     return { mechanism: `AOF (appendfsync ${server.appendfsync ?? "everysec"}) on the pod's volume; Sentinel failover to an asynchronous replica`, terms };
 }
 
-export function redisBackupJobs(ctx: Ctx): ScheduledJobMech[] {
-    return collect(ctx, scheduledJobs(ctx.rs)).filter((j) => j.dataClass === "redis" && j.purpose === "backup" && j.worstGapSeconds !== undefined);
+export function redisBackupJobs(ctx: ModelContext): DeclaredScheduledJob[] {
+    return collect(ctx, scheduledJobs(ctx.resources)).filter((j) => j.dataClass === "redis" && j.purpose === "backup" && j.worstGapSeconds !== undefined);
 }
 
 /** The snapshot job's run time at the declared data size (measured snapshot rate). */
-function snapshotRun(ctx: Ctx): Term {
+function snapshotRun(ctx: ModelContext): Term {
     const size = redisDataBytes(ctx);
     const t = size ? scaled(ctx, "snapshot job run time", "redis.snapshot.rdb_bytes", "redis.snapshot.seconds", size.bytes, size.what) : undefined;
     return t ?? budget("the snapshot job's run time", 60, "allowance until the redis drill's snapshot figures exist (or no Redis volume is declared)");
 }
 
 /** The Redis restore from a snapshot at the declared data size. */
-export function redisRestore(ctx: Ctx): Term {
+export function redisRestore(ctx: ModelContext): Term {
     const size = redisDataBytes(ctx);
     const t = size ? scaled(ctx, "restore of the newest snapshot and start", "redis.snapshot.rdb_bytes", "redis.restore.seconds", size.bytes, size.what) : undefined;
     return t ?? budget("restoring the newest Redis snapshot", 120, "allowance until the redis drill's restore figures exist");
 }
 
 /** Newest usable snapshot: one schedule gap plus the job's own run time old. */
-export function snapshotPath(ctx: Ctx, jobs: readonly ScheduledJobMech[], via: string): Bound {
+export function snapshotPath(ctx: ModelContext, jobs: readonly DeclaredScheduledJob[], via: string): Bound {
     if (jobs.length === 0) return { missing: `no Redis snapshot CronJob (labelled fortress/data-class=redis, fortress/purpose=backup) writes ${via}` };
     const job = jobs.reduce((a, b) => (a.worstGapSeconds! <= b.worstGapSeconds! ? a : b));
     return {
         mechanism: `Redis snapshots ${via} (CronJob ${job.name})`,
-        terms: [declared(`schedule "${job.schedule}" worst gap`, job.worstGapSeconds!, `${T.cronJob} ${job.name}.spec.schedule`), snapshotRun(ctx)],
+        terms: [declared(`schedule "${job.schedule}" worst gap`, job.worstGapSeconds!, `${RESOURCE_TYPES.cronJob} ${job.name}.spec.schedule`), snapshotRun(ctx)],
     };
 }

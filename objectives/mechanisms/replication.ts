@@ -1,14 +1,15 @@
 /**
  * S3 replication: rules, Replication Time Control, latency alarms, the buckets of a data class.
  */
+import { TAG_KEYS } from "../../components/core/tags";
 import { vendor } from "../constants";
-import { Ctx, Subject, collect } from "../input";
-import { T, extract, readKnown } from "../resources";
+import { ModelContext, Subject, collect } from "../input";
+import { RESOURCE_TYPES, extract, readKnown } from "../resources";
 import { Bound, Term } from "../terms";
 import type { RecordedResource } from "../../components/core/recorded-resource";
 
 
-export interface ReplicationRuleMech {
+export interface DeclaredReplicationRule {
     readonly config: string;
     readonly id: string;
     readonly prefix: string;
@@ -17,7 +18,7 @@ export interface ReplicationRuleMech {
 }
 
 export function replicationRules(rs: readonly RecordedResource[]) {
-    const out = extract<ReplicationRuleMech[]>(rs, T.replication, (r) =>
+    const out = extract<DeclaredReplicationRule[]>(rs, RESOURCE_TYPES.replication, (r) =>
         (Array.isArray(r.inputs.rules) ? r.inputs.rules : []).map((rule: any) => ({
             config: r.name,
             id: String(rule?.id ?? "?"),
@@ -33,8 +34,8 @@ export function replicationRules(rs: readonly RecordedResource[]) {
 // Bounds
 
 /** A declared ReplicationLatency alarm on the rule: it watches the typical lag, it bounds nothing. */
-function latencyAlarm(ctx: Ctx, ruleId: string): string | undefined {
-    for (const a of ctx.rs.filter((r) => r.type === T.metricAlarm)) {
+function latencyAlarm(ctx: ModelContext, ruleId: string): string | undefined {
+    for (const a of ctx.resources.filter((r) => r.type === RESOURCE_TYPES.metricAlarm)) {
         const k = readKnown(() => ({ metric: a.inputs.metricName, ns: a.inputs.namespace, rule: a.inputs.dimensions?.RuleId, threshold: a.inputs.threshold }));
         if (k.known && k.value.metric === "ReplicationLatency" && k.value.ns === "AWS/S3" && k.value.rule === ruleId && typeof k.value.threshold === "number") {
             return `ReplicationLatency alarm ${a.name} at ${k.value.threshold} s watches the typical lag`;
@@ -44,7 +45,7 @@ function latencyAlarm(ctx: Ctx, ruleId: string): string | undefined {
 }
 
 /** The RTC term of a rule: an SLA figure, so a path through it is at risk at best. */
-export function rtcTerm(ctx: Ctx, rule: { id: string; rtcMinutes?: number }): { term: Term; note: string } {
+export function rtcTerm(ctx: ModelContext, rule: { id: string; rtcMinutes?: number }): { term: Term; note: string } {
     const alarm = latencyAlarm(ctx, rule.id);
     return {
         term: vendor("s3RtcSla", `replication rule ${rule.id}: S3 RTC, 99.99 % of objects within ${rule.rtcMinutes} min (SLA)`, rule.rtcMinutes! * 60),
@@ -56,18 +57,18 @@ export function missingClass(subject: Subject): Bound {
     return { missing: `no backup, replication or store of ${subject} is declared in this stack` };
 }
 
-export function bucketsFor(ctx: Ctx, purpose: string): RecordedResource[] {
-    return ctx.rs.filter((r) => r.type === T.bucket && r.inputs.tags?.["fortress:purpose"] === purpose);
+export function bucketsFor(ctx: ModelContext, purpose: string): RecordedResource[] {
+    return ctx.resources.filter((r) => r.type === RESOURCE_TYPES.bucket && r.inputs.tags?.[TAG_KEYS.purpose] === purpose);
 }
 
 /** Enabled replication rules configured on the given source bucket. */
-export function replicationFrom(ctx: Ctx, source: RecordedResource): ReplicationRuleMech[] {
-    const configs = ctx.rs.filter((r) => r.type === T.replication && readKnown(() => r.inputs.bucket === source.inputs.bucket || r.inputs.bucket === source.name).known && (r.inputs.bucket === source.inputs.bucket || r.inputs.bucket === source.name));
+export function replicationFrom(ctx: ModelContext, source: RecordedResource): DeclaredReplicationRule[] {
+    const configs = ctx.resources.filter((r) => r.type === RESOURCE_TYPES.replication && readKnown(() => r.inputs.bucket === source.inputs.bucket || r.inputs.bucket === source.name).known && (r.inputs.bucket === source.inputs.bucket || r.inputs.bucket === source.name));
     return collect(ctx, replicationRules(configs)).filter((r) => r.enabled);
 }
 
 /** Loss of a class kept in S3 buckets tagged with `purpose`, for the scenario. */
-export function bucketPath(ctx: Ctx, scenario: "S3" | "S4" | "S5", subject: Subject, purpose: string): Bound {
+export function bucketPath(ctx: ModelContext, scenario: "S3" | "S4" | "S5", subject: Subject, purpose: string): Bound {
     const primary = bucketsFor(ctx, purpose).filter((b) => b.region === undefined || b.region === ctx.input.regions.primary);
     if (primary.length === 0) return missingClass(subject);
     const source = primary[0];

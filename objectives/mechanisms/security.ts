@@ -2,13 +2,13 @@
  * S5 security detection: Falco, GuardDuty, the backup-tampering EventBridge rules and CloudTrail.
  */
 import { BUDGETS, CONSTANTS, vendor } from "../constants";
-import { Ctx, Subject, collect } from "../input";
-import { T, extract, readKnown } from "../resources";
+import { ModelContext, Subject, collect } from "../input";
+import { RESOURCE_TYPES, extract, readKnown } from "../resources";
 import { Bound, bestFor, budget, isMissing, sum } from "../terms";
 import type { RecordedResource } from "../../components/core/recorded-resource";
 
 
-export interface RuntimeDetectionMech {
+export interface DeclaredRuntimeDetection {
     readonly name: string;
     readonly driver: string;
     /** falcosidekick.config.aws.sns.minimumpriority ("" forwards every priority). */
@@ -21,7 +21,7 @@ export interface RuntimeDetectionMech {
  * another resource's output, unknown in a first preview: unknown still means set.
  */
 export function runtimeDetections(rs: readonly RecordedResource[]) {
-    return extract<RuntimeDetectionMech>(rs, T.helmRelease, (r) => {
+    return extract<DeclaredRuntimeDetection>(rs, RESOURCE_TYPES.helmRelease, (r) => {
         const p = r.inputs;
         if (p.chart !== "falco") return undefined;
         const v = p.values ?? {};
@@ -64,20 +64,20 @@ function valuesOf(pattern: unknown, key: string): unknown[] {
     return Object.entries(pattern as Record<string, unknown>).flatMap(([k, v]) => (k === key ? (Array.isArray(v) ? v : [v]) : valuesOf(v, key)));
 }
 
-interface RuleMech {
+interface DeclaredRule {
     readonly name: string;
     readonly region?: string;
     readonly pattern: unknown;
     readonly targeted: boolean;
 }
 
-function eventRules(ctx: Ctx): RuleMech[] {
-    const out: RuleMech[] = [];
-    const targets = ctx.rs.filter((r) => r.type === T.eventTarget);
-    for (const r of ctx.rs.filter((x) => x.type === T.eventRule)) {
+function eventRules(ctx: ModelContext): DeclaredRule[] {
+    const out: DeclaredRule[] = [];
+    const targets = ctx.resources.filter((r) => r.type === RESOURCE_TYPES.eventTarget);
+    for (const r of ctx.resources.filter((x) => x.type === RESOURCE_TYPES.eventRule)) {
         const k = readKnown(() => ({ pattern: r.inputs.eventPattern as unknown, ruleName: r.inputs.name as unknown }));
         if (!k.known || typeof k.value.pattern !== "string") {
-            ctx.unknown.push(`${T.eventRule} ${r.name}.eventPattern`);
+            ctx.unknown.push(`${RESOURCE_TYPES.eventRule} ${r.name}.eventPattern`);
             continue;
         }
         const ruleName = k.value.ruleName;
@@ -95,7 +95,7 @@ function matchesBucket(matcher: unknown, bucket: string): boolean {
 }
 
 /** A tampering rule in every region with an AWS bucket, watching the required calls, with a target. */
-function tamperDetection(ctx: Ctx): Bound {
+function tamperDetection(ctx: ModelContext): Bound {
     const rules = eventRules(ctx).filter((r) => r.targeted && valuesOf(r.pattern, "detail-type").includes("AWS API Call via CloudTrail"));
     const complete = rules.filter((r) => {
         const names = new Set(valuesOf(r.pattern, "eventName"));
@@ -105,14 +105,14 @@ function tamperDetection(ctx: Ctx): Bound {
         const needed = REQUIRED_TAMPER_CALLS.map((a) => a[0]).join(", ");
         return { missing: `no EventBridge rule with a target matches the backup-tampering calls (detail-type "AWS API Call via CloudTrail", eventName ${needed})` };
     }
-    const trails = ctx.rs.filter((r) => r.type === T.trail && r.inputs.enableLogging !== false);
-    if (trails.length === 0) return { missing: `a tampering rule is declared but no CloudTrail trail (${T.trail}) with logging: EventBridge receives "AWS API Call via CloudTrail" events only with a trail logging` };
+    const trails = ctx.resources.filter((r) => r.type === RESOURCE_TYPES.trail && r.inputs.enableLogging !== false);
+    if (trails.length === 0) return { missing: `a tampering rule is declared but no CloudTrail trail (${RESOURCE_TYPES.trail}) with logging: EventBridge receives "AWS API Call via CloudTrail" events only with a trail logging` };
     const primary = ctx.input.regions.primary;
     const uncovered: string[] = [];
-    for (const b of ctx.rs.filter((r) => r.type === T.bucket)) {
+    for (const b of ctx.resources.filter((r) => r.type === RESOURCE_TYPES.bucket)) {
         const k = readKnown(() => b.inputs.bucket as unknown);
         if (!k.known || typeof k.value !== "string") {
-            ctx.unknown.push(`${T.bucket} ${b.name}.bucket`);
+            ctx.unknown.push(`${RESOURCE_TYPES.bucket} ${b.name}.bucket`);
             continue;
         }
         const region = b.region ?? primary;
@@ -131,9 +131,9 @@ function tamperDetection(ctx: Ctx): Bound {
 }
 
 /** GuardDuty findings at some severity routed to a target. */
-function guardDutyDetection(ctx: Ctx): Bound {
-    const detectors = ctx.rs.filter((r) => r.type === T.guardDuty && r.inputs.enable !== false);
-    if (detectors.length === 0) return { missing: `no security detection (an enabled ${T.guardDuty}) is declared: a breach is found by people, not by the stack` };
+function guardDutyDetection(ctx: ModelContext): Bound {
+    const detectors = ctx.resources.filter((r) => r.type === RESOURCE_TYPES.guardDuty && r.inputs.enable !== false);
+    if (detectors.length === 0) return { missing: `no security detection (an enabled ${RESOURCE_TYPES.guardDuty}) is declared: a breach is found by people, not by the stack` };
     const routed = eventRules(ctx).filter((r) => r.targeted && valuesOf(r.pattern, "source").includes("aws.guardduty"));
     if (routed.length === 0) return { missing: `GuardDuty is enabled but no EventBridge rule with a target takes its findings (source aws.guardduty): findings wait in the console` };
     const regions = [...new Set(detectors.map((d) => d.region ?? ctx.input.regions.primary))];
@@ -147,9 +147,9 @@ function guardDutyDetection(ctx: Ctx): Bound {
  * Falco in the cluster: a rule matches the syscall on the node and falcosidekick publishes to
  * the alert topic. Neither step has a published or measured time, so both are open terms.
  */
-function runtimeDetection(ctx: Ctx): Bound {
-    const falcos = collect(ctx, runtimeDetections(ctx.rs));
-    if (falcos.length === 0) return { missing: `no runtime detection (a ${T.helmRelease} of the falco chart with falcosidekick's SNS output) is declared` };
+function runtimeDetection(ctx: ModelContext): Bound {
+    const falcos = collect(ctx, runtimeDetections(ctx.resources));
+    if (falcos.length === 0) return { missing: `no runtime detection (a ${RESOURCE_TYPES.helmRelease} of the falco chart with falcosidekick's SNS output) is declared` };
     const f = falcos[0];
     return {
         mechanism: `Falco ${f.name} (${f.driver} driver) rule match -> falcosidekick -> alert topic (priority ${f.minimumPriority || "any"} and above)`,
@@ -165,7 +165,7 @@ function runtimeDetection(ctx: Ctx): Bound {
  * which the CloudTrail rule sees; GuardDuty is the other path. For services (a compromised
  * workload touches no bucket setting) Falco and GuardDuty are the paths.
  */
-export function securityDetection(ctx: Ctx, subject: Subject, objectiveSeconds: number | null): Bound {
+export function securityDetection(ctx: ModelContext, subject: Subject, objectiveSeconds: number | null): Bound {
     const gd = guardDutyDetection(ctx);
     if (subject === "services") {
         const runtime = runtimeDetection(ctx);

@@ -3,30 +3,30 @@
  */
 import { LABEL_KEYS } from "../../components/core/names";
 import { BUDGETS, CONSTANTS, K8S_PROBE_DEFAULTS, vendor } from "../constants";
-import { Ctx, collect } from "../input";
-import { T, extract } from "../resources";
+import { ModelContext, collect } from "../input";
+import { RESOURCE_TYPES, extract } from "../resources";
 import { Bound, budget, declared } from "../terms";
 import type { RecordedResource } from "../../components/core/recorded-resource";
 
 
-export interface ProbeMech {
+export interface DeclaredProbe {
     readonly periodSeconds: number;
     readonly timeoutSeconds: number;
     readonly failureThreshold: number;
 }
 
-export interface WorkloadMech {
+export interface DeclaredWorkload {
     readonly kind: "Deployment" | "StatefulSet";
     readonly name: string;
     readonly namespace?: string;
     readonly replicas: number;
     readonly labels: Readonly<Record<string, string>>;
     readonly podLabels: Readonly<Record<string, string>>;
-    readonly containers: readonly { readonly name: string; readonly readiness?: ProbeMech; readonly liveness?: ProbeMech }[];
+    readonly containers: readonly { readonly name: string; readonly readiness?: DeclaredProbe; readonly liveness?: DeclaredProbe }[];
     readonly hasVolumeClaims: boolean;
 }
 
-export function probeOf(raw: any): ProbeMech | undefined {
+export function probeOf(raw: any): DeclaredProbe | undefined {
     if (!raw || typeof raw !== "object") return undefined;
     return {
         periodSeconds: typeof raw.periodSeconds === "number" ? raw.periodSeconds : K8S_PROBE_DEFAULTS.periodSeconds,
@@ -36,12 +36,12 @@ export function probeOf(raw: any): ProbeMech | undefined {
 }
 
 /** Worst-case time from a failure to the probe declaring it: the failure can come just after a passing probe, and a hung endpoint makes each probe wait its timeout. */
-export function probeDetectionSeconds(p: ProbeMech): number {
+export function probeDetectionSeconds(p: DeclaredProbe): number {
     return p.periodSeconds * p.failureThreshold + p.timeoutSeconds;
 }
 
 export function workloads(rs: readonly RecordedResource[]) {
-    const read = (kind: WorkloadMech["kind"]) => (r: RecordedResource): WorkloadMech => {
+    const read = (kind: DeclaredWorkload["kind"]) => (r: RecordedResource): DeclaredWorkload => {
         const p = r.inputs;
         const template = p.spec?.template ?? {};
         const containers = Array.isArray(template.spec?.containers) ? template.spec.containers : [];
@@ -56,8 +56,8 @@ export function workloads(rs: readonly RecordedResource[]) {
             hasVolumeClaims: Array.isArray(p.spec?.volumeClaimTemplates) && p.spec.volumeClaimTemplates.length > 0,
         };
     };
-    const d = extract(rs, T.deployment, read("Deployment"));
-    const s = extract(rs, T.statefulSet, read("StatefulSet"));
+    const d = extract(rs, RESOURCE_TYPES.deployment, read("Deployment"));
+    const s = extract(rs, RESOURCE_TYPES.statefulSet, read("StatefulSet"));
     return { found: [...d.found, ...s.found], unknown: [...d.unknown, ...s.unknown] };
 }
 
@@ -65,17 +65,17 @@ export function workloads(rs: readonly RecordedResource[]) {
 // Bounds
 
 /** The Deployments labelled as platform services (LABEL_KEYS.purpose = service). */
-export function appWorkloads(ctx: Ctx): WorkloadMech[] {
-    return collect(ctx, workloads(ctx.rs)).filter((w) => w.kind === "Deployment" && w.labels[LABEL_KEYS.purpose] === "service");
+export function appWorkloads(ctx: ModelContext): DeclaredWorkload[] {
+    return collect(ctx, workloads(ctx.resources)).filter((w) => w.kind === "Deployment" && w.labels[LABEL_KEYS.purpose] === "service");
 }
 
-function missingServices(ctx: Ctx): string[] {
+function missingServices(ctx: ModelContext): string[] {
     const have = new Set(appWorkloads(ctx).map((w) => w.name));
     return ctx.input.services.map((s) => s.name).filter((n) => !have.has(n));
 }
 
 /** A failed or hung container: the slowest probe of any service. */
-export function probeDetection(ctx: Ctx): Bound {
+export function probeDetection(ctx: ModelContext): Bound {
     const ws = appWorkloads(ctx);
     const absent = missingServices(ctx);
     if (absent.length > 0) return { missing: `services ${absent.join(", ")} are configured but no Deployment labelled ${LABEL_KEYS.purpose}=service with that name is declared in this stack: S1 detection relies on their probes` };
@@ -90,7 +90,7 @@ export function probeDetection(ctx: Ctx): Bound {
                 worst = {
                     label: `probe of ${w.name}/${c.name}: periodSeconds ${p.periodSeconds} x failureThreshold ${p.failureThreshold} + timeoutSeconds ${p.timeoutSeconds}`,
                     seconds: s,
-                    ref: `${T.deployment} ${w.name}.spec.template.spec.containers[${c.name}].${c.readiness ? "readinessProbe" : "livenessProbe"}`,
+                    ref: `${RESOURCE_TYPES.deployment} ${w.name}.spec.template.spec.containers[${c.name}].${c.readiness ? "readinessProbe" : "livenessProbe"}`,
                 };
             }
         }
@@ -111,7 +111,7 @@ export function nodeLossDetection(): Bound {
 }
 
 /** After detection: the other replicas serve once the endpoints are updated, or a one-replica Deployment restarts. */
-export function serviceRestore(ctx: Ctx): Bound {
+export function serviceRestore(ctx: ModelContext): Bound {
     const ws = appWorkloads(ctx);
     const single = ws.filter((w) => w.replicas < 2).map((w) => w.name);
     const propagate = budget("Endpoints propagation to kube-proxy and the Istio sidecars", BUDGETS.endpointsPropagation.seconds, BUDGETS.endpointsPropagation.from);

@@ -3,7 +3,7 @@
  * (for each metric, the alternative ways to bound it; the model picks and judges).
  */
 import { vendor } from "../constants";
-import type { Ctx, ObjectivesInput, ScenarioId, Subject } from "../input";
+import type { ModelContext, ObjectivesInput, ScenarioId, Subject } from "../input";
 import type { Bound } from "../terms";
 
 /** Alternatives for one metric: the model takes the best for the objective (terms.bestFor). */
@@ -17,7 +17,7 @@ export interface ScenarioCells {
     readonly notOwned?: readonly ("detect" | "rto" | "rpo")[];
 }
 
-export type ScenarioModule = (ctx: Ctx, subject: Subject, objective: CellObjectives) => ScenarioCells;
+export type ScenarioModule = (ctx: ModelContext, subject: Subject, objective: CellObjectives) => ScenarioCells;
 
 export interface CellObjectives {
     readonly detect: number;

@@ -4,14 +4,14 @@
  * promoted), rebuild (restore from a tier), or promoted (already primary).
  */
 import { BUDGETS, vendor } from "../constants";
-import { Ctx, Subject, collect } from "../input";
+import { ModelContext, Subject, collect } from "../input";
 import { pgClusters, standbyPromotion } from "../mechanisms/postgres";
 import { redisRestore } from "../mechanisms/redis";
-import { T } from "../resources";
+import { RESOURCE_TYPES } from "../resources";
 import { Bound, budget } from "../terms";
 import { CellObjectives, ScenarioCells } from "./common";
 
-export function drRow(ctx: Ctx, scenario: string, subject: Subject, _o: CellObjectives): ScenarioCells {
+export function drRow(ctx: ModelContext, scenario: string, subject: Subject, _o: CellObjectives): ScenarioCells {
     const none: Bound = { missing: "owned by the primary stack" };
     if (scenario !== "S3" && scenario !== "S4") return { detect: none, rto: none, rpo: none, notOwned: ["detect", "rto", "rpo"] };
     const dr = ctx.input.dr;
@@ -29,10 +29,10 @@ export function drRow(ctx: Ctx, scenario: string, subject: Subject, _o: CellObje
     } else if (dr?.promote) {
         rto = { mechanism: "the promoted region already serves", terms: [budget(subject === "database" ? "the promoted cluster taking writes" : "workloads serving from the promoted region", 30, "allowance: the promotion already happened; reconnection only")] };
     } else {
-        const standby = collect(ctx, pgClusters(ctx.rs)).some((c) => c.standby);
+        const standby = collect(ctx, pgClusters(ctx.resources)).some((c) => c.standby);
         rto =
             subject === "database" && !standby
-                ? { missing: `pilot-light mode, but no standby PostgreSQL cluster (${T.pgCluster} with spec.standby.enabled) is declared` }
+                ? { missing: `pilot-light mode, but no standby PostgreSQL cluster (${RESOURCE_TYPES.pgCluster} with spec.standby.enabled) is declared` }
                 : subject === "database"
                   ? standbyPromotion(ctx)
                   : subject === "cache"

@@ -4,23 +4,23 @@
  * in what survives: S3 loses the cluster and its volumes; S4 the whole primary region.
  */
 import { BUDGETS, CONSTANTS } from "../constants";
-import { Ctx, Subject, figure, measured } from "../input";
+import { ModelContext, Subject, figure, measured } from "../input";
 import { dnsDetection, dnsSwitch } from "../mechanisms/dns";
 import { NO_PG, pgCluster, standbyPromotion, walArchive } from "../mechanisms/postgres";
 import { redisBackupJobs, redisRestore, snapshotPath } from "../mechanisms/redis";
 import { bucketPath, bucketsFor, missingClass, replicationFrom, rtcTerm } from "../mechanisms/replication";
-import { T } from "../resources";
+import { RESOURCE_TYPES } from "../resources";
 import { Bound, Term, budget, isMissing, then } from "../terms";
 import { CellObjectives, ScenarioCells, git, stateless } from "./common";
 
-function takeover(ctx: Ctx, subject: Subject): Bound {
+function takeover(ctx: ModelContext, subject: Subject): Bound {
     if (subject === "database") return standbyPromotion(ctx);
     const scale = budget("scaling the DR region's workloads", BUDGETS.drScaleUp.seconds, BUDGETS.drScaleUp.from);
     if (subject === "cache") return { mechanism: "Redis restored from its newest snapshot in the DR region", terms: [redisRestore(ctx), scale] };
     return { mechanism: "the DR stack scales the platform's workloads", terms: [scale] };
 }
 
-function logsPath(ctx: Ctx, scenario: "S3" | "S4", subject: Subject): Bound {
+function logsPath(ctx: ModelContext, scenario: "S3" | "S4", subject: Subject): Bound {
     const path = bucketPath(ctx, scenario, subject, "log-archive");
     if (isMissing(path)) return path;
     const delivery: Term[] = [
@@ -33,11 +33,11 @@ function logsPath(ctx: Ctx, scenario: "S3" | "S4", subject: Subject): Bound {
     return { ...path, terms: [...path.terms, worst], notes: [...(path.notes ?? []), "logs are the account's audit logs (CloudTrail, S3 access logs) in the log archive"] };
 }
 
-function cachePath(ctx: Ctx, scenario: "S3" | "S4"): Bound | Bound[] {
+function cachePath(ctx: ModelContext, scenario: "S3" | "S4"): Bound | Bound[] {
     const jobs = redisBackupJobs(ctx);
     if (scenario === "S3") return snapshotPath(ctx, jobs, "to any tier (S3 outlives the cluster)");
     const direct = snapshotPath(ctx, jobs.filter((j) => j.tier === "tier2" || j.tier === "tier3"), "straight to tier 2 or 3 (out of the region)");
-    const tier1Bucket = ctx.rs.find((r) => r.type === T.bucket && r.inputs.tags?.["fortress:tier"] === "tier1");
+    const tier1Bucket = ctx.resources.find((r) => r.type === RESOURCE_TYPES.bucket && r.inputs.tags?.["fortress:tier"] === "tier1");
     const rtc = (tier1Bucket ? replicationFrom(ctx, tier1Bucket) : []).find((r) => "tier1/".startsWith(r.prefix) && r.rtcMinutes !== undefined);
     const tier1 = snapshotPath(ctx, jobs.filter((j) => j.tier === "tier1"), `to tier 1, replicated by rule ${rtc?.id}`);
     if (!rtc) return [direct, { missing: "no replication rule with Replication Time Control covers tier1/: replication without RTC has no time bound" }];
@@ -46,7 +46,7 @@ function cachePath(ctx: Ctx, scenario: "S3" | "S4"): Bound | Bound[] {
     return [direct, { ...tier1, terms: [...tier1.terms, term], notes: [...(tier1.notes ?? []), note] }];
 }
 
-function databasePath(ctx: Ctx, scenario: "S3" | "S4"): Bound | Bound[] {
+function databasePath(ctx: ModelContext, scenario: "S3" | "S4"): Bound | Bound[] {
     const pg = pgCluster(ctx);
     if (!pg) return { missing: NO_PG };
     const primary = ctx.input.regions.primary;
@@ -63,7 +63,7 @@ function databasePath(ctx: Ctx, scenario: "S3" | "S4"): Bound | Bound[] {
 }
 
 export function regional(scenario: "S3" | "S4") {
-    return (ctx: Ctx, subject: Subject, _o: CellObjectives): ScenarioCells => {
+    return (ctx: ModelContext, subject: Subject, _o: CellObjectives): ScenarioCells => {
         const detect = dnsDetection(ctx);
         const stored = subject === "logs" ? bucketsFor(ctx, "log-archive") : subject === "uploads" ? bucketsFor(ctx, "uploads") : undefined;
         const rto = stored !== undefined && stored.length === 0 ? missingClass(subject) : then(then(detect, dnsSwitch(ctx)), takeover(ctx, subject));

@@ -13,7 +13,7 @@ import { ScenarioModule } from "./common";
 export const s2: ScenarioModule = (ctx) => {
     const pg = pgCluster(ctx);
     if (!pg) return { detect: { missing: NO_PG }, rto: { missing: NO_PG }, rpo: { missing: NO_PG } };
-    const verify = verifyDetection(ctx, collect(ctx, scheduledJobs(ctx.rs)));
+    const verify = verifyDetection(ctx, collect(ctx, scheduledJobs(ctx.resources)));
     const watch = checksumWatch(ctx);
     const restore = bestRestore(ctx, pg, () => true);
     // A PITR to before the corruption discards what was written after it: everything until the

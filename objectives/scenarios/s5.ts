@@ -3,7 +3,7 @@
  * isolating the breach and a clean-slate rebuild restored from tier 3 (immutable).
  */
 import { BUDGETS, CONSTANTS, vendor } from "../constants";
-import { Ctx, Subject } from "../input";
+import { ModelContext, Subject } from "../input";
 import { bestRestore, pgCluster, walArchive, NO_PG } from "../mechanisms/postgres";
 import { redisBackupJobs, redisRestore, snapshotPath } from "../mechanisms/redis";
 import { bucketPath } from "../mechanisms/replication";
@@ -11,7 +11,7 @@ import { securityDetection } from "../mechanisms/security";
 import { Bound, Term, budget, then } from "../terms";
 import { CellObjectives, ScenarioCells, git, stateless } from "./common";
 
-function rebuild(ctx: Ctx, subject: Subject): Bound {
+function rebuild(ctx: ModelContext, subject: Subject): Bound {
     const terms: Term[] = [];
     if (ctx.input.cluster === "eks") terms.push(vendor("eksControlPlaneCreatePlanning"));
     terms.push(budget(ctx.input.cluster === "eks" ? "deploying the platform on the new cluster" : "clean-slate rebuild on the existing cluster", BUDGETS.cleanSlateDeploy.seconds, BUDGETS.cleanSlateDeploy.from));
@@ -30,7 +30,7 @@ function rebuild(ctx: Ctx, subject: Subject): Bound {
     };
 }
 
-export function s5(ctx: Ctx, subject: Subject, o: CellObjectives): ScenarioCells {
+export function s5(ctx: ModelContext, subject: Subject, o: CellObjectives): ScenarioCells {
     const detect = securityDetection(ctx, subject, o.detect);
     const isolate: Bound = { mechanism: "isolation", terms: [budget("isolating the breach", BUDGETS.breachIsolation.seconds, BUDGETS.breachIsolation.from)] };
     const rto = then(then(detect, isolate), rebuild(ctx, subject));

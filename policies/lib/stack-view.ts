@@ -8,14 +8,14 @@
  */
 import type { PolicyResource } from "@pulumi/policy";
 import { MANIFEST_KEY } from "../../components/core/names";
-import { T as MODEL_TYPES } from "../../objectives";
+import { RESOURCE_TYPES as MODEL_RESOURCE_TYPES } from "../../objectives";
 import { ConfigError, FortressConfig, validateConfig } from "../../config";
 import { engineStackConfig } from "./stack-config";
 import type { TierId } from "../../config/vocabulary";
 import type { RecordedResource } from "../../components/core/recorded-resource";
 
-export const T = Object.freeze({
-    ...MODEL_TYPES,
+export const RESOURCE_TYPES = Object.freeze({
+    ...MODEL_RESOURCE_TYPES,
     sse: "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
     versioning: "aws:s3/bucketVersioning:BucketVersioning",
     publicAccessBlock: "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
@@ -66,15 +66,15 @@ export class StackView {
      */
     bucketOf(r: PolicyResource, input = "bucket"): PolicyResource | undefined {
         const deps = r.propertyDependencies?.[input];
-        const viaDeps = deps?.filter((d) => d.type === T.bucket);
+        const viaDeps = deps?.filter((d) => d.type === RESOURCE_TYPES.bucket);
         if (viaDeps && viaDeps.length === 1) return viaDeps[0];
         const value = r.props[input];
-        return this.ofType(T.bucket).find((b) => b.props.bucket === value || b.name === value);
+        return this.ofType(RESOURCE_TYPES.bucket).find((b) => b.props.bucket === value || b.name === value);
     }
 
     /** Is the bucket the target of another bucket's server access logs? */
     isAccessLogTarget(bucket: PolicyResource): boolean {
-        return this.ofType(T.logging).some((l) => this.bucketOf(l, "targetBucket") === bucket);
+        return this.ofType(RESOURCE_TYPES.logging).some((l) => this.bucketOf(l, "targetBucket") === bucket);
     }
 
     /** The `fortress:tier` tag of a tier bucket. */
@@ -105,7 +105,7 @@ export class StackView {
     /** The stack's DR manifest: the resolved config the primary stack writes into tier 1. */
     manifest(): ManifestResult {
         if (this.manifestCache) return this.manifestCache;
-        const found = this.ofType(T.bucketObject).filter((o) => o.props.key === MANIFEST_KEY);
+        const found = this.ofType(RESOURCE_TYPES.bucketObject).filter((o) => o.props.key === MANIFEST_KEY);
         let result: ManifestResult;
         if (found.length === 1) {
             result = parseManifest(found[0]);
@@ -117,7 +117,7 @@ export class StackView {
                 ? { ok: true, config: engine.config, stack: process.env.PULUMI_NODEJS_STACK }
                 : {
                       ok: false,
-                      problem: `no DR manifest (the stack declares no ${T.bucketObject} with key "${MANIFEST_KEY}", which stacks/steps/manifest.ts writes) and ${engine ? engine.problem : "no stack config from the engine (a Pulumi CLI that passes PULUMI_CONFIG to policy packs)"}; without either the rule cannot know the stack's environment, tiers and objectives`,
+                      problem: `no DR manifest (the stack declares no ${RESOURCE_TYPES.bucketObject} with key "${MANIFEST_KEY}", which stacks/steps/manifest.ts writes) and ${engine ? engine.problem : "no stack config from the engine (a Pulumi CLI that passes PULUMI_CONFIG to policy packs)"}; without either the rule cannot know the stack's environment, tiers and objectives`,
                   };
         }
         this.manifestCache = result;

@@ -3,7 +3,7 @@ import { BACKUP_JOB_SERVICE_ACCOUNT, PG_SERVICE_ACCOUNTS } from "../../component
 import { DESTRUCTIVE_S3_ACTIONS } from "../../components/storage/policy-documents";
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
-import { PolicyStatement, StackView, T, allowsOf, deniesEverywhere, statementsOf } from "../lib/stack-view";
+import { PolicyStatement, StackView, RESOURCE_TYPES, allowsOf, deniesEverywhere, statementsOf } from "../lib/stack-view";
 
 /** Writing a backup is putting an object (or replicating one). */
 const WRITE_ACTIONS = ["s3:PutObject", "s3:ReplicateObject"];
@@ -20,10 +20,10 @@ interface Doc {
 }
 
 function roleOf(view: StackView, r: PolicyResource, input: string): PolicyResource | undefined {
-    const deps = r.propertyDependencies?.[input]?.filter((d) => d.type === T.iamRole);
+    const deps = r.propertyDependencies?.[input]?.filter((d) => d.type === RESOURCE_TYPES.iamRole);
     if (deps && deps.length === 1) return deps[0];
     const value = r.props[input];
-    return view.ofType(T.iamRole).find((role) => role.props.name === value || role.name === value);
+    return view.ofType(RESOURCE_TYPES.iamRole).find((role) => role.props.name === value || role.name === value);
 }
 
 /** Roles the backup jobs and the database pods assume through IRSA. */
@@ -57,26 +57,26 @@ export const backupWriterCannotDestroy = stackRule({
     validateStack: (args, report) => {
         const view = new StackView(args.resources);
         const docs: Doc[] = [];
-        for (const rp of view.ofType(T.iamRolePolicy)) {
+        for (const rp of view.ofType(RESOURCE_TYPES.iamRolePolicy)) {
             docs.push({ where: StackView.label(rp), urn: rp.urn, statements: statementsOf(rp.props.policy, StackView.label(rp)), role: roleOf(view, rp, "role") });
         }
-        for (const role of view.ofType(T.iamRole)) {
+        for (const role of view.ofType(RESOURCE_TYPES.iamRole)) {
             for (const [i, p] of (role.props.inlinePolicies ?? []).entries()) {
                 if (p?.policy !== undefined) docs.push({ where: `${StackView.label(role)} inlinePolicies[${i}]`, urn: role.urn, statements: statementsOf(p.policy, StackView.label(role)), role });
             }
         }
-        const managed = new Map(view.ofType(T.iamPolicy).map((p) => [p, statementsOf(p.props.policy, StackView.label(p))] as const));
-        for (const att of view.ofType(T.iamRolePolicyAttachment)) {
+        const managed = new Map(view.ofType(RESOURCE_TYPES.iamPolicy).map((p) => [p, statementsOf(p.props.policy, StackView.label(p))] as const));
+        for (const att of view.ofType(RESOURCE_TYPES.iamRolePolicyAttachment)) {
             const role = roleOf(view, att, "role");
             const arn = att.props.policyArn;
             if (typeof arn === "string" && BROAD_MANAGED.test(arn)) {
                 report(`${StackView.label(att)} attaches ${arn.split("/").pop()} to ${role ? StackView.label(role) : String(att.props.role)}: it allows every destructive S3 action`, att.urn);
                 continue;
             }
-            const policy = att.propertyDependencies?.policyArn?.find((d) => d.type === T.iamPolicy) ?? [...managed.keys()].find((p) => p.name === arn);
+            const policy = att.propertyDependencies?.policyArn?.find((d) => d.type === RESOURCE_TYPES.iamPolicy) ?? [...managed.keys()].find((p) => p.name === arn);
             if (policy) docs.push({ where: `${StackView.label(policy)} (attached by ${StackView.label(att)})`, urn: policy.urn, statements: managed.get(policy)!, role });
         }
-        if (docs.length === 0 && view.ofType(T.iamRole).length === 0) return args.notApplicable("no IAM role or policy is declared");
+        if (docs.length === 0 && view.ofType(RESOURCE_TYPES.iamRole).length === 0) return args.notApplicable("no IAM role or policy is declared");
 
         for (const d of docs) {
             if (!WRITE_ACTIONS.some((a) => allowsOf(d.statements, a).length > 0)) continue;
@@ -86,7 +86,7 @@ export const backupWriterCannotDestroy = stackRule({
                 report(`${d.where} writes backups and allows ${detail}; a backup writer must not destroy versions or change what keeps them`, d.urn);
             }
         }
-        for (const role of view.ofType(T.iamRole).filter(isBackupWriterRole)) {
+        for (const role of view.ofType(RESOURCE_TYPES.iamRole).filter(isBackupWriterRole)) {
             const statements = docs.filter((d) => d.role === role).flatMap((d) => d.statements);
             if (!WRITE_ACTIONS.some((a) => allowsOf(statements, a).length > 0)) continue; // a reader role for the same accounts
             const notDenied = DESTRUCTIVE_S3_ACTIONS.filter((a) => !deniesEverywhere(statements, a));

@@ -2,7 +2,7 @@ import type { PolicyResource } from "@pulumi/policy";
 import { IF_NONE_MATCH_KEY, LEDGER_FORBIDDEN_S3_ACTIONS, LEDGER_OBJECT_PREFIX } from "../../components/compliance/erasure-ledger-policy";
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
-import { PolicyStatement, StackView, T, actionMatches, deniesEverywhere, statementCovers, statementsOf } from "../lib/stack-view";
+import { PolicyStatement, StackView, RESOURCE_TYPES, actionMatches, deniesEverywhere, statementCovers, statementsOf } from "../lib/stack-view";
 import { BUCKET_PURPOSES, TAG_KEYS } from "../../components/core/tags";
 
 const LEDGER_PURPOSE = BUCKET_PURPOSES.erasureLedger;
@@ -25,29 +25,29 @@ function nullCondition(s: PolicyStatement, value: "true" | "false"): boolean {
 }
 
 function roleOf(view: StackView, r: PolicyResource): PolicyResource | undefined {
-    const deps = r.propertyDependencies?.role?.filter((d) => d.type === T.iamRole);
+    const deps = r.propertyDependencies?.role?.filter((d) => d.type === RESOURCE_TYPES.iamRole);
     if (deps && deps.length === 1) return deps[0];
-    return view.ofType(T.iamRole).find((role) => role.props.name === r.props.role || role.name === r.props.role);
+    return view.ofType(RESOURCE_TYPES.iamRole).find((role) => role.props.name === r.props.role || role.name === r.props.role);
 }
 
 /** Every role's policy statements (inline, role policies, attached customer policies), and the broad managed attachments. */
 function roleDocuments(view: StackView): Map<PolicyResource, { statements: PolicyStatement[]; broad: string[] }> {
     const out = new Map<PolicyResource, { statements: PolicyStatement[]; broad: string[] }>();
     const of = (role: PolicyResource) => out.get(role) ?? out.set(role, { statements: [], broad: [] }).get(role)!;
-    for (const role of view.ofType(T.iamRole)) {
+    for (const role of view.ofType(RESOURCE_TYPES.iamRole)) {
         for (const p of role.props.inlinePolicies ?? []) if (p?.policy !== undefined) of(role).statements.push(...statementsOf(p.policy, StackView.label(role)));
     }
-    for (const rp of view.ofType(T.iamRolePolicy)) {
+    for (const rp of view.ofType(RESOURCE_TYPES.iamRolePolicy)) {
         const role = roleOf(view, rp);
         if (role) of(role).statements.push(...statementsOf(rp.props.policy, StackView.label(rp)));
     }
-    const managed = view.ofType(T.iamPolicy);
-    for (const att of view.ofType(T.iamRolePolicyAttachment)) {
+    const managed = view.ofType(RESOURCE_TYPES.iamPolicy);
+    for (const att of view.ofType(RESOURCE_TYPES.iamRolePolicyAttachment)) {
         const role = roleOf(view, att);
         if (!role) continue;
         const arn = att.props.policyArn;
         if (typeof arn === "string" && BROAD_MANAGED.test(arn)) of(role).broad.push(arn.split("/").pop()!);
-        const policy = att.propertyDependencies?.policyArn?.find((d) => d.type === T.iamPolicy) ?? managed.find((p) => p.name === arn);
+        const policy = att.propertyDependencies?.policyArn?.find((d) => d.type === RESOURCE_TYPES.iamPolicy) ?? managed.find((p) => p.name === arn);
         if (policy) of(role).statements.push(...statementsOf(policy.props.policy, StackView.label(policy)));
     }
     return out;
@@ -71,7 +71,7 @@ export const erasureLedgerAppendOnly = stackRule({
         "Declare the ledger with components/compliance/erasure-ledger.ts (ErasureLedger): Object Lock COMPLIANCE, a DR copy, ledgerBucketPolicy, and appenderPolicy for the writer (PutObject with Condition Null s3:if-none-match false, Deny of LEDGER_FORBIDDEN_S3_ACTIONS on \"*\").",
     validateStack: (args, report) => {
         const view = new StackView(args.resources);
-        const ledgers = view.ofType(T.bucket).filter(isLedger);
+        const ledgers = view.ofType(RESOURCE_TYPES.bucket).filter(isLedger);
         const manifest = view.manifest();
         // The primary stack declares the ledger; a DR stack only reads it (its replay Job's reader role).
         const wantsErasure = manifest.ok && manifest.config.erasure !== undefined && manifest.config.role === "primary";
@@ -84,14 +84,14 @@ export const erasureLedgerAppendOnly = stackRule({
         for (const b of ledgers) {
             const label = StackView.label(b);
             if (b.props.objectLockEnabled !== true) report(`${label}: objectLockEnabled is not true; the ledger must be under Object Lock so no one can delete an entry`, b.urn);
-            const locks = view.configsOf(b, T.objectLock);
+            const locks = view.configsOf(b, RESOURCE_TYPES.objectLock);
             const retention = locks[0]?.props.rule?.defaultRetention;
             if (!retention) {
                 report(`${label}: no Object Lock default retention is declared (BucketObjectLockConfiguration); without it new entries are not locked`, b.urn);
             } else if (retention.mode !== "COMPLIANCE" && !dev) {
                 report(`${label}: Object Lock mode ${retention.mode}; the ledger needs COMPLIANCE (GOVERNANCE can be bypassed; it is for dev only)`, locks[0].urn);
             }
-            const statements = view.configsOf(b, T.bucketPolicy).flatMap((p) => statementsOf(p.props.policy, StackView.label(p)));
+            const statements = view.configsOf(b, RESOURCE_TYPES.bucketPolicy).flatMap((p) => statementsOf(p.props.policy, StackView.label(p)));
             const refusesOverwrite = statements.some((s) => s.Effect === "Deny" && (s as { Principal?: unknown }).Principal === "*" && statementCovers(s, "s3:PutObject") && coversLedger(s, String(b.props.bucket)) && nullCondition(s, "true"));
             if (!refusesOverwrite) report(`${label}: its bucket policy does not deny s3:PutObject without ${IF_NONE_MATCH_KEY} to every principal; a writer could replace an entry's current version`, b.urn);
         }

@@ -1,7 +1,7 @@
 import type * as aws from "@pulumi/aws";
 import { CONTROLS } from "../lib/compliance";
 import { resourceRule, validateTyped } from "../lib/rule";
-import { T } from "../lib/stack-view";
+import { RESOURCE_TYPES } from "../lib/stack-view";
 
 interface Config {
     readonly maxTtlSeconds: number;
@@ -20,7 +20,7 @@ export const failoverRecordTtl = resourceRule({
     compliance: [CONTROLS.hipaaDisasterRecovery, CONTROLS.gdprRestore, CONTROLS.pciIncidentResponse, CONTROLS.soxOperations],
     remediationSteps: "Set ttl to 60 or less (endpoints.ttlSeconds) on failover records, and healthCheckId (or an alias with evaluateTargetHealth) on the PRIMARY record.",
     configSchema: { properties: { maxTtlSeconds: { type: "integer", minimum: 1, maximum: 300, default: 60 } } },
-    validateResource: validateTyped<aws.route53.RecordArgs>(T.record, (rec, args, report) => {
+    validateResource: validateTyped<aws.route53.RecordArgs>(RESOURCE_TYPES.record, (rec, args, report) => {
         const max = args.getConfig<Partial<Config>>().maxTtlSeconds ?? 60;
         const role = rec.failoverRoutingPolicies?.[0]?.type;
         if (role === undefined) return args.notApplicable("not a failover record");

@@ -1,7 +1,7 @@
 import type * as gcp from "@pulumi/gcp";
 import { CONTROLS } from "../lib/compliance";
 import { resourceRule, validateTyped } from "../lib/rule";
-import { T } from "../lib/stack-view";
+import { RESOURCE_TYPES } from "../lib/stack-view";
 
 /** Every GCS bucket encrypts with a customer-managed Cloud KMS key (CMEK). */
 export const gcsBucketCmek = resourceRule({
@@ -11,7 +11,7 @@ export const gcsBucketCmek = resourceRule({
     severity: "critical",
     compliance: [CONTROLS.gdprEncryption, CONTROLS.hipaaEncryptionAtRest, CONTROLS.pciEncryptionAtRest, CONTROLS.pciKeyProtection, CONTROLS.soxLogicalAccess],
     remediationSteps: "Set encryption.defaultKmsKeyName on the gcp.storage.Bucket to a gcp.kms.CryptoKey in the bucket's location, and grant the project's storage service agent roles/cloudkms.cryptoKeyEncrypterDecrypter on it.",
-    validateResource: validateTyped<gcp.storage.BucketArgs>(T.gcsBucket, (bucket, args, report) => {
+    validateResource: validateTyped<gcp.storage.BucketArgs>(RESOURCE_TYPES.gcsBucket, (bucket, args, report) => {
         const key = bucket.encryption?.defaultKmsKeyName;
         if (typeof key !== "string" || key === "") {
             report(`gcs bucket ${args.name}: no encryption.defaultKmsKeyName; objects would be encrypted with a Google-managed key`);

@@ -1,6 +1,6 @@
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
-import { StackView, T } from "../lib/stack-view";
+import { StackView, RESOURCE_TYPES } from "../lib/stack-view";
 
 /**
  * The cross-cloud copy of tier 3 (GCS) has a bucket retention policy, locked in prod: a locked
@@ -18,7 +18,7 @@ export const gcsRetentionLocked = stackRule({
         const view = new StackView(args.resources);
         const m = view.manifest();
         if (m.ok && m.config.role === "dr") return args.notApplicable("the DR stack declares no tiers; the primary stack does");
-        const copies = view.ofType(T.gcsBucket).filter((g) => g.props.labels?.["fortress-tier"] === "tier3");
+        const copies = view.ofType(RESOURCE_TYPES.gcsBucket).filter((g) => g.props.labels?.["fortress-tier"] === "tier3");
         if (copies.length === 0) {
             report(`no GCS tier-3 copy (a gcp.storage.Bucket labelled fortress-tier = tier3) is declared: tier 3 has no copy outside AWS`);
             return;

@@ -2,7 +2,7 @@ import type * as aws from "@pulumi/aws";
 import type * as gcp from "@pulumi/gcp";
 import { CONTROLS } from "../lib/compliance";
 import { resourceRule, validateTyped } from "../lib/rule";
-import { T } from "../lib/stack-view";
+import { RESOURCE_TYPES } from "../lib/stack-view";
 
 interface Config {
     /** The shortest deletion window a backup key may have, in days (KMS allows 7-30). */
@@ -33,7 +33,7 @@ export const kmsKeyRotationAndDeletionWindow = resourceRule({
     remediationSteps:
         "aws.kms.Key: enableKeyRotation: true, rotationPeriodInDays <= 365, deletionWindowInDays: 30 (and the same window on aws.kms.ReplicaKey). gcp.kms.CryptoKey: rotationPeriod <= 31536000s, destroyScheduledDuration >= 2592000s.",
     validateResource: [
-        validateTyped<aws.kms.KeyArgs>(T.kmsKey, (key, args, report) => {
+        validateTyped<aws.kms.KeyArgs>(RESOURCE_TYPES.kmsKey, (key, args, report) => {
             const c = config(() => args.getConfig<Partial<Config>>());
             const spec = key.customerMasterKeySpec ?? "SYMMETRIC_DEFAULT";
             if (spec !== "SYMMETRIC_DEFAULT") return args.notApplicable(`${spec} keys cannot rotate automatically and do not encrypt S3 objects`);
@@ -45,14 +45,14 @@ export const kmsKeyRotationAndDeletionWindow = resourceRule({
                 report(`kms key ${args.name}: deletionWindowInDays ${key.deletionWindowInDays} is below ${c.minDeletionWindowDays}; a scheduled deletion must leave time to notice and cancel it`);
             }
         }),
-        validateTyped<aws.kms.ReplicaKeyArgs>(T.kmsReplicaKey, (key, args, report) => {
+        validateTyped<aws.kms.ReplicaKeyArgs>(RESOURCE_TYPES.kmsReplicaKey, (key, args, report) => {
             const c = config(() => args.getConfig<Partial<Config>>());
             // A multi-Region replica rotates with its primary key; only its own deletion window is set here.
             if (typeof key.deletionWindowInDays === "number" && key.deletionWindowInDays < c.minDeletionWindowDays) {
                 report(`kms replica key ${args.name}: deletionWindowInDays ${key.deletionWindowInDays} is below ${c.minDeletionWindowDays}`);
             }
         }),
-        validateTyped<gcp.kms.CryptoKeyArgs>(T.gcpCryptoKey, (key, args, report) => {
+        validateTyped<gcp.kms.CryptoKeyArgs>(RESOURCE_TYPES.gcpCryptoKey, (key, args, report) => {
             const c = config(() => args.getConfig<Partial<Config>>());
             if (key.purpose !== undefined && key.purpose !== "ENCRYPT_DECRYPT") return args.notApplicable(`purpose ${key.purpose} keys do not rotate automatically`);
             const rotation = durationSeconds(key.rotationPeriod);

@@ -1,7 +1,7 @@
 import { MIN_UNDO_WINDOW_DAYS, RetentionEntry, engineHorizonDays, prefixRule, tierPrefix } from "../../components/storage/retention";
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
-import { StackView, T } from "../lib/stack-view";
+import { StackView, RESOURCE_TYPES } from "../lib/stack-view";
 import type { TierId } from "../../config/vocabulary";
 import { BUCKET_PURPOSES, TAG_KEYS } from "../../components/core/tags";
 
@@ -34,8 +34,8 @@ export const lifecycleMatchesTierRetention = stackRule({
     remediationSteps: "Derive the bucket's lifecycle from the tiers config with tierPrefixRules/prefixRule (components/storage/retention.ts), as TierBucket does; keep access logs for storage.complianceRetentionDays.",
     validateStack: (args, report) => {
         const view = new StackView(args.resources);
-        const buckets = view.ofType(T.bucket);
-        const gcsTier3 = view.ofType(T.gcsBucket).filter((g) => g.props.labels?.["fortress-tier"] === "tier3");
+        const buckets = view.ofType(RESOURCE_TYPES.bucket);
+        const gcsTier3 = view.ofType(RESOURCE_TYPES.gcsBucket).filter((g) => g.props.labels?.["fortress-tier"] === "tier3");
         if (buckets.length + gcsTier3.length === 0) return args.notApplicable("no bucket is declared");
         const m = view.manifest();
         if (!m.ok) {
@@ -47,7 +47,7 @@ export const lifecycleMatchesTierRetention = stackRule({
             const tier = StackView.tierOf(b);
             const logs = b.props.tags?.[TAG_KEYS.purpose] === BUCKET_PURPOSES.accessLogs;
             if (!tier && !logs) continue;
-            const rules: any[] = view.configsOf(b, T.lifecycle).flatMap((l) => [...(l.props.rules ?? [])]).filter((r) => r?.status === "Enabled");
+            const rules: any[] = view.configsOf(b, RESOURCE_TYPES.lifecycle).flatMap((l) => [...(l.props.rules ?? [])]).filter((r) => r?.status === "Enabled");
             if (rules.length === 0) {
                 report(`${StackView.label(b)}: no enabled lifecycle rule; ${logs ? "access logs" : `${tier} backups`} would be kept forever`, b.urn);
                 continue;

@@ -1,7 +1,7 @@
 import type * as aws from "@pulumi/aws";
 import { CONTROLS } from "../lib/compliance";
 import { resourceRule, validateTyped } from "../lib/rule";
-import { T } from "../lib/stack-view";
+import { RESOURCE_TYPES } from "../lib/stack-view";
 
 interface Config {
     readonly maxRequestIntervalSeconds: number;
@@ -30,7 +30,7 @@ export const route53HealthCheckFast = resourceRule({
             minRegions: { type: "integer", minimum: 3, default: DEFAULTS.minRegions },
         },
     },
-    validateResource: validateTyped<aws.route53.HealthCheckArgs>(T.healthCheck, (hc, args, report) => {
+    validateResource: validateTyped<aws.route53.HealthCheckArgs>(RESOURCE_TYPES.healthCheck, (hc, args, report) => {
         const c = { ...DEFAULTS, ...args.getConfig<Partial<Config>>() };
         if (!ENDPOINT_TYPES.test(String(hc.type))) return args.notApplicable(`type ${hc.type} does not probe an endpoint`);
         const interval = hc.requestInterval ?? 30;

@@ -1,6 +1,6 @@
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
-import { StackView, T } from "../lib/stack-view";
+import { StackView, RESOURCE_TYPES } from "../lib/stack-view";
 
 const AWS_MANAGED = /(^|:)alias\/aws\//;
 
@@ -20,10 +20,10 @@ export const s3BucketCustomerManagedKms = stackRule({
         "Declare aws.s3.BucketServerSideEncryptionConfiguration for the bucket with applyServerSideEncryptionByDefault { sseAlgorithm: \"aws:kms\", kmsMasterKeyId: <a key this stack declares> } (components/storage/tier-bucket.ts hardenBucket does).",
     validateStack: (args, report) => {
         const view = new StackView(args.resources);
-        const buckets = view.ofType(T.bucket);
+        const buckets = view.ofType(RESOURCE_TYPES.bucket);
         if (buckets.length === 0) return args.notApplicable("no S3 bucket is declared");
         for (const b of buckets) {
-            const configs = view.configsOf(b, T.sse);
+            const configs = view.configsOf(b, RESOURCE_TYPES.sse);
             const inline = b.props.serverSideEncryptionConfiguration?.rule;
             const rules: any[] = configs.length > 0 ? [...(configs[0].props.rules ?? [])] : inline ? [inline] : [];
             const logTarget = view.isAccessLogTarget(b);
@@ -43,7 +43,7 @@ export const s3BucketCustomerManagedKms = stackRule({
                 report(`${StackView.label(b)}: default encryption is "${algorithm}"; backups must use "aws:kms" with a customer-managed key`, b.urn);
                 continue;
             }
-            const keyDeps = (configs[0]?.propertyDependencies?.rules ?? []).filter((d) => d.type === T.kmsKey || d.type === T.kmsReplicaKey);
+            const keyDeps = (configs[0]?.propertyDependencies?.rules ?? []).filter((d) => d.type === RESOURCE_TYPES.kmsKey || d.type === RESOURCE_TYPES.kmsReplicaKey);
             if (keyDeps.length > 0) continue; // the key is one this stack declares
             const keyId = byDefault.kmsMasterKeyId;
             if (typeof keyId !== "string" || keyId === "") {

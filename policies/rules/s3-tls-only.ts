@@ -1,6 +1,6 @@
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
-import { PolicyStatement, StackView, T, statementCovers, statementsOf } from "../lib/stack-view";
+import { PolicyStatement, StackView, RESOURCE_TYPES, statementCovers, statementsOf } from "../lib/stack-view";
 
 function deniesPlainHttp(s: PolicyStatement & { Principal?: unknown }): boolean {
     if (s.Effect !== "Deny" || !statementCovers(s, "s3:GetObject") || !statementCovers(s, "s3:PutObject")) return false;
@@ -22,10 +22,10 @@ export const s3TlsOnly = stackRule({
         'Attach an aws.s3.BucketPolicy with { Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [<arn>, <arn>/*], Condition: { Bool: { "aws:SecureTransport": "false" } } } (components/storage/policy-documents.ts denyInsecureTransport).',
     validateStack: (args, report) => {
         const view = new StackView(args.resources);
-        const buckets = view.ofType(T.bucket);
+        const buckets = view.ofType(RESOURCE_TYPES.bucket);
         if (buckets.length === 0) return args.notApplicable("no S3 bucket is declared");
         for (const b of buckets) {
-            const policies = view.configsOf(b, T.bucketPolicy).map((p) => ({ where: StackView.label(p), doc: p.props.policy }));
+            const policies = view.configsOf(b, RESOURCE_TYPES.bucketPolicy).map((p) => ({ where: StackView.label(p), doc: p.props.policy }));
             if (b.props.policy !== undefined) policies.push({ where: `${StackView.label(b)}.policy`, doc: b.props.policy });
             if (policies.length === 0) {
                 report(`${StackView.label(b)}: no bucket policy is declared, so plain-HTTP requests are not refused; add the DenyInsecureTransport statement`, b.urn);

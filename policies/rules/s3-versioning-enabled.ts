@@ -1,6 +1,6 @@
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
-import { StackView, T } from "../lib/stack-view";
+import { StackView, RESOURCE_TYPES } from "../lib/stack-view";
 
 /**
  * Every S3 bucket keeps versions: an overwrite or a delete by a backup writer then leaves the
@@ -15,10 +15,10 @@ export const s3VersioningEnabled = stackRule({
     remediationSteps: 'Declare aws.s3.BucketVersioning for the bucket with versioningConfiguration: { status: "Enabled" }.',
     validateStack: (args, report) => {
         const view = new StackView(args.resources);
-        const buckets = view.ofType(T.bucket);
+        const buckets = view.ofType(RESOURCE_TYPES.bucket);
         if (buckets.length === 0) return args.notApplicable("no S3 bucket is declared");
         for (const b of buckets) {
-            const configs = view.configsOf(b, T.versioning);
+            const configs = view.configsOf(b, RESOURCE_TYPES.versioning);
             const status = configs[0]?.props.versioningConfiguration?.status ?? (b.props.versioning?.enabled === true ? "Enabled" : undefined);
             if (status !== "Enabled") {
                 report(

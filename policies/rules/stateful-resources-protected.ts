@@ -1,14 +1,14 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
-import { StackView, T } from "../lib/stack-view";
+import { StackView, RESOURCE_TYPES } from "../lib/stack-view";
 
 /** Types whose deletion loses data (backups, the keys to them, databases, volumes). */
-const STATEFUL: ReadonlySet<string> = new Set([T.bucket, T.kmsKey, T.kmsReplicaKey, T.gcsBucket, T.gcpKeyRing, T.gcpCryptoKey, T.pgCluster, T.pvc]);
+const STATEFUL: ReadonlySet<string> = new Set([RESOURCE_TYPES.bucket, RESOURCE_TYPES.kmsKey, RESOURCE_TYPES.kmsReplicaKey, RESOURCE_TYPES.gcsBucket, RESOURCE_TYPES.gcpKeyRing, RESOURCE_TYPES.gcpCryptoKey, RESOURCE_TYPES.pgCluster, RESOURCE_TYPES.pvc]);
 
 function isStateful(r: PolicyResource): boolean {
     if (STATEFUL.has(r.type)) return true;
-    return r.type === T.statefulSet && Array.isArray(r.props.spec?.volumeClaimTemplates) && r.props.spec.volumeClaimTemplates.length > 0;
+    return r.type === RESOURCE_TYPES.statefulSet && Array.isArray(r.props.spec?.volumeClaimTemplates) && r.props.spec.volumeClaimTemplates.length > 0;
 }
 
 /** In prod, nothing that holds data can be deleted by a `pulumi destroy` or a replacement without first unprotecting it. */

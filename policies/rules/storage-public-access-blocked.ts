@@ -1,6 +1,6 @@
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
-import { StackView, T } from "../lib/stack-view";
+import { StackView, RESOURCE_TYPES } from "../lib/stack-view";
 
 const FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
 
@@ -15,11 +15,11 @@ export const storagePublicAccessBlocked = stackRule({
         "S3: aws.s3.BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true. GCS: publicAccessPrevention: \"enforced\" and uniformBucketLevelAccess: true.",
     validateStack: (args, report) => {
         const view = new StackView(args.resources);
-        const s3 = view.ofType(T.bucket);
-        const gcs = view.ofType(T.gcsBucket);
+        const s3 = view.ofType(RESOURCE_TYPES.bucket);
+        const gcs = view.ofType(RESOURCE_TYPES.gcsBucket);
         if (s3.length + gcs.length === 0) return args.notApplicable("no bucket is declared");
         for (const b of s3) {
-            const blocks = view.configsOf(b, T.publicAccessBlock);
+            const blocks = view.configsOf(b, RESOURCE_TYPES.publicAccessBlock);
             if (blocks.length === 0) {
                 report(`${StackView.label(b)}: no BucketPublicAccessBlock is declared; a later policy or ACL could make backups public`, b.urn);
                 continue;

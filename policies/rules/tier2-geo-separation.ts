@@ -2,7 +2,7 @@ import { AWS_REGIONS, MIN_TIER2_DISTANCE_KM, greatCircleKm } from "../../compone
 import { TIER_REPOS } from "../../components/postgres/pgbackrest";
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
-import { StackView, T } from "../lib/stack-view";
+import { StackView, RESOURCE_TYPES } from "../lib/stack-view";
 
 interface Location {
     readonly lat: number;
@@ -44,13 +44,13 @@ export const tier2GeoSeparation = stackRule({
         const view = new StackView(args.resources);
         const extra = args.getConfig<Config>().extraLocations ?? {};
         const where = (region: string) => extra[region] ?? AWS_REGIONS[region];
-        const buckets = view.ofType(T.bucket);
+        const buckets = view.ofType(RESOURCE_TYPES.bucket);
         const tier1 = buckets.filter((b) => StackView.tierOf(b) === "tier1");
         const tier2 = buckets.filter((b) => StackView.tierOf(b) === "tier2");
         const m = view.manifest();
         const primary = tier1.map(StackView.regionOf).find((r) => r !== undefined) ?? (m.ok ? m.config.regions.primary : undefined);
         const stores: { label: string; region: string | undefined; urn?: string }[] = tier2.map((b) => ({ label: StackView.label(b), region: StackView.regionOf(b), urn: b.urn }));
-        for (const pg of view.ofType(T.pgCluster)) {
+        for (const pg of view.ofType(RESOURCE_TYPES.pgCluster)) {
             if (pg.props.spec?.standby?.enabled === true) continue;
             const name = `repo${TIER_REPOS.indexOf("tier2") + 1}`;
             const repo = (pg.props.spec?.backups?.pgbackrest?.repos ?? []).find((r: any) => r?.name === name);

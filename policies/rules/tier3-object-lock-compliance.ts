@@ -1,6 +1,6 @@
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
-import { StackView, T } from "../lib/stack-view";
+import { StackView, RESOURCE_TYPES } from "../lib/stack-view";
 
 /**
  * Tier 3 is immutable: the bucket is created with Object Lock and a default retention in
@@ -19,7 +19,7 @@ export const tier3ObjectLockCompliance = stackRule({
         const view = new StackView(args.resources);
         const m = view.manifest();
         const environment = m.ok ? m.config.environment : undefined;
-        const tier3 = view.ofType(T.bucket).filter((b) => StackView.tierOf(b) === "tier3");
+        const tier3 = view.ofType(RESOURCE_TYPES.bucket).filter((b) => StackView.tierOf(b) === "tier3");
         if (tier3.length === 0) {
             if (m.ok && m.config.role === "dr") return args.notApplicable("the DR stack declares no tiers; the primary stack does");
             report(`no tier-3 bucket (an aws.s3.Bucket tagged fortress:tier = tier3) is declared: there is no immutable copy of the backups`);
@@ -30,7 +30,7 @@ export const tier3ObjectLockCompliance = stackRule({
                 report(`${StackView.label(b)}: objectLockEnabled is not true; Object Lock can only be turned on when the bucket is created`, b.urn);
                 continue;
             }
-            const lock = view.configsOf(b, T.objectLock)[0];
+            const lock = view.configsOf(b, RESOURCE_TYPES.objectLock)[0];
             const retention = lock?.props.rule?.defaultRetention;
             if (!retention) {
                 report(`${StackView.label(b)}: no BucketObjectLockConfiguration with a default retention; objects would be stored unlocked`, b.urn);

@@ -1,7 +1,7 @@
 import type { PolicyResource } from "@pulumi/policy";
 import { CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
-import { StackView, T } from "../lib/stack-view";
+import { StackView, RESOURCE_TYPES } from "../lib/stack-view";
 
 function namespaceOf(r: PolicyResource): string {
     const ns = r.props.metadata?.namespace ?? r.provider?.props.namespace;
@@ -31,9 +31,9 @@ export const workloadProbesAndPdb = stackRule({
     remediationSteps: "Give every container readinessProbe and livenessProbe (periodSeconds 10, timeoutSeconds 5, failureThreshold 3 per docs/architecture.md, Detection and failover) and declare a policy/v1 PodDisruptionBudget whose selector matches the pod template's labels.",
     validateStack: (args, report) => {
         const view = new StackView(args.resources);
-        const workloads = [...view.ofType(T.deployment), ...view.ofType(T.statefulSet)];
+        const workloads = [...view.ofType(RESOURCE_TYPES.deployment), ...view.ofType(RESOURCE_TYPES.statefulSet)];
         if (workloads.length === 0) return args.notApplicable("no Deployment or StatefulSet is declared");
-        const pdbs = view.ofType(T.pdb);
+        const pdbs = view.ofType(RESOURCE_TYPES.pdb);
         for (const w of workloads) {
             const template = w.props.spec?.template ?? {};
             for (const c of template.spec?.containers ?? []) {

@@ -12,6 +12,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ledgerReaderPolicy } from "../../components/compliance/erasure-ledger-policy";
 import { fortressLabels } from "../../components/core/names";
+import { TAG_KEYS } from "../../components/core/tags";
 import { IrsaRole } from "../../components/core/irsa-role";
 import type { FortressConfig } from "../../config";
 import type { DrPlan } from "./dr-mode";
@@ -53,7 +54,7 @@ export function declareErasureReplayJob(a: ErasureReplayJobArgs): k8s.batch.v1.J
             oidcIssuer: a.oidcIssuer,
             namespace: ns,
             serviceAccounts: [ERASURE_REPLAY_SERVICE_ACCOUNT],
-            tags: { "fortress:purpose": "erasure-ledger-reader" },
+            tags: { [TAG_KEYS.purpose]: "erasure-ledger-reader" },
             policy: pulumi
                 .all([a.ledger, a.kmsKeyArns])
                 .apply(([l, keys]) => JSON.stringify(ledgerReaderPolicy([`arn:aws:s3:::${l.bucketName}`, `arn:aws:s3:::${l.replicaBucketName}`], keys))),

@@ -10,7 +10,7 @@ import * as path from "path";
 import { parseAllDocuments } from "yaml";
 import { allVendoredCrds } from "../../crds";
 import { FRAMEWORKS } from "../../policies/lib/compliance";
-import { T } from "../../policies/lib/stack-view";
+import { RESOURCE_TYPES } from "../../policies/lib/stack-view";
 import { RULES } from "../../policies/rules";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -110,7 +110,7 @@ describe("type tokens", () => {
             pvc: k8s.core.v1.PersistentVolumeClaim as any,
             helmRelease: k8s.helm.v3.Release as any,
         };
-        for (const [key, token] of Object.entries(T)) {
+        for (const [key, token] of Object.entries(RESOURCE_TYPES)) {
             if (key === "pgCluster" || key === "veleroSchedule") continue;
             assert.ok(classes[key], `no SDK class listed for T.${key} (${token})`);
             assert.strictEqual(token, classes[key].__pulumiType, `T.${key}`);
@@ -119,7 +119,7 @@ describe("type tokens", () => {
 
     it("match the custom resources' CRDs (kubernetes:<group>/<version>:<kind>)", () => {
         const tokens = new Set(allVendoredCrds().map((c) => `kubernetes:${c.group}/${c.version}:${c.kind}`));
-        assert.ok(tokens.has(T.pgCluster), T.pgCluster);
-        assert.ok(tokens.has(T.veleroSchedule), T.veleroSchedule);
+        assert.ok(tokens.has(RESOURCE_TYPES.pgCluster), RESOURCE_TYPES.pgCluster);
+        assert.ok(tokens.has(RESOURCE_TYPES.veleroSchedule), RESOURCE_TYPES.veleroSchedule);
     });
 });

@@ -52,7 +52,7 @@ export interface Topology {
 
 type Evaluated = Pick<PlanResult, "stack" | "config" | "resources">;
 
-const T = {
+const RESOURCE_TYPES = {
     bucket: "aws:s3/bucket:Bucket",
     replication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig",
     lock: "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
@@ -122,27 +122,27 @@ function addStack(b: Builder, result: Evaluated, side: "primary" | "dr"): void {
 
     // Tier buckets: the buckets of the TierBucket components, named by tier.
     const bucketIdByName = new Map<string, string>();
-    for (const bk of of(rs, T.bucket)) {
+    for (const bk of of(rs, RESOURCE_TYPES.bucket)) {
         const tier = bk.parentName;
         if (!tier || !/^tier[123]$/.test(tier) || !bk.region) continue;
-        const lock = of(rs, T.lock).find((l) => l.name === `${tier}-object-lock`);
+        const lock = of(rs, RESOURCE_TYPES.lock).find((l) => l.name === `${tier}-object-lock`);
         const lockText = lock ? `Object Lock ${lock.inputs.rule?.defaultRetention?.mode ?? ""} ${lock.inputs.rule?.defaultRetention?.days ?? "?"}d` : "no Object Lock";
         const name = String(bk.inputs.bucket ?? bk.name);
         const id = b.node({ id: `bucket-${name}`, kind: "bucket", group: regionGroup(b, config, bk.region), label: `${tier} bucket`, detail: [name, lockText], tier });
         bucketIdByName.set(name, id);
     }
     // GCS copies of tier 3.
-    for (const g of of(rs, T.gcsBucket)) {
+    for (const g of of(rs, RESOURCE_TYPES.gcsBucket)) {
         const location = String(g.inputs.location ?? config.gcs.location);
         const group = b.group({ id: `gcs-${location}`, kind: "gcs", label: `GCS ${location}`, role: "GCS tier-3 copy" });
         const rp = g.inputs.retentionPolicy;
         const lock = rp ? `retention ${Math.round(Number(rp.retentionPeriod) / 86_400)}d${rp.isLocked ? ", locked" : ""}` : "no retention policy";
         const id = b.node({ id: `gcs-${slug(String(g.inputs.name ?? g.name))}`, kind: "gcs-bucket", group, label: "tier3 copy (GCS)", detail: [String(g.inputs.name ?? g.name), lock], tier: "gcs" });
         const tier3 = [...b.nodes.values()].find((n) => n.tier === "tier3");
-        if (tier3 && of(rs, T.transfer).length > 0) b.edge({ from: tier3.id, to: id, kind: "transfer", label: "Storage Transfer, daily" });
+        if (tier3 && of(rs, RESOURCE_TYPES.transfer).length > 0) b.edge({ from: tier3.id, to: id, kind: "transfer", label: "Storage Transfer, daily" });
     }
     // Replication between tier buckets, with RTC.
-    for (const rc of of(rs, T.replication)) {
+    for (const rc of of(rs, RESOURCE_TYPES.replication)) {
         const from = bucketIdByName.get(String(rc.inputs.bucket));
         if (!from) continue;
         for (const rule of (rc.inputs.rules ?? []) as any[]) {
@@ -154,7 +154,7 @@ function addStack(b: Builder, result: Evaluated, side: "primary" | "dr"): void {
         }
     }
     // The database and its repos; a standby in the DR stack.
-    for (const pg of of(rs, T.pg)) {
+    for (const pg of of(rs, RESOURCE_TYPES.pg)) {
         const spec = pg.inputs.spec ?? {};
         const repos: any[] = spec.backups?.pgbackrest?.repos ?? [];
         const replicas = (spec.instances ?? []).reduce((n: number, i: any) => n + Number(i.replicas ?? 0), 0);
@@ -190,10 +190,10 @@ function addStack(b: Builder, result: Evaluated, side: "primary" | "dr"): void {
         }
     }
     // Redis (the StatefulSet that is not the Sentinel).
-    const redisSets = of(rs, T.statefulSet).filter((s) => /redis|valkey/i.test(s.name) && !/sentinel/i.test(s.name));
+    const redisSets = of(rs, RESOURCE_TYPES.statefulSet).filter((s) => /redis|valkey/i.test(s.name) && !/sentinel/i.test(s.name));
     for (const s of redisSets) {
         const name = String(s.inputs.metadata?.name ?? s.name);
-        const sentinel = of(rs, T.statefulSet).some((x) => x.name === `${s.name}-sentinel`);
+        const sentinel = of(rs, RESOURCE_TYPES.statefulSet).some((x) => x.name === `${s.name}-sentinel`);
         b.node({
             id: `redis-${side}-${name}`,
             kind: "redis",
@@ -203,7 +203,7 @@ function addStack(b: Builder, result: Evaluated, side: "primary" | "dr"): void {
         });
     }
     // Backup CronJobs: Redis snapshots from the Redis node, the rest from one platform node.
-    for (const cj of of(rs, T.cronJob)) {
+    for (const cj of of(rs, RESOURCE_TYPES.cronJob)) {
         const containers: any[] = cj.inputs.spec?.jobTemplate?.spec?.template?.spec?.containers ?? [];
         const env = Object.fromEntries(containers.flatMap((c) => (c.env ?? []) as any[]).filter((e) => typeof e.value === "string").map((e) => [e.name, e.value]));
         const bucket = env.BACKUP_BUCKET ? bucketIdByName.get(String(env.BACKUP_BUCKET)) : undefined;
@@ -217,7 +217,7 @@ function addStack(b: Builder, result: Evaluated, side: "primary" | "dr"): void {
         b.edge({ from, to: bucket, kind: "backup", label: isRedis ? `snapshot ${cj.inputs.spec?.schedule ?? ""}` : "backups" });
     }
     // Route 53 failover pairs: one node per hostname, arrows to the primary and secondary targets.
-    const records = of(rs, T.record).filter((r) => Array.isArray(r.inputs.failoverRoutingPolicies) && r.inputs.failoverRoutingPolicies.length > 0);
+    const records = of(rs, RESOURCE_TYPES.record).filter((r) => Array.isArray(r.inputs.failoverRoutingPolicies) && r.inputs.failoverRoutingPolicies.length > 0);
     const hostnames = [...new Set(records.map((r) => String(r.inputs.name)))];
     if (hostnames.length > 0) {
         const dns = b.group({ id: "route53", kind: "global", label: "Route 53 (global)", role: "failover DNS, health checks" });
@@ -235,7 +235,7 @@ function addStack(b: Builder, result: Evaluated, side: "primary" | "dr"): void {
     }
     // Alarms in their home regions, with the topic they notify.
     const alarmsByRegion = new Map<string, RecordedResource[]>();
-    for (const a of [...of(rs, T.alarm)]) if (a.region) alarmsByRegion.set(a.region, [...(alarmsByRegion.get(a.region) ?? []), a]);
+    for (const a of [...of(rs, RESOURCE_TYPES.alarm)]) if (a.region) alarmsByRegion.set(a.region, [...(alarmsByRegion.get(a.region) ?? []), a]);
     for (const [region, alarms] of alarmsByRegion) {
         // The topic each alarm tells, from its actions (a DR stack's alarms tell the primary's topic).
         const topics = [...new Set(alarms.flatMap((a) => ((a.inputs.alarmActions ?? []) as unknown[]).map((arn) => String(arn).split(":").pop()!)))];
@@ -244,7 +244,7 @@ function addStack(b: Builder, result: Evaluated, side: "primary" | "dr"): void {
             const metric = String(a.inputs.metricName ?? (a.inputs.metricQueries ? "metric math" : "?"));
             kinds.set(metric, (kinds.get(metric) ?? 0) + 1);
         }
-        const dashboards = of(rs, T.dashboard).filter((d) => d.region === region).length;
+        const dashboards = of(rs, RESOURCE_TYPES.dashboard).filter((d) => d.region === region).length;
         b.node({
             id: `alarms-${side}-${region}`,
             kind: "alarms",
