@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole } from "../core/irsa-role";
 import { Replication, replicationLatencyAlarm, RTC_MINUTES } from "../storage/replication";
-import { hardenBucket } from "../storage/tier-bucket";
+import { lockedRetentionBucket } from "../storage/locked-bucket";
 import { LEDGER_OBJECT_PREFIX, appenderPolicy, ledgerBucketPolicy, ledgerReaderPolicy } from "./erasure-ledger-policy";
 import { BUCKET_PURPOSES, REPLICATION_RULE_IDS, TAG_KEYS } from "../core/tags";
 
@@ -104,37 +104,12 @@ export class ErasureLedger extends pulumi.ComponentResource {
 
     /** One copy of the ledger: hardened, locked for the retention, expired a day after the lock ends, access-logged when given. */
     private declareLockedBucket(id: string, bucketName: string, kmsKeyArn: pulumi.Input<string>, accessLogBucket: pulumi.Input<string> | undefined, parent: pulumi.Resource, args: ErasureLedgerArgs): LedgerCopy {
-        const protect = args.protect ?? false;
-        const mode = args.lockMode ?? "COMPLIANCE";
         const o = { parent };
-        const bucket = new aws.s3.Bucket(
+        // No transition: a replay reads every entry during a restore.
+        const { bucket, hardened } = lockedRetentionBucket(
             id,
-            { bucket: bucketName, objectLockEnabled: true, forceDestroy: false, tags: { [TAG_KEYS.purpose]: BUCKET_PURPOSES.erasureLedger } },
-            { ...o, protect, retainOnDelete: true },
-        );
-        const hardened = hardenBucket(id, bucket.id, { kmsKeyArn }, parent);
-        new aws.s3.BucketObjectLockConfiguration(
-            `${id}-object-lock`,
-            { bucket: bucket.id, objectLockEnabled: "Enabled", rule: { defaultRetention: { mode, days: args.retentionDays } } },
-            { ...o, dependsOn: [hardened.versioning], retainOnDelete: true },
-        );
-        new aws.s3.BucketLifecycleConfiguration(
-            `${id}-lifecycle`,
-            {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        // No transition: a replay reads every entry during a restore. Expiry a day after the lock ends.
-                        id: "compliance-retention",
-                        status: "Enabled",
-                        filter: {},
-                        expiration: { days: args.retentionDays + 1 },
-                        noncurrentVersionExpiration: { noncurrentDays: args.retentionDays + 1 },
-                        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-                    },
-                ],
-            },
-            { ...o, dependsOn: [hardened.versioning], retainOnDelete: true },
+            { bucketName, purpose: BUCKET_PURPOSES.erasureLedger, kmsKeyArn, lockMode: args.lockMode ?? "COMPLIANCE", retentionDays: args.retentionDays, protect: args.protect ?? false },
+            parent,
         );
         new aws.s3.BucketPolicy(
             `${id}-policy`,

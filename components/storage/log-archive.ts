@@ -2,9 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { keyPolicy } from "./backup-key";
 import { Replication, replicationLatencyAlarm, RTC_MINUTES } from "./replication";
-import { hardenBucket } from "./tier-bucket";
+import { lockedRetentionBucket } from "./locked-bucket";
 import { PolicyDocument, Statement, denyInsecureTransport, denyVersionDeletion, doc } from "./policy-documents";
-import { BUCKET_PURPOSES, REPLICATION_RULE_IDS, TAG_KEYS } from "../core/tags";
+import { BUCKET_PURPOSES, REPLICATION_RULE_IDS } from "../core/tags";
 
 export interface AccessLogSource {
     readonly bucketName: pulumi.Input<string>;
@@ -154,40 +154,18 @@ export class LogArchive extends pulumi.ComponentResource {
         trailArn: pulumi.Output<string>,
         extra: (arn: string, account: string, trail: string) => Statement[],
     ): LockedBucket {
-        const protect = args.protect ?? false;
-        const bucket = new aws.s3.Bucket(
+        const { bucket, hardened } = lockedRetentionBucket(
             id,
-            { bucket: bucketName, objectLockEnabled: true, forceDestroy: false, tags: { [TAG_KEYS.purpose]: BUCKET_PURPOSES.logArchive } },
-            { parent, protect, retainOnDelete: true },
-        );
-        const hardened = hardenBucket(id, bucket.id, { kmsKeyArn }, parent);
-        new aws.s3.BucketObjectLockConfiguration(
-            `${id}-object-lock`,
             {
-                bucket: bucket.id,
-                objectLockEnabled: "Enabled",
-                rule: { defaultRetention: { mode: args.lockMode ?? "COMPLIANCE", days: args.retentionDays } },
+                bucketName,
+                purpose: BUCKET_PURPOSES.logArchive,
+                kmsKeyArn,
+                lockMode: args.lockMode ?? "COMPLIANCE",
+                retentionDays: args.retentionDays,
+                transition: { days: args.deepArchiveAfterDays ?? DEFAULT_DEEP_ARCHIVE_AFTER_DAYS, storageClass: "DEEP_ARCHIVE" },
+                protect: args.protect ?? false,
             },
-            { parent, dependsOn: [hardened.versioning], retainOnDelete: true },
-        );
-        new aws.s3.BucketLifecycleConfiguration(
-            `${id}-lifecycle`,
-            {
-                bucket: bucket.id,
-                rules: [
-                    {
-                        id: "compliance-retention",
-                        status: "Enabled",
-                        filter: {},
-                        transitions: [{ days: args.deepArchiveAfterDays ?? DEFAULT_DEEP_ARCHIVE_AFTER_DAYS, storageClass: "DEEP_ARCHIVE" }],
-                        // A day after the lock ends: the lifecycle never races the lock.
-                        expiration: { days: args.retentionDays + 1 },
-                        noncurrentVersionExpiration: { noncurrentDays: args.retentionDays + 1 },
-                        abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
-                    },
-                ],
-            },
-            { parent, dependsOn: [hardened.versioning], retainOnDelete: true },
+            parent,
         );
         const policy = new aws.s3.BucketPolicy(
             `${id}-policy`,
