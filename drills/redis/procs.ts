@@ -4,20 +4,8 @@
  */
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as net from "net";
 
-/** A port the kernel just handed out on 127.0.0.1; chosen at run time so drills never collide. */
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.unref();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
-}
+export { freePort } from "../../cli/drivers/lab/exec";
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 

@@ -5,7 +5,6 @@
  * kill stops what the killed attempt left running, wipes the destination and starts over).
  */
 import * as fs from "fs";
-import * as net from "net";
 import * as path from "path";
 import type { DatabaseBackup, DatabaseInfo, DatabasePositions, DatabasePrimitives, FenceProof, Finding, ProbeResult, RestoreDestination, RestoreRequest, RestoredState, SqlProbe, Tier, Wait } from "../types";
 import { GuardRefusal, StepFailed } from "../../errors";
@@ -13,7 +12,7 @@ import { lsnToBytes, pgTimestamp } from "../../parse";
 
 const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
 import type { LabDescription } from "./description";
-import { killRecorded, mkdirForPostgres, pollUntil } from "./exec";
+import { freePort, killRecorded, mkdirForPostgres, pollUntil } from "./exec";
 import { listening, pgCtl, postmasterPid, processesMentioning, query } from "./pg";
 import { parseInfo, parseVerify, pgbackrest, pgbackrestArgs, repoOf, segmentNumber, walGaps } from "./pgbackrest";
 import type { LabStorage } from "./storage";
@@ -25,17 +24,6 @@ interface Dest {
     readonly log: string;
     readonly portFile: string;
     readonly pidFile: string;
-}
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
 }
 
 export class LabDatabase implements DatabasePrimitives {

@@ -5,6 +5,7 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import { WaitTimeout } from "../../errors";
 
 export interface ExecResult {
@@ -123,4 +124,17 @@ export async function pollUntil<T>(what: string, deadline: number, probe: () => 
         if (Date.now() > deadline) throw new WaitTimeout(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
         await sleep(intervalMs);
     }
+}
+
+/** A port the kernel just handed out on 127.0.0.1; chosen at run time so drills and lab restores never collide. */
+export function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const srv = net.createServer();
+        srv.unref();
+        srv.once("error", reject);
+        srv.listen(0, "127.0.0.1", () => {
+            const port = (srv.address() as net.AddressInfo).port;
+            srv.close(() => resolve(port));
+        });
+    });
 }

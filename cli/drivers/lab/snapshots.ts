@@ -18,13 +18,12 @@
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { createHash } from "crypto";
 import * as fs from "fs";
-import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import type { CachePrimitives, DataClass, FenceProof, Finding, ProbeResult, RestoreDestination, Snapshot, SnapshotPrimitives, SnapshotProbe, SnapshotRestored, Tier, Wait } from "../types";
 import { PreflightError, StepFailed } from "../../errors";
 import type { LabDescription } from "./description";
-import { ExecResult, execBounded, pollUntil } from "./exec";
+import { ExecResult, execBounded, freePort, pollUntil } from "./exec";
 import { listening } from "./pg";
 
 const JOBS = path.resolve(__dirname, "..", "..", "..", "jobs");
@@ -49,17 +48,6 @@ interface Manifest {
 }
 
 const abort = (w: Wait) => ({ abortSignal: AbortSignal.timeout(Math.max(1, w.deadline - Date.now())) });
-
-function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const srv = net.createServer();
-        srv.once("error", reject);
-        srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as net.AddressInfo).port;
-            srv.close(() => resolve(port));
-        });
-    });
-}
 
 /** The one line a job script's failure says (its last "ERROR: ..." line), without the timestamp and job name. */
 export function jobError(r: ExecResult): string {
