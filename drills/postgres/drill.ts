@@ -43,10 +43,7 @@ interface Sizes {
     readonly beforeCrashSeconds: number;
 }
 
-const SIZES: DrillSizes<Sizes> = {
-    quick: { writerPerSecond: 50, pgbenchScale: 5, loadSeconds: 30, outageSeconds: 90, beforeCrashSeconds: 12 },
-    full: { writerPerSecond: 50, pgbenchScale: 20, loadSeconds: 120, outageSeconds: 300, beforeCrashSeconds: 25 },
-};
+const SIZES: DrillSizes<Sizes> = { quick: { writerPerSecond: 50, pgbenchScale: 5, loadSeconds: 30, outageSeconds: 90, beforeCrashSeconds: 12 }, full: { writerPerSecond: 50, pgbenchScale: 20, loadSeconds: 120, outageSeconds: 300, beforeCrashSeconds: 25 } };
 
 /** One sample of the primary's WAL position and archive state. */
 interface Sample {
@@ -128,6 +125,33 @@ function newestSegment(archiveDir: string): number | undefined {
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
+export const run: Drill = async (options: DrillOptions): Promise<DrillReport> => {
+    const drill = beginDrill(options, SIZES);
+    const { config, source } = prodConfig();
+    const { prereqs, compat } = postgresPrereqs();
+    const d: PostgresDrill = { sizes: drill.sizes, config, fig: drill.fig, check: drill.check, layout: workLayout(options.workDir), procs: new ProcessGroup(), servers: [], load: {} };
+    try {
+        const p = await startPrimary(d);
+        const verification = await backupsAndVerification(d, p);
+        const outage = await outageScenario(p.primary, p.sampler, p.lab, d.sizes, p.settings, d.fig, d.check);
+        const acks = await crashScenario(d, p, outage);
+        await pitrScenario(p.primary, p.bin, acks, options.workDir, d.layout.socketDir, d.layout.logDir, d.servers, d.fig, d.check);
+        await corruptionScenario(p.bin, verification, d.layout.repo1, p.stanza, options.workDir, d.fig, d.check);
+    } finally {
+        await d.load.writer?.stop().catch(() => undefined);
+        await d.load.sampler?.stop().catch(() => undefined);
+        for (const s of d.servers) if (s.running) await s.stop("immediate");
+        await d.procs.stopAll();
+    }
+    // Data directories, repos and logs are hundreds of MB: kept only when a check failed.
+    if (!removeWorkDirIfPassed(drill, options.workDir)) drill.fig("postgres.run.work_dir", "work directory kept for inspection", options.workDir, "");
+    return drillReport("postgres", drill, {
+        ...prereqVersions(prereqs),
+        "pgbackrest.compat": compat.notes.join("; ") || "as measured on 2.45",
+        config: source,
+    });
+};
+
 /** The drill's directories under the work directory, owned by postgres where it writes. */
 interface WorkLayout {
     readonly workDir: string;
@@ -164,32 +188,6 @@ interface RunningPrimary {
     readonly sampler: Sampler;
 }
 
-export const run: Drill = async (options: DrillOptions): Promise<DrillReport> => {
-    const drill = beginDrill(options, SIZES);
-    const { config, source } = prodConfig();
-    const { prereqs, compat } = postgresPrereqs();
-    const d: PostgresDrill = { sizes: drill.sizes, config, fig: drill.fig, check: drill.check, layout: workLayout(options.workDir), procs: new ProcessGroup(), servers: [], load: {} };
-    try {
-        const p = await startPrimary(d);
-        const verification = await backupsAndVerification(d, p);
-        const outage = await outageScenario(p.primary, p.sampler, p.lab, d.sizes, p.settings, d.fig, d.check);
-        const acks = await crashScenario(d, p, outage);
-        await pitrScenario(p.primary, p.bin, acks, options.workDir, d.layout.socketDir, d.layout.logDir, d.servers, d.fig, d.check);
-        await corruptionScenario(p.bin, verification, d.layout.repo1, p.stanza, options.workDir, d.fig, d.check);
-    } finally {
-        await d.load.writer?.stop().catch(() => undefined);
-        await d.load.sampler?.stop().catch(() => undefined);
-        for (const s of d.servers) if (s.running) await s.stop("immediate");
-        await d.procs.stopAll();
-    }
-    // Data directories, repos and logs are hundreds of MB: kept only when a check failed.
-    if (!removeWorkDirIfPassed(drill, options.workDir)) drill.fig("postgres.run.work_dir", "work directory kept for inspection", options.workDir, "");
-    return drillReport("postgres", drill, {
-        ...prereqVersions(prereqs),
-        "pgbackrest.compat": compat.notes.join("; ") || "as measured on 2.45",
-        config: source,
-    });
-};
 
 /** The tools the drill runs; one line naming the package when something is missing (the runner prints it as is). */
 function postgresPrereqs(): { prereqs: Pick<Found, "postgres" | "pgbackrest" | "stunnel4" | "moto" | "openssl">; compat: PgBackRestCompatibility } {
