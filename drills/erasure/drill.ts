@@ -29,6 +29,7 @@ import { applyEntry, remainingOf } from "../../cli/erasure/replay";
 import { proceduresOf } from "../../cli/erasure/step";
 import { erasureSection } from "../../config/sections/erasure";
 import { NAMESPACE, parseConfigValue, validateConfig } from "../../config";
+import { EXAMPLE_ERASURE_SECTION } from "../lib/erasure-section";
 import { prereqVersions, requirePrereqs } from "../lib/prereqs";
 import type { Drill, DrillCheck, DrillFigure, DrillReport } from "../types";
 import { ProcessGroup, runScript } from "../redis/procs";
@@ -39,22 +40,12 @@ import { putUploads, seedApp } from "./app";
 const ROOT = path.resolve(__dirname, "..", "..");
 const SUBJECTS = ["u-0007", "u-0042", "u-0133"];
 
-/** The erasure section the drill runs with: the prod stack's own when it has one. */
-const DRILL_ERASURE = {
-    hashSubjects: true,
-    hmacKeySecret: { name: "erasure-ledger-hmac", key: "key" },
-    ledger: { appenderServiceAccounts: ["api"] },
-    database: { routine: "select erase_subject($1)", verify: "select subject_rows($1)" },
-    redis: { keyPatterns: ["session:{subject}:*", "cart:{subject}"] },
-    uploads: { prefixes: ["users/{subject}/"] },
-};
-
-/** A stacks directory for the CLI: prod's file, with the drill's erasure section when prod has none. */
+/** A stacks directory for the CLI: prod's file, with the example erasure section (drills/lib/erasure-section.ts) when prod has none. */
 function drillStacks(dir: string): { dir: string; erasure: ReturnType<typeof erasureSection.parse>; source: string } {
     fs.mkdirSync(dir, { recursive: true });
     const text = fs.readFileSync(path.join(ROOT, "stacks", "Pulumi.prod.yaml"), "utf8");
     const has = /^ {2}fortress-dr:erasure:/m.test(text);
-    const out = has ? text : `${text.trimEnd()}\n  fortress-dr:erasure: ${JSON.stringify(DRILL_ERASURE)}\n`;
+    const out = has ? text : `${text.trimEnd()}\n  fortress-dr:erasure: ${JSON.stringify(EXAMPLE_ERASURE_SECTION)}\n`;
     fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), out);
     for (const f of ["Pulumi.yaml"]) if (fs.existsSync(path.join(ROOT, f))) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
     const cfg = (parseYaml(out).config ?? {}) as Record<string, unknown>;
