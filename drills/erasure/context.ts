@@ -17,7 +17,7 @@ import { proceduresOf } from "../../cli/erasure/step";
 import { erasureSection } from "../../config/sections/erasure";
 import { NAMESPACE, parseConfigValue, validateConfig } from "../../config";
 import { EXAMPLE_ERASURE_SECTION } from "../lib/erasure-section";
-import type { DrillCheck, DrillFigure } from "../types";
+import type { Check, DrillRun, DrillSizes, Fig } from "../lib/drill-setup";
 import { runScript } from "../redis/procs";
 import type { ErasureLab } from "./lab";
 import type { LedgerLab } from "./ledger-lab";
@@ -88,10 +88,17 @@ export interface Counts {
 
 export type PgTarget = { readonly host: string; readonly port: number; readonly user: string };
 
+/** The drill's loads: application users (quick: 400, full: 4000). */
+export interface ErasureSizes {
+    readonly users: number;
+}
+
+export const ERASURE_SIZES: DrillSizes<ErasureSizes> = { quick: { users: 400 }, full: { users: 4000 } };
+
 /** Everything the steps share. */
 export interface ErasureDrill {
     readonly workDir: string;
-    /** Application users (quick: 400, full: 4000). */
+    /** Application users. */
     readonly users: number;
     readonly lab: ErasureLab;
     readonly ledger: LedgerLab;
@@ -103,8 +110,8 @@ export interface ErasureDrill {
     readonly procedures: ErasureProcedures;
     /** The erasure primitives on the live systems (the lab's PostgreSQL, Redis, uploads). */
     readonly live: ErasurePrimitives;
-    readonly fig: (id: string, name: string, value: number | string, unit: string) => void;
-    readonly check: (name: string, passed: boolean, detail: string) => void;
+    readonly fig: Fig;
+    readonly check: Check;
     /** HMAC-SHA256 of a subject id with the ledger's key (hex). */
     hmac(id: string): string;
     /** A ledger entry for subject `id` over the three data classes (for counting what remains of it). */
@@ -117,15 +124,13 @@ export interface ErasureDrill {
 
 export interface ErasureDrillParts {
     readonly workDir: string;
-    readonly quick: boolean;
+    readonly run: DrillRun<ErasureSizes>;
     readonly lab: ErasureLab;
     readonly ledger: LedgerLab;
     readonly hmacKey: Buffer;
-    readonly figures: DrillFigure[];
-    readonly checks: DrillCheck[];
 }
 
-export function erasureDrill({ workDir, quick, lab, ledger, hmacKey, figures, checks }: ErasureDrillParts): ErasureDrill {
+export function erasureDrill({ workDir, run, lab, ledger, hmacKey }: ErasureDrillParts): ErasureDrill {
     const stacks = drillStacks(path.join(workDir, "stacks"));
     const env = { FORTRESS_STACKS_DIR: stacks.dir, FORTRESS_STATE_DIR: path.join(workDir, "state") };
     const procedures = proceduresOf(validateConfig(readStackConfigFrom(stacks.dir)), ledger.uploadsBucket)!;
@@ -133,7 +138,7 @@ export function erasureDrill({ workDir, quick, lab, ledger, hmacKey, figures, ch
     const hmac = (id: string) => createHmac("sha256", hmacKey).update(id).digest("hex");
     return {
         workDir,
-        users: quick ? 400 : 4000,
+        users: run.sizes.users,
         lab,
         ledger,
         admin,
@@ -141,8 +146,8 @@ export function erasureDrill({ workDir, quick, lab, ledger, hmacKey, figures, ch
         stacks,
         procedures,
         live: labErasurePrimitives({ postgres: { ...lab.pg, database: "postgres" }, redis: { host: "127.0.0.1", port: lab.redisPort }, s3: admin }),
-        fig: (id, name, value, unit) => figures.push({ id, name, value, unit }),
-        check: (name, passed, detail) => checks.push({ name, passed, detail }),
+        fig: run.fig,
+        check: run.check,
         hmac,
         entryFor: (id, requestId = "probe") => ({ v: 1, requestId, time: new Date().toISOString(), subject: { kind: "hmac-sha256", value: hmac(id) }, dataClasses: ["database", "redis", "uploads"] }),
         fortress: (args) => fortress(args, env),

@@ -16,16 +16,16 @@
  *     audit record lists the replayed requests; a second replay removes nothing.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { query } from "../../cli/drivers/lab/pg";
 import { labErasurePrimitives } from "../../cli/erasure/lab-primitives";
 import { ErasurePrimitives, applyEntry, remainingOf } from "../../cli/erasure/replay";
+import { beginDrill, drillReport } from "../lib/drill-setup";
 import { Postgres, prereqVersions, requirePrereqs } from "../lib/prereqs";
-import type { Drill, DrillCheck, DrillFigure, DrillReport } from "../types";
+import type { Drill } from "../types";
 import { ProcessGroup, runScript } from "../redis/procs";
-import { CliRun, Counts, ErasureDrill, PgTarget, SUBJECTS, erasureDrill } from "./context";
+import { CliRun, Counts, ERASURE_SIZES, ErasureDrill, PgTarget, SUBJECTS, erasureDrill } from "./context";
 import { ErasureLab, startErasureLab } from "./lab";
 import { checkLedgerAttacksRefused, checkLedgerIntact } from "./ledger-attacks";
 import { RecordedErasure, recordToLedger, startLedgerLab, writeHmacKey } from "./ledger-lab";
@@ -206,11 +206,10 @@ async function stopPostgresServers(workDir: string, lab: ErasureLab, pg: Postgre
     }
 }
 
-export const run: Drill = async ({ quick, workDir }) => {
-    const startedAt = new Date().toISOString();
+export const run: Drill = async (options) => {
+    const { workDir } = options;
     const found = requirePrereqs(["postgres", "pgbackrest", "redis", "moto"]);
-    const figures: DrillFigure[] = [];
-    const checks: DrillCheck[] = [];
+    const drillRun = beginDrill(options, ERASURE_SIZES);
     const procs = new ProcessGroup();
     let stopPg: (() => Promise<void>) | undefined;
     try {
@@ -220,16 +219,10 @@ export const run: Drill = async ({ quick, workDir }) => {
         const ledger = await startLedgerLab(path.join(workDir, "s3"), procs, 1);
         const lab = await startErasureLab(workDir, procs, found.postgres, found.redis, ledger, hmacKeyFile);
         stopPg = () => stopPostgresServers(workDir, lab, found.postgres);
-        await runSteps(erasureDrill({ workDir, quick, lab, ledger, hmacKey, figures, checks }));
+        await runSteps(erasureDrill({ workDir, run: drillRun, lab, ledger, hmacKey }));
     } finally {
         await stopPg?.().catch(() => undefined);
         await procs.stopAll();
     }
-    return {
-        drill: "erasure",
-        startedAt,
-        machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "?", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, versions: prereqVersions(found) },
-        figures,
-        checks,
-    } satisfies DrillReport;
+    return drillReport("erasure", drillRun, prereqVersions(found));
 };

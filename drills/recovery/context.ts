@@ -14,7 +14,8 @@ import type { LabDescription } from "../../cli/drivers/lab/description";
 import { labS3Client } from "../../cli/drivers/lab/storage";
 import { query } from "../../cli/drivers/lab/pg";
 import { sleep } from "../postgres/processes";
-import type { DrillCheck, DrillFigure, DrillOptions } from "../types";
+import type { Check, DrillRun, DrillSizes, Fig } from "../lib/drill-setup";
+import type { DrillOptions } from "../types";
 import type { RecoveryLab } from "./lab";
 
 const BIN = path.resolve(__dirname, "..", "..", "cli", "bin", "fortress.js");
@@ -140,13 +141,10 @@ export interface RecoverySizes {
     readonly staleTier: "tier1" | "tier2";
 }
 
-export const sizesFor = (quick: boolean): RecoverySizes => ({
-    commits: quick ? 100 : 1000,
-    redisKeys: quick ? 2000 : 20000,
-    cacheTiers: quick ? "tier1" : "tier1,tier2",
-    tiers: quick ? "tier1" : "tier1,tier2",
-    staleTier: quick ? "tier1" : "tier2",
-});
+export const RECOVERY_SIZES: DrillSizes<RecoverySizes> = {
+    quick: { commits: 100, redisKeys: 2000, cacheTiers: "tier1", tiers: "tier1", staleTier: "tier1" },
+    full: { commits: 1000, redisKeys: 20000, cacheTiers: "tier1,tier2", tiers: "tier1,tier2", staleTier: "tier2" },
+};
 
 /** Everything the steps share. */
 export interface RecoveryDrill {
@@ -163,8 +161,8 @@ export interface RecoveryDrill {
     /** When the lab was up: before the oldest backup. */
     readonly labStartedAt: Date;
     readonly s3: S3Client;
-    readonly fig: (id: string, name: string, value: number | string, unit: string) => void;
-    readonly check: (name: string, passed: boolean, detail: string) => void;
+    readonly fig: Fig;
+    readonly check: Check;
     /** Runs `fortress <args>` with the drill's state directory. */
     fortress(args: readonly string[], killWhen?: () => boolean): Promise<CliResult>;
     /** The database series of `tier` and `purpose` (backup, recovery) as moto's CloudWatch holds it now. */
@@ -177,9 +175,9 @@ export interface RecoveryDrill {
     close(): void;
 }
 
-export function recoveryDrill(options: DrillOptions, lab: RecoveryLab, metricsRegion: string, figures: DrillFigure[], checks: DrillCheck[]): RecoveryDrill {
+export function recoveryDrill(options: DrillOptions, lab: RecoveryLab, metricsRegion: string, run: DrillRun<RecoverySizes>): RecoveryDrill {
     const desc = lab.description;
-    const sizes = sizesFor(options.quick);
+    const { sizes } = run;
     const cw = new CloudWatchClient({ region: metricsRegion, endpoint: desc.cloudwatch!.endpoint, credentials: { accessKeyId: "fortress-lab", secretAccessKey: "fortress-lab" } });
     const s3 = labS3Client(desc)!;
     const stateDir = path.join(options.workDir, "state");
@@ -196,8 +194,8 @@ export function recoveryDrill(options: DrillOptions, lab: RecoveryLab, metricsRe
         primary,
         labStartedAt: new Date(),
         s3,
-        fig: (id, name, value, unit) => figures.push({ id, name, value, unit }),
-        check: (name, passed, detail) => checks.push({ name, passed, detail }),
+        fig: run.fig,
+        check: run.check,
         fortress: (args, killWhen) => fortress(args, env, killWhen),
         sloSeries: (tier, purpose) => readSloSeries(cw, tier, purpose),
         freshCache: () => fortress(["backup", ...common, "--class", "cache", "--tier", sizes.cacheTiers], env),

@@ -13,15 +13,15 @@
  *   as the backup SLO metrics the alarms read (names, dimensions, values).
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { loadStack } from "../../cli/stack";
 import { pgCtl } from "../../cli/drivers/lab/pg";
+import { beginDrill, drillReport } from "../lib/drill-setup";
 import { prereqVersions, requirePrereqs } from "../lib/prereqs";
 import { ProcessGroup } from "../postgres/processes";
-import type { Drill, DrillCheck, DrillFigure } from "../types";
+import type { Drill } from "../types";
 import { checkBundleBackup, checkCacheBackup, checkDatabaseBackup, checkValidateClean, seedCache, seedCommits } from "./backup-steps";
-import { RecoveryDrill, recoveryDrill } from "./context";
+import { RECOVERY_SIZES, RecoveryDrill, recoveryDrill } from "./context";
 import { RecoveryLab, startRecoveryLab } from "./lab";
 import { checkBadArguments, checkDrTest, checkFailedDrTestPublished, checkKilledRestoreResumes, checkPointInTimeRestore, checkStatusStaleTier } from "./restore-steps";
 import { checkAuditTrail, checkDryRunChangesNothing, checkFailedBackupPublished, checkValidateFindsDamage } from "./safety-steps";
@@ -77,27 +77,19 @@ async function stopRestores(lab: RecoveryLab): Promise<void> {
 
 export const run: Drill = async (options) => {
     const found = requirePrereqs(["postgres", "pgbackrest", "moto", "openssl", "redis"]);
-    const figures: DrillFigure[] = [];
-    const checks: DrillCheck[] = [];
-    const startedAt = new Date().toISOString();
+    const drillRun = beginDrill(options, RECOVERY_SIZES);
     const procs = new ProcessGroup();
     let lab: RecoveryLab | undefined;
     try {
         // The CLI publishes its SLO runs to the stack's DR region, as on the platform.
         const metricsRegion = loadStack("dev").config.regions.dr;
         lab = await startRecoveryLab(options.workDir, procs, "db", metricsRegion);
-        const drill = recoveryDrill(options, lab, metricsRegion, figures, checks);
+        const drill = recoveryDrill(options, lab, metricsRegion, drillRun);
         await runSteps(drill);
         drill.close();
     } finally {
         if (lab) await stopRestores(lab);
         await procs.stopAll();
     }
-    return {
-        drill: "recovery",
-        startedAt,
-        machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, versions: prereqVersions(found) },
-        figures,
-        checks,
-    };
+    return drillReport("recovery", drillRun, prereqVersions(found));
 };
