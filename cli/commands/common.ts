@@ -5,8 +5,8 @@
 import type { Command } from "commander";
 import { maxIntervalSeconds } from "../../components/core/cron";
 import type { TierDefinitions } from "../../config";
-import type { DataClass, Driver, Tier } from "../drivers/types";
-import { TIER_IDS } from "../drivers/types";
+import type { Driver, SnapshotClass, Tier } from "../drivers/types";
+import { TIER_IDS, snapshotClassKey } from "../drivers/types";
 import { PreflightError } from "../errors";
 import { formatSeconds, parseChoices } from "../parse";
 import type { Json, Step, StepContext, StepResult } from "../runner";
@@ -37,13 +37,9 @@ export function connectStep(title = "reach the driver", check?: (driver: Driver)
     });
 }
 
-/** The data classes kept as snapshots (everything but the database), in the order the commands read them. */
-export const SNAPSHOT_CLASSES = ["cache", "configuration", "secrets"] as const;
-export type SnapshotClass = Exclude<DataClass, "database">;
-
 /** The stack's tier schedules of a data class (the cache's are `tiers.redis`); a tier it is not kept in is absent. */
 export function tiersKeeping(stack: StackContext, dc: SnapshotClass): { readonly key: "redis" | "configuration" | "secrets"; readonly tiers: Partial<Record<Tier, { snapshot: string }>> } {
-    const key = dc === "cache" ? "redis" : dc;
+    const key = snapshotClassKey(dc);
     return { key, tiers: stack.config.tiers[key] as Partial<Record<Tier, { snapshot: string }>> };
 }
 

@@ -4,11 +4,12 @@
  * lag and Redis replica offsets. Exit 1 when any objective is breached, naming it.
  */
 import type { CommandDef } from "../command";
-import type { DatabasePositions, Driver, Tier } from "../drivers/types";
+import type { DatabasePositions, Driver, SnapshotClass, Tier } from "../drivers/types";
+import { SNAPSHOT_CLASSES } from "../drivers/types";
 import { formatSeconds } from "../parse";
 import type { Json, Step, StepContext } from "../runner";
 import type { StackContext } from "../stack";
-import { SNAPSHOT_CLASSES, SnapshotClass, connectStep, databaseBackupBoundSeconds, databaseRpoSeconds, driverStep, everyTierOption, snapshotSchedule, tierBound, tiersKeeping, tiersOption, toJson } from "./common";
+import { connectStep, databaseBackupBoundSeconds, databaseRpoSeconds, driverStep, everyTierOption, snapshotSchedule, tierBound, tiersKeeping, tiersOption, toJson } from "./common";
 
 interface Row {
     dataClass: string;

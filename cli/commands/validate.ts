@@ -5,11 +5,12 @@
  * compared with the backup retention, and stale backups are named. Exit 1 names each bad object.
  */
 import type { CommandDef } from "../command";
-import type { Driver, Finding, Snapshot, Tier } from "../drivers/types";
+import type { Driver, Finding, Snapshot, SnapshotClass, Tier } from "../drivers/types";
+import { SNAPSHOT_CLASSES } from "../drivers/types";
 import { formatSeconds } from "../parse";
 import type { Json, Step, StepContext } from "../runner";
 import type { StackContext } from "../stack";
-import { SNAPSHOT_CLASSES, SnapshotClass, connectStep, databaseBackupBoundSeconds, driverStep, everyTierOption, snapshotSchedule, tierBound, tiersKeeping, tiersOption, toJson } from "./common";
+import { connectStep, databaseBackupBoundSeconds, driverStep, everyTierOption, snapshotSchedule, tierBound, tiersKeeping, tiersOption, toJson } from "./common";
 
 const firstLine = (e: unknown) => (e as Error).message.split("\n")[0];
 const newestFirst = <T>(items: readonly T[], at: (x: T) => Date) => [...items].sort((a, b) => at(b).getTime() - at(a).getTime());
