@@ -12,9 +12,9 @@
  * - Writes fence: clients reach the primary only through the Route 53 failover records
  *   (stacks/steps/detection.ts, CNAMEs). Route 53's health-check failover is the data plane:
  *   the command does not change the records, it RESOLVES each hostname at the zone's
- *   authoritative name servers (stack output `failoverFence.nameServers`, or
- *   `FORTRESS_DNS_SERVERS`) until every one answers its DR target, then waits out the records'
- *   TTL so cached answers of the old region have expired.
+ *   authoritative name servers (stack config `endpoints.nameServers`, or `FORTRESS_DNS_SERVERS`)
+ *   until every one answers its DR target, then waits out the records' TTL so cached answers of
+ *   the old region have expired.
  *
  * Undo (fail-back, once the old primary is rebuilt as a standby of the new one): `liftFence`
  * removes exactly that statement and reads back that it is gone (`fortress failover --unfence`).
@@ -45,8 +45,6 @@ export interface FenceTargets {
     readonly buckets: readonly { readonly tier: string; readonly bucketName: string; readonly region: string }[];
     /** IAM role ARNs of the primary's writers into them. */
     readonly principals: readonly string[];
-    /** The hosted zone's authoritative name servers (host names, or ip[:port]). */
-    readonly nameServers?: readonly string[];
 }
 
 interface Statement {
@@ -217,7 +215,7 @@ export class DnsFailoverCheck {
         private readonly queryMs = 3000,
     ) {
         if (hosts.length === 0) throw new Error("endpoints.hosts is empty: no failover record to confirm");
-        if (nameServers.length === 0) throw new Error("no name servers for the failover records: stack output failoverFence.nameServers is missing; rewrite FORTRESS_STACK_OUTPUTS with pulumi stack output --json of the DR stack, or set FORTRESS_DNS_SERVERS=ip[:port],…");
+        if (nameServers.length === 0) throw new Error("no name servers for the failover records: set the stack's endpoints.nameServers (the hosted zone's NS record) or FORTRESS_DNS_SERVERS=ip[:port],…");
     }
 
     /** ip[:port] of every name server ([v6]:port too). */

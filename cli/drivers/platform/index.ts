@@ -39,7 +39,7 @@ export interface StackOutputsView {
     readonly endpoints?: readonly { readonly hostname: string; readonly healthCheckIds?: Partial<Record<"primary" | "dr", string>> }[];
     /** The read-only repo role scratch restores run under (stacks: PgBackRestAccess.scratchReaderRoleArn). */
     readonly scratchRestore?: { readonly readerRoleArn?: string };
-    /** The DR stack's failover fence: buckets outside the primary region, the primary's writer roles, the zone's name servers (stacks/dr.ts). */
+    /** The DR stack's failover fence: buckets outside the primary region and the primary's writer roles there (stacks/dr.ts). */
     readonly failoverFence?: FenceTargets;
 }
 
@@ -116,9 +116,9 @@ export function dataPlaneFence(stack: StackContext, outputs: StackOutputsView, s
     const f = outputs.failoverFence;
     const missing = "no failoverFence in the stack outputs: set FORTRESS_STACK_OUTPUTS to a file written by pulumi stack output --json of the DR stack (deployed with this version)";
     const repo = f ? new RepoFence(f, s3, stack.config.regions.primary) : missing;
-    const servers = env.FORTRESS_DNS_SERVERS ? env.FORTRESS_DNS_SERVERS.split(",").map((x) => x.trim()).filter(Boolean) : (f?.nameServers ?? []);
     const e = stack.config.endpoints;
-    const dns = servers.length ? new DnsFailoverCheck(e.hosts, servers, e.ttlSeconds) : "no name servers for the failover records: the stack output failoverFence.nameServers is missing; set FORTRESS_DNS_SERVERS=ip[:port],… or rewrite FORTRESS_STACK_OUTPUTS";
+    const servers = env.FORTRESS_DNS_SERVERS ? env.FORTRESS_DNS_SERVERS.split(",").map((x) => x.trim()).filter(Boolean) : (e.nameServers ?? []);
+    const dns = servers.length ? new DnsFailoverCheck(e.hosts, servers, e.ttlSeconds) : "no name servers for the failover records: set the stack's endpoints.nameServers (the hosted zone's NS record) or FORTRESS_DNS_SERVERS=ip[:port],…";
     return { repo, dns };
 }
 
