@@ -172,7 +172,7 @@ describe("cli/drivers/platform/fence: the failover fence without the primary reg
             const r = await slow.confirm("dr", wait(2000));
             assert.strictEqual(r.ok, false);
             assert.match(r.detail, /the records' TTL 60 s does not fit before the deadline/);
-            assert.throws(() => new DnsFailoverCheck(hosts, [], 30), /failoverFence\.nameServers is missing.*FORTRESS_DNS_SERVERS/);
+            assert.throws(() => new DnsFailoverCheck(hosts, [], 30), /set the stack.s endpoints\.nameServers .*FORTRESS_DNS_SERVERS/);
         });
     });
 
