@@ -36,7 +36,6 @@ import { DnsFailoverCheck, FenceTargets, RepoFence } from "./fence";
 
 export interface StackOutputsView {
     readonly tiers?: Partial<Record<Tier, { readonly bucketName?: string; readonly region?: string }>>;
-    readonly endpoints?: readonly { readonly hostname: string; readonly healthCheckIds?: Partial<Record<"primary" | "dr", string>> }[];
     /** The read-only repo role scratch restores run under (stacks: PgBackRestAccess.scratchReaderRoleArn). */
     readonly scratchRestore?: { readonly readerRoleArn?: string };
     /** The DR stack's failover fence: buckets outside the primary region and the primary's writer roles there (stacks/dr.ts). */
