@@ -37,7 +37,7 @@ export async function startDnsResponder(): Promise<DnsResponder> {
     const sock = dgram.createSocket("udp4");
     const records = new Map<string, string>();
     const queries: { name: string; type: number }[] = [];
-    const state = { ttl: 30 };
+    const responder = { address: "", records, queries, ttl: 30, close: () => new Promise<void>((r) => sock.close(() => r())) };
     sock.on("message", (msg, rinfo) => {
         const { name, end } = readName(msg, 12);
         const type = msg.readUInt16BE(end);
@@ -58,24 +58,13 @@ export async function startDnsResponder(): Promise<DnsResponder> {
             fixed.writeUInt16BE(0xc00c, 0);
             fixed.writeUInt16BE(5, 2);
             fixed.writeUInt16BE(1, 4);
-            fixed.writeUInt32BE(state.ttl, 6);
+            fixed.writeUInt32BE(responder.ttl, 6);
             fixed.writeUInt16BE(rdata.length, 10);
             answer = Buffer.concat([fixed, rdata]);
         }
         sock.send(Buffer.concat([header, question, answer]), rinfo.port, rinfo.address);
     });
     await new Promise<void>((r) => sock.bind(0, "127.0.0.1", r));
-    const port = (sock.address() as AddressInfo).port;
-    return {
-        address: `127.0.0.1:${port}`,
-        records,
-        queries,
-        get ttl() {
-            return state.ttl;
-        },
-        set ttl(v: number) {
-            state.ttl = v;
-        },
-        close: () => new Promise<void>((r) => sock.close(() => r())),
-    };
+    responder.address = `127.0.0.1:${(sock.address() as AddressInfo).port}`;
+    return responder;
 }
