@@ -63,10 +63,7 @@ interface Sizes {
     readonly decisionSeconds: number;
 }
 
-const SIZES: DrillSizes<Sizes> = {
-    quick: { writerPerSecond: 20, pgbenchTps: 60, warmupSeconds: 4, lagSeconds: 15, decisionSeconds: 5 },
-    full: { writerPerSecond: 20, pgbenchTps: 150, warmupSeconds: 15, lagSeconds: 90, decisionSeconds: 15 },
-};
+const SIZES: DrillSizes<Sizes> = { quick: { writerPerSecond: 20, pgbenchTps: 60, warmupSeconds: 4, lagSeconds: 15, decisionSeconds: 5 }, full: { writerPerSecond: 20, pgbenchTps: 150, warmupSeconds: 15, lagSeconds: 90, decisionSeconds: 15 } };
 
 const s1 = (ms: number) => Math.round(ms / 100) / 10;
 const pct = (xs: number[], p: number) => {
