@@ -39,6 +39,8 @@ export interface StorageOutputs {
     readonly key: BackupKey;
     readonly accessLogBuckets: Readonly<Record<string, AccessLogBucket>>;
     readonly gcsBucketName: pulumi.Output<string>;
+    /** The role S3 replicates tier 1 into the tier-2 and tier-3 buckets with (fenced by `fortress failover`). */
+    readonly replicationRoleArn: pulumi.Output<string>;
 }
 
 /**
@@ -144,7 +146,7 @@ export function declareStorage(config: FortressConfig, providers: Providers, par
         );
     }
 
-    new Replication(
+    const replication = new Replication(
         "tier1-replication",
         {
             sourceBucketName: buckets.tier1.bucketName,
@@ -208,7 +210,7 @@ export function declareStorage(config: FortressConfig, providers: Providers, par
             },
         ]),
     ) as Record<TierId, TierOutputs>;
-    return { accountId, tiers, tier1Bucket: buckets.tier1, key, accessLogBuckets, gcsBucketName: vault.bucketName };
+    return { accountId, tiers, tier1Bucket: buckets.tier1, key, accessLogBuckets, gcsBucketName: vault.bucketName, replicationRoleArn: replication.roleArn };
 }
 
 /**
