@@ -16,6 +16,7 @@ import { notificationsSection } from "./sections/notifications";
 import { objectivesSection, ScenarioObjective } from "./sections/objectives";
 import { platformSection } from "./sections/platform";
 import { postgresSection } from "./sections/postgres";
+import { recoveryTestsSection } from "./sections/recovery-tests";
 import { redisSection } from "./sections/redis";
 import { regionsSection } from "./sections/regions";
 import { servicesSection } from "./sections/services";
@@ -42,6 +43,10 @@ export const configSchema = z
         alerts: alertsSection,
         /** The backup-job image (jobs/Dockerfile), pinned by digest in prod. */
         jobImage: z.string().min(1),
+        /** The fortress CLI image (cli/Dockerfile): scheduled recovery tests, the DR erasure replay. */
+        cliImage: z.string().min(1),
+        /** Schedules of the scheduled recovery tests (config/sections/recovery-tests.ts). */
+        recoveryTests: recoveryTestsSection,
         postgres: postgresSection,
         redis: redisSection,
         platform: platformSection,

@@ -212,6 +212,7 @@ function declareErasureReplayStep(
         aws: drAws,
         oidcIssuer,
         dependsOn: [...cluster.ready, ...dataServices],
+        driverOutputs: { tiers: primary.tiers.apply((t) => Object.fromEntries(Object.entries(t).map(([id, v]) => [id, { bucketName: v.bucketName, region: v.region }]))), failoverFence: failoverFenceExport(primary) },
     });
     // The workloads wait for the Job to complete: nobody is served before the erasures are replayed.
     return {

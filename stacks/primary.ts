@@ -17,6 +17,7 @@ import { declareManifest } from "./steps/manifest";
 import { declareSecrets } from "./steps/secrets";
 import { declareUploads } from "./steps/uploads";
 import { declareRuntimeDetection } from "./steps/runtime-detection";
+import { declareRecoveryTests } from "./steps/recovery-tests";
 import { declareSlo } from "./steps/slo";
 import { declareStorage } from "./steps/storage";
 import { declareWorkloads } from "./steps/workloads";
@@ -41,6 +42,7 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
     declareRuntimeDetection(config, providers, cluster, storage, detection);
     const slo = declareSlo(config, providers, cluster, storage, detection, logArchive, database.alarms);
     const erasureLedger = declareErasureLedger(config, providers, storage, detection);
+    declareRecoveryTests(config, providers, cluster, storage, database.scratchReaderRoleArn);
 
     return {
         environment: config.environment,

@@ -47,9 +47,10 @@ export type DataClassLabel = (typeof DATA_CLASS_LABELS)[number];
  * the copies restore (the guaranteed S2 detector); `integrity-watch` alerts on checksum
  * failures as they are read; `backup-age` only reports metrics and protects nothing;
  * `service` is a platform workload; `datastore` is the server of a data class; `lag-publisher`
- * reports a replica's lag as a metric (the DR standby's).
+ * reports a replica's lag as a metric (the DR standby's); `recovery-test` is a scheduled
+ * `fortress dr-test` (a drill into scratch, never a detector the objectives model counts).
  */
-export const PURPOSE_LABELS = ["backup", "verify", "integrity-watch", "backup-age", "service", "datastore", "restore", "lag-publisher"] as const;
+export const PURPOSE_LABELS = ["backup", "verify", "integrity-watch", "backup-age", "service", "datastore", "restore", "lag-publisher", "recovery-test"] as const;
 export type PurposeLabel = (typeof PURPOSE_LABELS)[number];
 
 /** The labels of an object, as a plain record to spread into metadata.labels. */

@@ -15,6 +15,8 @@ import { fortressLabels } from "../../components/core/names";
 import { TAG_KEYS } from "../../components/core/tags";
 import { IrsaRole } from "../../components/core/irsa-role";
 import { containerResources, nonRootPodSecurity, restrictedContainerSecurity } from "../../components/core/pod-spec";
+import { CLI_UID, cliStackEnv, cliStackMounts, cliStackVolumes, declareCliStackFiles } from "../../components/recovery/cli-pod";
+import type { DriverOutputs } from "../../components/recovery/stack-files";
 import type { FortressConfig } from "../../config";
 import type { DrPlan } from "./dr-mode";
 
@@ -37,6 +39,8 @@ export interface ErasureReplayJobArgs {
     readonly oidcIssuer: pulumi.Input<string>;
     /** The restored database and Redis: the Job runs after them. */
     readonly dependsOn: pulumi.Resource[];
+    /** The stack outputs the CLI's platform driver reads (outputs.json of the fortress-stack-outputs ConfigMap). */
+    readonly driverOutputs: DriverOutputs;
 }
 
 /** Whether the DR region's data comes from a backup (replay needed) rather than a streaming standby. */
@@ -81,6 +85,8 @@ export function declareErasureReplayJob(a: ErasureReplayJobArgs): k8s.batch.v1.J
         ...(restoredPoint ? ["--restored-point", restoredPoint] : []),
     ];
     const labels = { "app.kubernetes.io/name": "erasure-replay", ...fortressLabels({ dataClass: "database", purpose: "restore" }) };
+    // The CLI image reads the stack file and outputs from these (components/recovery/cli-pod.ts).
+    const files = declareCliStackFiles("erasure-replay", { namespace: ns, stack: pulumi.getStack(), config: pulumi.runtime.allConfig(), outputs: a.driverOutputs, labels: { "app.kubernetes.io/part-of": "fortress-dr" } }, { provider: a.cluster, dependsOn: a.dependsOn });
     return new k8s.batch.v1.Job(
         "erasure-replay",
         {
@@ -94,27 +100,29 @@ export function declareErasureReplayJob(a: ErasureReplayJobArgs): k8s.batch.v1.J
                         serviceAccountName: ERASURE_REPLAY_SERVICE_ACCOUNT,
                         restartPolicy: "Never",
                         // No runAsGroup: the Job's pod template is immutable, and adding one would replace the Job.
-                        securityContext: nonRootPodSecurity(65532, { runAsGroup: false }),
+                        securityContext: nonRootPodSecurity(CLI_UID, { runAsGroup: false }),
                         containers: [
                             {
                                 name: "replay",
-                                image: a.config.jobImage,
+                                // The CLI image (cli/Dockerfile): the backup-job image has no node and no fortress CLI.
+                                image: a.config.cliImage,
                                 command: ["fortress"],
                                 args,
-                                env: [{ name: "FORTRESS_STATE_DIR", value: "/tmp/fortress" }],
-                                // The HMAC key of hashed subjects, when the stack hashes them.
-                                ...(a.config.erasure?.hmacKeySecret ? { volumeMounts: [{ name: "hmac", mountPath: "/var/run/fortress/erasure-hmac", readOnly: true }] } : {}),
+                                env: cliStackEnv(),
+                                // The stack file and outputs; the HMAC key of hashed subjects, when the stack hashes them.
+                                volumeMounts: [...cliStackMounts(), ...(a.config.erasure?.hmacKeySecret ? [{ name: "hmac", mountPath: "/var/run/fortress/erasure-hmac", readOnly: true }] : [])],
                                 securityContext: restrictedContainerSecurity(),
                                 resources: containerResources("100m", "256Mi", "512Mi"),
                             },
                         ],
-                        ...(a.config.erasure?.hmacKeySecret
-                            ? { volumes: [{ name: "hmac", secret: { secretName: a.config.erasure.hmacKeySecret.name, items: [{ key: a.config.erasure.hmacKeySecret.key, path: "key" }] } }] }
-                            : {}),
+                        volumes: [
+                            ...cliStackVolumes(),
+                            ...(a.config.erasure?.hmacKeySecret ? [{ name: "hmac", secret: { secretName: a.config.erasure.hmacKeySecret.name, items: [{ key: a.config.erasure.hmacKeySecret.key, path: "key" }] } }] : []),
+                        ],
                     },
                 },
             },
         },
-        { provider: a.cluster, dependsOn: [sa, ...a.dependsOn] },
+        { provider: a.cluster, dependsOn: [sa, files.stack, files.outputs, ...a.dependsOn] },
     );
 }

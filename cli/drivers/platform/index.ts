@@ -131,7 +131,8 @@ export async function createPlatformDriver(stack: StackContext): Promise<Driver>
     const kc = new KubeConfig();
     try {
         kc.loadFromDefault();
-        if (cfg.kubernetes.context) kc.setCurrentContext(cfg.kubernetes.context);
+        // In a pod (scheduled drills) the service account's in-cluster context is the cluster; the stack's context names a laptop's.
+        if (cfg.kubernetes.context && kc.getCurrentContext() !== "inClusterContext") kc.setCurrentContext(cfg.kubernetes.context);
     } catch (e) {
         throw new PreflightError(`kubeconfig: ${(e as Error).message}; set KUBECONFIG or the stack's kubernetes.context`);
     }
