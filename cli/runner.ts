@@ -249,15 +249,36 @@ async function askStackName(stack: string, command: string, stdin: NodeJS.Readab
 
 /** Runs a command's plan under the conventions; returns the document (its exitCode is the process's). */
 export async function runPlan(plan: CommandPlan, o: RunOptions): Promise<RunDocument> {
+    const run = new Run(plan, o, resumableState(plan, o));
+    try {
+        await run.begin();
+        await run.runSteps();
+        run.judge();
+    } catch (e) {
+        run.failWith(e);
+    } finally {
+        await run.end();
+    }
+    return run.finish();
+}
+
+/**
+ * The earlier attempt this run resumes, if any. Only a plan that changes something resumes: a
+ * rerun of a read-only command (status, validate) must read the world again, never reuse an
+ * earlier attempt's findings.
+ */
+function resumableState(plan: CommandPlan, o: RunOptions): StateFile | undefined {
     const fp = fingerprint(o.command, o.stack, o.args);
-    // Only a plan that changes something resumes: a rerun of a read-only command (status, validate)
-    // must read the world again, never reuse an earlier attempt's findings.
     const resumable = plan.steps.some((s) => s.mutates);
     const previous = o.dryRun || o.fresh || !resumable ? undefined : o.runId ? readState(o.stateDir, o.runId) : findResumable(o.stateDir, fp, !!plan.resumeFinished);
     if (previous && previous.fingerprint !== fp) {
         throw new GuardRefusal(`run ${previous.runId} was started with other arguments; rerun it with the same arguments, or pass --fresh`);
     }
-    const runId = previous?.runId ?? o.runId ?? newRunId(o.command);
+    return previous;
+}
+
+/** The step records in run order: pre-flight and plan, the confirmation, act and verify, the record. */
+function stepRecords(plan: CommandPlan, o: RunOptions): StepRecord[] {
     const records: StepRecord[] = [];
     const push = (id: string, phase: Phase, title: string, budget: BudgetSpec, mutates: boolean) => {
         const b = resolveBudget(budget);
@@ -267,122 +288,164 @@ export async function runPlan(plan: CommandPlan, o: RunOptions): Promise<RunDocu
     if (plan.destructive) push("confirm", "confirm", o.yes ? "confirmed by --yes" : "type the stack name to confirm", { seconds: 120 }, false);
     for (const s of plan.steps.filter((x) => x.phase === "act" || x.phase === "verify")) push(s.id, s.phase, s.title, s.budget, !!s.mutates);
     if (!o.dryRun) push("record", "record", "audit record: local JSON lines and tier 3 (Object Lock)", { seconds: 30 }, false);
-    const stepById = new Map(plan.steps.map((s) => [s.id, s]));
+    return records;
+}
 
-    const doc: RunDocument = {
-        schemaVersion: RUN_SCHEMA_VERSION,
-        runId,
-        command: o.command,
-        stack: o.stack,
-        startedAt: nowIso(),
-        dryRun: o.dryRun,
-        outcome: "failed",
-        exitCode: OUTCOME_EXIT.failed,
-        reason: o.reason,
-        steps: records,
-        dataLossBound: plan.dataLossBound,
-        result: {},
-        findings: [],
-        audit: {},
-    };
-    const state: StateFile = previous
-        ? { ...previous, attempts: previous.attempts + 1, finished: undefined }
-        : { schemaVersion: STATE_SCHEMA_VERSION, runId, command: o.command, stack: o.stack, fingerprint: fp, args: o.args, attempts: 1, startedAt: doc.startedAt, updatedAt: doc.startedAt, steps: {}, data: {} };
-    const stateFile = path.join(runsDir(o.stateDir), `${runId}.json`);
-    const lockFile = path.join(runsDir(o.stateDir), `${runId}.lock`);
-    const save = () => {
-        state.updatedAt = nowIso();
-        writeAtomic(stateFile, JSON.stringify(state, null, 2) + "\n");
-    };
+const readOnlyPhase = (r: StepRecord) => r.phase === "preflight" || r.phase === "plan";
 
-    let driver: Driver | undefined;
-    const getDriver = async () => {
-        if (!driver) {
-            driver = await o.makeDriver();
-            doc.driver = driver.describe;
+/** One attempt of a run: its document, its state file and lock, its driver, and the steps in order. */
+class Run {
+    readonly runId: string;
+    readonly records: StepRecord[];
+    readonly doc: RunDocument;
+    readonly state: StateFile;
+    private readonly stepById: Map<string, Step>;
+    private readonly stateFile: string;
+    private readonly lockFile: string;
+    private readonly timeout: number;
+    private readonly ctx: StepContext;
+    private driver: Driver | undefined;
+    private locked = false;
+
+    constructor(
+        private readonly plan: CommandPlan,
+        private readonly o: RunOptions,
+        private readonly previous: StateFile | undefined,
+    ) {
+        this.runId = previous?.runId ?? o.runId ?? newRunId(o.command);
+        this.records = stepRecords(plan, o);
+        this.stepById = new Map(plan.steps.map((s) => [s.id, s]));
+        this.doc = {
+            schemaVersion: RUN_SCHEMA_VERSION,
+            runId: this.runId,
+            command: o.command,
+            stack: o.stack,
+            startedAt: nowIso(),
+            dryRun: o.dryRun,
+            outcome: "failed",
+            exitCode: OUTCOME_EXIT.failed,
+            reason: o.reason,
+            steps: this.records,
+            dataLossBound: plan.dataLossBound,
+            result: {},
+            findings: [],
+            audit: {},
+        };
+        this.state = previous
+            ? { ...previous, attempts: previous.attempts + 1, finished: undefined }
+            : { schemaVersion: STATE_SCHEMA_VERSION, runId: this.runId, command: o.command, stack: o.stack, fingerprint: fingerprint(o.command, o.stack, o.args), args: o.args, attempts: 1, startedAt: this.doc.startedAt, updatedAt: this.doc.startedAt, steps: {}, data: {} };
+        this.stateFile = path.join(runsDir(o.stateDir), `${this.runId}.json`);
+        this.lockFile = path.join(runsDir(o.stateDir), `${this.runId}.lock`);
+        this.timeout = o.timeoutSeconds ?? o.defaultTimeoutSeconds;
+        this.ctx = {
+            wait: () => ({ deadline: Date.now() + this.timeout * 1000, progress: (l) => o.reporter.progress(l) }),
+            progress: (l) => o.reporter.progress(l),
+            note: (l) => o.reporter.note(l),
+            data: this.state.data,
+            driver: () => this.getDriver(),
+            addFinding: (f) => this.doc.findings.push(f),
+            dryRun: o.dryRun,
+            stateDir: o.stateDir,
+            runId: this.runId,
+        };
+    }
+
+    /** The driver, made on first use. */
+    private async getDriver(): Promise<Driver> {
+        if (!this.driver) {
+            this.driver = await this.o.makeDriver();
+            this.doc.driver = this.driver.describe;
         }
-        return driver;
-    };
-    const timeout = o.timeoutSeconds ?? o.defaultTimeoutSeconds;
-    const ctx: StepContext = {
-        wait: () => ({ deadline: Date.now() + timeout * 1000, progress: (l) => o.reporter.progress(l) }),
-        progress: (l) => o.reporter.progress(l),
-        note: (l) => o.reporter.note(l),
-        data: state.data,
-        driver: getDriver,
-        addFinding: (f) => doc.findings.push(f),
-        dryRun: o.dryRun,
-        stateDir: o.stateDir,
-        runId,
-    };
+        return this.driver;
+    }
 
-    let locked = false;
-    try {
+    private save(): void {
+        this.state.updatedAt = nowIso();
+        writeAtomic(this.stateFile, JSON.stringify(this.state, null, 2) + "\n");
+    }
+
+    /** A step's outcome in the state file (a dry run writes none). */
+    private saveStep(id: string, status: StateFile["steps"][string]["status"], at: string, detail?: string): void {
+        if (this.o.dryRun) return;
+        this.state.steps[id] = { status, at, detail };
+        this.save();
+    }
+
+    /** Takes the run's lock and writes its state (not in a dry run); says where a resumed run picks up. */
+    async begin(): Promise<void> {
+        const o = this.o;
         if (!o.dryRun) {
             fs.mkdirSync(runsDir(o.stateDir), { recursive: true, mode: 0o700 });
-            locked = takeLock(lockFile, runId);
-            save();
+            this.locked = takeLock(this.lockFile, this.runId);
+            this.save();
         }
-        const firstUnverified = records.find((r) => r.phase !== "preflight" && r.phase !== "plan" && state.steps[r.id]?.status !== "verified");
-        if (previous) {
-            doc.resumedFrom = { attempt: state.attempts, firstUnverifiedStep: firstUnverified?.id ?? "record" };
-            o.reporter.note(`resuming run ${runId} (attempt ${state.attempts}) at step ${doc.resumedFrom.firstUnverifiedStep}; steps verified earlier are not repeated`);
+        const firstUnverified = this.records.find((r) => !readOnlyPhase(r) && this.state.steps[r.id]?.status !== "verified");
+        if (this.previous) {
+            this.doc.resumedFrom = { attempt: this.state.attempts, firstUnverifiedStep: firstUnverified?.id ?? "record" };
+            o.reporter.note(`resuming run ${this.runId} (attempt ${this.state.attempts}) at step ${this.doc.resumedFrom.firstUnverifiedStep}; steps verified earlier are not repeated`);
         }
-        o.reporter.header(`fortress ${o.command} — stack ${o.stack}, run ${runId}${o.dryRun ? " (dry run: nothing will be changed)" : ""}`);
+        o.reporter.header(`fortress ${o.command} — stack ${o.stack}, run ${this.runId}${o.dryRun ? " (dry run: nothing will be changed)" : ""}`);
+    }
 
-        const runnable = o.dryRun ? records.filter((r) => r.phase === "preflight" || r.phase === "plan") : records;
+    /** Every step in order (a dry run: the read-only ones); the record step is written in end(), whatever happened. */
+    async runSteps(): Promise<void> {
+        const runnable = this.o.dryRun ? this.records.filter(readOnlyPhase) : this.records;
         for (let i = 0; i < runnable.length; i++) {
             const rec = runnable[i];
-            if (rec.id === "record") break; // written in finally, whatever happened
-            const verifiedEarlier = state.steps[rec.id]?.status === "verified" && rec.phase !== "preflight" && rec.phase !== "plan";
+            if (rec.id === "record") break;
+            const verifiedEarlier = this.state.steps[rec.id]?.status === "verified" && !readOnlyPhase(rec);
             if (verifiedEarlier) {
                 rec.status = "verified-earlier";
-                rec.detail = state.steps[rec.id].detail;
-                o.reporter.stepEnd(rec);
+                rec.detail = this.state.steps[rec.id].detail;
+                this.o.reporter.stepEnd(rec);
                 continue;
             }
-            rec.status = "running";
-            rec.startedAt = nowIso();
-            o.reporter.stepStart(rec, i + 1, runnable.length);
-            if (!o.dryRun) {
-                state.steps[rec.id] = { status: "running", at: rec.startedAt };
-                save();
-            }
-            const t0 = process.hrtime.bigint();
-            try {
-                let result: StepResult | void;
-                if (rec.id === "confirm") {
-                    if (!o.yes) await askStackName(o.stack, o.command, o.stdin ?? process.stdin);
-                    result = { detail: o.yes ? "--yes" : "stack name typed" };
-                } else {
-                    result = await stepById.get(rec.id)!.run(ctx);
-                }
-                rec.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-                rec.status = "verified";
-                rec.detail = result?.detail;
-                Object.assign(state.data, result?.data ?? {});
-                if (!o.dryRun) {
-                    state.steps[rec.id] = { status: "verified", at: nowIso(), detail: rec.detail };
-                    save();
-                }
-                o.reporter.stepEnd(rec);
-            } catch (e) {
-                rec.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-                rec.status = "failed";
-                rec.detail = e instanceof Error ? e.message : String(e);
-                if (!o.dryRun) {
-                    state.steps[rec.id] = { status: "failed", at: nowIso(), detail: rec.detail };
-                    save();
-                }
-                o.reporter.stepEnd(rec);
-                throw e;
-            }
+            await this.runStep(rec, i + 1, runnable.length);
         }
+    }
+
+    /** One step: recorded running, then verified with its data, or failed (and the run stops). */
+    private async runStep(rec: StepRecord, index: number, total: number): Promise<void> {
+        rec.status = "running";
+        rec.startedAt = nowIso();
+        this.o.reporter.stepStart(rec, index, total);
+        this.saveStep(rec.id, "running", rec.startedAt);
+        const t0 = process.hrtime.bigint();
+        try {
+            const result = rec.id === "confirm" ? await this.confirm() : await this.stepById.get(rec.id)!.run(this.ctx);
+            rec.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+            rec.status = "verified";
+            rec.detail = result?.detail;
+            Object.assign(this.state.data, result?.data ?? {});
+            this.saveStep(rec.id, "verified", nowIso(), rec.detail);
+            this.o.reporter.stepEnd(rec);
+        } catch (e) {
+            rec.seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+            rec.status = "failed";
+            rec.detail = e instanceof Error ? e.message : String(e);
+            this.saveStep(rec.id, "failed", nowIso(), rec.detail);
+            this.o.reporter.stepEnd(rec);
+            throw e;
+        }
+    }
+
+    private async confirm(): Promise<StepResult> {
+        if (!this.o.yes) await askStackName(this.o.stack, this.o.command, this.o.stdin ?? process.stdin);
+        return { detail: this.o.yes ? "--yes" : "stack name typed" };
+    }
+
+    /** Every step returned: the command's result, and its outcome as the plan judges it. */
+    judge(): void {
+        const { doc, plan, state } = this;
         doc.result = plan.result ? plan.result(state.data, doc.findings) : {};
         const judged = plan.judge?.(state.data, doc.findings);
-        doc.outcome = o.dryRun && (!judged || judged.outcome === "done") ? "dry-run" : (judged?.outcome ?? "done");
+        doc.outcome = this.o.dryRun && (!judged || judged.outcome === "done") ? "dry-run" : (judged?.outcome ?? "done");
         doc.message = judged?.message;
-    } catch (e) {
+    }
+
+    /** A step (or the lock, or the result) threw: the outcome its error names, and what result there is. */
+    failWith(e: unknown): void {
+        const doc = this.doc;
         if (e instanceof FortressError) {
             doc.outcome = e.outcome;
             doc.message = e.message;
@@ -390,38 +453,46 @@ export async function runPlan(plan: CommandPlan, o: RunOptions): Promise<RunDocu
             doc.outcome = "failed";
             doc.message = e instanceof Error ? e.message : String(e);
         }
-        if (e instanceof WaitTimeout) o.reporter.note(`a wait ran out (--timeout ${formatSeconds(timeout)}); rerun the same command to resume, or raise --timeout`);
-        doc.result = plan.result ? safeResult(plan, state.data, doc.findings) : {};
-    } finally {
+        if (e instanceof WaitTimeout) this.o.reporter.note(`a wait ran out (--timeout ${formatSeconds(this.timeout)}); rerun the same command to resume, or raise --timeout`);
+        doc.result = this.plan.result ? safeResult(this.plan, this.state.data, doc.findings) : {};
+    }
+
+    /** Whatever happened: the audit record, the SLO runs, the final state, the lock released, the dry-run plan, the driver closed. */
+    async end(): Promise<void> {
+        const { o, doc, plan } = this;
         if (!o.dryRun && (doc.outcome as string) !== "usage") {
-            await record(doc, state, o, driver, records);
+            await record(doc, this.state, o, this.driver, this.records);
         }
         // After the record: the outcome is final. Nothing attempted (dry run, usage, refused) counts no run.
         if (plan.sloRuns && !o.dryRun && !["usage", "refused"].includes(doc.outcome as string)) {
             // The driver the steps used, or one made now (a step may have failed before needing it).
-            const d = driver ?? (await getDriver().catch(() => undefined));
-            doc.sloMetrics = await publishRuns(plan, records, state.data, d, o);
+            const d = this.driver ?? (await this.getDriver().catch(() => undefined));
+            doc.sloMetrics = await publishRuns(plan, this.records, this.state.data, d, o);
         }
         // Only the lock holder writes the run's state (a refused second process must not).
-        if (!o.dryRun && locked) {
-            state.finished = { outcome: doc.outcome, at: nowIso() };
+        if (!o.dryRun && this.locked) {
+            this.state.finished = { outcome: doc.outcome, at: nowIso() };
             try {
-                save();
+                this.save();
             } catch {
                 // the state dir vanished; the audit record already says what happened
             }
         }
-        if (locked) fs.rmSync(lockFile, { force: true });
+        if (this.locked) fs.rmSync(this.lockFile, { force: true });
         if (o.dryRun) {
             o.reporter.header("step plan (dry run — nothing was changed):");
-            for (const l of planLines(records, plan.dataLossBound)) o.reporter.progress(l);
+            for (const l of planLines(this.records, plan.dataLossBound)) o.reporter.progress(l);
         }
-        await driver?.close().catch(() => undefined);
+        await this.driver?.close().catch(() => undefined);
     }
-    doc.finishedAt = nowIso();
-    doc.exitCode = OUTCOME_EXIT[doc.outcome];
-    o.reporter.finish(doc);
-    return doc;
+
+    /** The exit code from the final outcome; the reporter's last word. */
+    finish(): RunDocument {
+        this.doc.finishedAt = nowIso();
+        this.doc.exitCode = OUTCOME_EXIT[this.doc.outcome];
+        this.o.reporter.finish(this.doc);
+        return this.doc;
+    }
 }
 
 async function publishRuns(plan: CommandPlan, records: readonly StepRecord[], data: Record<string, Json>, driver: Driver | undefined, o: RunOptions): Promise<SloPublishReport> {

@@ -45,17 +45,7 @@ if [[ "$DATA_CLASS" == secrets && -e "$BUNDLE_DIR/sealing-keys.json" ]]; then
         die "$BUNDLE_DIR/sealing-keys.json is not a List of sealing-key Secrets (tls.crt and tls.key); refusing to store it as the sealing keys"
 fi
 
-with_work_dir
-finish() {
-    local rc=$?
-    publish_backup_age "$DATA_CLASS"
-    cleanup_work_dir
-    if ((rc == 0)); then log "done"; else log "FAILED (exit $rc)"; fi
-    exit "$rc"
-}
-trap finish EXIT
-
-backup_begin
+backup_begin "$DATA_CLASS"
 BACKUP_SOURCE="$(hostname):$BUNDLE_DIR"
 umask 077
 

@@ -35,11 +35,7 @@ require_env AWS_REGION "the region of the metric (or CLOUDWATCH_REGION)"
 export AWS_REGION
 [[ "$EXPECTED_REPLICAS" =~ ^[0-9]+$ ]] || die "EXPECTED_REPLICAS=$EXPECTED_REPLICAS: use a whole number"
 [[ "$PUBLISH_INTERVAL_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "PUBLISH_INTERVAL_SECONDS=$PUBLISH_INTERVAL_SECONDS: use a whole number of seconds"
-if [[ -n "${REDIS_PASSWORD_FILE:-}" ]]; then
-    require_file REDIS_PASSWORD_FILE "file holding the Redis password"
-    REDISCLI_AUTH="$(<"$REDIS_PASSWORD_FILE")"
-    export REDISCLI_AUTH
-fi
+redis_password_from_file
 require_commands "$REDIS_CLI" python3 timeout
 
 # worst_lag: prints the largest replica lag in seconds, MISSING_REPLICA_LAG for a missing one.

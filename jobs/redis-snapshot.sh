@@ -42,27 +42,11 @@ require_store_env
 require_single_prefix
 require_key_env
 [[ "$SNAPSHOT_TIMEOUT_SECONDS" =~ ^[1-9][0-9]*$ ]] || die "SNAPSHOT_TIMEOUT_SECONDS=$SNAPSHOT_TIMEOUT_SECONDS: use a whole number of seconds"
-if [[ -n "${REDIS_PASSWORD_FILE:-}" ]]; then
-    require_file REDIS_PASSWORD_FILE "file holding the Redis password"
-    REDISCLI_AUTH="$(<"$REDIS_PASSWORD_FILE")"
-    export REDISCLI_AUTH # redis-cli reads it from the environment, so it never shows in ps
-fi
+redis_password_from_file
 require_commands "$REDIS_CLI" "$REDIS_CHECK_RDB" lz4 openssl sha256sum jq python3 timeout
 
-with_work_dir
-
-# Publish the newest-backup age on every exit, failures included: a failing job then shows
-# as a growing age, which is what the backup-age alarm watches.
-finish() {
-    local rc=$?
-    publish_backup_age redis
-    cleanup_work_dir
-    if ((rc == 0)); then log "done"; else log "FAILED (exit $rc)"; fi
-    exit "$rc"
-}
-trap finish EXIT
-
-backup_begin
+# Publishes the newest-backup age on every exit, failures included (lib/backup.sh).
+backup_begin redis
 BACKUP_SOURCE="$REDIS_HOST:$REDIS_PORT"
 rdb="$WORK_DIR/$BACKUP_STAMP.rdb"
 log "snapshot of $BACKUP_SOURCE to s3://$BACKUP_BUCKET/$BACKUP_PREFIX/$BACKUP_STAMP.* ($BACKUP_TIER)"

@@ -19,50 +19,24 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/backup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/backup.sh"
-
-KEY_LABEL="sealedsecrets.bitnami.com/sealed-secrets-key"
-SA_DIR=/var/run/secrets/kubernetes.io/serviceaccount
-KUBE_TOKEN_FILE="${KUBE_TOKEN_FILE:-$SA_DIR/token}"
-KUBE_CA_FILE="${KUBE_CA_FILE:-$SA_DIR/ca.crt}"
-if [[ -z "${KUBERNETES_API:-}" && -n "${KUBERNETES_SERVICE_HOST:-}" ]]; then
-    KUBERNETES_API="https://$KUBERNETES_SERVICE_HOST:${KUBERNETES_SERVICE_PORT:-443}"
-fi
+# shellcheck source=lib/kube-api.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/kube-api.sh"
 
 require_env SEALED_SECRETS_NAMESPACE "the namespace the Sealed Secrets controller runs in, e.g. kube-system"
-require_env KUBERNETES_API "the Kubernetes API URL (set automatically inside a pod through KUBERNETES_SERVICE_HOST)"
-require_file KUBE_TOKEN_FILE "the service account token (mounted automatically in a pod)"
-curl_tls=()
-if [[ "$KUBERNETES_API" == https://* ]]; then
-    require_file KUBE_CA_FILE "the cluster CA certificate (mounted automatically in a pod)"
-    curl_tls=(--cacert "$KUBE_CA_FILE")
-fi
+kube_api_require_env
 require_tier BACKUP_TIER
 require_store_env
 require_single_prefix
 require_key_env
 require_commands curl lz4 openssl sha256sum jq python3
 
-with_work_dir
-finish() {
-    local rc=$?
-    publish_backup_age secrets
-    cleanup_work_dir
-    if ((rc == 0)); then log "done"; else log "FAILED (exit $rc)"; fi
-    exit "$rc"
-}
-trap finish EXIT
-
-backup_begin
+backup_begin secrets
 BACKUP_SOURCE="$KUBERNETES_API namespace $SEALED_SECRETS_NAMESPACE"
 
 t="$(now_ms)"
-# The token goes in a header file, never on the command line where ps would show it.
 umask 077
-printf 'Authorization: Bearer %s\n' "$(<"$KUBE_TOKEN_FILE")" >"$WORK_DIR/auth.header"
-status="$(curl -sS "${curl_tls[@]}" -H "@$WORK_DIR/auth.header" -o "$WORK_DIR/secrets.json" -w '%{http_code}' \
-    "$KUBERNETES_API/api/v1/namespaces/$SEALED_SECRETS_NAMESPACE/secrets?labelSelector=${KEY_LABEL//\//%2F}" 2>"$WORK_DIR/curl.err")" ||
-    die "cannot reach the Kubernetes API at $KUBERNETES_API: $(head -1 "$WORK_DIR/curl.err")"
-rm -f "$WORK_DIR/auth.header"
+status="$(kube_api GET "/api/v1/namespaces/$SEALED_SECRETS_NAMESPACE/secrets?labelSelector=${SEALED_SECRETS_KEY_LABEL//\//%2F}")"
+mv "$WORK_DIR/answer.json" "$WORK_DIR/secrets.json"
 case "$status" in
     200) ;;
     401) die "the Kubernetes API rejected the token in KUBE_TOKEN_FILE (401)" ;;
@@ -78,9 +52,9 @@ jq '{apiVersion: "v1", kind: "List", items: [.items[] | {apiVersion: "v1", kind:
     die "the API answer is not a SecretList: $(head -c 300 "$WORK_DIR/secrets.json")"
 count="$(jq '.items | length' "$keys_file")"
 ((count > 0)) ||
-    die "no Secret labelled $KEY_LABEL in namespace $SEALED_SECRETS_NAMESPACE; is the controller installed there and has it started?"
+    die "no Secret labelled $SEALED_SECRETS_KEY_LABEL in namespace $SEALED_SECRETS_NAMESPACE; is the controller installed there and has it started?"
 jq -e 'all(.items[]; .data["tls.crt"] != null and .data["tls.key"] != null)' "$keys_file" >/dev/null ||
-    die "a Secret labelled $KEY_LABEL has no tls.crt/tls.key; refusing to back up something that is not a sealing key"
+    die "a Secret labelled $SEALED_SECRETS_KEY_LABEL has no tls.crt/tls.key; refusing to back up something that is not a sealing key"
 step_done export "$t" "keys=$count"
 
 backup_store "$keys_file" sealed-secrets-key json "{\"keys\": $count}"

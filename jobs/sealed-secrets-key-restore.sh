@@ -20,23 +20,11 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # shellcheck source=lib/backup.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/backup.sh"
-
-KEY_LABEL="sealedsecrets.bitnami.com/sealed-secrets-key"
-SA_DIR=/var/run/secrets/kubernetes.io/serviceaccount
-KUBE_TOKEN_FILE="${KUBE_TOKEN_FILE:-$SA_DIR/token}"
-KUBE_CA_FILE="${KUBE_CA_FILE:-$SA_DIR/ca.crt}"
-if [[ -z "${KUBERNETES_API:-}" && -n "${KUBERNETES_SERVICE_HOST:-}" ]]; then
-    KUBERNETES_API="https://$KUBERNETES_SERVICE_HOST:${KUBERNETES_SERVICE_PORT:-443}"
-fi
+# shellcheck source=lib/kube-api.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/kube-api.sh"
 
 require_env SEALED_SECRETS_NAMESPACE "the namespace the Sealed Secrets controller will run in, e.g. kube-system"
-require_env KUBERNETES_API "the Kubernetes API URL (set automatically inside a pod through KUBERNETES_SERVICE_HOST)"
-require_file KUBE_TOKEN_FILE "the service account token (mounted automatically in a pod)"
-curl_tls=()
-if [[ "$KUBERNETES_API" == https://* ]]; then
-    require_file KUBE_CA_FILE "the cluster CA certificate (mounted automatically in a pod)"
-    curl_tls=(--cacert "$KUBE_CA_FILE")
-fi
+kube_api_require_env
 require_store_env
 require_key_env
 require_commands curl jq
@@ -53,28 +41,19 @@ count="$(jq '.items | length' "$keys_file")"
 jq -e 'all(.items[]; .kind == "Secret" and .data["tls.crt"] != null and .data["tls.key"] != null)' "$keys_file" >/dev/null ||
     die "the backup holds an item that is not a sealing key (a Secret with tls.crt and tls.key); refusing to create it"
 
-# The token goes in a header file, never on the command line where ps would show it.
-printf 'Authorization: Bearer %s\n' "$(<"$KUBE_TOKEN_FILE")" >"$WORK_DIR/auth.header"
-api() { # api METHOD PATH [BODY_FILE] -> prints the HTTP status, body in $WORK_DIR/answer.json
-    local body=()
-    [[ -n "${3:-}" ]] && body=(-H 'Content-Type: application/json' --data-binary "@$3")
-    curl -sS "${curl_tls[@]}" -H "@$WORK_DIR/auth.header" -X "$1" "${body[@]}" -o "$WORK_DIR/answer.json" -w '%{http_code}' \
-        "$KUBERNETES_API$2" 2>"$WORK_DIR/curl.err" || die "cannot reach the Kubernetes API at $KUBERNETES_API: $(head -1 "$WORK_DIR/curl.err")"
-}
-
 base="/api/v1/namespaces/$SEALED_SECRETS_NAMESPACE/secrets"
 created=0
 for i in $(seq 0 $((count - 1))); do
     # The controller's namespace here, whatever it was in the primary; the label marks it active.
-    jq --arg ns "$SEALED_SECRETS_NAMESPACE" --arg keylabel "$KEY_LABEL" \
+    jq --arg ns "$SEALED_SECRETS_NAMESPACE" --arg keylabel "$SEALED_SECRETS_KEY_LABEL" \
         ".items[$i] | .metadata.namespace = \$ns | .metadata.labels = ((.metadata.labels // {}) + {(\$keylabel): \"active\"})" \
         "$keys_file" >"$WORK_DIR/key.json"
     name="$(jq -r .metadata.name "$WORK_DIR/key.json")"
-    status="$(api POST "$base" "$WORK_DIR/key.json")"
+    status="$(kube_api POST "$base" "$WORK_DIR/key.json")"
     case "$status" in
         201) created=$((created + 1)); log "created $SEALED_SECRETS_NAMESPACE/$name" ;;
         409)
-            status="$(api GET "$base/$name")"
+            status="$(kube_api GET "$base/$name")"
             [[ "$status" == 200 ]] || die "$SEALED_SECRETS_NAMESPACE/$name exists but reading it returned HTTP $status"
             if jq -e --slurpfile want "$WORK_DIR/key.json" \
                 '.data["tls.crt"] == $want[0].data["tls.crt"] and .data["tls.key"] == $want[0].data["tls.key"]' "$WORK_DIR/answer.json" >/dev/null; then
@@ -88,5 +67,4 @@ for i in $(seq 0 $((count - 1))); do
         *) die "creating $SEALED_SECRETS_NAMESPACE/$name returned HTTP $status: $(head -c 300 "$WORK_DIR/answer.json")" ;;
     esac
 done
-rm -f "$WORK_DIR/auth.header"
 log "done: $count sealing key(s) in $SEALED_SECRETS_NAMESPACE, $created created"

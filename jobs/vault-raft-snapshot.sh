@@ -43,17 +43,7 @@ require_single_prefix
 require_key_env
 require_commands curl tar lz4 openssl sha256sum jq python3
 
-with_work_dir
-finish() {
-    local rc=$?
-    publish_backup_age secrets
-    cleanup_work_dir
-    if ((rc == 0)); then log "done"; else log "FAILED (exit $rc)"; fi
-    exit "$rc"
-}
-trap finish EXIT
-
-backup_begin
+backup_begin secrets
 BACKUP_SOURCE="$VAULT_ADDR"
 umask 077
 

@@ -4,13 +4,17 @@
  * the command reports success; "submitted" is never success.
  */
 import type { CommandDef } from "../command";
-import type { DataClass, Tier } from "../drivers/types";
+import type { DataClass, Driver, Tier } from "../drivers/types";
 import { DATA_CLASSES } from "../drivers/types";
 import { StepFailed, UsageError } from "../errors";
 import { parseChoice, parseChoices } from "../parse";
-import type { Step } from "../runner";
-import { need, pick, tiersOption, toJson } from "./common";
+import type { Step, StepContext, StepRecord } from "../runner";
+import type { StackContext } from "../stack";
+import { connectStep, driverStep, need, pick, tiersKeeping, tiersOption, toJson } from "./common";
+import type { SloRun } from "../../components/detection/slo";
 import { SLO_DATA_CLASS, stepsTime, stepsVerified } from "../slo-metrics";
+
+type BackupType = "full" | "diff" | "incr";
 
 export const backup: CommandDef = {
     name: "backup",
@@ -42,87 +46,91 @@ Examples:
     },
     fingerprint: (opts) => pick(opts, ["class", "dataClass", "tier", "type"]),
     plan({ opts, stack }) {
-        const classes: DataClass[] = opts.dataClass !== undefined ? parseChoices("--data-class", String(opts.dataClass), DATA_CLASSES) : parseChoices("--class", String(opts.class), DATA_CLASSES);
-        const tiers: Tier[] = tiersOption(opts.tier);
-        const type = parseChoice("--type", String(opts.type), ["full", "diff", "incr"] as const);
-        if (classes.length === 0 || tiers.length === 0) throw new UsageError("--class and --tier must name at least one each");
-        for (const dc of classes) {
-            const key = dc === "cache" ? "redis" : dc;
-            const missing = tiers.filter((t) => !(stack.config.tiers[key] as Partial<Record<Tier, unknown>>)[t]);
-            if (missing.length) throw new UsageError(`--class ${dc} --tier ${missing.join(",")}: stack ${stack.name} keeps ${dc} in ${Object.keys(stack.config.tiers[key]).join(", ")} only (tiers.${key})${dc === "configuration" ? "; tier 1 of configuration is git" : ""}`);
-        }
-        const steps: Step[] = [
-            {
-                id: "connect",
-                phase: "preflight",
-                title: "reach the driver; every chosen class has its primitives",
-                budget: { seconds: 30 },
-                async run(ctx) {
-                    const d = await ctx.driver();
-                    for (const dc of classes) if (dc !== "database") need(d, d[dc], dc);
-                    return { detail: d.describe };
-                },
-            },
-        ];
-        for (const dc of classes) {
-            for (const tier of tiers) {
-                steps.push({
-                    id: `backup-${dc}-${tier}`,
-                    phase: "act",
-                    title: `${dc} → ${tier}${dc === "database" ? ` (${type})` : ""}`,
-                    budget: dc === "database" ? { figureId: "recovery.backup.seconds", seconds: 300 } : { seconds: 300 },
-                    mutates: true,
-                    async run(ctx) {
-                        const d = await ctx.driver();
-                        if (dc === "database") {
-                            const b = await d.database.backup(tier, type, ctx.wait());
-                            return { detail: `${b.label} (${b.type}) listed complete, WAL ${b.walStart}..${b.walStop}`, data: { [`backup-${dc}-${tier}`]: toJson(b) } };
-                        }
-                        // Returned only once listed, size and checksum matching the record, and loading (SnapshotPrimitives.take).
-                        const snaps = await need(d, d[dc], dc).take(tier, ctx.wait());
-                        return { detail: snaps.map((s) => `${s.id} (${s.sizeBytes} bytes, sha256 ${s.sha256?.slice(0, 12) ?? "-"}…, ${Object.entries(s.counts ?? {}).map(([k, v]) => `${v} ${k}`).join(", ")})`).join("; "), data: { [`backup-${dc}-${tier}`]: toJson(snaps) } };
-                    },
-                });
-                steps.push({
-                    id: `listed-${dc}-${tier}`,
-                    phase: "verify",
-                    title: `${dc} ${tier}: the new backup is listed and complete`,
-                    budget: { seconds: 60 },
-                    async run(ctx) {
-                        const d = await ctx.driver();
-                        const made = ctx.data[`backup-${dc}-${tier}`];
-                        if (dc === "database") {
-                            const label = (made as { label: string }).label;
-                            const info = await d.database.info(tier, ctx.wait());
-                            const b = info.backups.find((x) => x.label === label);
-                            if (!b) throw new StepFailed(`backup ${label} is not listed in ${tier}`);
-                            if (!b.complete || b.error) throw new StepFailed(`backup ${label} in ${tier} is ${b.error ? "flagged with checksum errors" : "not complete"}`);
-                            return { detail: `${label} listed in ${tier}, complete` };
-                        }
-                        const ids = (Array.isArray(made) ? made : [made]).map((m) => (m as { id: string }).id);
-                        const listed = await need(d, d[dc], dc).list(tier, ctx.wait());
-                        const missing = ids.filter((id) => !listed.some((s) => s.id === id));
-                        if (missing.length) throw new StepFailed(`${missing.join(", ")} not listed in ${tier}`);
-                        return { detail: `${ids.join(", ")} listed` };
-                    },
-                });
-            }
-        }
+        const { classes, tiers, type } = backupChoices(opts, stack);
+        const hasEveryClass = (d: Driver) => {
+            for (const dc of classes) if (dc !== "database") need(d, d[dc], dc);
+        };
+        const steps: Step[] = [connectStep("reach the driver; every chosen class has its primitives", hasEveryClass)];
+        for (const dc of classes) for (const tier of tiers) steps.push(backupStep(dc, tier, type), listedStep(dc, tier));
         return {
             destructive: false,
             dataLossBound: { seconds: null, why: "a backup adds a copy; it removes nothing" },
             steps,
             result: (data) => Object.fromEntries(Object.entries(data).filter(([k]) => k.startsWith("backup-"))),
-            // One SLO run per data class and tier (Purpose=backup): succeeded when its backup was
-            // taken and found listed and complete; its window is the two steps' budgets.
-            sloRuns: (records) =>
-                classes.flatMap((dc) =>
-                    tiers.map((tier) => {
-                        const ids = [`backup-${dc}-${tier}`, `listed-${dc}-${tier}`];
-                        const t = stepsTime(records, ids);
-                        return { dataClass: SLO_DATA_CLASS[dc], tier, purpose: "backup" as const, succeeded: stepsVerified(records, ids), durationSeconds: t.seconds, windowSeconds: t.budgetSeconds };
-                    }),
-                ),
+            sloRuns: (records) => backupSloRuns(records, classes, tiers),
         };
     },
 };
+
+/** The classes, tiers and database backup type asked for; a class the stack does not keep in a chosen tier is a usage error. */
+function backupChoices(opts: Record<string, unknown>, stack: StackContext): { classes: DataClass[]; tiers: Tier[]; type: BackupType } {
+    const classes: DataClass[] = opts.dataClass !== undefined ? parseChoices("--data-class", String(opts.dataClass), DATA_CLASSES) : parseChoices("--class", String(opts.class), DATA_CLASSES);
+    const tiers: Tier[] = tiersOption(opts.tier);
+    const type = parseChoice("--type", String(opts.type), ["full", "diff", "incr"] as const);
+    if (classes.length === 0 || tiers.length === 0) throw new UsageError("--class and --tier must name at least one each");
+    for (const dc of classes) {
+        const { key, tiers: kept } = dc === "database" ? { key: "database", tiers: stack.config.tiers.database as Partial<Record<Tier, unknown>> } : tiersKeeping(stack, dc);
+        const missing = tiers.filter((t) => !kept[t]);
+        if (missing.length) throw new UsageError(`--class ${dc} --tier ${missing.join(",")}: stack ${stack.name} keeps ${dc} in ${Object.keys(kept).join(", ")} only (tiers.${key})${dc === "configuration" ? "; tier 1 of configuration is git" : ""}`);
+    }
+    return { classes, tiers, type };
+}
+
+/** Takes the backup; returns only once the driver has it listed and complete (snapshots: checked and loading). */
+function backupStep(dc: DataClass, tier: Tier, type: BackupType): Step {
+    return driverStep(
+        {
+            id: `backup-${dc}-${tier}`,
+            phase: "act",
+            title: `${dc} → ${tier}${dc === "database" ? ` (${type})` : ""}`,
+            budget: dc === "database" ? { figureId: "recovery.backup.seconds", seconds: 300 } : { seconds: 300 },
+            mutates: true,
+        },
+        async (d, ctx) => {
+            if (dc === "database") {
+                const b = await d.database.backup(tier, type, ctx.wait());
+                return { detail: `${b.label} (${b.type}) listed complete, WAL ${b.walStart}..${b.walStop}`, data: { [`backup-${dc}-${tier}`]: toJson(b) } };
+            }
+            // Returned only once listed, size and checksum matching the record, and loading (SnapshotPrimitives.take).
+            const snaps = await need(d, d[dc], dc).take(tier, ctx.wait());
+            return { detail: snaps.map((s) => `${s.id} (${s.sizeBytes} bytes, sha256 ${s.sha256?.slice(0, 12) ?? "-"}…, ${Object.entries(s.counts ?? {}).map(([k, v]) => `${v} ${k}`).join(", ")})`).join("; "), data: { [`backup-${dc}-${tier}`]: toJson(snaps) } };
+        },
+    );
+}
+
+/** Reads the new backup back: listed, and (database) complete with no checksum errors. */
+function listedStep(dc: DataClass, tier: Tier): Step {
+    return driverStep({ id: `listed-${dc}-${tier}`, phase: "verify", title: `${dc} ${tier}: the new backup is listed and complete`, budget: { seconds: 60 } }, async (d, ctx) => {
+        const made = ctx.data[`backup-${dc}-${tier}`];
+        return dc === "database" ? databaseListed(d, ctx, tier, (made as { label: string }).label) : snapshotsListed(d, ctx, dc, tier, (Array.isArray(made) ? made : [made]).map((m) => (m as { id: string }).id));
+    });
+}
+
+async function databaseListed(d: Driver, ctx: StepContext, tier: Tier, label: string) {
+    const info = await d.database.info(tier, ctx.wait());
+    const b = info.backups.find((x) => x.label === label);
+    if (!b) throw new StepFailed(`backup ${label} is not listed in ${tier}`);
+    if (!b.complete || b.error) throw new StepFailed(`backup ${label} in ${tier} is ${b.error ? "flagged with checksum errors" : "not complete"}`);
+    return { detail: `${label} listed in ${tier}, complete` };
+}
+
+async function snapshotsListed(d: Driver, ctx: StepContext, dc: Exclude<DataClass, "database">, tier: Tier, ids: string[]) {
+    const listed = await need(d, d[dc], dc).list(tier, ctx.wait());
+    const missing = ids.filter((id) => !listed.some((s) => s.id === id));
+    if (missing.length) throw new StepFailed(`${missing.join(", ")} not listed in ${tier}`);
+    return { detail: `${ids.join(", ")} listed` };
+}
+
+/**
+ * One SLO run per data class and tier (Purpose=backup): succeeded when its backup was taken
+ * and found listed and complete; its window is the two steps' budgets.
+ */
+function backupSloRuns(records: readonly StepRecord[], classes: readonly DataClass[], tiers: readonly Tier[]): SloRun[] {
+    return classes.flatMap((dc) =>
+        tiers.map((tier) => {
+            const ids = [`backup-${dc}-${tier}`, `listed-${dc}-${tier}`];
+            const t = stepsTime(records, ids);
+            return { dataClass: SLO_DATA_CLASS[dc], tier, purpose: "backup" as const, succeeded: stepsVerified(records, ids), durationSeconds: t.seconds, windowSeconds: t.budgetSeconds };
+        }),
+    );
+}

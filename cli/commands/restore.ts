@@ -7,14 +7,15 @@
  * In place only with --in-place and a source proved fenced.
  */
 import type { CommandDef } from "../command";
-import type { DatabaseBackup, RecoveryTarget, RestoreDestination, RestoreRequest, RestoredState, SqlProbe, Tier } from "../drivers/types";
+import type { DataClass, DatabaseBackup, RecoveryTarget, RestoreDestination, RestoreRequest, RestoredState, SnapshotClass, SqlProbe, Tier } from "../drivers/types";
 import { DATA_CLASSES, TIER_IDS } from "../drivers/types";
 import { GuardRefusal, PreflightError, StepFailed, UsageError } from "../errors";
 import { lsnToBytes, parseChoice, parseLsn, parseTimestamp } from "../parse";
-import type { Json, Step } from "../runner";
-import { archivesNowhere, pick, toJson } from "./common";
+import type { CommandPlan, Json, Step } from "../runner";
+import type { StackContext } from "../stack";
+import { archivesNowhere, connectStep, driverStep, pick, toJson } from "./common";
 import { replayErasuresStep } from "../erasure/step";
-import { SnapshotClass, snapshotRestorePlan } from "./restore-snapshot";
+import { SnapshotRestoreOptions, snapshotRestorePlan } from "./restore-snapshot";
 
 /** `--probe name=SQL` or `name=SQL>=N` (the value of the one-row, one-column result must be at least N). */
 export function parseProbe(text: string): SqlProbe {
@@ -127,157 +128,168 @@ Examples:
     // The action (--inspect / --promote) is not part of the run's identity: --promote continues an inspected run.
     fingerprint: (opts) => pick(opts, ["class", "dataClass", "snapshot", "targetTime", "targetLsn", "set", "latest", "from", "into", "inPlace", "probe"]),
     plan({ opts, stack }) {
-        if (opts.class !== undefined && opts.dataClass !== undefined && opts.class !== opts.dataClass) throw new UsageError(`--class ${String(opts.class)} and --data-class ${String(opts.dataClass)} disagree; give one`);
-        const dataClass = parseChoice(opts.dataClass !== undefined ? "--data-class" : "--class", String(opts.dataClass ?? opts.class ?? "database"), DATA_CLASSES);
-        if (dataClass !== "database") {
-            const dbOnly = (["targetTime", "targetLsn", "set", "latest", "promote"] as const).filter((k) => opts[k] !== undefined && opts[k] !== false);
-            if (dbOnly.length) throw new UsageError(`--${dbOnly[0].replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} applies to the database; a ${dataClass} restore takes --snapshot (default the newest in --from)`);
-            const into = String(opts.into);
-            if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(into) || into.length > 40) throw new UsageError(`--into "${into}": use a DNS-1123 label (lower-case letters, digits, '-'; at most 40 characters)`);
-            const probes = ((opts.probe as string[] | undefined) ?? []).map(parseProbe).map((p) => ({ name: p.name, check: p.sql, min: p.min }));
-            return snapshotRestorePlan(dataClass as SnapshotClass, { tier: parseChoice("--from", String(opts.from), TIER_IDS), into, inPlace: !!opts.inPlace, snapshot: opts.snapshot === undefined ? undefined : String(opts.snapshot), probes }, stack);
-        }
-        if (opts.snapshot !== undefined) throw new UsageError("--snapshot applies to cache, configuration and secrets; a database restore takes --set <backup label> or --target-time");
-        const target = parseTarget(opts);
-        const tier = parseChoice("--from", String(opts.from), TIER_IDS);
-        if (opts.inspect && opts.promote) throw new UsageError("--inspect and --promote exclude each other: --inspect holds the copy read-only at the target, --promote opens it");
-        const promote = !!opts.promote;
-        const inPlace = !!opts.inPlace;
-        const into = String(opts.into);
-        if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(into) || into.length > 40) throw new UsageError(`--into "${into}": use a DNS-1123 label (lower-case letters, digits, '-'; at most 40 characters)`);
-        const probes = ((opts.probe as string[] | undefined) ?? []).map(parseProbe);
-        const destination: RestoreDestination = { kind: inPlace ? "in-place" : "scratch", name: into };
-        const request = (set?: string): RestoreRequest => ({ tier, target, destination, action: "inspect", archiving: inPlace ? "on" : "off", set });
-        const steps: Step[] = [
-            {
-                id: "connect",
-                phase: "preflight",
-                title: "reach the driver",
-                budget: { seconds: 30 },
-                async run(ctx) {
-                    return { detail: (await ctx.driver()).describe };
-                },
-            },
-            {
-                id: "guard-source",
-                phase: "preflight",
-                title: inPlace ? "--in-place: the source database is proved fenced" : "destination is not the live primary",
-                budget: { seconds: 30 },
-                async run(ctx) {
-                    if (!inPlace) return { detail: `new destination "${into}"; the source is not touched` };
-                    const proof = await (await ctx.driver()).database.sourceFenced(ctx.wait());
-                    if (!proof.fenced) throw new GuardRefusal(`--in-place refused: the source is not proved fenced (${proof.evidence.join("; ") || "no evidence"}); fence it first or restore into a new destination`);
-                    return { detail: `source fenced: ${proof.evidence.join("; ")}` };
-                },
-            },
-            {
-                id: "choose-backup",
-                phase: "plan",
-                title: `choose the backup in ${tier} for ${describeTarget(target)}`,
-                budget: { seconds: 60 },
-                async run(ctx) {
-                    const info = await (await ctx.driver()).database.info(tier, ctx.wait());
-                    const b = chooseBackup(info.backups, target, tier);
-                    const lossNote = target.kind === "latest" ? "up to the newest archived WAL" : `commits after ${describeTarget(target)} are not in the copy (by choice)`;
-                    return { detail: `${b.label} (${b.type}, consistent ${b.stoppedAt.toISOString()}); ${lossNote}`, data: { backup: toJson(b) } };
-                },
-            },
-            {
-                id: "restore",
-                phase: "act",
-                title: `restore ${describeTarget(target)} from ${tier} into ${inPlace ? "the source (in place)" : `"${into}"`}, archiving ${inPlace ? "on" : "off"}, held at the target`,
-                budget: { figureId: "recovery.restore.seconds", seconds: 600 },
-                mutates: true,
-                async run(ctx) {
-                    const chosen = ctx.data.backup as { label?: string } | undefined;
-                    const state = await (await ctx.driver()).database.restore(request(chosen?.label), ctx.wait());
-                    const problem = targetProblem(state, target);
-                    if (problem) throw new StepFailed(`restore did not land on the target: ${problem}`);
-                    return { detail: `replayed to ${state.replayLsn ?? "?"}, last commit ${state.lastCommitAt?.toISOString() ?? "none replayed"}`, data: { restored: toJson(state) } };
-                },
-            },
-            {
-                id: "at-target",
-                phase: "verify",
-                title: "read back: paused read-only at the target, archiving as requested",
-                budget: { seconds: 60 },
-                async run(ctx) {
-                    const state = await (await ctx.driver()).database.inspect(destination, ctx.wait());
-                    const problem = targetProblem(state, target);
-                    if (problem) throw new StepFailed(problem);
-                    if (state.inRecovery && !state.replayPaused && target.kind !== "latest") throw new StepFailed("the copy is still replaying; it must be held at the target");
-                    if (!inPlace && !archivesNowhere(state)) throw new StepFailed(`archive_mode is "${state.archiveMode}" with archive_command "${state.archiveCommand}" on the restored copy: it could push WAL into the repos`);
-                    return { detail: `${state.inRecovery ? "read-only (recovery paused at the target)" : "open"}; last commit ${state.lastCommitAt?.toISOString() ?? "-"}; archive_mode ${state.archiveMode}`, data: { restored: toJson(state) } };
-                },
-            },
-            {
-                id: "validate",
-                phase: "verify",
-                title: `integrity checks${probes.length ? ` and ${probes.length} SQL probe(s)` : " and row counts"}`,
-                budget: { seconds: 120 },
-                async run(ctx) {
-                    const results = await (await ctx.driver()).database.probe(destination, probes, ctx.wait());
-                    const bad = results.filter((r) => !r.ok);
-                    for (const r of results) ctx.progress(`${r.ok ? "ok  " : "BAD "} ${r.name}: ${r.detail}`);
-                    if (bad.length) throw new StepFailed(`validation failed: ${bad.map((r) => `${r.name} (${r.detail})`).join("; ")}`);
-                    return { detail: `${results.length} check(s) passed`, data: { probes: toJson(results) } };
-                },
-            },
-        ];
-        if (promote) {
-            steps.push(
-                {
-                    id: "promote",
-                    phase: "act",
-                    title: "open the validated copy read-write",
-                    budget: { seconds: 120 },
-                    mutates: true,
-                    async run(ctx) {
-                        const state = await (await ctx.driver()).database.promoteRestored(destination, ctx.wait());
-                        return { detail: `timeline ${state.timeline ?? "?"}`, data: { restored: toJson(state) } };
-                    },
-                },
-                {
-                    id: "opened",
-                    phase: "verify",
-                    title: "read back: accepts writes, archiving as requested",
-                    budget: { seconds: 60 },
-                    async run(ctx) {
-                        const state = await (await ctx.driver()).database.inspect(destination, ctx.wait());
-                        if (state.inRecovery) throw new StepFailed("the copy is still in recovery after promotion");
-                        if (!inPlace && !archivesNowhere(state)) throw new StepFailed(`archive_mode is "${state.archiveMode}" with archive_command "${state.archiveCommand}" on the opened copy`);
-                        return { detail: `open read-write on timeline ${state.timeline ?? "?"}; archive_mode ${state.archiveMode}`, data: { restored: toJson(state) } };
-                    },
-                },
-                // GDPR Art. 17: erasures recorded after the restored point are applied again before anyone is served.
-                replayErasuresStep({
-                    config: stack.config,
-                    destinationName: inPlace ? undefined : into,
-                    database: (ctx) => (ctx.data.restored as { endpoint?: string } | undefined)?.endpoint,
-                    why: "a restore brings back subjects erased after its target",
-                    restoredPoint: (ctx) => {
-                        const at = (ctx.data.restored as { lastCommitAt?: string } | undefined)?.lastCommitAt;
-                        const setEnd = target.kind === "set" ? (ctx.data.backup as { stoppedAt?: string } | undefined)?.stoppedAt : undefined;
-                        return at ? new Date(at) : target.kind === "time" ? target.time : setEnd ? new Date(setEnd) : undefined;
-                    },
-                }),
-            );
-        }
-        return {
-            destructive: true,
-            resumeFinished: true,
-            dataLossBound: {
-                seconds: target.kind === "time" ? Math.max(0, Math.round((Date.now() - target.time.getTime()) / 1000)) : null,
-                why:
-                    target.kind === "time"
-                        ? `commits after ${target.time.toISOString()} are not in the restored copy (chosen by --target-time); the source is untouched${inPlace ? " — except in place, where they are replaced" : ""}`
-                        : target.kind === "latest"
-                          ? "the copy holds everything archived; WAL not yet archived from the source (bounded by the database RPO) is not in it"
-                          : `the copy ends at ${describeTarget(target)}; later commits are not in it (by choice)`,
-            },
-            steps,
-            result: (data: Record<string, Json>) => ({ target: describeTarget(target), from: tier, destination: toJson(destination), backup: data.backup ?? null, restored: data.restored ?? null, probes: data.probes ?? null, held: !promote, erasuresReplayed: data.erasuresReplayed ?? null }),
-            judge: () => (promote ? undefined : { outcome: "done", message: `restored copy "${into}" is HELD READ-ONLY at the target (recovery paused) for inspection; rerun the same command with --promote to open it (the erasure ledger is replayed then, before it serves anyone)` }),
-        };
+        const dataClass = restoreClass(opts);
+        if (dataClass !== "database") return snapshotRestorePlan(dataClass, snapshotRestoreOptions(opts, dataClass), stack);
+        return databaseRestorePlan(databaseRestoreOptions(opts), stack);
     },
 };
+
+/** `--class` / `--data-class` (the same option twice; they must agree), default database. */
+function restoreClass(opts: Record<string, unknown>): DataClass {
+    if (opts.class !== undefined && opts.dataClass !== undefined && opts.class !== opts.dataClass) throw new UsageError(`--class ${String(opts.class)} and --data-class ${String(opts.dataClass)} disagree; give one`);
+    return parseChoice(opts.dataClass !== undefined ? "--data-class" : "--class", String(opts.dataClass ?? opts.class ?? "database"), DATA_CLASSES);
+}
+
+/** `--into`: a new destination's name, a DNS-1123 label of at most 40 characters. */
+function parseInto(text: unknown): string {
+    const into = String(text);
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(into) || into.length > 40) throw new UsageError(`--into "${into}": use a DNS-1123 label (lower-case letters, digits, '-'; at most 40 characters)`);
+    return into;
+}
+
+const probesOf = (opts: Record<string, unknown>) => ((opts.probe as string[] | undefined) ?? []).map(parseProbe);
+
+/** The options of a cache, configuration or secrets restore; the database-only ones are usage errors. */
+function snapshotRestoreOptions(opts: Record<string, unknown>, dataClass: SnapshotClass): SnapshotRestoreOptions {
+    const dbOnly = (["targetTime", "targetLsn", "set", "latest", "promote"] as const).filter((k) => opts[k] !== undefined && opts[k] !== false);
+    if (dbOnly.length) throw new UsageError(`--${dbOnly[0].replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())} applies to the database; a ${dataClass} restore takes --snapshot (default the newest in --from)`);
+    const into = parseInto(opts.into);
+    const probes = probesOf(opts).map((p) => ({ name: p.name, check: p.sql, min: p.min }));
+    return { tier: parseChoice("--from", String(opts.from), TIER_IDS), into, inPlace: !!opts.inPlace, snapshot: opts.snapshot === undefined ? undefined : String(opts.snapshot), probes };
+}
+
+/** What a database restore does: from which tier to which target, into where, and whether it opens the copy. */
+interface DatabaseRestore {
+    readonly target: RecoveryTarget;
+    readonly tier: Tier;
+    readonly promote: boolean;
+    readonly inPlace: boolean;
+    readonly into: string;
+    readonly probes: readonly SqlProbe[];
+    readonly destination: RestoreDestination;
+}
+
+function databaseRestoreOptions(opts: Record<string, unknown>): DatabaseRestore {
+    if (opts.snapshot !== undefined) throw new UsageError("--snapshot applies to cache, configuration and secrets; a database restore takes --set <backup label> or --target-time");
+    const target = parseTarget(opts);
+    const tier = parseChoice("--from", String(opts.from), TIER_IDS);
+    if (opts.inspect && opts.promote) throw new UsageError("--inspect and --promote exclude each other: --inspect holds the copy read-only at the target, --promote opens it");
+    const inPlace = !!opts.inPlace;
+    const into = parseInto(opts.into);
+    return { target, tier, promote: !!opts.promote, inPlace, into, probes: probesOf(opts), destination: { kind: inPlace ? "in-place" : "scratch", name: into } };
+}
+
+function databaseRestorePlan(r: DatabaseRestore, stack: StackContext): CommandPlan {
+    const steps: Step[] = [connectStep(), guardSourceStep(r), chooseBackupStep(r), restoreStep(r), atTargetStep(r), validateStep(r)];
+    if (r.promote) steps.push(promoteStep(r), openedStep(r), replayStep(r, stack));
+    return {
+        destructive: true,
+        resumeFinished: true,
+        dataLossBound: databaseLossBound(r),
+        steps,
+        result: (data: Record<string, Json>) => ({ target: describeTarget(r.target), from: r.tier, destination: toJson(r.destination), backup: data.backup ?? null, restored: data.restored ?? null, probes: data.probes ?? null, held: !r.promote, erasuresReplayed: data.erasuresReplayed ?? null }),
+        judge: () => (r.promote ? undefined : { outcome: "done", message: `restored copy "${r.into}" is HELD READ-ONLY at the target (recovery paused) for inspection; rerun the same command with --promote to open it (the erasure ledger is replayed then, before it serves anyone)` }),
+    };
+}
+
+function databaseLossBound({ target, inPlace }: DatabaseRestore): CommandPlan["dataLossBound"] {
+    return {
+        seconds: target.kind === "time" ? Math.max(0, Math.round((Date.now() - target.time.getTime()) / 1000)) : null,
+        why:
+            target.kind === "time"
+                ? `commits after ${target.time.toISOString()} are not in the restored copy (chosen by --target-time); the source is untouched${inPlace ? " — except in place, where they are replaced" : ""}`
+                : target.kind === "latest"
+                  ? "the copy holds everything archived; WAL not yet archived from the source (bounded by the database RPO) is not in it"
+                  : `the copy ends at ${describeTarget(target)}; later commits are not in it (by choice)`,
+    };
+}
+
+function guardSourceStep({ inPlace, into }: DatabaseRestore): Step {
+    return driverStep({ id: "guard-source", phase: "preflight", title: inPlace ? "--in-place: the source database is proved fenced" : "destination is not the live primary", budget: { seconds: 30 } }, async (d, ctx) => {
+        if (!inPlace) return { detail: `new destination "${into}"; the source is not touched` };
+        const proof = await d.database.sourceFenced(ctx.wait());
+        if (!proof.fenced) throw new GuardRefusal(`--in-place refused: the source is not proved fenced (${proof.evidence.join("; ") || "no evidence"}); fence it first or restore into a new destination`);
+        return { detail: `source fenced: ${proof.evidence.join("; ")}` };
+    });
+}
+
+function chooseBackupStep({ tier, target }: DatabaseRestore): Step {
+    return driverStep({ id: "choose-backup", phase: "plan", title: `choose the backup in ${tier} for ${describeTarget(target)}`, budget: { seconds: 60 } }, async (d, ctx) => {
+        const info = await d.database.info(tier, ctx.wait());
+        const b = chooseBackup(info.backups, target, tier);
+        const lossNote = target.kind === "latest" ? "up to the newest archived WAL" : `commits after ${describeTarget(target)} are not in the copy (by choice)`;
+        return { detail: `${b.label} (${b.type}, consistent ${b.stoppedAt.toISOString()}); ${lossNote}`, data: { backup: toJson(b) } };
+    });
+}
+
+function restoreStep({ tier, target, destination, inPlace, into }: DatabaseRestore): Step {
+    const request = (set?: string): RestoreRequest => ({ tier, target, destination, action: "inspect", archiving: inPlace ? "on" : "off", set });
+    return driverStep(
+        {
+            id: "restore",
+            phase: "act",
+            title: `restore ${describeTarget(target)} from ${tier} into ${inPlace ? "the source (in place)" : `"${into}"`}, archiving ${inPlace ? "on" : "off"}, held at the target`,
+            budget: { figureId: "recovery.restore.seconds", seconds: 600 },
+            mutates: true,
+        },
+        async (d, ctx) => {
+            const chosen = ctx.data.backup as { label?: string } | undefined;
+            const state = await d.database.restore(request(chosen?.label), ctx.wait());
+            const problem = targetProblem(state, target);
+            if (problem) throw new StepFailed(`restore did not land on the target: ${problem}`);
+            return { detail: `replayed to ${state.replayLsn ?? "?"}, last commit ${state.lastCommitAt?.toISOString() ?? "none replayed"}`, data: { restored: toJson(state) } };
+        },
+    );
+}
+
+function atTargetStep({ destination, target, inPlace }: DatabaseRestore): Step {
+    return driverStep({ id: "at-target", phase: "verify", title: "read back: paused read-only at the target, archiving as requested", budget: { seconds: 60 } }, async (d, ctx) => {
+        const state = await d.database.inspect(destination, ctx.wait());
+        const problem = targetProblem(state, target);
+        if (problem) throw new StepFailed(problem);
+        if (state.inRecovery && !state.replayPaused && target.kind !== "latest") throw new StepFailed("the copy is still replaying; it must be held at the target");
+        if (!inPlace && !archivesNowhere(state)) throw new StepFailed(`archive_mode is "${state.archiveMode}" with archive_command "${state.archiveCommand}" on the restored copy: it could push WAL into the repos`);
+        return { detail: `${state.inRecovery ? "read-only (recovery paused at the target)" : "open"}; last commit ${state.lastCommitAt?.toISOString() ?? "-"}; archive_mode ${state.archiveMode}`, data: { restored: toJson(state) } };
+    });
+}
+
+function validateStep({ destination, probes }: DatabaseRestore): Step {
+    return driverStep({ id: "validate", phase: "verify", title: `integrity checks${probes.length ? ` and ${probes.length} SQL probe(s)` : " and row counts"}`, budget: { seconds: 120 } }, async (d, ctx) => {
+        const results = await d.database.probe(destination, probes, ctx.wait());
+        const bad = results.filter((r) => !r.ok);
+        for (const r of results) ctx.progress(`${r.ok ? "ok  " : "BAD "} ${r.name}: ${r.detail}`);
+        if (bad.length) throw new StepFailed(`validation failed: ${bad.map((r) => `${r.name} (${r.detail})`).join("; ")}`);
+        return { detail: `${results.length} check(s) passed`, data: { probes: toJson(results) } };
+    });
+}
+
+function promoteStep({ destination }: DatabaseRestore): Step {
+    return driverStep({ id: "promote", phase: "act", title: "open the validated copy read-write", budget: { seconds: 120 }, mutates: true }, async (d, ctx) => {
+        const state = await d.database.promoteRestored(destination, ctx.wait());
+        return { detail: `timeline ${state.timeline ?? "?"}`, data: { restored: toJson(state) } };
+    });
+}
+
+function openedStep({ destination, inPlace }: DatabaseRestore): Step {
+    return driverStep({ id: "opened", phase: "verify", title: "read back: accepts writes, archiving as requested", budget: { seconds: 60 } }, async (d, ctx) => {
+        const state = await d.database.inspect(destination, ctx.wait());
+        if (state.inRecovery) throw new StepFailed("the copy is still in recovery after promotion");
+        if (!inPlace && !archivesNowhere(state)) throw new StepFailed(`archive_mode is "${state.archiveMode}" with archive_command "${state.archiveCommand}" on the opened copy`);
+        return { detail: `open read-write on timeline ${state.timeline ?? "?"}; archive_mode ${state.archiveMode}`, data: { restored: toJson(state) } };
+    });
+}
+
+/** GDPR Art. 17: erasures recorded after the restored point are applied again before anyone is served. */
+function replayStep({ inPlace, into, target }: DatabaseRestore, stack: StackContext): Step {
+    return replayErasuresStep({
+        config: stack.config,
+        destinationName: inPlace ? undefined : into,
+        database: (ctx) => (ctx.data.restored as { endpoint?: string } | undefined)?.endpoint,
+        why: "a restore brings back subjects erased after its target",
+        restoredPoint: (ctx) => {
+            const at = (ctx.data.restored as { lastCommitAt?: string } | undefined)?.lastCommitAt;
+            const setEnd = target.kind === "set" ? (ctx.data.backup as { stoppedAt?: string } | undefined)?.stoppedAt : undefined;
+            return at ? new Date(at) : target.kind === "time" ? target.time : setEnd ? new Date(setEnd) : undefined;
+        },
+    });
+}

@@ -4,12 +4,16 @@
  * segment, snapshots are checked against their recorded checksums, Object Lock retention is
  * compared with the backup retention, and stale backups are named. Exit 1 names each bad object.
  */
-import { maxIntervalSeconds } from "../../components/core/cron";
 import type { CommandDef } from "../command";
-import type { Finding, Tier } from "../drivers/types";
+import type { Driver, Finding, Snapshot, SnapshotClass, Tier } from "../drivers/types";
+import { SNAPSHOT_CLASSES } from "../drivers/types";
 import { formatSeconds } from "../parse";
-import type { Json, StepContext } from "../runner";
-import { databaseBackupBoundSeconds, pick, tiersOption, toJson } from "./common";
+import type { Json, Step, StepContext } from "../runner";
+import type { StackContext } from "../stack";
+import { connectStep, databaseBackupBoundSeconds, driverStep, everyTierOption, snapshotSchedule, tierBound, tiersKeeping, tiersOption, toJson } from "./common";
+
+const firstLine = (e: unknown) => (e as Error).message.split("\n")[0];
+const newestFirst = <T>(items: readonly T[], at: (x: T) => Date) => [...items].sort((a, b) => at(b).getTime() - at(a).getTime());
 
 export const validate: CommandDef = {
     name: "validate",
@@ -33,118 +37,10 @@ Examples:
   fortress validate --stack prod --tier tier3 --output json`,
     reasonRequired: false,
     defaultTimeoutSeconds: 1800,
-    options(cmd) {
-        cmd.option("--tier <tiers>", "comma-separated tiers (default tier1,tier2,tier3)");
-    },
-    fingerprint: (opts) => pick(opts, ["tier"]),
+    ...everyTierOption,
     plan({ opts, stack }) {
         const tiers = tiersOption(opts.tier);
-        const steps = [
-            {
-                id: "connect",
-                phase: "preflight" as const,
-                title: "reach the driver",
-                budget: { seconds: 30 },
-                async run(ctx: StepContext) {
-                    const d = await ctx.driver();
-                    return { detail: d.describe };
-                },
-            },
-            ...tiers.map((tier: Tier) => ({
-                id: `database-${tier}`,
-                phase: "act" as const,
-                title: `database ${tier}: pgBackRest verify, WAL continuity, staleness`,
-                budget: { figureId: "recovery.validate.seconds", seconds: 120 },
-                async run(ctx: StepContext) {
-                    const d = await ctx.driver();
-                    const findings: Finding[] = [];
-                    let info;
-                    try {
-                        info = await d.database.info(tier, ctx.wait());
-                    } catch (e) {
-                        findings.push({ severity: "error", dataClass: "database", tier, object: `${tier} repo`, check: "info", message: (e as Error).message.split("\n")[0] });
-                    }
-                    if (info) {
-                        if (info.status !== "ok") findings.push({ severity: "error", dataClass: "database", tier, object: `${tier} repo`, check: "info", message: `repo status: ${info.status}` });
-                        const done = info.backups.filter((b) => b.complete).sort((a, b) => b.stoppedAt.getTime() - a.stoppedAt.getTime());
-                        for (const b of info.backups.filter((x) => x.error)) findings.push({ severity: "error", dataClass: "database", tier, object: b.label, check: "pgbackrest-backup", message: "pgBackRest recorded page checksum errors in this backup" });
-                        const bound = d.backupBoundsSeconds?.[tier] ?? databaseBackupBoundSeconds(stack.config.tiers, tier).seconds;
-                        if (done.length === 0) findings.push({ severity: "error", dataClass: "database", tier, object: `${tier} repo`, check: "staleness", message: "no complete backup in this tier" });
-                        else {
-                            const age = (Date.now() - done[0].stoppedAt.getTime()) / 1000;
-                            if (age > bound) findings.push({ severity: "error", dataClass: "database", tier, object: done[0].label, check: "staleness", message: `newest backup is ${formatSeconds(age)} old, over the tier's bound of ${formatSeconds(bound)}` });
-                        }
-                        if (done.length > 0) findings.push(...(await d.database.verify(tier, ctx.wait())));
-                    }
-                    for (const f of findings) ctx.addFinding(f);
-                    const errors = findings.filter((f) => f.severity === "error");
-                    for (const f of errors) ctx.progress(`BAD ${f.check}: ${f.object} — ${f.message}`);
-                    return { detail: errors.length ? `${errors.length} bad object(s)` : "clean", data: { [`findings-${tier}`]: toJson(findings) } };
-                },
-            })),
-            {
-                id: "object-lock",
-                phase: "act" as const,
-                title: "tier 3: Object Lock default retention >= backup retention",
-                budget: { seconds: 30 },
-                async run(ctx: StepContext) {
-                    const d = await ctx.driver();
-                    if (!tiers.includes("tier3")) return { detail: "tier3 not selected" };
-                    if (!d.storage) {
-                        ctx.addFinding({ severity: "error", dataClass: "database", tier: "tier3", object: "tier3 bucket", check: "object-lock", message: `driver ${d.name} cannot read bucket retention` });
-                        return { detail: "cannot check" };
-                    }
-                    const need = Math.max(stack.config.tiers.database.tier3.retentionDays, stack.config.tiers.redis.tier3.retentionDays, stack.config.tiers.configuration.tier3.retentionDays, stack.config.tiers.secrets.tier3.retentionDays);
-                    const r = await d.storage.bucketRetention("tier3", ctx.wait());
-                    if (!r.days || r.days < need) {
-                        ctx.addFinding({ severity: "error", dataClass: "database", tier: "tier3", object: "tier3 bucket", check: "object-lock", message: r.days ? `default retention ${r.days} d (${r.mode}) < backup retention ${need} d` : "no Object Lock default retention" });
-                        return { detail: "retention too short" };
-                    }
-                    return { detail: `${r.mode} ${r.days} d >= ${need} d` };
-                },
-            },
-            {
-                id: "snapshots",
-                phase: "act" as const,
-                title: "cache, configuration, secrets snapshots: stored checksum and size, decryption, payload checksum, loads; staleness",
-                budget: { seconds: 120 },
-                async run(ctx: StepContext) {
-                    const d = await ctx.driver();
-                    let n = 0;
-                    const skipped: string[] = [];
-                    for (const dc of ["cache", "configuration", "secrets"] as const) {
-                        const prims = d[dc];
-                        if (!prims) {
-                            skipped.push(dc);
-                            continue;
-                        }
-                        const kept = stack.config.tiers[dc === "cache" ? "redis" : dc] as Partial<Record<Tier, { snapshot: string }>>;
-                        for (const tier of tiers.filter((t) => kept[t])) {
-                            let snaps;
-                            try {
-                                snaps = await prims.list(tier, ctx.wait());
-                            } catch (e) {
-                                ctx.addFinding({ severity: "error", dataClass: dc, tier, object: `${dc} ${tier}`, check: "listed", message: (e as Error).message.split("\n")[0] });
-                                continue;
-                            }
-                            const bound = d.backupBoundsSeconds?.[tier] ?? maxIntervalSeconds(kept[tier]!.snapshot);
-                            const newest = [...snaps].sort((a, b) => b.takenAt.getTime() - a.takenAt.getTime())[0];
-                            if (!newest) ctx.addFinding({ severity: "error", dataClass: dc, tier, object: `${dc} ${tier}`, check: "staleness", message: "no snapshot in this tier" });
-                            else if ((Date.now() - newest.takenAt.getTime()) / 1000 > bound) ctx.addFinding({ severity: "error", dataClass: dc, tier, object: newest.id, check: "staleness", message: `newest snapshot is ${formatSeconds((Date.now() - newest.takenAt.getTime()) / 1000)} old, over the tier's bound of ${formatSeconds(bound)}` });
-                            for (const s of snaps) {
-                                if (!s.sha256) ctx.addFinding({ severity: "warning", dataClass: dc, tier, object: s.id, check: "checksum", message: "no checksum recorded with the snapshot" });
-                                for (const f of await prims.verify(s, ctx.wait())) {
-                                    ctx.addFinding(f);
-                                    ctx.progress(`BAD ${f.check}: ${f.object} — ${f.message}`);
-                                }
-                                n++;
-                            }
-                        }
-                    }
-                    return { detail: `${n} snapshot(s) checked${skipped.length ? `; driver ${d.name} reaches no ${skipped.join("/")}` : ""}` };
-                },
-            },
-        ];
+        const steps: Step[] = [connectStep(), ...tiers.map((tier) => databaseTierStep(stack, tier)), objectLockStep(stack, tiers), snapshotsStep(stack, tiers)];
         return {
             destructive: false,
             dataLossBound: { seconds: null, why: "validate only reads" },
@@ -157,3 +53,105 @@ Examples:
         };
     },
 };
+
+/** One database tier: pgBackRest verify, WAL continuity, staleness; each bad object a finding. */
+function databaseTierStep(stack: StackContext, tier: Tier): Step {
+    return driverStep(
+        { id: `database-${tier}`, phase: "act", title: `database ${tier}: pgBackRest verify, WAL continuity, staleness`, budget: { figureId: "recovery.validate.seconds", seconds: 120 } },
+        async (d, ctx) => {
+            const findings = await databaseFindings(d, ctx, stack, tier);
+            for (const f of findings) ctx.addFinding(f);
+            const errors = findings.filter((f) => f.severity === "error");
+            for (const f of errors) ctx.progress(`BAD ${f.check}: ${f.object} — ${f.message}`);
+            return { detail: errors.length ? `${errors.length} bad object(s)` : "clean", data: { [`findings-${tier}`]: toJson(findings) } };
+        },
+    );
+}
+
+async function databaseFindings(d: Driver, ctx: StepContext, stack: StackContext, tier: Tier): Promise<Finding[]> {
+    const finding = (object: string, check: string, message: string): Finding => ({ severity: "error", dataClass: "database", tier, object, check, message });
+    let info;
+    try {
+        info = await d.database.info(tier, ctx.wait());
+    } catch (e) {
+        return [finding(`${tier} repo`, "info", firstLine(e))];
+    }
+    const findings: Finding[] = [];
+    if (info.status !== "ok") findings.push(finding(`${tier} repo`, "info", `repo status: ${info.status}`));
+    const done = newestFirst(info.backups.filter((b) => b.complete), (b) => b.stoppedAt);
+    for (const b of info.backups.filter((x) => x.error)) findings.push(finding(b.label, "pgbackrest-backup", "pgBackRest recorded page checksum errors in this backup"));
+    const bound = tierBound(d, tier, databaseBackupBoundSeconds(stack.config.tiers, tier)).seconds;
+    if (done.length === 0) {
+        findings.push(finding(`${tier} repo`, "staleness", "no complete backup in this tier"));
+        return findings;
+    }
+    const age = (Date.now() - done[0].stoppedAt.getTime()) / 1000;
+    if (age > bound) findings.push(finding(done[0].label, "staleness", `newest backup is ${formatSeconds(age)} old, over the tier's bound of ${formatSeconds(bound)}`));
+    findings.push(...(await d.database.verify(tier, ctx.wait())));
+    return findings;
+}
+
+/** Tier 3: the bucket's Object Lock default retention covers the longest backup retention of any class. */
+function objectLockStep(stack: StackContext, tiers: readonly Tier[]): Step {
+    return driverStep({ id: "object-lock", phase: "act", title: "tier 3: Object Lock default retention >= backup retention", budget: { seconds: 30 } }, async (d, ctx) => {
+        if (!tiers.includes("tier3")) return { detail: "tier3 not selected" };
+        const finding = (message: string): Finding => ({ severity: "error", dataClass: "database", tier: "tier3", object: "tier3 bucket", check: "object-lock", message });
+        if (!d.storage) {
+            ctx.addFinding(finding(`driver ${d.name} cannot read bucket retention`));
+            return { detail: "cannot check" };
+        }
+        const t = stack.config.tiers;
+        const need = Math.max(t.database.tier3.retentionDays, t.redis.tier3.retentionDays, t.configuration.tier3.retentionDays, t.secrets.tier3.retentionDays);
+        const r = await d.storage.bucketRetention("tier3", ctx.wait());
+        if (!r.days || r.days < need) {
+            ctx.addFinding(finding(r.days ? `default retention ${r.days} d (${r.mode}) < backup retention ${need} d` : "no Object Lock default retention"));
+            return { detail: "retention too short" };
+        }
+        return { detail: `${r.mode} ${r.days} d >= ${need} d` };
+    });
+}
+
+/** Cache, configuration, secrets: every snapshot in every tier that keeps the class is checked; the newest is checked for staleness. */
+function snapshotsStep(stack: StackContext, tiers: readonly Tier[]): Step {
+    return driverStep(
+        { id: "snapshots", phase: "act", title: "cache, configuration, secrets snapshots: stored checksum and size, decryption, payload checksum, loads; staleness", budget: { seconds: 120 } },
+        async (d, ctx) => {
+            let n = 0;
+            const skipped: string[] = [];
+            for (const dc of SNAPSHOT_CLASSES) {
+                if (!d[dc]) skipped.push(dc);
+                else n += await checkSnapshotClass(d, ctx, stack, dc, tiers);
+            }
+            return { detail: `${n} snapshot(s) checked${skipped.length ? `; driver ${d.name} reaches no ${skipped.join("/")}` : ""}` };
+        },
+    );
+}
+
+/** Checks one class's snapshots in the chosen tiers that keep it; returns how many were checked. */
+async function checkSnapshotClass(d: Driver, ctx: StepContext, stack: StackContext, dc: SnapshotClass, tiers: readonly Tier[]): Promise<number> {
+    const prims = d[dc]!;
+    const kept = tiersKeeping(stack, dc).tiers;
+    let n = 0;
+    for (const tier of tiers.filter((t) => kept[t])) {
+        let snaps: readonly Snapshot[];
+        try {
+            snaps = await prims.list(tier, ctx.wait());
+        } catch (e) {
+            ctx.addFinding({ severity: "error", dataClass: dc, tier, object: `${dc} ${tier}`, check: "listed", message: firstLine(e) });
+            continue;
+        }
+        const bound = tierBound(d, tier, snapshotSchedule(kept[tier]!.snapshot)).seconds;
+        const newest = newestFirst(snaps, (s) => s.takenAt)[0];
+        if (!newest) ctx.addFinding({ severity: "error", dataClass: dc, tier, object: `${dc} ${tier}`, check: "staleness", message: "no snapshot in this tier" });
+        else if ((Date.now() - newest.takenAt.getTime()) / 1000 > bound) ctx.addFinding({ severity: "error", dataClass: dc, tier, object: newest.id, check: "staleness", message: `newest snapshot is ${formatSeconds((Date.now() - newest.takenAt.getTime()) / 1000)} old, over the tier's bound of ${formatSeconds(bound)}` });
+        for (const s of snaps) {
+            if (!s.sha256) ctx.addFinding({ severity: "warning", dataClass: dc, tier, object: s.id, check: "checksum", message: "no checksum recorded with the snapshot" });
+            for (const f of await prims.verify(s, ctx.wait())) {
+                ctx.addFinding(f);
+                ctx.progress(`BAD ${f.check}: ${f.object} — ${f.message}`);
+            }
+            n++;
+        }
+    }
+    return n;
+}

@@ -18,6 +18,12 @@
 export const DATA_CLASSES = ["database", "cache", "configuration", "secrets"] as const;
 export type DataClass = (typeof DATA_CLASSES)[number];
 
+/** The data classes kept as snapshots (everything but the database), in the order the commands read them. */
+export const SNAPSHOT_CLASSES = ["cache", "configuration", "secrets"] as const;
+export type SnapshotClass = (typeof SNAPSHOT_CLASSES)[number];
+/** A snapshot class's name in the stack config (`tiers.redis`), the bucket layout and the manifests: the cache is "redis". */
+export const snapshotClassKey = (dc: SnapshotClass) => (dc === "cache" ? "redis" : dc);
+
 export const TIER_IDS = ["tier1", "tier2", "tier3"] as const;
 export type Tier = (typeof TIER_IDS)[number];
 

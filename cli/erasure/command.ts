@@ -8,7 +8,7 @@ import type { CommandDef } from "../command";
 import { PreflightError, UsageError } from "../errors";
 import { parseTimestamp } from "../parse";
 import type { Json, Step } from "../runner";
-import { pick } from "../commands/common";
+import { driverStep, pick } from "../commands/common";
 import { selectEntries } from "./ledger-format";
 import { readAllCopies, replayErasuresStep } from "./step";
 
@@ -39,20 +39,13 @@ Examples:
         const e = stack.config.erasure;
         if (!e) throw new UsageError(`--stack ${stack.name}: its config has no erasure section, so there are no procedures to replay; add fortress-dr:erasure (docs/erasure.md)`);
         const steps: Step[] = [
-            {
-                id: "read-ledger",
-                phase: "plan",
-                title: "read every reachable copy of the erasure ledger and select the requests to replay",
-                budget: { seconds: 120 },
-                async run(ctx) {
-                    const d = await ctx.driver();
-                    if (!d.erasure) throw new PreflightError(`driver ${d.name} provides no erasure primitives (${d.describe})`);
-                    const { entries, notes } = await readAllCopies(d.erasure, ctx);
-                    for (const n of notes) ctx.note(n);
-                    const selected = selectEntries(entries, point, e.ledger.replayMarginSeconds);
-                    return { detail: `${selected.length} of ${entries.length} request(s) to replay${point ? ` (newer than ${point.toISOString()} less ${e.ledger.replayMarginSeconds} s)` : " (all)"}`, data: { ledgerRequests: entries.length, selectedRequests: selected.length } };
-                },
-            },
+            driverStep({ id: "read-ledger", phase: "plan", title: "read every reachable copy of the erasure ledger and select the requests to replay", budget: { seconds: 120 } }, async (d, ctx) => {
+                if (!d.erasure) throw new PreflightError(`driver ${d.name} provides no erasure primitives (${d.describe})`);
+                const { entries, notes } = await readAllCopies(d.erasure, ctx);
+                for (const n of notes) ctx.note(n);
+                const selected = selectEntries(entries, point, e.ledger.replayMarginSeconds);
+                return { detail: `${selected.length} of ${entries.length} request(s) to replay${point ? ` (newer than ${point.toISOString()} less ${e.ledger.replayMarginSeconds} s)` : " (all)"}`, data: { ledgerRequests: entries.length, selectedRequests: selected.length } };
+            }),
             replayErasuresStep({ config: stack.config, restoredPoint: () => point, database: () => (opts.database === undefined ? undefined : String(opts.database)), why: point ? `restored point ${point.toISOString()}` : "restored point unknown: every entry" }),
         ];
         return {

@@ -8,12 +8,15 @@
 /** The uid/gid the job image runs as (jobs/Dockerfile's `fortress` user). */
 export const JOB_UID = 10001;
 
-/** Pod security context: non-root as `uid` (group too), RuntimeDefault seccomp; `fsGroup` makes volumes writable to it. */
-export function nonRootPodSecurity(uid: number, options: { fsGroup?: boolean } = {}) {
+/**
+ * Pod security context: non-root as `uid` (group too, unless `runAsGroup: false` leaves the
+ * image's group), RuntimeDefault seccomp; `fsGroup` makes volumes writable to it.
+ */
+export function nonRootPodSecurity(uid: number, options: { fsGroup?: boolean; runAsGroup?: boolean } = {}) {
     return {
         runAsNonRoot: true,
         runAsUser: uid,
-        runAsGroup: uid,
+        ...(options.runAsGroup === false ? {} : { runAsGroup: uid }),
         ...(options.fsGroup ? { fsGroup: uid } : {}),
         seccompProfile: { type: "RuntimeDefault" },
     };

@@ -23,7 +23,6 @@
  *     newest tier-2 snapshot's age at the partition, restored in region B.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
 import type { AuditRecord } from "../../cli/audit";
@@ -39,6 +38,7 @@ import { FortressConfig, loadStackConfig } from "../../config";
 import { Lab, Member } from "../lab/lab";
 import { LEDGER_TABLE, LedgerAck, LedgerWriter, lostWrites } from "../lab/ledger";
 import { lsnBytes, pgQuery, rest } from "../lab/pg";
+import { Check, DrillSizes, Fig, beginDrill, drillReport, prodConfig, removeWorkDirIfPassed } from "../lib/drill-setup";
 import { prereqVersions, requirePrereqs } from "../lib/prereqs";
 import { GroupProcess } from "../lab/procs";
 import { DEFAULT_DELAY_MS, WanControl, measureAddedDelay } from "../lab/wan";
@@ -46,7 +46,7 @@ import { poll } from "../postgres/processes";
 import { ORDERS_PER_USER, putUploads, seedApp } from "../erasure/app";
 import { LedgerLab, labErasureBlock, labS3Block, recordToLedger, startLedgerLab, writeHmacKey } from "../erasure/ledger-lab";
 import { runScript, sleep } from "../redis/procs";
-import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
+import type { Drill, DrillOptions, DrillReport } from "../types";
 import { redisScenarios } from "./redis";
 
 
@@ -63,14 +63,7 @@ interface Sizes {
     readonly decisionSeconds: number;
 }
 
-const QUICK: Sizes = { writerPerSecond: 20, pgbenchTps: 60, warmupSeconds: 4, lagSeconds: 15, decisionSeconds: 5 };
-const FULL: Sizes = { writerPerSecond: 20, pgbenchTps: 150, warmupSeconds: 15, lagSeconds: 90, decisionSeconds: 15 };
-
-/** The prod stack's config, validated: the drill runs the production objectives and timings. */
-function prodConfig(): { config: FortressConfig; source: string } {
-    const loaded = loadStackConfig("prod");
-    return { config: loaded.validated, source: loaded.file };
-}
+const SIZES: DrillSizes<Sizes> = { quick: { writerPerSecond: 20, pgbenchTps: 60, warmupSeconds: 4, lagSeconds: 15, decisionSeconds: 5 }, full: { writerPerSecond: 20, pgbenchTps: 150, warmupSeconds: 15, lagSeconds: 90, decisionSeconds: 15 } };
 
 const s1 = (ms: number) => Math.round(ms / 100) / 10;
 const pct = (xs: number[], p: number) => {
@@ -81,11 +74,9 @@ const waitFor = (ms: number): Wait => ({ deadline: Date.now() + ms });
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
-type Fig = (id: string, name: string, value: number | string, unit: string) => void;
 const drillStart = Date.now();
 /** One progress line per phase, so a slow phase shows in CI's log. */
 const progress = (what: string) => console.log(`[failover +${Math.round((Date.now() - drillStart) / 1000)} s] ${what}`);
-type Check = (name: string, passed: boolean, detail: string) => void;
 
 /** Ledger ids per scenario never overlap. */
 const ID_BASE = { kill: 1_000_000, stop: 2_000_000, regional: 3_000_000, local: 4_000_000 } as const;
@@ -586,13 +577,9 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
 // ------------------------------------------------------------------------------------------------
 
 export const run: Drill = async (options: DrillOptions): Promise<DrillReport> => {
-    const startedAt = new Date().toISOString();
-    const sizes = options.quick ? QUICK : FULL;
+    const drill = beginDrill(options, SIZES);
+    const { sizes, fig, check } = drill;
     const { config, source } = prodConfig();
-    const figures: DrillFigure[] = [];
-    const checks: DrillCheck[] = [];
-    const fig: Fig = (id, name, value, unit) => figures.push({ id, name, value, unit });
-    const check: Check = (name, passed, detail) => checks.push({ name, passed, detail });
     const found = requirePrereqs(["postgres", "pgbackrest", "patroni", "etcd", "stunnel4", "redis", "moto", "boto3", "lz4", "jq", "openssl"]);
     const pgBin = found.postgres.binDir;
 
@@ -647,20 +634,6 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
         await control.close().catch(() => undefined);
         await lab.stop();
     }
-    if (checks.length > 0 && checks.every((c) => c.passed)) fs.rmSync(options.workDir, { recursive: true, force: true });
-    else fig("failover.workdir", "work directory kept for inspection", options.workDir, "");
-
-    return {
-        drill: "failover",
-        startedAt,
-        machine: {
-            cpus: os.cpus().length,
-            cpuModel: os.cpus()[0]?.model ?? "unknown",
-            memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-            node: process.version,
-            versions: { ...prereqVersions(found), config: source },
-        },
-        figures,
-        checks,
-    };
+    if (!removeWorkDirIfPassed(drill, options.workDir)) fig("failover.workdir", "work directory kept for inspection", options.workDir, "");
+    return drillReport("failover", drill, { ...prereqVersions(found), config: source });
 };

@@ -188,22 +188,31 @@ export class Lab {
     }
 
     async start(): Promise<void> {
-        const { config } = this.o;
         registerMarker(this.o.workDir);
         fs.chmodSync(this.o.workDir, 0o755);
         for (const d of ["A", "B", "run"]) ownByPostgres(this.dir(d), 0o755);
+        const { s3A, s3B } = await this.startS3();
+        await this.addWanLinks(s3B);
+        const secrets = this.renderSettings(s3B);
+        await this.startRegionA(s3A, secrets);
+        await this.startRegionB(s3B, secrets);
+    }
 
-        // --- S3 per region ------------------------------------------------------------------
+    /** S3 per region: region A's tier-1 bucket (versioned), region B's tier-2 bucket behind its TLS endpoint. */
+    private async startS3(): Promise<{ s3A: S3Lab; s3B: S3Lab }> {
         const s3A = await startS3Lab(this.dir("A", "s3"), this.s3procs, []);
         const s3B = await startS3Lab(this.dir("B", "s3"), this.s3procs, ["tier2"]);
-        await createVersionedBucket(s3B, TIER2_BUCKET, config.regions.dr);
+        await createVersionedBucket(s3B, TIER2_BUCKET, this.o.config.regions.dr);
         // us-east-1 is S3's default region, which takes no LocationConstraint.
         for (const [method, p, body] of [["PUT", `/${TIER1_BUCKET}`, ""], ["PUT", `/${TIER1_BUCKET}?versioning`, "<VersioningConfiguration><Status>Enabled</Status></VersioningConfiguration>"]]) {
             const r = await s3Request(s3A.motoPort, method, p, body);
             if (r.status >= 300) throw new Error(`region A's S3: ${method} ${p} answered ${r.status}: ${r.body.slice(0, 300)}`);
         }
+        return { s3A, s3B };
+    }
 
-        // --- WAN links -------------------------------------------------------------------------
+    /** The WAN links: clients to each region's leader, replication A → B, region B's S3, and region A's Patroni API. */
+    private async addWanLinks(s3B: S3Lab): Promise<void> {
         const opts = this.o.link;
         const leaderPg = (regionOf: () => Region) => async (): Promise<Target | undefined> => {
             const m = await this.leader(regionOf());
@@ -221,8 +230,11 @@ export class Lab {
                 return undefined;
             }, opts),
         );
+    }
 
-        // --- pgBackRest settings, as the stacks render them -----------------------------------
+    /** pgBackRest settings, as the stacks render them (`this.settings`); returns the secret options' values. */
+    private renderSettings(s3B: S3Lab): Record<string, string> {
+        const { config } = this.o;
         const repo1 = this.dir("A", "repo1");
         ownByPostgres(repo1);
         const s3 = (port: number) =>
@@ -232,10 +244,13 @@ export class Lab {
         this.settings = renderFromConfig(config, { tier1: { kind: "posix", path: repo1 }, tier2: s3(this.link("s3-b").port), tier3: s3(this.link("s3-b").port) });
         const secrets: Record<string, string> = {};
         for (const name of this.settings.secretOptions) secrets[name] = name.endsWith("-cipher-pass") ? randomBytes(48).toString("base64") : "lab";
+        return secrets;
+    }
 
-        // --- region A: etcd + Patroni (3 members) -----------------------------------------------
+    /** Region A: etcd and Patroni (3 members by default), every member streaming, one synchronous, the stanza created. */
+    private async startRegionA(s3A: S3Lab, secrets: Record<string, string>): Promise<void> {
         const n = this.o.membersA ?? 3;
-        this.specA = labClusterSpec(config, this.settings, { kind: "primary" }, n);
+        this.specA = labClusterSpec(this.o.config, this.settings, { kind: "primary" }, n);
         this.dcsA = patroniDcsFromSpec(this.specA);
         const etcdA = await this.startEtcd("A");
         this.regionA = { id: "A", scope: "fortress-a", etcdPort: etcdA, members: [], s3: s3A };
@@ -255,10 +270,12 @@ export class Lab {
         ownByPostgres(adminLock);
         await this.pgbr(first, ["stanza-create", `--lock-path=${adminLock}`], 180_000);
         await this.pgbr(first, ["check"], 180_000);
+    }
 
-        // --- region B: etcd + Patroni standby cluster ------------------------------------------
+    /** Region B: etcd and a one-member Patroni standby cluster streaming from region A through the WAN. */
+    private async startRegionB(s3B: S3Lab, secrets: Record<string, string>): Promise<void> {
         const repl = this.link("repl");
-        this.specB = labClusterSpec(config, this.settings, { kind: "standby", host: repl.address.host, port: repl.address.port }, 1);
+        this.specB = labClusterSpec(this.o.config, this.settings, { kind: "standby", host: repl.address.host, port: repl.address.port }, 1);
         const standby = this.specB.standby as { enabled: boolean; host: string; port: number; repoName: string };
         const optionsB = withoutRepo(withoutRepo(this.settings.options, "repo1"), "repo3");
         // Region B reaches its own S3 directly, not through the WAN.

@@ -19,16 +19,16 @@
  */
 import { randomBytes } from "crypto";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { ARCHIVER_RESTART_SECONDS, PgBackRestSettings, renderFromConfig, s3RepoPath, tier1LossBoundSeconds, tier1StallBoundSeconds, toIni } from "../../components/postgres/pgbackrest";
-import { pgBackRestCompatibility } from "../../components/postgres/pgbackrest-compat";
+import { PgBackRestCompatibility, pgBackRestCompatibility } from "../../components/postgres/pgbackrest-compat";
 import { VERIFY_METRICS, VerifyResult, parseVerifyResults, verificationScript } from "../../components/postgres/verify-script";
 import { backupAgeCommands } from "../../components/postgres/backup-age";
-import { FortressConfig, loadStackConfig } from "../../config";
-import type { Drill, DrillCheck, DrillFigure, DrillOptions, DrillReport } from "../types";
+import type { FortressConfig } from "../../config";
+import type { Drill, DrillOptions, DrillReport } from "../types";
+import { Check, DrillSizes, Fig, beginDrill, drillReport, prodConfig, removeWorkDirIfPassed } from "../lib/drill-setup";
 import { Ack, PgBackRest, PgServer, WAL_SEGMENT_BYTES, Writer, lsnBytes, ownByPostgres, pgBin, pgBinDir, segmentNumber, writePostgresFile } from "./cluster";
-import { PrereqMissing, prereqVersions, requirePrereqs } from "../lib/prereqs";
+import { Found, PrereqMissing, prereqVersions, requirePrereqs } from "../lib/prereqs";
 import { ProcessGroup, freePort, poll, runPg, runScript, sleep } from "./processes";
 import { S3Lab, createLockedBucket, createVersionedBucket, deleteVersion, listVersions, putWithoutIntegrityHeader, startS3Lab } from "./s3lab";
 
@@ -43,14 +43,7 @@ interface Sizes {
     readonly beforeCrashSeconds: number;
 }
 
-const QUICK: Sizes = { writerPerSecond: 50, pgbenchScale: 5, loadSeconds: 30, outageSeconds: 90, beforeCrashSeconds: 12 };
-const FULL: Sizes = { writerPerSecond: 50, pgbenchScale: 20, loadSeconds: 120, outageSeconds: 300, beforeCrashSeconds: 25 };
-
-/** The prod stack's config, validated: the drill runs the production schedules, retention and objectives. */
-function prodConfig(): { config: FortressConfig; source: string } {
-    const loaded = loadStackConfig("prod");
-    return { config: loaded.validated, source: loaded.file };
-}
+const SIZES: DrillSizes<Sizes> = { quick: { writerPerSecond: 50, pgbenchScale: 5, loadSeconds: 30, outageSeconds: 90, beforeCrashSeconds: 12 }, full: { writerPerSecond: 50, pgbenchScale: 20, loadSeconds: 120, outageSeconds: 300, beforeCrashSeconds: 25 } };
 
 /** One sample of the primary's WAL position and archive state. */
 interface Sample {
@@ -133,15 +126,71 @@ function newestSegment(archiveDir: string): number | undefined {
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 export const run: Drill = async (options: DrillOptions): Promise<DrillReport> => {
-    const startedAt = new Date().toISOString();
-    const sizes = options.quick ? QUICK : FULL;
+    const drill = beginDrill(options, SIZES);
     const { config, source } = prodConfig();
-    const figures: DrillFigure[] = [];
-    const checks: DrillCheck[] = [];
-    const fig = (id: string, name: string, value: number | string, unit: string) => figures.push({ id, name, value, unit });
-    const check = (name: string, passed: boolean, detail: string) => checks.push({ name, passed, detail });
+    const { prereqs, compat } = postgresPrereqs();
+    const d: PostgresDrill = { sizes: drill.sizes, config, fig: drill.fig, check: drill.check, layout: workLayout(options.workDir), procs: new ProcessGroup(), servers: [], load: {} };
+    try {
+        const p = await startPrimary(d);
+        const verification = await backupsAndVerification(d, p);
+        const outage = await outageScenario(p.primary, p.sampler, p.lab, d.sizes, p.settings, d.fig, d.check);
+        const acks = await crashScenario(d, p, outage);
+        await pitrScenario(p.primary, p.bin, acks, options.workDir, d.layout.socketDir, d.layout.logDir, d.servers, d.fig, d.check);
+        await corruptionScenario(p.bin, verification, d.layout.repo1, p.stanza, options.workDir, d.fig, d.check);
+    } finally {
+        await d.load.writer?.stop().catch(() => undefined);
+        await d.load.sampler?.stop().catch(() => undefined);
+        for (const s of d.servers) if (s.running) await s.stop("immediate");
+        await d.procs.stopAll();
+    }
+    // Data directories, repos and logs are hundreds of MB: kept only when a check failed.
+    if (!removeWorkDirIfPassed(drill, options.workDir)) drill.fig("postgres.run.work_dir", "work directory kept for inspection", options.workDir, "");
+    return drillReport("postgres", drill, {
+        ...prereqVersions(prereqs),
+        "pgbackrest.compat": compat.notes.join("; ") || "as measured on 2.45",
+        config: source,
+    });
+};
 
-    // One line naming the package when something is missing (the runner prints it as is).
+/** The drill's directories under the work directory, owned by postgres where it writes. */
+interface WorkLayout {
+    readonly workDir: string;
+    readonly socketDir: string;
+    readonly repo1: string;
+    readonly confDir: string;
+    readonly includeDir: string;
+    readonly logDir: string;
+}
+
+/** What every step of the drill shares: its sizes, the prod config, the recorders and what must be stopped at the end. */
+interface PostgresDrill {
+    readonly sizes: Sizes;
+    readonly config: FortressConfig;
+    readonly fig: Fig;
+    readonly check: Check;
+    readonly layout: WorkLayout;
+    readonly procs: ProcessGroup;
+    /** Every server started, stopped at the end. */
+    readonly servers: PgServer[];
+    /** The writer and sampler once started, stopped at the end. */
+    readonly load: { writer?: Writer; sampler?: Sampler };
+}
+
+/** The running primary with its three repositories, the writer committing and the sampler watching. */
+interface RunningPrimary {
+    readonly lab: S3Lab;
+    readonly tier3Bucket: string;
+    readonly stanza: string;
+    readonly settings: PgBackRestSettings;
+    readonly primary: PgServer;
+    readonly bin: PgBackRest;
+    readonly writer: Writer;
+    readonly sampler: Sampler;
+}
+
+
+/** The tools the drill runs; one line naming the package when something is missing (the runner prints it as is). */
+function postgresPrereqs(): { prereqs: Pick<Found, "postgres" | "pgbackrest" | "stunnel4" | "moto" | "openssl">; compat: PgBackRestCompatibility } {
     const prereqs = requirePrereqs(["postgres", "pgbackrest", "stunnel4", "moto", "openssl"]);
     // Tier 3 is an Object Lock bucket: a pgBackRest that cannot write there stops the drill here.
     const compat = pgBackRestCompatibility(prereqs.pgbackrest.version, { objectLockRepos: true });
@@ -149,172 +198,141 @@ export const run: Drill = async (options: DrillOptions): Promise<DrillReport> =>
     for (const tool of ["pg_ctl", "initdb", "pgbench"]) {
         if (!fs.existsSync(pgBin(tool))) throw new PrereqMissing(`${pgBin(tool)} is missing beside ${prereqs.postgres.command}: apt-get install postgresql-${prereqs.postgres.major}`, [{ what: tool, install: `apt-get install postgresql-${prereqs.postgres.major}` }]);
     }
+    return { prereqs, compat };
+}
 
+function workLayout(workDir: string): WorkLayout {
     // The runner's work directory is private to root; postgres needs to traverse it.
-    fs.chmodSync(options.workDir, 0o755);
+    fs.chmodSync(workDir, 0o755);
     const dir = (name: string, mode = 0o700) => {
-        const d = path.join(options.workDir, name);
+        const d = path.join(workDir, name);
         ownByPostgres(d, mode);
         return d;
     };
-    const socketDir = dir("run", 0o755);
-    const repo1 = dir("repo1");
-    const confDir = dir("conf", 0o755);
-    const includeDir = dir("conf.d");
-    const logDir = dir("logs", 0o755);
-    const procs = new ProcessGroup();
-    const servers: PgServer[] = [];
-    let writer: Writer | undefined;
-    let sampler: Sampler | undefined;
+    return { workDir, socketDir: dir("run", 0o755), repo1: dir("repo1"), confDir: dir("conf", 0o755), includeDir: dir("conf.d"), logDir: dir("logs", 0o755) };
+}
 
-    try {
-        // ------------------------------------------------------------------ servers and config
-        const lab = await startS3Lab(path.join(options.workDir, "s3"), procs, ["tier2", "tier3"]);
-        const tier2Bucket = "fortress-drill-tier2";
-        const tier3Bucket = "fortress-drill-tier3";
-        await createVersionedBucket(lab, tier2Bucket, config.regions.dr);
-        await createLockedBucket(lab, tier3Bucket, config.regions.tier3, 1);
+/** S3 (tiers 2 and 3), the rendered pgBackRest config, the primary with its stanza, then the writer and the sampler. */
+async function startPrimary(d: PostgresDrill): Promise<RunningPrimary> {
+    const { config, fig, layout } = d;
+    const lab = await startS3Lab(path.join(layout.workDir, "s3"), d.procs, ["tier2", "tier3"]);
+    const tier2Bucket = "fortress-drill-tier2";
+    const tier3Bucket = "fortress-drill-tier3";
+    await createVersionedBucket(lab, tier2Bucket, config.regions.dr);
+    await createLockedBucket(lab, tier3Bucket, config.regions.tier3, 1);
 
-        const stanza = config.postgres.stanza;
-        const s3 = (bucket: string, region: string, tier: "tier2" | "tier3") =>
-            ({ kind: "s3", bucket, region, endpoint: `localhost:${lab.endpoints[tier].port}`, path: s3RepoPath(tier), credentials: "shared", uriStyle: "path", caFile: lab.caFile }) as const;
-        const settings = renderFromConfig(config, {
-            tier1: { kind: "posix", path: repo1 },
-            tier2: s3(tier2Bucket, config.regions.dr, "tier2"),
-            tier3: s3(tier3Bucket, config.regions.tier3, "tier3"),
-        });
-        const pgPort = await freePort();
-        const primary = new PgServer("primary", path.join(options.workDir, "pgdata"), pgPort, socketDir, path.join(logDir, "primary.log"));
-        const bin = writeConfigs(settings, { confDir, includeDir, stanza, workDir: options.workDir, dataDir: primary.dataDir, pgPort, socketDir });
-        fig("postgres.config.archive_timeout_seconds", "archive_timeout (from the database RPO)", settings.archiveTimeoutSeconds, "s");
-        fig("postgres.config.archive_push_timeouts", "archive-push io-timeout / archive-timeout", `${settings.archivePushOptions["io-timeout"]} / ${settings.archivePushOptions["archive-timeout"]}`, "s");
+    const stanza = config.postgres.stanza;
+    const s3 = (bucket: string, region: string, tier: "tier2" | "tier3") =>
+        ({ kind: "s3", bucket, region, endpoint: `localhost:${lab.endpoints[tier].port}`, path: s3RepoPath(tier), credentials: "shared", uriStyle: "path", caFile: lab.caFile }) as const;
+    const settings = renderFromConfig(config, {
+        tier1: { kind: "posix", path: layout.repo1 },
+        tier2: s3(tier2Bucket, config.regions.dr, "tier2"),
+        tier3: s3(tier3Bucket, config.regions.tier3, "tier3"),
+    });
+    const pgPort = await freePort();
+    const { socketDir, logDir } = layout;
+    const primary = new PgServer("primary", path.join(layout.workDir, "pgdata"), pgPort, socketDir, path.join(logDir, "primary.log"));
+    const bin = writeConfigs(settings, { confDir: layout.confDir, includeDir: layout.includeDir, stanza, workDir: layout.workDir, dataDir: primary.dataDir, pgPort, socketDir });
+    fig("postgres.config.archive_timeout_seconds", "archive_timeout (from the database RPO)", settings.archiveTimeoutSeconds, "s");
+    fig("postgres.config.archive_push_timeouts", "archive-push io-timeout / archive-timeout", `${settings.archivePushOptions["io-timeout"]} / ${settings.archivePushOptions["archive-timeout"]}`, "s");
 
-        await primary.initdb();
-        servers.push(primary);
-        primary.appendSettings({
-            port: String(pgPort),
-            listen_addresses: "127.0.0.1",
-            unix_socket_directories: socketDir,
-            ...settings.postgresParameters,
-            archive_command: bin.archiveCommand,
-            // Commit timestamps make the point-in-time check exact: they are what recovery_target_time compares.
-            track_commit_timestamp: "on",
-        });
-        await primary.start();
-        await bin.ok(["stanza-create"], 120_000);
-        await bin.ok(["check"], 180_000);
+    await primary.initdb();
+    d.servers.push(primary);
+    primary.appendSettings({
+        port: String(pgPort),
+        listen_addresses: "127.0.0.1",
+        unix_socket_directories: socketDir,
+        ...settings.postgresParameters,
+        archive_command: bin.archiveCommand,
+        // Commit timestamps make the point-in-time check exact: they are what recovery_target_time compares.
+        track_commit_timestamp: "on",
+    });
+    await primary.start();
+    await bin.ok(["stanza-create"], 120_000);
+    await bin.ok(["check"], 180_000);
 
-        writer = new Writer(pgPort, sizes.writerPerSecond, path.join(options.workDir, "acks.log"));
-        await writer.start();
-        sampler = new Sampler(primary, path.join(repo1, "archive", stanza));
-        sampler.start();
+    const writer = (d.load.writer = new Writer(pgPort, d.sizes.writerPerSecond, path.join(layout.workDir, "acks.log")));
+    await writer.start();
+    const sampler = (d.load.sampler = new Sampler(primary, path.join(layout.repo1, "archive", stanza)));
+    sampler.start();
+    return { lab, tier3Bucket, stanza, settings, primary, bin, writer, sampler };
+}
 
-        // ------------------------------------------------------------------ full backups, all tiers
-        for (const repo of settings.repos) {
-            const r = await bin.ok(["backup", `--repo=${repo.index}`, "--type=full"]);
-            fig(`postgres.backup.${repo.name}.full_seconds`, `full backup to ${repo.name} (${repo.tier})`, seconds(r.ms), "s");
-        }
-
-        // ------------------------------------------------------------------ Object Lock (repo3)
-        await objectLockProof(bin, lab, tier3Bucket, settings, fig, check);
-
-        // ------------------------------------------------------------------ (d) load
-        await loadScenario(primary, sampler, sizes, settings, config.objectives.dataClasses.database.rpoSeconds, fig, check);
-
-        for (const repo of settings.repos.filter((r) => r.schedules.incremental !== undefined)) {
-            const r = await bin.ok(["backup", `--repo=${repo.index}`, "--type=incr"]);
-            fig(`postgres.backup.${repo.name}.incremental_seconds`, `incremental backup to ${repo.name}`, seconds(r.ms), "s");
-        }
-        const newestStop: Record<string, number> = {};
-        for (const repo of settings.repos) newestStop[repo.tier] = Math.max(...(await bin.repoInfo(repo.index)).backups.map((b) => b.stop));
-        await backupAgeProof(lab, settings, stanza, newestStop, fig, check);
-        const verification = new Verification(bin, options.workDir);
-        const healthy = await verification.run(settings.repos.map((r) => r.index), 2);
-        for (const r of healthy.results.filter((x) => x.metric === VERIFY_METRICS.verifySeconds)) fig(`postgres.verify.repo${r.repo}.seconds`, `pgbackrest verify run time, repo${r.repo}`, r.value, "s");
-        const restoreTest = healthy.results.find((r) => r.metric === VERIFY_METRICS.restoreSeconds)?.value;
-        fig("postgres.verify.restore_test_seconds", "verification job: restore test from repo2", restoreTest ?? "none", "s");
-        check(
-            "the verification job passes on healthy repos (verify and info on repo1-3, restore test from repo2)",
-            healthy.code === 0 && healthy.results.length === 11 && healthy.results.filter((r) => !r.metric.endsWith("Seconds")).every((r) => r.value === 1),
-            `exit ${healthy.code}; ${healthy.results.map((r) => `${r.metric}{repo${r.repo}}=${r.value}`).join(", ")}${healthy.stderr.trim() ? `; ${healthy.stderr.trim().slice(0, 300)}` : ""}`,
-        );
-
-        // ------------------------------------------------------------------ (e) tier-2 outage
-        const outage = await outageScenario(primary, sampler, lab, sizes, settings, fig, check);
-
-        // ------------------------------------------------------------------ (a) crash, restore from repo2
-        await sleep(sizes.beforeCrashSeconds * 1000);
-        const crashAt = Date.now();
-        await primary.stop("immediate");
-        await writer.ended();
-        await sampler.stop();
-        fs.rmSync(primary.dataDir, { recursive: true, force: true });
-        ownByPostgres(primary.dataDir);
-        const restoreStart = Date.now();
-        const restore = await bin.ok(["restore", "--repo=2"]);
-        await primary.start();
-        await primary.waitPrimary(600_000);
-        const restoreMs = Date.now() - restoreStart;
-        const crashRestoredBytes = dirBytes(primary.dataDir);
-        const present = new Set((await primary.query<{ id: string }>("select id from drill_commits")).map((r) => Number(r.id)));
-        const acks = writer.acks;
-        const lost = acks.filter((a) => !present.has(a.id));
-        const lastPresent = Math.max(...present);
-        const holes = lost.filter((a) => a.id < lastPresent);
-        const lossWindowMs = lost.length > 0 ? crashAt - lost[0].at : 0;
-        const rpo = config.objectives.dataClasses.database.rpoSeconds;
-        fig("postgres.crash.acked_commits", "(a) commits acknowledged before the crash", acks.length, "commits");
-        fig("postgres.crash.lost_commits", "(a) acknowledged commits lost", lost.length, "commits");
-        fig("postgres.crash.loss_window_seconds", "(a) loss window (crash - first lost commit)", seconds(lossWindowMs), "s");
-        fig("postgres.crash.restore_seconds", "(a) restore time from repo2 until primary", seconds(restoreMs), "s");
-        fig("postgres.crash.pgbackrest_restore_seconds", "(a) of which pgbackrest restore", seconds(restore.ms), "s");
-        fig("postgres.crash.restored_bytes", "(a) data directory after the restore and replay", crashRestoredBytes, "bytes");
-        check(
-            "(a) commits lost in the crash are within the archive bound",
-            lossWindowMs <= rpo * 1000 && holes.length === 0,
-            `${lost.length} of ${acks.length} acknowledged commits lost, all written in the last ${seconds(lossWindowMs)} s before the crash (bound: the database RPO ${rpo} s = archive_timeout ${settings.archiveTimeoutSeconds} s + delivery); ${holes.length} lost commit(s) older than the newest restored one`,
-        );
-        const outageAcks = acks.filter((a) => a.at >= outage.from && a.at <= outage.to);
-        const outageLost = outageAcks.filter((a) => !present.has(a.id));
-        check(
-            "(e) nothing acknowledged during the tier-2 outage is lost once S3 returns",
-            outageLost.length === 0 && outageAcks.length > 0,
-            `${outageAcks.length} commits acknowledged while repo2's endpoint was frozen; ${outageLost.length} of them missing after the crash and the restore from repo2`,
-        );
-
-        // ------------------------------------------------------------------ (b) point-in-time restore
-        await pitrScenario(primary, bin, acks, options.workDir, socketDir, logDir, servers, fig, check);
-
-        // ------------------------------------------------------------------ (c) corruption
-        await corruptionScenario(bin, verification, repo1, stanza, options.workDir, fig, check);
-    } finally {
-        await writer?.stop().catch(() => undefined);
-        await sampler?.stop().catch(() => undefined);
-        for (const s of servers) if (s.running) await s.stop("immediate");
-        await procs.stopAll();
+/** Full backups to every tier, the Object Lock proof, (d) the load, incrementals, the backup-age job and the verification job on healthy repos. */
+async function backupsAndVerification(d: PostgresDrill, p: RunningPrimary): Promise<Verification> {
+    const { fig, check } = d;
+    const { bin, settings } = p;
+    for (const repo of settings.repos) {
+        const r = await bin.ok(["backup", `--repo=${repo.index}`, "--type=full"]);
+        fig(`postgres.backup.${repo.name}.full_seconds`, `full backup to ${repo.name} (${repo.tier})`, seconds(r.ms), "s");
     }
-    // Data directories, repos and logs are hundreds of MB: kept only when a check failed.
-    if (checks.length > 0 && checks.every((c) => c.passed)) fs.rmSync(options.workDir, { recursive: true, force: true });
-    else fig("postgres.run.work_dir", "work directory kept for inspection", options.workDir, "");
+    await objectLockProof(bin, p.lab, p.tier3Bucket, settings, fig, check);
+    await loadScenario(p.primary, p.sampler, d.sizes, settings, d.config.objectives.dataClasses.database.rpoSeconds, fig, check);
 
-    return {
-        drill: "postgres",
-        startedAt,
-        machine: {
-            cpus: os.cpus().length,
-            cpuModel: os.cpus()[0]?.model ?? "unknown",
-            memoryGiB: Math.round(os.totalmem() / 2 ** 30),
-            node: process.version,
-            versions: {
-                ...prereqVersions(prereqs),
-                "pgbackrest.compat": compat.notes.join("; ") || "as measured on 2.45",
-                config: source,
-            },
-        },
-        figures,
-        checks,
-    };
-};
+    for (const repo of settings.repos.filter((r) => r.schedules.incremental !== undefined)) {
+        const r = await bin.ok(["backup", `--repo=${repo.index}`, "--type=incr"]);
+        fig(`postgres.backup.${repo.name}.incremental_seconds`, `incremental backup to ${repo.name}`, seconds(r.ms), "s");
+    }
+    const newestStop: Record<string, number> = {};
+    for (const repo of settings.repos) newestStop[repo.tier] = Math.max(...(await bin.repoInfo(repo.index)).backups.map((b) => b.stop));
+    await backupAgeProof(p.lab, settings, p.stanza, newestStop, fig, check);
+    const verification = new Verification(bin, d.layout.workDir);
+    const healthy = await verification.run(settings.repos.map((r) => r.index), 2);
+    for (const r of healthy.results.filter((x) => x.metric === VERIFY_METRICS.verifySeconds)) fig(`postgres.verify.repo${r.repo}.seconds`, `pgbackrest verify run time, repo${r.repo}`, r.value, "s");
+    const restoreTest = healthy.results.find((r) => r.metric === VERIFY_METRICS.restoreSeconds)?.value;
+    fig("postgres.verify.restore_test_seconds", "verification job: restore test from repo2", restoreTest ?? "none", "s");
+    check(
+        "the verification job passes on healthy repos (verify and info on repo1-3, restore test from repo2)",
+        healthy.code === 0 && healthy.results.length === 11 && healthy.results.filter((r) => !r.metric.endsWith("Seconds")).every((r) => r.value === 1),
+        `exit ${healthy.code}; ${healthy.results.map((r) => `${r.metric}{repo${r.repo}}=${r.value}`).join(", ")}${healthy.stderr.trim() ? `; ${healthy.stderr.trim().slice(0, 300)}` : ""}`,
+    );
+    return verification;
+}
+
+/** (a) The primary crashes (immediate stop, data directory deleted) and is restored from repo2: what was lost, how long it took; (e) nothing from the outage lost. Returns the writer's acknowledged commits. */
+async function crashScenario(d: PostgresDrill, p: RunningPrimary, outage: OutageResult): Promise<readonly Ack[]> {
+    const { fig, check } = d;
+    const { primary, writer, settings } = p;
+    await sleep(d.sizes.beforeCrashSeconds * 1000);
+    const crashAt = Date.now();
+    await primary.stop("immediate");
+    await writer.ended();
+    await p.sampler.stop();
+    fs.rmSync(primary.dataDir, { recursive: true, force: true });
+    ownByPostgres(primary.dataDir);
+    const restoreStart = Date.now();
+    const restore = await p.bin.ok(["restore", "--repo=2"]);
+    await primary.start();
+    await primary.waitPrimary(600_000);
+    const restoreMs = Date.now() - restoreStart;
+    const crashRestoredBytes = dirBytes(primary.dataDir);
+    const present = new Set((await primary.query<{ id: string }>("select id from drill_commits")).map((r) => Number(r.id)));
+    const acks = writer.acks;
+    const lost = acks.filter((a) => !present.has(a.id));
+    const lastPresent = Math.max(...present);
+    const holes = lost.filter((a) => a.id < lastPresent);
+    const lossWindowMs = lost.length > 0 ? crashAt - lost[0].at : 0;
+    const rpo = d.config.objectives.dataClasses.database.rpoSeconds;
+    fig("postgres.crash.acked_commits", "(a) commits acknowledged before the crash", acks.length, "commits");
+    fig("postgres.crash.lost_commits", "(a) acknowledged commits lost", lost.length, "commits");
+    fig("postgres.crash.loss_window_seconds", "(a) loss window (crash - first lost commit)", seconds(lossWindowMs), "s");
+    fig("postgres.crash.restore_seconds", "(a) restore time from repo2 until primary", seconds(restoreMs), "s");
+    fig("postgres.crash.pgbackrest_restore_seconds", "(a) of which pgbackrest restore", seconds(restore.ms), "s");
+    fig("postgres.crash.restored_bytes", "(a) data directory after the restore and replay", crashRestoredBytes, "bytes");
+    check(
+        "(a) commits lost in the crash are within the archive bound",
+        lossWindowMs <= rpo * 1000 && holes.length === 0,
+        `${lost.length} of ${acks.length} acknowledged commits lost, all written in the last ${seconds(lossWindowMs)} s before the crash (bound: the database RPO ${rpo} s = archive_timeout ${settings.archiveTimeoutSeconds} s + delivery); ${holes.length} lost commit(s) older than the newest restored one`,
+    );
+    const outageAcks = acks.filter((a) => a.at >= outage.from && a.at <= outage.to);
+    const outageLost = outageAcks.filter((a) => !present.has(a.id));
+    check(
+        "(e) nothing acknowledged during the tier-2 outage is lost once S3 returns",
+        outageLost.length === 0 && outageAcks.length > 0,
+        `${outageAcks.length} commits acknowledged while repo2's endpoint was frozen; ${outageLost.length} of them missing after the crash and the restore from repo2`,
+    );
+    return acks;
+}
 
 interface Paths {
     readonly confDir: string;
@@ -359,9 +377,6 @@ function writeConfigs(settings: PgBackRestSettings, p: Paths): PgBackRest {
     writePostgresFile(path.join(p.includeDir, "secrets.conf"), toIni({ global: secrets }), 0o600);
     return new PgBackRest(conf, p.includeDir, p.stanza);
 }
-
-type Fig = (id: string, name: string, value: number | string, unit: string) => void;
-type Check = (name: string, passed: boolean, detail: string) => void;
 
 /**
  * Tier 3 is an Object Lock bucket. pgBackRest rewrites backup.info/archive.info on every

@@ -8,10 +8,25 @@
 #                            and the parameters needed to open it (format fortress-backup/1)
 # A manifest exists only for an object whose upload completed, so readers start from manifests.
 
-# backup_begin: fixes the snapshot's name and time at the start of the job.
+# backup_begin DATA_CLASS: starts a backup job once its settings are checked: the scratch
+# directory (with_work_dir), the exit trap, and the snapshot's name and time.
+# On every exit, failures included, the trap publishes the newest-backup age of DATA_CLASS
+# (publish_backup_age): a failing job then shows as a growing age, which is what the
+# backup-age alarm watches. Then it removes the scratch directory and logs the outcome.
 backup_begin() {
+    BACKUP_AGE_DATA_CLASS="$1"
+    with_work_dir
+    trap _backup_finish EXIT
     BACKUP_STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
     BACKUP_CREATED_EPOCH="$(date -u +%s)"
+}
+
+_backup_finish() {
+    local rc=$?
+    publish_backup_age "$BACKUP_AGE_DATA_CLASS"
+    cleanup_work_dir
+    if ((rc == 0)); then log "done"; else log "FAILED (exit $rc)"; fi
+    exit "$rc"
 }
 
 # backup_store FILE DATA_CLASS EXT [PLAINTEXT_JSON]

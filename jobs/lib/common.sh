@@ -65,6 +65,16 @@ require_commands() {
     ((${#missing[@]} == 0)) || die "missing command(s): ${missing[*]}; install them or run in the fortress job image (jobs/Dockerfile)"
 }
 
+# redis_password_from_file: when REDIS_PASSWORD_FILE is set, check it and export its contents
+# as REDISCLI_AUTH, which redis-cli reads from the environment, so it never shows in ps.
+redis_password_from_file() {
+    if [[ -n "${REDIS_PASSWORD_FILE:-}" ]]; then
+        require_file REDIS_PASSWORD_FILE "file holding the Redis password"
+        REDISCLI_AUTH="$(<"$REDIS_PASSWORD_FILE")"
+        export REDISCLI_AUTH
+    fi
+}
+
 now_ms() {
     date +%s%3N
 }

@@ -300,15 +300,21 @@ def purpose_of(dims):
     return next(d["Value"] for d in dims if d["Name"] == "Purpose")
 
 
-def slo_rollup(namespace, window_days, purposes):
+def day_window(setting, days_text, most, why):
+    """The last `days_text` days up to window_end(), as (days, start, end); fails naming `setting`
+    (e.g. "slo-rollup: WINDOW_DAYS") unless it is a whole number from 1 to `most` (`why` says why)."""
     try:
-        days = int(window_days)
+        days = int(days_text)
     except ValueError:
-        fail(f"slo-rollup: WINDOW_DAYS {window_days!r} is not a whole number of days")
-    if not 1 <= days <= 455:
-        fail(f"slo-rollup: WINDOW_DAYS {days}: CloudWatch keeps hourly data 455 days; use 1 to 455")
+        fail(f"{setting} {days_text!r} is not a whole number of days")
+    if not 1 <= days <= most:
+        fail(f"{setting} {days}: {why}; use 1 to {most}")
     end = window_end()
-    start = end - timedelta(days=days)
+    return days, end - timedelta(days=days), end
+
+
+def slo_rollup(namespace, window_days, purposes):
+    days, start, end = day_window("slo-rollup: WINDOW_DAYS", window_days, 455, "CloudWatch keeps hourly data 455 days")
     cw = client("cloudwatch", "CLOUDWATCH_ENDPOINT_URL", "CLOUDWATCH_REGION")
     series = [dims for dims in run_series(cw, namespace) if purpose_of(dims) in purposes]
     queries = [stat_query(f"q{i}_{j}", namespace, m, dims, 3600, "Sum") for i, dims in enumerate(series) for j, m in enumerate(SLO_COUNTS)]
@@ -345,14 +351,7 @@ def audit_records(bucket, prefix, start, end):
 
 
 def backup_audit(namespace, days_text, out_bucket, out_prefix, audit_bucket=None, audit_prefix=None):
-    try:
-        days = int(days_text)
-    except ValueError:
-        fail(f"backup-audit: DAYS {days_text!r} is not a whole number of days")
-    if not 1 <= days <= 14:
-        fail(f"backup-audit: DAYS {days}: one-minute datapoints (one per run) are kept 15 days; use 1 to 14")
-    end = window_end()
-    start = end - timedelta(days=days)
+    days, start, end = day_window("backup-audit: DAYS", days_text, 14, "one-minute datapoints (one per run) are kept 15 days")
     cw = client("cloudwatch", "CLOUDWATCH_ENDPOINT_URL", "CLOUDWATCH_REGION")
     series = run_series(cw, namespace)
     metrics = SLO_COUNTS + ("DurationSeconds",)

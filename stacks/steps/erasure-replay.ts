@@ -14,6 +14,7 @@ import { ledgerReaderPolicy } from "../../components/compliance/erasure-ledger-p
 import { fortressLabels } from "../../components/core/names";
 import { TAG_KEYS } from "../../components/core/tags";
 import { IrsaRole } from "../../components/core/irsa-role";
+import { containerResources, nonRootPodSecurity, restrictedContainerSecurity } from "../../components/core/pod-spec";
 import type { FortressConfig } from "../../config";
 import type { DrPlan } from "./dr-mode";
 
@@ -92,7 +93,8 @@ export function declareErasureReplayJob(a: ErasureReplayJobArgs): k8s.batch.v1.J
                     spec: {
                         serviceAccountName: ERASURE_REPLAY_SERVICE_ACCOUNT,
                         restartPolicy: "Never",
-                        securityContext: { runAsNonRoot: true, runAsUser: 65532, seccompProfile: { type: "RuntimeDefault" } },
+                        // No runAsGroup: the Job's pod template is immutable, and adding one would replace the Job.
+                        securityContext: nonRootPodSecurity(65532, { runAsGroup: false }),
                         containers: [
                             {
                                 name: "replay",
@@ -102,8 +104,8 @@ export function declareErasureReplayJob(a: ErasureReplayJobArgs): k8s.batch.v1.J
                                 env: [{ name: "FORTRESS_STATE_DIR", value: "/tmp/fortress" }],
                                 // The HMAC key of hashed subjects, when the stack hashes them.
                                 ...(a.config.erasure?.hmacKeySecret ? { volumeMounts: [{ name: "hmac", mountPath: "/var/run/fortress/erasure-hmac", readOnly: true }] } : {}),
-                                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                                resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "512Mi" } },
+                                securityContext: restrictedContainerSecurity(),
+                                resources: containerResources("100m", "256Mi", "512Mi"),
                             },
                         ],
                         ...(a.config.erasure?.hmacKeySecret

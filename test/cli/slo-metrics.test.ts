@@ -31,7 +31,8 @@ import { CloudWatchMetricsSink, publishSloRuns } from "../../cli/slo-metrics";
 import { backup } from "../../cli/commands/backup";
 import { loadStack } from "../../cli/stack";
 import { drTest } from "../../cli/commands/dr-test";
-import { ProcessGroup, freePort, runScript, waitFor } from "../../drills/redis/procs";
+import { ProcessGroup, freePort, runScript } from "../../drills/redis/procs";
+import { motoSettings, scriptEnv, startMoto, waitForCloudWatch } from "../jobs/moto";
 
 /** A tier-3 audit sink that takes every record (the runner fails a run whose audit record is not written). */
 const audit: Driver["audit"] = { async putAuditRecord(key: string) { return { location: `memory:${key}` }; } };
@@ -76,22 +77,12 @@ describe("cli: backup SLO runs published like the jobs', against moto CloudWatch
     };
 
     before(async () => {
-        const port = await freePort();
-        procs.start("moto", "moto_server", ["-H", "127.0.0.1", "-p", String(port)], path.join(tmp, "moto.log"));
-        endpoint = `http://127.0.0.1:${port}`;
+        endpoint = await startMoto(procs, path.join(tmp, "moto.log"));
         const credentials = { accessKeyId: "test", secretAccessKey: "test" };
         cw = new CloudWatchClient({ region: REGION, endpoint, credentials });
         sink = new CloudWatchMetricsSink({ region: REGION, endpoint, credentials });
-        await waitFor("moto_server", 30_000, async () => {
-            try {
-                await cw.send(new ListMetricsCommand({ Namespace: "x" }));
-                return true;
-            } catch {
-                return false;
-            }
-        });
-        const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("SLO_")));
-        jobEnv = { ...base, AWS_EC2_METADATA_DISABLED: "true", AWS_ACCESS_KEY_ID: "test", AWS_SECRET_ACCESS_KEY: "test", AWS_REGION: REGION, AWS_CONFIG_FILE: "/dev/null", AWS_SHARED_CREDENTIALS_FILE: "/dev/null", CLOUDWATCH_ENDPOINT_URL: endpoint };
+        await waitForCloudWatch(cw);
+        jobEnv = scriptEnv({ ...motoSettings(endpoint), AWS_REGION: REGION }, ["SLO_"]);
     });
     after(async () => {
         cw?.destroy();

@@ -10,7 +10,8 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ProcessGroup, ScriptResult, freePort, runScript, waitFor } from "../../drills/redis/procs";
+import { ProcessGroup, ScriptResult, runScript, waitFor } from "../../drills/redis/procs";
+import { motoSettings, scriptEnv, startMoto } from "./moto";
 
 const JOBS = path.resolve(__dirname, "..", "..", "jobs");
 const READ = path.join(__dirname, "slo-read.py");
@@ -32,21 +33,8 @@ describe("jobs: backup SLO metrics, rollup and weekly audit, against moto", func
         runScript(path.join(JOBS, "lib", "slo-run.sh"), command, { ...env, SLO_PURPOSE: "backup", SLO_WINDOW_SECONDS: "60", ...extra }, 60_000);
 
     before(async () => {
-        const port = await freePort();
-        procs.start("moto", "moto_server", ["-H", "127.0.0.1", "-p", String(port)], path.join(tmp, "moto.log"));
-        const endpoint = `http://127.0.0.1:${port}`;
-        const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_")));
-        env = {
-            ...base,
-            AWS_EC2_METADATA_DISABLED: "true",
-            AWS_ACCESS_KEY_ID: "test",
-            AWS_SECRET_ACCESS_KEY: "test",
-            AWS_REGION: "us-west-2",
-            AWS_CONFIG_FILE: "/dev/null",
-            AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-            S3_ENDPOINT_URL: endpoint,
-            CLOUDWATCH_ENDPOINT_URL: endpoint,
-        };
+        const endpoint = await startMoto(procs, path.join(tmp, "moto.log"));
+        env = scriptEnv({ ...motoSettings(endpoint), AWS_REGION: "us-west-2" });
         await waitFor("moto_server", 30_000, async () => (await runScript("python3", [STORE_PY, "bucket", "log-archive"], env, 10_000)).code === 0);
         assert.strictEqual((await runScript("python3", [STORE_PY, "bucket", "tier3"], env, 10_000)).code, 0);
     });

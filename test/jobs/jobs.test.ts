@@ -12,15 +12,12 @@ import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { ProcessGroup, ScriptResult, freePort, runScript, waitFor } from "../../drills/redis/procs";
+import { motoSettings, scriptEnv, startMoto } from "./moto";
 
 const JOBS = path.resolve(__dirname, "..", "..", "jobs");
 const STORE_PY = path.resolve(__dirname, "..", "..", "drills", "redis", "store.py");
 
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("KUBERNETES_")));
-    // Never the instance metadata service: only loopback traffic.
-    return { ...env, AWS_EC2_METADATA_DISABLED: "true", ...extra };
-}
+const cleanEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => scriptEnv(extra, ["KUBERNETES_"]);
 
 const run = (script: string, env: NodeJS.ProcessEnv, args: string[] = []): Promise<ScriptResult> => runScript(path.join(JOBS, script), args, env, 120_000);
 
@@ -81,17 +78,10 @@ describe("jobs: Sealed Secrets keys, Vault snapshots, Velero age and Redis lag, 
     let env: NodeJS.ProcessEnv;
 
     before(async () => {
-        const port = await freePort();
-        procs.start("moto", "moto_server", ["-H", "127.0.0.1", "-p", String(port)], path.join(tmp, "moto.log"));
-        const endpoint = `http://127.0.0.1:${port}`;
+        const endpoint = await startMoto(procs, path.join(tmp, "moto.log"));
         env = cleanEnv({
-            AWS_ACCESS_KEY_ID: "test",
-            AWS_SECRET_ACCESS_KEY: "test",
+            ...motoSettings(endpoint),
             AWS_REGION: "eu-west-1",
-            AWS_CONFIG_FILE: "/dev/null",
-            AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-            S3_ENDPOINT_URL: endpoint,
-            CLOUDWATCH_ENDPOINT_URL: endpoint,
             BACKUP_BUCKET: "tier2-test",
             BACKUP_TIER: "tier2",
             BACKUP_KEY_FILE: path.join(tmp, "backup.key"),

@@ -12,16 +12,13 @@ import * as path from "path";
 import { PgServer, ownByPostgres, pgBin } from "../../drills/postgres/cluster";
 import { ProcessGroup, ScriptResult, freePort, runPgOk, runScript } from "../../drills/postgres/processes";
 import { waitFor } from "../../drills/redis/procs";
+import { motoSettings, scriptEnv, startMoto } from "./moto";
 
 const SCRIPT = path.resolve(__dirname, "..", "..", "jobs", "pg-integrity-watch.sh");
 const STORE_PY = path.resolve(__dirname, "..", "..", "drills", "redis", "store.py");
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:fortress-alerts";
 
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("PG")));
-    // Never the instance metadata service: only loopback traffic.
-    return { ...env, AWS_EC2_METADATA_DISABLED: "true", ...extra };
-}
+const cleanEnv = (extra: Record<string, string>): NodeJS.ProcessEnv => scriptEnv(extra, ["PG"]);
 
 const run = (env: NodeJS.ProcessEnv): Promise<ScriptResult> => runScript(SCRIPT, [], env, 60_000);
 
@@ -87,18 +84,10 @@ describe("jobs: pg-integrity-watch.sh against the installed PostgreSQL with data
         await runPgOk(pgBin("initdb"), ["-D", pg.dataDir, "-A", "trust", "-U", "postgres", "--no-instructions", "--data-checksums"], 120_000);
         pg.appendSettings({ port: String(port), listen_addresses: "127.0.0.1", unix_socket_directories: sockets });
 
-        const motoPort = await freePort();
-        procs.start("moto", "moto_server", ["-H", "127.0.0.1", "-p", String(motoPort)], path.join(tmp, "moto.log"));
-        const endpoint = `http://127.0.0.1:${motoPort}`;
+        const endpoint = await startMoto(procs, path.join(tmp, "moto.log"));
         env = cleanEnv({
-            AWS_ACCESS_KEY_ID: "test",
-            AWS_SECRET_ACCESS_KEY: "test",
+            ...motoSettings(endpoint),
             AWS_REGION: "eu-west-1",
-            AWS_CONFIG_FILE: "/dev/null",
-            AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-            S3_ENDPOINT_URL: endpoint,
-            CLOUDWATCH_ENDPOINT_URL: endpoint,
-            SNS_ENDPOINT_URL: endpoint,
         });
         await waitFor("moto_server", 30_000, async () => (await runScript("python3", ["-c", SNS_PY, "setup"], env, 10_000)).code === 0);
         topic = (await runScript("python3", ["-c", SNS_PY, "setup"], env, 10_000)).stdout.trim();

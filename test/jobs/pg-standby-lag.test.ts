@@ -13,10 +13,10 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { CloudWatchClient, GetMetricStatisticsCommand, ListMetricsCommand } from "@aws-sdk/client-cloudwatch";
+import { CloudWatchClient, GetMetricStatisticsCommand } from "@aws-sdk/client-cloudwatch";
 import { PgServer, ownByPostgres, pgBin } from "../../drills/postgres/cluster";
 import { ProcessGroup, ScriptResult, freePort, poll, runPgOk, runScript, sleep } from "../../drills/postgres/processes";
-import { waitFor } from "../../drills/redis/procs";
+import { motoSettings, scriptEnv, startMoto, waitForCloudWatch } from "./moto";
 import { STANDBY_LAG_BYTES_METRIC, STANDBY_LAG_METRIC } from "../../components/detection/metrics";
 import { STANDBY_LAG_SCRIPT, standbyLagPublisherEnv } from "../../components/postgres/standby-lag";
 import { PG_CLUSTER_NAME } from "../../components/core/names";
@@ -82,22 +82,12 @@ describe("jobs: pg-standby-lag-publisher.sh on a real primary + streaming standb
         standby.appendSettings({ port: String(p2), listen_addresses: "127.0.0.1", unix_socket_directories: sockets, hot_standby: "on", wal_receiver_status_interval: "1s" });
         await standby.start();
 
-        procs.start("moto", "moto_server", ["-H", "127.0.0.1", "-p", String(motoPort)], path.join(tmp, "moto.log"));
-        const endpoint = `http://127.0.0.1:${motoPort}`;
+        const endpoint = await startMoto(procs, path.join(tmp, "moto.log"), motoPort);
         cw = new CloudWatchClient({ region: REGION, endpoint, credentials: { accessKeyId: "test", secretAccessKey: "test" } });
-        await waitFor("moto_server", 30_000, async () => {
-            try {
-                await cw.send(new ListMetricsCommand({ Namespace: "x" }));
-                return true;
-            } catch {
-                return false;
-            }
-        });
+        await waitForCloudWatch(cw);
         // The env the component renders, pointed at the local standby (no TLS here; the role and the queries are the cluster's).
         const rendered = Object.fromEntries(standbyLagPublisherEnv({ clusterName: cluster, namespace: "fortress", metricsRegion: REGION, certDir: "/nowhere" }).map((e) => [e.name, e.value]));
-        const base = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_") && !k.startsWith("PG")));
-        env = {
-            ...base,
+        env = scriptEnv({
             ...rendered,
             PGHOST: "127.0.0.1",
             PGPORT: String(p2),
@@ -107,13 +97,8 @@ describe("jobs: pg-standby-lag-publisher.sh on a real primary + streaming standb
             PGSSLKEY: "",
             HEARTBEAT_FILE: path.join(tmp, "heartbeat"),
             ONCE: "1",
-            AWS_EC2_METADATA_DISABLED: "true",
-            AWS_ACCESS_KEY_ID: "test",
-            AWS_SECRET_ACCESS_KEY: "test",
-            AWS_CONFIG_FILE: "/dev/null",
-            AWS_SHARED_CREDENTIALS_FILE: "/dev/null",
-            CLOUDWATCH_ENDPOINT_URL: endpoint,
-        };
+            ...motoSettings(endpoint),
+        }, ["PG"]);
         assert.strictEqual(rendered.PGUSER, "_crunchyrepl");
         assert.strictEqual(rendered.LAG_SECONDS_METRIC, STANDBY_LAG_METRIC.metricName);
     });

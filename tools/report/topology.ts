@@ -113,15 +113,37 @@ function clusterGroup(b: Builder, config: Evaluated["config"], location: string,
     return b.group({ id: `cluster-${slug(location)}-${region}`, kind: "cluster", label, role: "Kubernetes", parent });
 }
 
-function addStack(b: Builder, result: Evaluated, side: "primary" | "dr"): void {
-    const { config, resources: rs } = result;
-    const clusterRegion = side === "dr" ? config.regions.dr : config.regions.primary;
-    const k8sLocation = rs.find((r) => r.region?.startsWith("kubernetes:"))?.region ?? "kubernetes";
-    const clusterLabel = side === "dr" ? `DR cluster (${result.stack})` : `cluster ${k8sLocation.replace(/^kubernetes:/, "")}`;
-    const cluster = () => clusterGroup(b, config, k8sLocation, clusterRegion, clusterLabel);
+/** What the parts of one stack's drawing share. */
+interface StackDrawing {
+    readonly b: Builder;
+    readonly config: Evaluated["config"];
+    readonly resources: readonly RecordedResource[];
+    readonly side: "primary" | "dr";
+    /** The group of the stack's Kubernetes cluster (created on first use). */
+    cluster(): string;
+    /** The tier buckets' node ids by bucket name (addTierBuckets fills it). */
+    readonly bucketIdByName: Map<string, string>;
+}
 
-    // Tier buckets: the buckets of the TierBucket components, named by tier.
-    const bucketIdByName = new Map<string, string>();
+/** Draws one stack, part by part (the order sets the order of groups, nodes and edges). */
+function addStack(b: Builder, result: Evaluated, side: "primary" | "dr"): void {
+    const { config, resources } = result;
+    const clusterRegion = side === "dr" ? config.regions.dr : config.regions.primary;
+    const k8sLocation = resources.find((r) => r.region?.startsWith("kubernetes:"))?.region ?? "kubernetes";
+    const clusterLabel = side === "dr" ? `DR cluster (${result.stack})` : `cluster ${k8sLocation.replace(/^kubernetes:/, "")}`;
+    const s: StackDrawing = { b, config, resources, side, cluster: () => clusterGroup(b, config, k8sLocation, clusterRegion, clusterLabel), bucketIdByName: new Map() };
+    addTierBuckets(s);
+    addGcsCopies(s);
+    addReplication(s);
+    for (const pg of of(resources, RESOURCE_TYPES.pg)) addDatabase(s, pg);
+    addRedis(s);
+    addBackupJobs(s);
+    addFailoverDns(s);
+    addAlarms(s);
+}
+
+/** Tier buckets: the buckets of the TierBucket components, named by tier. */
+function addTierBuckets({ b, config, resources: rs, bucketIdByName }: StackDrawing): void {
     for (const bk of of(rs, RESOURCE_TYPES.bucket)) {
         const tier = bk.parentName;
         if (!tier || !/^tier[123]$/.test(tier) || !bk.region) continue;
@@ -131,7 +153,10 @@ function addStack(b: Builder, result: Evaluated, side: "primary" | "dr"): void {
         const id = b.node({ id: `bucket-${name}`, kind: "bucket", group: regionGroup(b, config, bk.region), label: `${tier} bucket`, detail: [name, lockText], tier });
         bucketIdByName.set(name, id);
     }
-    // GCS copies of tier 3.
+}
+
+/** GCS copies of tier 3, with the Storage Transfer arrow from the tier-3 bucket. */
+function addGcsCopies({ b, config, resources: rs }: StackDrawing): void {
     for (const g of of(rs, RESOURCE_TYPES.gcsBucket)) {
         const location = String(g.inputs.location ?? config.gcs.location);
         const group = b.group({ id: `gcs-${location}`, kind: "gcs", label: `GCS ${location}`, role: "GCS tier-3 copy" });
@@ -141,7 +166,10 @@ function addStack(b: Builder, result: Evaluated, side: "primary" | "dr"): void {
         const tier3 = [...b.nodes.values()].find((n) => n.tier === "tier3");
         if (tier3 && of(rs, RESOURCE_TYPES.transfer).length > 0) b.edge({ from: tier3.id, to: id, kind: "transfer", label: "Storage Transfer, daily" });
     }
-    // Replication between tier buckets, with RTC.
+}
+
+/** Replication between tier buckets, with RTC. */
+function addReplication({ b, resources: rs, bucketIdByName }: StackDrawing): void {
     for (const rc of of(rs, RESOURCE_TYPES.replication)) {
         const from = bucketIdByName.get(String(rc.inputs.bucket));
         if (!from) continue;
@@ -153,56 +181,58 @@ function addStack(b: Builder, result: Evaluated, side: "primary" | "dr"): void {
             b.edge({ from, to, kind: "replication", label: `${rule.id ?? "replication"}: ${rtc}` });
         }
     }
-    // The database and its repos; a standby in the DR stack.
-    for (const pg of of(rs, RESOURCE_TYPES.pg)) {
-        const spec = pg.inputs.spec ?? {};
-        const repos: any[] = spec.backups?.pgbackrest?.repos ?? [];
-        const replicas = (spec.instances ?? []).reduce((n: number, i: any) => n + Number(i.replicas ?? 0), 0);
-        const name = String(pg.inputs.metadata?.name ?? pg.name);
-        const standby = spec.standby?.enabled === true;
-        const repoSchedules: string[] = [];
-        const id = b.node({
-            id: `pg-${side}-${name}`,
-            kind: standby ? "standby" : "database",
-            group: cluster(),
-            label: standby ? `PostgreSQL standby ${name}` : `PostgreSQL ${name}`,
-            detail: [
-                `${replicas} instance${replicas === 1 ? "" : "s"}${standby ? `, replays from ${spec.standby.repoName ?? "?"}` : ""}`,
-                `repos: ${repos.map((r) => r.name).join(", ") || "none"}`,
-            ],
-        });
-        for (const repo of repos) {
-            const schedules = Object.entries(repo.schedules ?? {}).map(([k, v]) => `${k} ${String(v)}`).join(", ");
-            let target: string | undefined;
-            if (repo.s3?.bucket) target = bucketIdByName.get(String(repo.s3.bucket)) ?? externalBucket(b, config, String(repo.s3.bucket), String(repo.s3.region ?? ""));
-            else if (repo.volume) {
-                target = b.node({ id: `${id}-${repo.name}-volume`, kind: "repo-volume", group: cluster(), label: `${repo.name} volume`, detail: [String(repo.volume.volumeClaimSpec?.storageClassName ?? "volume")] });
-            }
-            if (!target) continue;
-            if (standby && repo.name === spec.standby.repoName) b.edge({ from: target, to: id, kind: "standby", label: `${repo.name}: WAL replay` });
-            else if (!standby) b.edge({ from: id, to: target, kind: "backup", label: repo.name });
-            if (!standby && schedules) repoSchedules.push(`${repo.name}: ${schedules}`);
-        }
-        if (repoSchedules.length) b.nodes.set(id, { ...b.nodes.get(id)!, detail: [...b.nodes.get(id)!.detail.slice(0, 1), ...repoSchedules] });
-        if (standby && spec.standby.host) {
-            const primary = [...b.nodes.values()].find((n) => n.kind === "database");
-            if (primary) b.edge({ from: primary.id, to: id, kind: "standby", label: "streaming" });
-        }
+}
+
+/** A PostgreSQL cluster and the repos it writes (a standby: the repo it replays from, and streaming from the primary). */
+function addDatabase(s: StackDrawing, pg: RecordedResource): void {
+    const { b } = s;
+    const spec = pg.inputs.spec ?? {};
+    const repos: any[] = spec.backups?.pgbackrest?.repos ?? [];
+    const replicas = (spec.instances ?? []).reduce((n: number, i: any) => n + Number(i.replicas ?? 0), 0);
+    const name = String(pg.inputs.metadata?.name ?? pg.name);
+    const standby = spec.standby?.enabled === true;
+    const id = b.node({
+        id: `pg-${s.side}-${name}`,
+        kind: standby ? "standby" : "database",
+        group: s.cluster(),
+        label: standby ? `PostgreSQL standby ${name}` : `PostgreSQL ${name}`,
+        detail: [`${replicas} instance${replicas === 1 ? "" : "s"}${standby ? `, replays from ${spec.standby.repoName ?? "?"}` : ""}`, `repos: ${repos.map((r) => r.name).join(", ") || "none"}`],
+    });
+    const repoSchedules: string[] = [];
+    for (const repo of repos) {
+        const target = repoTarget(s, id, repo);
+        if (!target) continue;
+        if (standby && repo.name === spec.standby.repoName) b.edge({ from: target, to: id, kind: "standby", label: `${repo.name}: WAL replay` });
+        else if (!standby) b.edge({ from: id, to: target, kind: "backup", label: repo.name });
+        const schedules = Object.entries(repo.schedules ?? {}).map(([k, v]) => `${k} ${String(v)}`).join(", ");
+        if (!standby && schedules) repoSchedules.push(`${repo.name}: ${schedules}`);
     }
-    // Redis (the StatefulSet that is not the Sentinel).
+    if (repoSchedules.length) b.nodes.set(id, { ...b.nodes.get(id)!, detail: [...b.nodes.get(id)!.detail.slice(0, 1), ...repoSchedules] });
+    if (standby && spec.standby.host) {
+        const primary = [...b.nodes.values()].find((n) => n.kind === "database");
+        if (primary) b.edge({ from: primary.id, to: id, kind: "standby", label: "streaming" });
+    }
+}
+
+/** Where a pgBackRest repo lives: a tier bucket (or another stack's bucket), or a volume in the cluster. */
+function repoTarget(s: StackDrawing, databaseId: string, repo: any): string | undefined {
+    if (repo.s3?.bucket) return s.bucketIdByName.get(String(repo.s3.bucket)) ?? externalBucket(s.b, s.config, String(repo.s3.bucket), String(repo.s3.region ?? ""));
+    if (repo.volume) return s.b.node({ id: `${databaseId}-${repo.name}-volume`, kind: "repo-volume", group: s.cluster(), label: `${repo.name} volume`, detail: [String(repo.volume.volumeClaimSpec?.storageClassName ?? "volume")] });
+    return undefined;
+}
+
+/** Redis (the StatefulSet that is not the Sentinel). */
+function addRedis({ b, resources: rs, side, cluster }: StackDrawing): void {
     const redisSets = of(rs, RESOURCE_TYPES.statefulSet).filter((s) => /redis|valkey/i.test(s.name) && !/sentinel/i.test(s.name));
     for (const s of redisSets) {
         const name = String(s.inputs.metadata?.name ?? s.name);
         const sentinel = of(rs, RESOURCE_TYPES.statefulSet).some((x) => x.name === `${s.name}-sentinel`);
-        b.node({
-            id: `redis-${side}-${name}`,
-            kind: "redis",
-            group: cluster(),
-            label: `Redis ${name}`,
-            detail: [`${s.inputs.spec?.replicas ?? "?"} members${sentinel ? " + Sentinel" : ""}`],
-        });
+        b.node({ id: `redis-${side}-${name}`, kind: "redis", group: cluster(), label: `Redis ${name}`, detail: [`${s.inputs.spec?.replicas ?? "?"} members${sentinel ? " + Sentinel" : ""}`] });
     }
-    // Backup CronJobs: Redis snapshots from the Redis node, the rest from one platform node.
+}
+
+/** Backup CronJobs: Redis snapshots from the Redis node, the rest from one platform node. */
+function addBackupJobs({ b, resources: rs, side, cluster, bucketIdByName }: StackDrawing): void {
     for (const cj of of(rs, RESOURCE_TYPES.cronJob)) {
         const containers: any[] = cj.inputs.spec?.jobTemplate?.spec?.template?.spec?.containers ?? [];
         const env = Object.fromEntries(containers.flatMap((c) => (c.env ?? []) as any[]).filter((e) => typeof e.value === "string").map((e) => [e.name, e.value]));
@@ -216,24 +246,29 @@ function addStack(b: Builder, result: Evaluated, side: "primary" | "dr"): void {
         if (!from) continue;
         b.edge({ from, to: bucket, kind: "backup", label: isRedis ? `snapshot ${cj.inputs.spec?.schedule ?? ""}` : "backups" });
     }
-    // Route 53 failover pairs: one node per hostname, arrows to the primary and secondary targets.
+}
+
+/** Route 53 failover pairs: one node per hostname, arrows to the primary and secondary targets. */
+function addFailoverDns({ b, config, resources: rs, cluster }: StackDrawing): void {
     const records = of(rs, RESOURCE_TYPES.record).filter((r) => Array.isArray(r.inputs.failoverRoutingPolicies) && r.inputs.failoverRoutingPolicies.length > 0);
     const hostnames = [...new Set(records.map((r) => String(r.inputs.name)))];
-    if (hostnames.length > 0) {
-        const dns = b.group({ id: "route53", kind: "global", label: "Route 53 (global)", role: "failover DNS, health checks" });
-        const primaryIngress = b.node({ id: "ingress-primary", kind: "ingress", group: cluster(), label: "ingress (primary)", detail: [] });
-        const drIngress = b.node({ id: "ingress-dr", kind: "ingress", group: regionGroup(b, config, config.regions.dr), label: "ingress (DR)", detail: [] });
-        for (const h of hostnames) {
-            const pair = records.filter((r) => String(r.inputs.name) === h);
-            const ttl = pair.find((r) => r.inputs.ttl !== undefined)?.inputs.ttl;
-            const id = b.node({ id: `dns-${slug(h)}`, kind: "dns", group: dns, label: h, detail: [`failover pair${ttl !== undefined ? `, TTL ${ttl} s` : ""}`, `${pair.filter((r) => r.inputs.healthCheckId).length} health checks`] });
-            for (const r of pair) {
-                const type = String(r.inputs.failoverRoutingPolicies[0]?.type ?? "");
-                b.edge({ from: id, to: type === "PRIMARY" ? primaryIngress : drIngress, kind: "failover", label: type });
-            }
+    if (hostnames.length === 0) return;
+    const dns = b.group({ id: "route53", kind: "global", label: "Route 53 (global)", role: "failover DNS, health checks" });
+    const primaryIngress = b.node({ id: "ingress-primary", kind: "ingress", group: cluster(), label: "ingress (primary)", detail: [] });
+    const drIngress = b.node({ id: "ingress-dr", kind: "ingress", group: regionGroup(b, config, config.regions.dr), label: "ingress (DR)", detail: [] });
+    for (const h of hostnames) {
+        const pair = records.filter((r) => String(r.inputs.name) === h);
+        const ttl = pair.find((r) => r.inputs.ttl !== undefined)?.inputs.ttl;
+        const id = b.node({ id: `dns-${slug(h)}`, kind: "dns", group: dns, label: h, detail: [`failover pair${ttl !== undefined ? `, TTL ${ttl} s` : ""}`, `${pair.filter((r) => r.inputs.healthCheckId).length} health checks`] });
+        for (const r of pair) {
+            const type = String(r.inputs.failoverRoutingPolicies[0]?.type ?? "");
+            b.edge({ from: id, to: type === "PRIMARY" ? primaryIngress : drIngress, kind: "failover", label: type });
         }
     }
-    // Alarms in their home regions, with the topic they notify.
+}
+
+/** Alarms in their home regions, with the topic they notify. */
+function addAlarms({ b, config, resources: rs, side }: StackDrawing): void {
     const alarmsByRegion = new Map<string, RecordedResource[]>();
     for (const a of [...of(rs, RESOURCE_TYPES.alarm)]) if (a.region) alarmsByRegion.set(a.region, [...(alarmsByRegion.get(a.region) ?? []), a]);
     for (const [region, alarms] of alarmsByRegion) {

@@ -20,7 +20,8 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import type { CachePrimitives, DataClass, FenceProof, Finding, ProbeResult, RestoreDestination, Snapshot, SnapshotPrimitives, SnapshotProbe, SnapshotRestored, Tier, Wait } from "../types";
+import { snapshotClassKey } from "../types";
+import type { CachePrimitives, FenceProof, Finding, ProbeResult, RestoreDestination, Snapshot, SnapshotPrimitives, SnapshotProbe, SnapshotClass, SnapshotRestored, Tier, Wait } from "../types";
 import { PreflightError, StepFailed } from "../../errors";
 import type { LabDescription } from "./description";
 import { ExecResult, execBounded, freePort, pollUntil } from "./exec";
@@ -28,13 +29,8 @@ import { listening } from "./pg";
 
 const JOBS = path.resolve(__dirname, "..", "..", "..", "jobs");
 
-type SnapshotClass = Exclude<DataClass, "database">;
-
 /** The key prefix of a class in a tier: the platform's layout (components/redis/snapshots.ts: `${tier}/redis/`). */
-export const snapshotPrefix = (dc: SnapshotClass, tier: Tier) => `${tier}/${dc === "cache" ? "redis" : dc}`;
-
-/** The manifest's data class (jobs/lib/backup.sh backup_store's second argument). */
-const manifestClass = (dc: SnapshotClass) => (dc === "cache" ? "redis" : dc);
+export const snapshotPrefix = (dc: SnapshotClass, tier: Tier) => `${tier}/${snapshotClassKey(dc)}`;
 
 interface Manifest {
     format: string;
@@ -111,7 +107,7 @@ class LabSnapshotStore {
         const out: Snapshot[] = [];
         for (const key of keys.sort()) {
             const m = await this.manifest(bucket, key, wait).catch(() => undefined);
-            if (!m || m.format !== "fortress-backup/1" || m.dataClass !== manifestClass(dc)) continue;
+            if (!m || m.format !== "fortress-backup/1" || m.dataClass !== snapshotClassKey(dc) /* jobs/lib/backup.sh backup_store's second argument */) continue;
             const counts: Record<string, number> = {};
             for (const k of ["keys", "expires", "files"] as const) if (typeof m.plaintext?.[k] === "number") counts[k] = m.plaintext[k]!;
             out.push({ dataClass: dc, tier, id: key, object: `s3://${bucket}/${m.object}`, takenAt: new Date(m.createdAtEpoch * 1000), sizeBytes: m.size, sha256: m.sha256, counts });
