@@ -22,6 +22,7 @@ import { maxIntervalSeconds, parseCron } from "../../components/core/cron";
 import { FortressConfig, TIERS, TierId, tierRegion } from "../../config";
 import type { Providers } from "../providers";
 import { REPLICATION_RULE_IDS } from "../../components/core/tags";
+import type { DrCopiedBucketArgs } from "../../components/storage/uploads";
 
 export interface TierOutputs {
     readonly region: string;
@@ -254,6 +255,27 @@ function declareGcsCopy(scope: StorageScope, buckets: Readonly<Record<TierId, Ti
         },
         { providers: [providers.aws.primary, providers.gcp], parent: scope.parent },
     );
+}
+
+/**
+ * A bucket of the primary region and its DR-region copy, as the uploads and the erasure
+ * ledger both declare them: `<prefix>-<environment>-<purpose>-<region>` in each region, the
+ * backup key and its DR replica, each region's access-log bucket, the break-glass role and
+ * the DR provider for the copy.
+ */
+export function drCopiedBucketArgs(config: FortressConfig, providers: Providers, storage: StorageOutputs, purpose: string): DrCopiedBucketArgs {
+    const { regions, environment, namePrefix } = config;
+    return {
+        bucketName: bucketName(namePrefix, environment, purpose, regions.primary),
+        replicaBucketName: bucketName(namePrefix, environment, purpose, regions.dr),
+        kmsKeyArn: storage.key.arn,
+        replicaKmsKeyArn: storage.key.replicaArns[regions.dr],
+        accessLogBucket: storage.accessLogBuckets[regions.primary].bucketName,
+        replicaAccessLogBucket: storage.accessLogBuckets[regions.dr].bucketName,
+        breakGlassRoleArn: accountRoleArn(storage.accountId, config.aws.breakGlassRoleName),
+        replicaProvider: providers.aws.dr,
+        protect: environment === "prod",
+    };
 }
 
 /**
