@@ -50,13 +50,13 @@ export function readKnown<V>(read: () => V): Known<V> {
     }
 }
 
-export const ofType = (rs: readonly RecordedResource[], type: string) => rs.filter((r) => r.type === type);
+export const ofType = (resources: readonly RecordedResource[], type: string) => resources.filter((r) => r.type === type);
 
 /** Reads each resource of a type; resources with unknowns are reported apart. */
-export function extract<V>(rs: readonly RecordedResource[], type: string, read: (r: RecordedResource) => V | undefined): { found: V[]; unknown: string[] } {
+export function extract<V>(resources: readonly RecordedResource[], type: string, read: (r: RecordedResource) => V | undefined): { found: V[]; unknown: string[] } {
     const found: V[] = [];
     const unknown: string[] = [];
-    for (const r of ofType(rs, type)) {
+    for (const r of ofType(resources, type)) {
         const k = readKnown(() => read(r));
         if (!k.known) unknown.push(`${r.type} ${r.name}: ${k.why}`);
         else if (k.value !== undefined) found.push(k.value);
@@ -64,6 +64,6 @@ export function extract<V>(rs: readonly RecordedResource[], type: string, read: 
     return { found, unknown };
 }
 
-export function count(rs: readonly RecordedResource[], type: string): number {
-    return ofType(rs, type).length;
+export function count(resources: readonly RecordedResource[], type: string): number {
+    return ofType(resources, type).length;
 }

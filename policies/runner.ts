@@ -97,7 +97,8 @@ function isTypeOf(type: string, resourceClass: any): boolean {
     return typeof resourceClass?.isInstance === "function" && resourceClass.isInstance({ __pulumiType: type }) === true;
 }
 
-const EMPTY_OPTS = (r: ResourceRecord): PolicyResourceOptions => ({
+/** The resource options a recorded resource stands for: protect and parent as recorded, the rest empty. */
+const optionsOf = (r: ResourceRecord): PolicyResourceOptions => ({
     protect: r.protect === true,
     ignoreChanges: [],
     aliases: [],
@@ -113,25 +114,28 @@ function providerOf(r: ResourceRecord, byUrn: Map<string, ResourceRecord>): Poli
     return { type: p.type, props: proxy.unknownCheckingProxy(p.inputs), urn: p.urn, name: p.name };
 }
 
+/** What a stack policy's resource and a resource policy's arguments share: identity, props (unknown-checking), options, provider, isType/asType. */
+function resourceFields(r: ResourceRecord, byUrn: Map<string, ResourceRecord>) {
+    const props = proxy.unknownCheckingProxy(r.inputs);
+    const provider = providerOf(r, byUrn);
+    return {
+        type: r.type,
+        props,
+        urn: r.urn,
+        name: r.name,
+        opts: optionsOf(r),
+        ...(provider ? { provider } : {}),
+        isType: (cls: any) => isTypeOf(r.type, cls),
+        asType: (cls: any) => (isTypeOf(r.type, cls) ? (props as any) : undefined),
+    };
+}
+
 /** Engine-shaped resources for a stack policy: parents, dependencies and property dependencies linked. */
 export function toPolicyResources(records: readonly ResourceRecord[]): PolicyResource[] {
     const byUrn = new Map(records.map((r) => [r.urn, r]));
     const out = new Map<string, PolicyResource>();
     for (const r of records) {
-        const props = proxy.unknownCheckingProxy(r.inputs);
-        const provider = providerOf(r, byUrn);
-        out.set(r.urn, {
-            type: r.type,
-            props,
-            urn: r.urn,
-            name: r.name,
-            opts: EMPTY_OPTS(r),
-            ...(provider ? { provider } : {}),
-            dependencies: [],
-            propertyDependencies: {},
-            isType: (cls: any) => isTypeOf(r.type, cls),
-            asType: (cls: any) => (isTypeOf(r.type, cls) ? (props as any) : undefined),
-        } as PolicyResource);
+        out.set(r.urn, { ...resourceFields(r, byUrn), dependencies: [], propertyDependencies: {} } as PolicyResource);
     }
     for (const r of records) {
         const pr = out.get(r.urn)! as { parent?: PolicyResource; dependencies: PolicyResource[]; propertyDependencies: Record<string, PolicyResource[]> };
@@ -151,113 +155,125 @@ export function runRules(rules: readonly FortressRule[], records: readonly Resou
     return withStackConfig(options.stackConfig, () => run(rules, records, options));
 }
 
+/** The resources every rule of one run reads. */
+interface RunInputs {
+    readonly records: readonly ResourceRecord[];
+    readonly byUrn: Map<string, ResourceRecord>;
+    readonly stackResources: readonly PolicyResource[];
+    readonly options: RunOptions;
+}
+
 async function run(rules: readonly FortressRule[], records: readonly ResourceRecord[], options: RunOptions): Promise<RuleOutcome[]> {
+    const inputs: RunInputs = { records, byUrn: new Map(records.map((r) => [r.urn, r])), stackResources: options.stackResources ?? toPolicyResources(records), options };
     const outcomes: RuleOutcome[] = [];
-    const stackResources = options.stackResources ?? toPolicyResources(records);
-    const byUrn = new Map(records.map((r) => [r.urn, r]));
-    for (const rule of rules) {
-        const cfg = options.policyConfig?.[rule.name];
-        let level: EnforcementLevel = cfg?.enforcementLevel ?? rule.enforcementLevel ?? options.packEnforcementLevel ?? "advisory";
-        if (level === "disabled") {
-            outcomes.push({ policy: rule.name, enforcementLevel: level, status: "disabled", findings: [], notApplicable: [] });
-            continue;
+    for (const rule of rules) outcomes.push(await runRule(rule, inputs));
+    return outcomes;
+}
+
+/** Per-policy config, else the policy's own level, else the pack's, else "advisory" (as the analyzer). */
+function enforcementLevelOf(rule: FortressRule, options: RunOptions): EnforcementLevel {
+    return options.policyConfig?.[rule.name]?.enforcementLevel ?? rule.enforcementLevel ?? options.packEnforcementLevel ?? "advisory";
+}
+
+async function runRule(rule: FortressRule, inputs: RunInputs): Promise<RuleOutcome> {
+    const configured = enforcementLevelOf(rule, inputs.options);
+    if (configured === "disabled") return { policy: rule.name, enforcementLevel: configured, status: "disabled", findings: [], notApplicable: [] };
+    // "remediate" reports as "mandatory" (this runner never rewrites a resource).
+    const level = configured === "remediate" ? "mandatory" : configured;
+    const ruleRun = new RuleRun(rule, level, inputs.byUrn);
+    const shared = { getConfig: configGetter(inputs.options.policyConfig?.[rule.name]), notApplicable: notApplicableFn };
+    if (isStackRule(rule)) {
+        const args: StackValidationArgs = { resources: inputs.stackResources as PolicyResource[], stackTags: new Map(), ...shared };
+        await ruleRun.attempt(() => rule.validateStack(args, ruleRun.reporter()));
+    } else {
+        const validations = Array.isArray(rule.validateResource) ? rule.validateResource : [rule.validateResource];
+        const fastType = validations.length === 1 ? (validations[0] as { __pulumiType?: string }).__pulumiType : undefined;
+        for (const r of inputs.records) {
+            if (fastType !== undefined && r.type !== fastType) continue;
+            const args: ResourceValidationArgs = { ...resourceFields(r, inputs.byUrn), stackTags: new Map(), ...shared };
+            const where = label(r.type, r.name);
+            for (const validate of validations) await ruleRun.attempt(() => validate(args, ruleRun.reporter(r.urn, where)), r.urn, where);
         }
-        if (level === "remediate") level = "mandatory";
-        const reportLevel = level as "advisory" | "mandatory";
-        const findings: Finding[] = [];
-        const notApplicable: string[] = [];
-        const getConfig = <T extends object>(): T => {
-            const { enforcementLevel: _e, ...props } = cfg ?? {};
-            return props as T;
-        };
-        const report = (resourceUrn?: string, resourceLabel?: string) => (message: string, urn?: string) => {
+    }
+    return ruleRun.outcome(level);
+}
+
+/** A policy's config properties, without the enforcement level (as the analyzer's getConfig). */
+function configGetter(cfg: NonNullable<RunOptions["policyConfig"]>[string] | undefined) {
+    return <T extends object>(): T => {
+        const { enforcementLevel: _e, ...props } = cfg ?? {};
+        return props as T;
+    };
+}
+
+const notApplicableFn = (reason?: string): never => {
+    throw new NotApplicable(reason);
+};
+
+/** One rule's run: its findings, its not-applicable reasons, and how many validations applied. */
+class RuleRun {
+    readonly findings: Finding[] = [];
+    readonly notApplicable: string[] = [];
+    private applied = 0;
+
+    constructor(
+        private readonly rule: FortressRule,
+        private readonly reportLevel: "advisory" | "mandatory",
+        private readonly byUrn: Map<string, ResourceRecord>,
+    ) {}
+
+    /** The `report` a validation gets: a finding about `urn` (or the resource validated). */
+    reporter(resourceUrn?: string, resourceLabel?: string) {
+        return (message: string, urn?: string) => {
             const u = urn ?? resourceUrn;
-            const rec = u ? byUrn.get(u) : undefined;
-            findings.push({
-                policy: rule.name,
-                enforcementLevel: reportLevel,
-                severity: rule.severity,
+            const rec = u ? this.byUrn.get(u) : undefined;
+            this.findings.push({
+                policy: this.rule.name,
+                enforcementLevel: this.reportLevel,
+                severity: this.rule.severity,
                 message,
-                engineMessage: message ? `${rule.description}\n${message}` : rule.description,
+                engineMessage: message ? `${this.rule.description}\n${message}` : this.rule.description,
                 urn: u,
                 resource: rec ? label(rec.type, rec.name) : resourceLabel,
                 kind: "violation",
             });
         };
-        const onError = (e: unknown, urn?: string, resourceLabel?: string) => {
-            if (e instanceof NotApplicable) {
-                notApplicable.push(e.reason ?? "");
-            } else if (e instanceof proxy.UnknownValueError) {
-                findings.push({
-                    policy: rule.name,
-                    enforcementLevel: "advisory",
-                    severity: rule.severity,
-                    message: `can't run policy '${rule.name}' during preview: ${e.message}`,
-                    engineMessage: `can't run policy '${rule.name}' during preview: ${e.message}`,
-                    urn,
-                    resource: resourceLabel,
-                    kind: "preview-unknown",
-                });
-            } else {
-                throw new Error(`Error validating ${resourceLabel ?? "the stack"} with policy '${rule.name}': ${e instanceof Error ? e.message : String(e)}`, { cause: e });
-            }
-        };
-        let applied = 0;
-        const notApplicableFn = (reason?: string): never => {
-            throw new NotApplicable(reason);
-        };
+    }
 
-        if (isStackRule(rule)) {
-            const args: StackValidationArgs = { resources: stackResources as PolicyResource[], stackTags: new Map(), getConfig, notApplicable: notApplicableFn };
-            try {
-                await rule.validateStack(args, report());
-                applied++;
-            } catch (e) {
-                if (!(e instanceof NotApplicable)) applied++;
-                onError(e);
-            }
-        } else {
-            const validations = Array.isArray(rule.validateResource) ? rule.validateResource : [rule.validateResource];
-            const fastType = validations.length === 1 ? (validations[0] as { __pulumiType?: string }).__pulumiType : undefined;
-            for (const r of records) {
-                if (fastType !== undefined && r.type !== fastType) continue;
-                const provider = providerOf(r, byUrn);
-                const props = proxy.unknownCheckingProxy(r.inputs);
-                for (const validate of validations) {
-                    const args: ResourceValidationArgs = {
-                        type: r.type,
-                        props,
-                        urn: r.urn,
-                        name: r.name,
-                        opts: EMPTY_OPTS(r),
-                        ...(provider ? { provider } : {}),
-                        stackTags: new Map(),
-                        isType: (cls: any) => isTypeOf(r.type, cls),
-                        asType: (cls: any) => (isTypeOf(r.type, cls) ? (props as any) : undefined),
-                        getConfig,
-                        notApplicable: notApplicableFn,
-                    };
-                    try {
-                        await validate(args, report(r.urn, label(r.type, r.name)));
-                        applied++;
-                    } catch (e) {
-                        if (!(e instanceof NotApplicable)) applied++;
-                        onError(e, r.urn, label(r.type, r.name));
-                    }
-                }
-            }
+    /** Runs one validation; it applied unless it called notApplicable. */
+    async attempt(validate: () => void | Promise<void>, urn?: string, resourceLabel?: string): Promise<void> {
+        try {
+            await validate();
+            this.applied++;
+        } catch (e) {
+            if (!(e instanceof NotApplicable)) this.applied++;
+            this.onError(e, urn, resourceLabel);
         }
-        const violations = findings.filter((f) => f.kind === "violation");
+    }
+
+    private onError(e: unknown, urn?: string, resourceLabel?: string): void {
+        if (e instanceof NotApplicable) {
+            this.notApplicable.push(e.reason ?? "");
+        } else if (e instanceof proxy.UnknownValueError) {
+            const message = `can't run policy '${this.rule.name}' during preview: ${e.message}`;
+            this.findings.push({ policy: this.rule.name, enforcementLevel: "advisory", severity: this.rule.severity, message, engineMessage: message, urn, resource: resourceLabel, kind: "preview-unknown" });
+        } else {
+            throw new Error(`Error validating ${resourceLabel ?? "the stack"} with policy '${this.rule.name}': ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+        }
+    }
+
+    /** fail: a mandatory violation; warn: any other finding; not-applicable: no validation applied; else pass. */
+    outcome(level: EnforcementLevel): RuleOutcome {
+        const violations = this.findings.filter((f) => f.kind === "violation");
         const status: RuleOutcome["status"] = violations.some((f) => f.enforcementLevel === "mandatory")
             ? "fail"
-            : findings.length > 0
+            : this.findings.length > 0
               ? "warn"
-              : applied === 0
+              : this.applied === 0
                 ? "not-applicable"
                 : "pass";
-        outcomes.push({ policy: rule.name, enforcementLevel: level, status, findings, notApplicable });
+        return { policy: this.rule.name, enforcementLevel: level, status, findings: this.findings, notApplicable: this.notApplicable };
     }
-    return outcomes;
 }
 
 /** Mandatory violations across outcomes: what makes `pulumi preview` (and the plan) fail. */

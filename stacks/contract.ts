@@ -39,6 +39,14 @@ export interface PrimaryExports {
      * (PgBackRestAccess.scratchReaderRoleArn). The DR stack exports its own (its own OIDC issuer).
      */
     readonly scratchRestore: ScratchRestoreExport;
+    /**
+     * The primary's writers into buckets OUTSIDE its region (tier 2, tier 3): pgBackRest's writer
+     * role, the tier-2/tier-3 backup-job writer roles, the tier-1 replication role. The DR stack
+     * re-exports them with those buckets as `failoverFence`, which `fortress failover` denies
+     * them in the bucket policies (cli/drivers/platform/fence.ts). Absent from a primary deployed
+     * before it: the DR stack then exports no failoverFence and failover refuses, naming it.
+     */
+    readonly failoverFence: { readonly principals: readonly pulumi.Output<string>[] };
 }
 
 /** The `scratchRestore` output of a primary and of a DR stack (cli/drivers/platform reads it). */
@@ -73,10 +81,11 @@ const EXPORT_KEYS: Readonly<Record<keyof PrimaryExports, true>> = {
     postgres: true,
     erasureLedger: true,
     scratchRestore: true,
+    failoverFence: true,
 };
 
 /** Exports a primary may lack (a disabled feature): read without requiring them. */
-const OPTIONAL_EXPORTS: ReadonlySet<keyof PrimaryExports> = new Set<keyof PrimaryExports>(["vault", "erasureLedger", "scratchRestore"]);
+const OPTIONAL_EXPORTS: ReadonlySet<keyof PrimaryExports> = new Set<keyof PrimaryExports>(["vault", "erasureLedger", "scratchRestore", "failoverFence"]);
 
 /**
  * The one reader of the primary's exports. Each export is read when a step first asks for it

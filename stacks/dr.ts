@@ -13,6 +13,7 @@ import { PG_CLUSTER_NAME } from "../components/core/names";
 import { TAG_KEYS, stackTags } from "../components/core/tags";
 import { STANDBY_LAG_INTERVAL_SECONDS, StandbyLagPublisher } from "../components/postgres/standby-lag";
 import type { Environment, FortressConfig } from "../config";
+import { REMOTE_TIERS, RemoteTierId } from "../config/vocabulary";
 import { PrimaryExportsOnDr, readPrimaryStack } from "./contract";
 import { DrBackupIdentity, declareDrBackupIdentity } from "./steps/backup-identity";
 import { declareDrCache, promotedRedisSchedules, redisRestorePrefixes } from "./steps/cache";
@@ -46,6 +47,24 @@ export interface DrExports {
     readonly drEndpoints: readonly string[];
     /** fortress restore/dr-test on the DR cluster (platform driver); absent while the database step is pending. */
     readonly scratchRestore?: { readonly readerRoleArn: pulumi.Output<string> };
+    /**
+     * `fortress failover`'s fence (cli/drivers/platform/fence.ts): the buckets outside the primary
+     * region the primary writes into and its writer roles there; undefined when the primary
+     * exports no failoverFence (deployed before it).
+     */
+    readonly failoverFence: pulumi.Output<FailoverFenceExport | undefined>;
+}
+
+export interface FailoverFenceExport {
+    readonly buckets: readonly { readonly tier: RemoteTierId; readonly bucketName: string; readonly region: string }[];
+    readonly principals: readonly string[];
+}
+
+/** The fence targets from the primary's exports: its tier-2/tier-3 buckets (never in the primary region) and its writers there. */
+export function failoverFenceExport(primary: Pick<PrimaryExportsOnDr, "tiers" | "failoverFence">): pulumi.Output<FailoverFenceExport | undefined> {
+    return pulumi.all([primary.tiers, primary.failoverFence]).apply(([tiers, fence]) =>
+        fence ? { buckets: REMOTE_TIERS.map((t) => ({ tier: t, bucketName: tiers[t].bucketName, region: tiers[t].region })), principals: [...fence.principals] } : undefined,
+    );
 }
 
 /** What a data step declared: the plan's line and the resources the workloads must wait for. */
@@ -96,6 +115,7 @@ export async function dr(config: FortressConfig, kubeconfig?: pulumi.Output<stri
         drEndpoints: config.endpoints.hosts.map((h) => h.drTarget),
         // fortress restore/dr-test on the DR cluster (platform driver); absent while the database step is pending.
         ...(database.scratchReaderRoleArn ? { scratchRestore: { readerRoleArn: database.scratchReaderRoleArn } } : {}),
+        failoverFence: failoverFenceExport(primary),
     };
 }
 

@@ -16,6 +16,13 @@ import type { RecordedResource } from "../components/core/recorded-resource";
 // Internal SDK modules: the mock monitor is patched to see parents and options.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const debuggable = require("@pulumi/pulumi/runtime/debuggable");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const sdkState = require("@pulumi/pulumi/runtime/state");
+/** The protobuf Struct the SDK wraps every resource's inputs and outputs in (the SDK's own copy of google-protobuf). */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const structPb = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [require.resolve("@pulumi/pulumi")] }));
 
 export { SECRET_PLACEHOLDER };
 export const MOCK_ACCOUNT_ID = "123456789012";
@@ -145,6 +152,114 @@ function mockCall(token: string, inputs: Record<string, any>, providerRegion?: s
     }
 }
 
+/**
+ * What `Struct.fromJavaScript(v).toJavaScript()` returns, without the protobuf objects: a deep
+ * copy in which every object's keys come out sorted (a protobuf Struct's map iterates its keys
+ * sorted), and which throws the protobuf's own error for a value a Struct cannot hold
+ * (undefined, a function, a symbol, a bigint, an array hole). test/tools/mock-runtime.test.ts
+ * checks it against the real round trip on every resource of every stack.
+ */
+export function structRoundTrip(value: unknown): unknown {
+    if (value === null) return null;
+    switch (typeof value) {
+        case "string":
+        case "number":
+        case "boolean":
+            return value;
+        case "object": {
+            if (Array.isArray(value)) {
+                const list: unknown[] = [];
+                for (let i = 0; i < value.length; i++) list[i] = structRoundTrip(value[i]);
+                return list;
+            }
+            const keys: string[] = [];
+            // eslint-disable-next-line guard-for-in -- Struct.fromJavaScript reads every enumerable key, inherited ones too
+            for (const k in value) keys.push(k);
+            const values = keys.map((k) => structRoundTrip((value as Record<string, unknown>)[k]));
+            const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+            const out: Record<string, unknown> = {};
+            for (const i of order) out[keys[i]] = values[i];
+            return out;
+        }
+        default:
+            throw new Error("Unexpected struct type.");
+    }
+}
+
+/**
+ * Under the plan, every registration passes its inputs through a protobuf Struct twice (the
+ * SDK to the mock monitor, the mock monitor's answer back to the SDK), and nothing ever
+ * encodes one to bytes: building the protobuf objects and reading them back was the largest
+ * single cost of the plan's own evaluation. While a program runs under runUnderMocks,
+ * `Struct.fromJavaScript` makes a PlainStruct instead: a Struct that holds the converted plain
+ * value (structRoundTrip, so the same checks, errors and key order) and hands a fresh copy to
+ * `toJavaScript`. Anything else asked of it (its fields map, its bytes) gets a real Struct.
+ */
+const RealStruct = structPb.Struct;
+const realFromJavaScript: (value: unknown) => any = RealStruct.fromJavaScript;
+class PlainStruct extends RealStruct {
+    private fresh: boolean;
+    constructor(private readonly plain: Record<string, unknown>) {
+        super();
+        this.fresh = true;
+    }
+    toJavaScript(): Record<string, unknown> {
+        // The first reader gets the converted value itself (no one else holds it), later ones a copy.
+        if (this.fresh) {
+            this.fresh = false;
+            return this.plain;
+        }
+        return structRoundTrip(this.plain) as Record<string, unknown>;
+    }
+    private real(): any {
+        return realFromJavaScript.call(RealStruct, this.fresh ? this.plain : structRoundTrip(this.plain));
+    }
+    getFieldsMap(): any {
+        return this.real().getFieldsMap();
+    }
+    serializeBinary(): Uint8Array {
+        return this.real().serializeBinary();
+    }
+    toObject(includeInstance?: boolean): unknown {
+        return this.real().toObject(includeInstance);
+    }
+}
+function plainFromJavaScript(value: Record<string, unknown>): any {
+    // Struct.fromJavaScript takes an object; anything else is its caller's bug, reported by the real one.
+    if (value === null || typeof value !== "object" || Array.isArray(value)) return realFromJavaScript.call(RealStruct, value);
+    return new PlainStruct(structRoundTrip(value) as Record<string, unknown>);
+}
+
+/**
+ * The SDK passes every internal promise (a few hundred per resource: four per output property,
+ * more per apply) through `debuggablePromise`, which tracks it until it settles (the leak check
+ * at exit) and tags it with an id, a label and a captured stack trace. Only the leak report
+ * reads the tags, and only when PULUMI_DEBUG_PROMISE_LEAKS is set. Without it, while a program
+ * runs under runUnderMocks, the promises are tracked the same way (the same promise chain, so
+ * the same order of events, and the same leak check at exit) but not tagged.
+ */
+const fullDebuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> = debuggable.debuggablePromise;
+let leakCheckInstalled = false;
+function untaggedDebuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T> {
+    if (!leakCheckInstalled) {
+        // The SDK installs its leak check at exit on the first promise it sees.
+        leakCheckInstalled = true;
+        return fullDebuggablePromise(p, ctx);
+    }
+    const store = sdkState.getStore();
+    store.leakCandidates.add(p);
+    return p
+        .then((val) => {
+            store.leakCandidates.delete(p);
+            return val;
+        })
+        .catch((err) => {
+            store.leakCandidates.delete(p);
+            err.promise = p;
+            throw err;
+        });
+}
+
 let running = false;
 
 /**
@@ -180,6 +295,8 @@ export async function runUnderMocks<T>(options: RunOptions, program: () => Promi
     /** The inputs the mock monitor deserialized for the registration in flight (read back below, not deserialized twice). */
     let inFlight: { inputs?: Record<string, any> } | undefined;
     try {
+        structPb.Struct.fromJavaScript = plainFromJavaScript;
+        if (!debuggable.debugPromiseLeaks) debuggable.debuggablePromise = untaggedDebuggablePromise;
         pulumi.runtime.setAllConfig(options.config, [...(options.secretKeys ?? [])]);
         await pulumi.runtime.setMocks(
             {
@@ -238,6 +355,8 @@ export async function runUnderMocks<T>(options: RunOptions, program: () => Promi
         return { resources, outputs };
     } finally {
         process.off("unhandledRejection", onRejection);
+        structPb.Struct.fromJavaScript = realFromJavaScript;
+        debuggable.debuggablePromise = fullDebuggablePromise;
         Error.stackTraceLimit = stackTraceLimit;
         Object.defineProperty(pulumi.Resource, "callsites", callsites);
         running = false;

@@ -339,6 +339,8 @@ export interface FailoverPrimitives {
     proveFenced(wait: Wait): Promise<FenceProof>;
     /** Promotes the DR standby once it has replayed at least `minLsn`; returns its new state. */
     promoteStandby(minLsn: string | undefined, wait: Wait): Promise<{ readonly promotedAtLsn: string; readonly timeline: number; readonly evidence: readonly string[] }>;
+    /** Fail-back: undoes a fence that outlives the incident (the platform's bucket-policy Deny) and proves it gone; absent where nothing outlives it. */
+    liftFence?(wait: Wait): Promise<{ readonly ok: boolean; readonly evidence: readonly string[] }>;
 }
 
 export interface TrafficPrimitives {

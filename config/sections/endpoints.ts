@@ -5,6 +5,13 @@ import { z } from "zod";
 
 export const endpointsSection = z.strictObject({
     hostedZoneId: z.string().min(1),
+    /**
+     * The hosted zone's authoritative name servers (its NS record: `aws route53 get-hosted-zone`,
+     * DelegationSet.NameServers, read once when the zone is set up). `fortress failover` resolves
+     * the failover records there to confirm Route 53's health-check failover took effect — the
+     * DNS data plane, never the Route 53 API (whose control plane is in us-east-1).
+     */
+    nameServers: z.array(z.string().regex(/^[A-Za-z0-9.:[\]-]+$/, "a host name or ip[:port]")).min(1).optional(),
     hosts: z
         .array(
             z.strictObject({

@@ -14,9 +14,8 @@ import { randomBytes } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import { LabDescription } from "../../cli/drivers/lab/description";
-import { execAsPostgres, mkdirForPostgres } from "../../cli/drivers/lab/exec";
-import { pgCtl, query } from "../../cli/drivers/lab/pg";
-import { requirePrereqs } from "../lib/prereqs";
+import { ArchivingPrimary, startArchivingPrimary } from "../lib/pgbackrest-primary";
+import { RedisServerTool, requirePrereqs } from "../lib/prereqs";
 import { ProcessGroup, freePort, poll } from "../postgres/processes";
 import { RespClient } from "../redis/resp";
 import { S3Lab, createLockedBucket, createVersionedBucket, startS3Lab } from "../postgres/s3lab";
@@ -45,12 +44,13 @@ export interface RecoveryLab {
     writeVariant(name: string, change: (d: LabDescription) => LabDescription): string;
 }
 
-const ini = (sections: Record<string, Record<string, string>>) =>
-    Object.entries(sections)
-        .map(([s, kv]) => `[${s}]\n${Object.entries(kv).map(([k, v]) => `${k}=${v}`).join("\n")}\n`)
-        .join("\n");
-
+/** pgBackRest's S3 repos (tiers 2 and 3); tier 2's and tier 3's snapshots share them. */
+const TIER2_BUCKET = "fortress-recovery-tier2";
+const TIER3_BUCKET = "fortress-recovery-tier3";
 const SNAPSHOT_TIER1_BUCKET = "fortress-recovery-snapshots-tier1";
+const SNAPSHOT_BUCKETS = { tier1: SNAPSHOT_TIER1_BUCKET, tier2: TIER2_BUCKET, tier3: TIER3_BUCKET };
+/** moto's (and so the lab's) credentials. */
+const LAB_KEY = "fortress-lab";
 
 /** A sealing-key Secret as jobs/sealed-secrets-key-backup.sh exports it (server fields stripped). */
 const sealingKey = (name: string) => ({
@@ -61,33 +61,43 @@ const sealingKey = (name: string) => ({
     data: { "tls.crt": randomBytes(600).toString("base64"), "tls.key": randomBytes(1200).toString("base64") },
 });
 
-/**
- * `metricsRegion`: the region the CLI's backup SLO runs go to in moto's CloudWatch (the stack's
- * DR region, as on the platform).
- */
-export async function startRecoveryLab(workDir: string, procs: ProcessGroup, stanza: string, metricsRegion = "us-west-2"): Promise<RecoveryLab> {
-    fs.chmodSync(workDir, 0o755);
-    const d = (name: string, mode = 0o700) => {
-        const p = path.join(workDir, name);
-        mkdirForPostgres(p, mode);
-        return p;
-    };
-    const bindir = findPgBindir();
-    const run = d("run", 0o755);
-    const repo1 = d("repo1");
-    const logs = d("logs", 0o755);
-    const pgbr = d("pgbackrest", 0o755);
-    for (const x of ["spool", "lock", "log"]) d(path.join("pgbackrest", x));
-    d("restores", 0o755);
-
+/** moto behind stunnel4 TLS: the two pgBackRest buckets and tier 1's snapshot bucket. */
+async function startBuckets(workDir: string, procs: ProcessGroup): Promise<S3Lab> {
     const s3 = await startS3Lab(path.join(workDir, "s3"), procs, ["tier2", "tier3"]);
-    await createVersionedBucket(s3, "fortress-recovery-tier2", "us-west-2");
-    await createLockedBucket(s3, "fortress-recovery-tier3", "us-east-2", 30);
+    await createVersionedBucket(s3, TIER2_BUCKET, "us-west-2");
+    await createLockedBucket(s3, TIER3_BUCKET, "us-east-2", 30);
     await createVersionedBucket(s3, SNAPSHOT_TIER1_BUCKET, "us-west-1");
+    return s3;
+}
 
-    // ---- Redis: a master (AOF on) and one replica; tools of whichever flavour is installed.
+interface RedisPair {
+    readonly tool: RedisServerTool;
+    /** The client and RDB checker of the same flavour (required here). */
+    readonly cli: string;
+    readonly checkRdb: string;
+    readonly masterPort: number;
+    readonly replicaPort: number;
+    readonly masterDir: string;
+    startRedisMaster(): Promise<void>;
+    stopRedisMaster(): Promise<void>;
+}
+
+/** Answers PING with PONG on 127.0.0.1:port (undefined while it does not: poll's "not yet"). */
+async function redisAnswers(port: number): Promise<true | undefined> {
+    const c = await RespClient.connect(port).catch(() => undefined);
+    if (!c) return undefined;
+    try {
+        return (await c.command("PING")) === "PONG" ? true : undefined;
+    } finally {
+        c.close();
+    }
+}
+
+/** A Redis master (AOF on, as production runs) and one replica; tools of whichever flavour is installed. */
+async function startRedisPair(workDir: string, procs: ProcessGroup): Promise<RedisPair> {
     const redisTool = requirePrereqs(["redis"]).redis;
     if (!redisTool.cli || !redisTool.checkRdb) throw new Error(`${redisTool.flavour}-cli and ${redisTool.flavour}-check-rdb are needed beside ${redisTool.command}`);
+    const tool = redisTool;
     const redisDir = path.join(workDir, "redis");
     const masterDir = path.join(redisDir, "master");
     const replicaDir = path.join(redisDir, "replica");
@@ -96,16 +106,8 @@ export async function startRecoveryLab(workDir: string, procs: ProcessGroup, sta
     const replicaPort = await freePort();
     const redisArgs = (port: number, dir: string) => ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--appendonly", "yes", "--save", "", "--daemonize", "no"];
     const startRedisMaster = async () => {
-        procs.start("redis-master", redisTool.command, redisArgs(masterPort, masterDir), path.join(redisDir, "master.log"));
-        await poll(`redis master on 127.0.0.1:${masterPort}`, 30_000, async () => {
-            const c = await RespClient.connect(masterPort).catch(() => undefined);
-            if (!c) return undefined;
-            try {
-                return (await c.command("PING")) === "PONG" ? true : undefined;
-            } finally {
-                c.close();
-            }
-        });
+        procs.start("redis-master", tool.command, redisArgs(masterPort, masterDir), path.join(redisDir, "master.log"));
+        await poll(`redis master on 127.0.0.1:${masterPort}`, 30_000, () => redisAnswers(masterPort));
     };
     const stopRedisMaster = async () => {
         const c = await RespClient.connect(masterPort);
@@ -114,9 +116,12 @@ export async function startRecoveryLab(workDir: string, procs: ProcessGroup, sta
         await poll("the redis master to stop listening", 30_000, async () => ((await RespClient.connect(masterPort).then((x) => (x.close(), true)).catch(() => false)) ? undefined : true));
     };
     await startRedisMaster();
-    procs.start("redis-replica", redisTool.command, [...redisArgs(replicaPort, replicaDir), "--replicaof", "127.0.0.1", String(masterPort)], path.join(redisDir, "replica.log"));
+    procs.start("redis-replica", tool.command, [...redisArgs(replicaPort, replicaDir), "--replicaof", "127.0.0.1", String(masterPort)], path.join(redisDir, "replica.log"));
+    return { tool, cli: redisTool.cli, checkRdb: redisTool.checkRdb, masterPort, replicaPort, masterDir, startRedisMaster, stopRedisMaster };
+}
 
-    // ---- Configuration (exported objects) and secrets (sealing keys, a password) on the host.
+/** Configuration (exported objects) and secrets (sealing keys, a password) on the host, and the snapshots' encryption key. */
+function writeConfigurationAndSecrets(workDir: string): { configDir: string; secretsDir: string; keyFile: string } {
     const configDir = path.join(workDir, "configuration");
     fs.mkdirSync(path.join(configDir, "fortress"), { recursive: true });
     fs.writeFileSync(path.join(configDir, "fortress", "deployment-api.yaml"), "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: api, namespace: fortress }\nspec: { replicas: 2 }\n");
@@ -128,113 +133,99 @@ export async function startRecoveryLab(workDir: string, procs: ProcessGroup, sta
     fs.writeFileSync(path.join(secretsDir, "db-password"), randomBytes(24).toString("hex"), { mode: 0o600 });
     const keyFile = path.join(workDir, "snapshot.key");
     fs.writeFileSync(keyFile, randomBytes(32).toString("hex"), { mode: 0o600 });
+    return { configDir, secretsDir, keyFile };
+}
 
-    const port = await freePort();
-    const datadir = path.join(workDir, "pgdata");
-    const s3repo = (n: number, tier: string, bucket: string, region: string) => ({
+/** pgBackRest's settings for repo `n` in an S3 bucket behind the lab's TLS endpoint for `tier`. */
+function s3RepoSettings(s3: S3Lab, n: number, tier: string, bucket: string, region: string): Record<string, string> {
+    return {
         [`repo${n}-type`]: "s3",
         [`repo${n}-path`]: `/pgbackrest/${tier}`,
         [`repo${n}-s3-bucket`]: bucket,
         [`repo${n}-s3-endpoint`]: `localhost:${s3.endpoints[tier].port}`,
         [`repo${n}-s3-region`]: region,
         [`repo${n}-s3-uri-style`]: "path",
-        [`repo${n}-s3-key`]: "fortress-lab",
-        [`repo${n}-s3-key-secret`]: "fortress-lab",
+        [`repo${n}-s3-key`]: LAB_KEY,
+        [`repo${n}-s3-key-secret`]: LAB_KEY,
         [`repo${n}-storage-ca-file`]: s3.caFile,
         [`repo${n}-retention-full`]: "4",
-    });
-    const conf = path.join(pgbr, "pgbackrest.conf");
-    fs.writeFileSync(
-        conf,
-        ini({
-            global: {
-                "repo1-path": repo1,
-                "repo1-retention-full": "4",
-                ...s3repo(2, "tier2", "fortress-recovery-tier2", "us-west-2"),
-                ...s3repo(3, "tier3", "fortress-recovery-tier3", "us-east-2"),
-                "start-fast": "y",
-                "compress-type": "lz4",
-                "process-max": "2",
-                "spool-path": path.join(pgbr, "spool"),
-                "lock-path": path.join(pgbr, "lock"),
-                "log-path": path.join(pgbr, "log"),
-                "log-level-console": "warn",
-                "log-level-file": "detail",
-            },
-            [stanza]: { "pg1-path": datadir, "pg1-port": String(port), "pg1-socket-path": run },
-        }),
-        { mode: 0o644 },
-    );
-    const deadline = () => Date.now() + 180_000;
-    mkdirForPostgres(datadir);
-    const init = await execAsPostgres(path.join(bindir, "initdb"), ["-D", datadir, "-A", "trust", "-U", "postgres", "-k", "--no-instructions"], { deadline: deadline() });
-    if (init.code !== 0) throw new Error(`initdb: ${init.stderr}`);
-    const archive = `pgbackrest --config=${conf} --stanza=${stanza} archive-push %p`;
-    fs.appendFileSync(
-        path.join(datadir, "postgresql.auto.conf"),
-        [
-            `port = ${port}`,
-            `listen_addresses = '127.0.0.1'`,
-            `unix_socket_directories = '${run}'`,
-            `wal_level = replica`,
-            `archive_mode = on`,
-            `archive_command = '${archive}'`,
-            // Commit timestamps make the point-in-time check exact.
-            `track_commit_timestamp = on`,
-            `max_wal_size = '256MB'`,
-        ].join("\n") + "\n",
-    );
-    const logFile = path.join(logs, "primary.log");
-    const startPrimary = async () => {
-        const r = await pgCtl(bindir, ["-D", datadir, "-l", logFile, "-w", "-t", "120", "start"], deadline());
-        if (r.code !== 0) throw new Error(`pg_ctl start: ${r.stderr}${r.stdout}`);
     };
-    const stopPrimary = async () => {
-        const r = await pgCtl(bindir, ["-D", datadir, "-m", "fast", "-w", "-t", "120", "stop"], deadline());
-        if (r.code !== 0) throw new Error(`pg_ctl stop: ${r.stderr}${r.stdout}`);
-    };
-    fs.chmodSync(logs, 0o777);
-    await startPrimary();
-    for (const args of [["stanza-create"], ["check"]]) {
-        const r = await execAsPostgres("pgbackrest", [`--config=${conf}`, `--stanza=${stanza}`, ...args], { deadline: deadline() });
-        if (r.code !== 0) throw new Error(`pgbackrest ${args[0]}: ${r.stderr}${r.stdout}`);
-    }
-    await query({ host: "127.0.0.1", port, user: "postgres" }, "select 1");
+}
 
-    const description: LabDescription = {
+/** The primary, archiving into repo1 (a directory) and repos 2 and 3 (S3); stanza created and checked. */
+function startPrimary(workDir: string, stanza: string, s3: S3Lab): Promise<ArchivingPrimary> {
+    return startArchivingPrimary({
+        workDir,
+        bindir: findPgBindir(),
+        stanza,
+        repo1RetentionFull: 4,
+        moreRepos: { ...s3RepoSettings(s3, 2, "tier2", TIER2_BUCKET, "us-west-2"), ...s3RepoSettings(s3, 3, "tier3", TIER3_BUCKET, "us-east-2") },
+        processMax: 2,
+        logLevelFile: "detail",
+        // Commit timestamps make the point-in-time check exact.
+        moreSettings: [`track_commit_timestamp = on`, `max_wal_size = '256MB'`],
+        initialCommands: [["stanza-create"], ["check"]],
+    });
+}
+
+interface LabParts {
+    readonly workDir: string;
+    readonly stanza: string;
+    readonly metricsRegion: string;
+    readonly s3: S3Lab;
+    readonly redis: RedisPair;
+    readonly files: ReturnType<typeof writeConfigurationAndSecrets>;
+    readonly primary: ArchivingPrimary;
+}
+
+/** What `fortress --lab` reads (cli/drivers/lab/description.ts). */
+function describeLab({ workDir, stanza, metricsRegion, s3, redis, files, primary }: LabParts): LabDescription {
+    return {
         schemaVersion: "fortress.lab/v1",
         workDir,
-        pgbackrest: { stanza, config: conf },
-        postgres: { bindir, host: "127.0.0.1", port, datadir, user: "postgres", rowCountTables: ["drill_commits"] },
+        pgbackrest: { stanza, config: primary.conf },
+        postgres: { bindir: primary.bindir, host: "127.0.0.1", port: primary.port, datadir: primary.datadir, user: "postgres", rowCountTables: ["drill_commits"] },
         repos: {
-            tier1: { repo: 1, path: repo1 },
-            tier2: { repo: 2, bucket: "fortress-recovery-tier2", path: "/pgbackrest/tier2" },
-            tier3: { repo: 3, bucket: "fortress-recovery-tier3", path: "/pgbackrest/tier3" },
+            tier1: { repo: 1, path: primary.repo1 },
+            tier2: { repo: 2, bucket: TIER2_BUCKET, path: "/pgbackrest/tier2" },
+            tier3: { repo: 3, bucket: TIER3_BUCKET, path: "/pgbackrest/tier3" },
         },
         s3: {
             endpoint: `http://127.0.0.1:${s3.motoPort}`,
             region: "us-east-1",
-            accessKeyId: "fortress-lab",
-            secretAccessKey: "fortress-lab",
-            auditBucket: "fortress-recovery-tier3",
-            buckets: { tier2: "fortress-recovery-tier2", tier3: "fortress-recovery-tier3" },
+            accessKeyId: LAB_KEY,
+            secretAccessKey: LAB_KEY,
+            auditBucket: TIER3_BUCKET,
+            buckets: { tier2: TIER2_BUCKET, tier3: TIER3_BUCKET },
         },
         redis: {
             host: "127.0.0.1",
-            masterPort,
-            replicaPorts: [replicaPort],
-            dataDir: masterDir,
-            server: redisTool.command,
-            cli: redisTool.cli,
-            checkRdb: redisTool.checkRdb,
+            masterPort: redis.masterPort,
+            replicaPorts: [redis.replicaPort],
+            dataDir: redis.masterDir,
+            server: redis.tool.command,
+            cli: redis.cli,
+            checkRdb: redis.checkRdb,
             probes: [{ name: "drill-first-key", command: "EXISTS drill:key:1", min: 1 }],
         },
-        snapshots: { keyFile, buckets: { tier1: SNAPSHOT_TIER1_BUCKET, tier2: "fortress-recovery-tier2", tier3: "fortress-recovery-tier3" } },
-        configuration: { dir: configDir },
-        secrets: { dir: secretsDir },
+        snapshots: { keyFile: files.keyFile, buckets: { ...SNAPSHOT_BUCKETS } },
+        configuration: { dir: files.configDir },
+        secrets: { dir: files.secretsDir },
         // moto serves CloudWatch on the same port: the backup SLO runs of backup / dr-test go there.
-        cloudwatch: { endpoint: `http://127.0.0.1:${s3.motoPort}`, region: metricsRegion, accessKeyId: "fortress-lab", secretAccessKey: "fortress-lab" },
+        cloudwatch: { endpoint: `http://127.0.0.1:${s3.motoPort}`, region: metricsRegion, accessKeyId: LAB_KEY, secretAccessKey: LAB_KEY },
     };
+}
+
+/**
+ * `metricsRegion`: the region the CLI's backup SLO runs go to in moto's CloudWatch (the stack's
+ * DR region, as on the platform).
+ */
+export async function startRecoveryLab(workDir: string, procs: ProcessGroup, stanza: string, metricsRegion = "us-west-2"): Promise<RecoveryLab> {
+    const s3 = await startBuckets(workDir, procs);
+    const redis = await startRedisPair(workDir, procs);
+    const files = writeConfigurationAndSecrets(workDir);
+    const primary = await startPrimary(workDir, stanza, s3);
+    const description = describeLab({ workDir, stanza, metricsRegion, s3, redis, files, primary });
     const descriptionFile = path.join(workDir, "lab.json");
     fs.writeFileSync(descriptionFile, JSON.stringify(description, null, 2) + "\n");
     return {
@@ -242,14 +233,14 @@ export async function startRecoveryLab(workDir: string, procs: ProcessGroup, sta
         descriptionFile,
         s3,
         stanza,
-        pgbackrestConf: conf,
-        repo1,
-        redis: { masterPort, replicaPort, dataDir: masterDir, cli: redisTool.cli },
-        snapshotBuckets: { tier1: SNAPSHOT_TIER1_BUCKET, tier2: "fortress-recovery-tier2", tier3: "fortress-recovery-tier3" },
-        startRedisMaster,
-        stopRedisMaster,
-        stopPrimary,
-        startPrimary,
+        pgbackrestConf: primary.conf,
+        repo1: primary.repo1,
+        redis: { masterPort: redis.masterPort, replicaPort: redis.replicaPort, dataDir: redis.masterDir, cli: redis.cli },
+        snapshotBuckets: { ...SNAPSHOT_BUCKETS },
+        startRedisMaster: redis.startRedisMaster,
+        stopRedisMaster: redis.stopRedisMaster,
+        stopPrimary: primary.stopPrimary,
+        startPrimary: primary.startPrimary,
         writeVariant(name, change) {
             const file = path.join(workDir, `lab-${name}.json`);
             fs.writeFileSync(file, JSON.stringify(change(JSON.parse(JSON.stringify(description)) as LabDescription), null, 2) + "\n");

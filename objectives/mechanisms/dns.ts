@@ -18,8 +18,8 @@ export interface DeclaredHealthCheck {
 }
 
 /** Endpoint health checks (HTTP, HTTPS, TCP and their string-match forms). */
-export function healthChecks(rs: readonly RecordedResource[]) {
-    return extract<DeclaredHealthCheck>(rs, RESOURCE_TYPES.healthCheck, (r) => {
+export function healthChecks(resources: readonly RecordedResource[]) {
+    return extract<DeclaredHealthCheck>(resources, RESOURCE_TYPES.healthCheck, (r) => {
         const p = r.inputs;
         const type = String(p.type ?? "");
         if (!/^(HTTP|HTTPS|TCP|HTTP_STR_MATCH|HTTPS_STR_MATCH)$/.test(type)) return undefined;
@@ -44,8 +44,8 @@ export interface DeclaredFailoverRecord {
     readonly hasHealthCheck: boolean;
 }
 
-export function failoverRecords(rs: readonly RecordedResource[]) {
-    return extract<DeclaredFailoverRecord>(rs, RESOURCE_TYPES.record, (r) => {
+export function failoverRecords(resources: readonly RecordedResource[]) {
+    return extract<DeclaredFailoverRecord>(resources, RESOURCE_TYPES.record, (r) => {
         const p = r.inputs;
         const policies = Array.isArray(p.failoverRoutingPolicies) ? p.failoverRoutingPolicies : [];
         const role = policies[0]?.type;

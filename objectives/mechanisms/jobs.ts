@@ -41,14 +41,14 @@ function fromLabels(labels: Readonly<Record<string, unknown>>): Pick<DeclaredSch
     };
 }
 
-export function scheduledJobs(rs: readonly RecordedResource[]) {
+export function scheduledJobs(resources: readonly RecordedResource[]) {
     const read = (kind: DeclaredScheduledJob["kind"]) => (r: RecordedResource): DeclaredScheduledJob | undefined => {
         const p = r.inputs;
         const schedule = p.spec?.schedule;
         if (typeof schedule !== "string") return undefined;
         return { kind, name: String(p.metadata?.name ?? r.name), schedule, worstGapSeconds: gap(schedule), ...fromLabels(p.metadata?.labels ?? {}) };
     };
-    const cron = extract(rs, RESOURCE_TYPES.cronJob, read("CronJob"));
-    const velero = extract(rs, RESOURCE_TYPES.veleroSchedule, read("VeleroSchedule"));
+    const cron = extract(resources, RESOURCE_TYPES.cronJob, read("CronJob"));
+    const velero = extract(resources, RESOURCE_TYPES.veleroSchedule, read("VeleroSchedule"));
     return { found: [...cron.found, ...velero.found], unknown: [...cron.unknown, ...velero.unknown] };
 }

@@ -46,8 +46,8 @@ export function pgSeconds(value: unknown): number | undefined {
     return m ? Number(m[1]) * PG_TIME_UNIT[m[2] ?? "s"] : undefined;
 }
 
-export function pgClusters(rs: readonly RecordedResource[]) {
-    return extract<DeclaredPgCluster>(rs, RESOURCE_TYPES.pgCluster, (r) => {
+export function pgClusters(resources: readonly RecordedResource[]) {
+    return extract<DeclaredPgCluster>(resources, RESOURCE_TYPES.pgCluster, (r) => {
         const spec = r.inputs.spec ?? {};
         const patroni = spec.patroni ?? {};
         const dyn = patroni.dynamicConfiguration ?? {};
@@ -97,8 +97,8 @@ export interface DeclaredIntegrityWatch {
 }
 
 /** Deployments carrying INTEGRITY_WATCH_LABEL on their pods, with the watch's settings from the container env. */
-export function integrityWatches(rs: readonly RecordedResource[]) {
-    return extract<DeclaredIntegrityWatch>(rs, RESOURCE_TYPES.deployment, (r) => {
+export function integrityWatches(resources: readonly RecordedResource[]) {
+    return extract<DeclaredIntegrityWatch>(resources, RESOURCE_TYPES.deployment, (r) => {
         const p = r.inputs;
         const template = p.spec?.template ?? {};
         if (template.metadata?.labels?.[INTEGRITY_WATCH_LABEL.key] !== INTEGRITY_WATCH_LABEL.value) return undefined;

@@ -18,8 +18,8 @@ export interface DeclaredRedisConfig {
     readonly maxmemoryBytes?: number;
 }
 
-export function redisConfigs(rs: readonly RecordedResource[]) {
-    return extract<DeclaredRedisConfig>(rs, RESOURCE_TYPES.configMap, (r) => {
+export function redisConfigs(resources: readonly RecordedResource[]) {
+    return extract<DeclaredRedisConfig>(resources, RESOURCE_TYPES.configMap, (r) => {
         const data = r.inputs.data ?? {};
         const text = Object.values(data).filter((v): v is string => typeof v === "string").join("\n");
         const line = (re: RegExp) => re.exec(text)?.[1];

@@ -17,8 +17,8 @@ export interface DeclaredReplicationRule {
     readonly rtcMinutes?: number;
 }
 
-export function replicationRules(rs: readonly RecordedResource[]) {
-    const out = extract<DeclaredReplicationRule[]>(rs, RESOURCE_TYPES.replication, (r) =>
+export function replicationRules(resources: readonly RecordedResource[]) {
+    const out = extract<DeclaredReplicationRule[]>(resources, RESOURCE_TYPES.replication, (r) =>
         (Array.isArray(r.inputs.rules) ? r.inputs.rules : []).map((rule: any) => ({
             config: r.name,
             id: String(rule?.id ?? "?"),

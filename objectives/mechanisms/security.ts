@@ -20,8 +20,8 @@ export interface DeclaredRuntimeDetection {
  * SNS output set (components/detection/runtime-detection.ts declares one). The topic ARN is
  * another resource's output, unknown in a first preview: unknown still means set.
  */
-export function runtimeDetections(rs: readonly RecordedResource[]) {
-    return extract<DeclaredRuntimeDetection>(rs, RESOURCE_TYPES.helmRelease, (r) => {
+export function runtimeDetections(resources: readonly RecordedResource[]) {
+    return extract<DeclaredRuntimeDetection>(resources, RESOURCE_TYPES.helmRelease, (r) => {
         const p = r.inputs;
         if (p.chart !== "falco") return undefined;
         const v = p.values ?? {};

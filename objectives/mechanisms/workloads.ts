@@ -40,7 +40,7 @@ export function probeDetectionSeconds(p: DeclaredProbe): number {
     return p.periodSeconds * p.failureThreshold + p.timeoutSeconds;
 }
 
-export function workloads(rs: readonly RecordedResource[]) {
+export function workloads(resources: readonly RecordedResource[]) {
     const read = (kind: DeclaredWorkload["kind"]) => (r: RecordedResource): DeclaredWorkload => {
         const p = r.inputs;
         const template = p.spec?.template ?? {};
@@ -56,8 +56,8 @@ export function workloads(rs: readonly RecordedResource[]) {
             hasVolumeClaims: Array.isArray(p.spec?.volumeClaimTemplates) && p.spec.volumeClaimTemplates.length > 0,
         };
     };
-    const d = extract(rs, RESOURCE_TYPES.deployment, read("Deployment"));
-    const s = extract(rs, RESOURCE_TYPES.statefulSet, read("StatefulSet"));
+    const d = extract(resources, RESOURCE_TYPES.deployment, read("Deployment"));
+    const s = extract(resources, RESOURCE_TYPES.statefulSet, read("StatefulSet"));
     return { found: [...d.found, ...s.found], unknown: [...d.unknown, ...s.unknown] };
 }
 

@@ -50,6 +50,18 @@ export const CONTROLS = Object.freeze({
 });
 
 /**
+ * What a backup copy that cannot be altered or lost serves (tier 3's Object Lock, the GCS
+ * copy's locked retention, versioning): records kept intact and restorable.
+ */
+export const BACKUP_INTEGRITY_CONTROLS: readonly ComplianceRef[] = Object.freeze([
+    CONTROLS.soxRecordIntegrity,
+    CONTROLS.hipaaIntegrity,
+    CONTROLS.hipaaBackup,
+    CONTROLS.pciIncidentResponse,
+    CONTROLS.gdprRestore,
+]);
+
+/**
  * Controls a drill proves on real servers, beside the rules that check what a stack declares:
  * the drill, the figure ids that must hold their expected value, and the control. The plan's
  * compliance view lists them under each framework with the newest run's verdict.

@@ -45,6 +45,9 @@ export type ManifestResult =
       }
     | { readonly ok: false; readonly problem: string };
 
+/** Why the tier rules do not apply to a DR stack. */
+export const DR_DECLARES_NO_TIERS = "the DR stack declares no tiers; the primary stack does";
+
 export class StackView {
     private manifestCache?: ManifestResult;
 
@@ -52,6 +55,28 @@ export class StackView {
 
     ofType(type: string): PolicyResource[] {
         return this.resources.filter((r) => r.type === type);
+    }
+
+    /**
+     * The stack's config, or undefined after reporting `<cannot>: <why there is none>`: for a
+     * rule that can judge nothing without it (e.g. cannot = "cannot check schedules").
+     */
+    configOrReport(report: (message: string) => void, cannot: string): FortressConfig | undefined {
+        const m = this.manifest();
+        if (m.ok) return m.config;
+        report(`${cannot}: ${m.problem}`);
+        return undefined;
+    }
+
+    /** Whether the stack's config says it is a DR stack (which declares no tiers; the primary does). */
+    isDrStack(): boolean {
+        const m = this.manifest();
+        return m.ok && m.config.role === "dr";
+    }
+
+    /** The GCS buckets labelled as tier 3's cross-cloud copy (fortress-tier = tier3). */
+    gcsTier3Copies(): PolicyResource[] {
+        return this.ofType(RESOURCE_TYPES.gcsBucket).filter((g) => g.props.labels?.["fortress-tier"] === "tier3");
     }
 
     /** `type name`, the way findings name a resource. */

@@ -35,12 +35,8 @@ export const backupScheduleMeetsRpo = stackRule({
     remediationSteps: "Derive every CronJob, Velero Schedule and pgBackRest repo schedule from the stack's tiers config, and archive_timeout from objectives.dataClasses.database.rpoSeconds (renderPgBackRest does).",
     validateStack: (args, report) => {
         const view = new StackView(args.resources);
-        const m = view.manifest();
-        if (!m.ok) {
-            report(`cannot check schedules: ${m.problem}`);
-            return;
-        }
-        const config = m.config;
+        const config = view.configOrReport(report, "cannot check schedules");
+        if (!config) return;
         if (config.role === "dr") return args.notApplicable("backups run in the primary stack; the DR stack restores");
         const declared = view.declared();
         const jobs = scheduledJobs(declared).found.filter((j) => j.purpose === "backup");

@@ -1,6 +1,6 @@
-import { CONTROLS } from "../lib/compliance";
+import { BACKUP_INTEGRITY_CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
-import { StackView, RESOURCE_TYPES } from "../lib/stack-view";
+import { DR_DECLARES_NO_TIERS, StackView } from "../lib/stack-view";
 
 /**
  * The cross-cloud copy of tier 3 (GCS) has a bucket retention policy, locked in prod: a locked
@@ -12,13 +12,13 @@ export const gcsRetentionLocked = stackRule({
     description: "The GCS tier-3 copy has a retention policy, locked in prod.",
     enforcementLevel: "mandatory",
     severity: "high",
-    compliance: [CONTROLS.soxRecordIntegrity, CONTROLS.hipaaIntegrity, CONTROLS.hipaaBackup, CONTROLS.pciIncidentResponse, CONTROLS.gdprRestore],
+    compliance: BACKUP_INTEGRITY_CONTROLS,
     remediationSteps: "Set retentionPolicy { retentionPeriod: <tier-3 days in seconds>, isLocked: true } on the GCS tier-3 bucket (gcs.lockRetention: true in the prod stack config). Locking is irreversible.",
     validateStack: (args, report) => {
         const view = new StackView(args.resources);
         const m = view.manifest();
-        if (m.ok && m.config.role === "dr") return args.notApplicable("the DR stack declares no tiers; the primary stack does");
-        const copies = view.ofType(RESOURCE_TYPES.gcsBucket).filter((g) => g.props.labels?.["fortress-tier"] === "tier3");
+        if (view.isDrStack()) return args.notApplicable(DR_DECLARES_NO_TIERS);
+        const copies = view.gcsTier3Copies();
         if (copies.length === 0) {
             report(`no GCS tier-3 copy (a gcp.storage.Bucket labelled fortress-tier = tier3) is declared: tier 3 has no copy outside AWS`);
             return;

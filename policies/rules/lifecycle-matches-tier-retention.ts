@@ -35,14 +35,11 @@ export const lifecycleMatchesTierRetention = stackRule({
     validateStack: (args, report) => {
         const view = new StackView(args.resources);
         const buckets = view.ofType(RESOURCE_TYPES.bucket);
-        const gcsTier3 = view.ofType(RESOURCE_TYPES.gcsBucket).filter((g) => g.props.labels?.["fortress-tier"] === "tier3");
+        const gcsTier3 = view.gcsTier3Copies();
         if (buckets.length + gcsTier3.length === 0) return args.notApplicable("no bucket is declared");
-        const m = view.manifest();
-        if (!m.ok) {
-            report(`cannot check retention: ${m.problem}`);
-            return;
-        }
-        const tiers = m.config.tiers as unknown as Record<string, Partial<Record<TierId, RetentionEntry>>>;
+        const config = view.configOrReport(report, "cannot check retention");
+        if (!config) return;
+        const tiers = config.tiers as unknown as Record<string, Partial<Record<TierId, RetentionEntry>>>;
         for (const b of buckets) {
             const tier = StackView.tierOf(b);
             const logs = b.props.tags?.[TAG_KEYS.purpose] === BUCKET_PURPOSES.accessLogs;
@@ -54,7 +51,7 @@ export const lifecycleMatchesTierRetention = stackRule({
             }
             if (logs) {
                 const days = Math.max(0, ...rules.map((r) => r.expiration?.days ?? 0));
-                const want = m.config.storage.complianceRetentionDays;
+                const want = config.storage.complianceRetentionDays;
                 if (days < want) report(`${StackView.label(b)}: access logs expire after ${days || "never"} days; storage.complianceRetentionDays asks for ${want}`, b.urn);
                 continue;
             }
@@ -90,7 +87,7 @@ export const lifecycleMatchesTierRetention = stackRule({
                 }
             }
         }
-        const lockDays = m.config.storage.tier3.objectLock.days;
+        const lockDays = config.storage.tier3.objectLock.days;
         for (const g of gcsTier3) {
             const seconds = Number(g.props.retentionPolicy?.retentionPeriod);
             if (!Number.isFinite(seconds) || seconds < lockDays * 86_400) {

@@ -22,16 +22,13 @@ export const pgbackrestThreeTiers = stackRule({
         const view = new StackView(args.resources);
         const clusters = pgClusters(view.declared()).found.filter((c) => !c.standby);
         if (clusters.length === 0) return args.notApplicable("no PostgreSQL cluster (other than a standby) is declared");
-        const m = view.manifest();
-        if (!m.ok) {
-            report(`cannot check the repositories' regions and retention: ${m.problem}`);
-            return;
-        }
-        const { regions, tiers } = m.config;
+        const config = view.configOrReport(report, "cannot check the repositories' regions and retention");
+        if (!config) return;
+        const { regions, tiers } = config;
         // The primary's layout is the three-tier design; a DR cluster promoted or rebuilt during an
         // incident writes where the DR plan says (its primary region may be gone), so only its
         // encryption and retention are checked here.
-        const layout = m.config.role === "primary";
+        const layout = config.role === "primary";
         for (const pg of clusters) {
             TIER_REPOS.forEach((tier, i) => {
                 const name = `repo${i + 1}`;

@@ -1,4 +1,4 @@
-import { CONTROLS } from "../lib/compliance";
+import { BACKUP_INTEGRITY_CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
 import { StackView, RESOURCE_TYPES } from "../lib/stack-view";
 
@@ -11,7 +11,7 @@ export const s3VersioningEnabled = stackRule({
     description: "S3 buckets have versioning enabled.",
     enforcementLevel: "mandatory",
     severity: "high",
-    compliance: [CONTROLS.gdprRestore, CONTROLS.hipaaBackup, CONTROLS.hipaaIntegrity, CONTROLS.pciIncidentResponse, CONTROLS.soxRecordIntegrity],
+    compliance: BACKUP_INTEGRITY_CONTROLS,
     remediationSteps: 'Declare aws.s3.BucketVersioning for the bucket with versioningConfiguration: { status: "Enabled" }.',
     validateStack: (args, report) => {
         const view = new StackView(args.resources);

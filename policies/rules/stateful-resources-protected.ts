@@ -21,12 +21,9 @@ export const statefulResourcesProtected = stackRule({
     remediationSteps: "Pass { protect: true } (components take a `protect` argument; stacks set it to environment === \"prod\").",
     validateStack: (args, report) => {
         const view = new StackView(args.resources);
-        const m = view.manifest();
-        if (!m.ok) {
-            report(`cannot tell whether this is prod: ${m.problem}`);
-            return;
-        }
-        if (m.config.environment !== "prod") return args.notApplicable(`environment ${m.config.environment}: protection is required in prod only`);
+        const config = view.configOrReport(report, "cannot tell whether this is prod");
+        if (!config) return;
+        if (config.environment !== "prod") return args.notApplicable(`environment ${config.environment}: protection is required in prod only`);
         const unprotected = args.resources.filter((r) => isStateful(r) && !r.opts.protect);
         for (const r of unprotected) report(`${StackView.label(r)} holds data but is not protected; a destroy or replacement would delete it`, r.urn);
     },

@@ -1,6 +1,6 @@
-import { CONTROLS } from "../lib/compliance";
+import { BACKUP_INTEGRITY_CONTROLS } from "../lib/compliance";
 import { stackRule } from "../lib/rule";
-import { StackView, RESOURCE_TYPES } from "../lib/stack-view";
+import { DR_DECLARES_NO_TIERS, StackView, RESOURCE_TYPES } from "../lib/stack-view";
 
 /**
  * Tier 3 is immutable: the bucket is created with Object Lock and a default retention in
@@ -12,7 +12,7 @@ export const tier3ObjectLockCompliance = stackRule({
     description: "The tier-3 bucket has S3 Object Lock with a COMPLIANCE-mode default retention (GOVERNANCE in dev only).",
     enforcementLevel: "mandatory",
     severity: "critical",
-    compliance: [CONTROLS.soxRecordIntegrity, CONTROLS.hipaaIntegrity, CONTROLS.hipaaBackup, CONTROLS.pciIncidentResponse, CONTROLS.gdprRestore],
+    compliance: BACKUP_INTEGRITY_CONTROLS,
     remediationSteps:
         'Create the tier-3 bucket with objectLockEnabled: true and declare aws.s3.BucketObjectLockConfiguration { rule: { defaultRetention: { mode: "COMPLIANCE", days: storage.tier3.objectLock.days } } }.',
     validateStack: (args, report) => {
@@ -21,7 +21,7 @@ export const tier3ObjectLockCompliance = stackRule({
         const environment = m.ok ? m.config.environment : undefined;
         const tier3 = view.ofType(RESOURCE_TYPES.bucket).filter((b) => StackView.tierOf(b) === "tier3");
         if (tier3.length === 0) {
-            if (m.ok && m.config.role === "dr") return args.notApplicable("the DR stack declares no tiers; the primary stack does");
+            if (view.isDrStack()) return args.notApplicable(DR_DECLARES_NO_TIERS);
             report(`no tier-3 bucket (an aws.s3.Bucket tagged fortress:tier = tier3) is declared: there is no immutable copy of the backups`);
             return;
         }

@@ -73,6 +73,8 @@ export interface DatabaseOutputs {
     readonly alarms: readonly (AlarmSpec & { readonly region: string })[];
     /** Read-only repo2/repo3 role the CLI's scratch restores annotate their service accounts with. */
     readonly scratchReaderRoleArn: pulumi.Output<string>;
+    /** pgBackRest's writer role (archive-push and backups to repo2/repo3; fenced by `fortress failover`). */
+    readonly repoWriterRoleArn: pulumi.Output<string>;
 }
 
 export function declareDatabase(config: FortressConfig, providers: Providers, cluster: k8s.Provider, storage: StorageOutputs, detection: DetectionOutputs): DatabaseOutputs {
@@ -118,6 +120,7 @@ export function declareDatabase(config: FortressConfig, providers: Providers, cl
         replicationHost: config.postgres.replicationHost,
         alarms,
         scratchReaderRoleArn: access.scratchReaderRoleArn,
+        repoWriterRoleArn: access.writerRoleArn,
     };
 }
 

@@ -40,6 +40,8 @@ export interface StorageOutputs {
     readonly key: BackupKey;
     readonly accessLogBuckets: Readonly<Record<string, AccessLogBucket>>;
     readonly gcsBucketName: pulumi.Output<string>;
+    /** The role S3 replicates tier 1 into the tier-2 and tier-3 buckets with (fenced by `fortress failover`). */
+    readonly replicationRoleArn: pulumi.Output<string>;
 }
 
 /**
@@ -114,7 +116,7 @@ export function declareStorage(config: FortressConfig, providers: Providers, par
     };
     const accessLogBuckets = declareAccessLogBuckets(scope);
     const buckets = declareTierBuckets(scope, accessLogBuckets);
-    declareTierReplication(scope, buckets, providers);
+    const replication = declareTierReplication(scope, buckets, providers);
     const access = declareBackupAccess(scope, buckets, providers);
     const vault = declareGcsCopy(scope, buckets, providers);
 
@@ -131,7 +133,7 @@ export function declareStorage(config: FortressConfig, providers: Providers, par
             },
         ]),
     ) as Record<TierId, TierOutputs>;
-    return { accountId, tiers, tier1Bucket: buckets.tier1, key, accessLogBuckets, gcsBucketName: vault.bucketName };
+    return { accountId, tiers, tier1Bucket: buckets.tier1, key, accessLogBuckets, gcsBucketName: vault.bucketName, replicationRoleArn: replication.roleArn };
 }
 
 /** One access-log bucket per tier region, keyed by region. */
@@ -195,9 +197,9 @@ function declareTierBuckets(scope: StorageScope, accessLogBuckets: Readonly<Reco
 }
 
 /** Tier 1 into tier 2 (everything) and into tier 3 (configuration changes). */
-function declareTierReplication(scope: StorageScope, buckets: Readonly<Record<TierId, TierBucket>>, providers: Providers): void {
+function declareTierReplication(scope: StorageScope, buckets: Readonly<Record<TierId, TierBucket>>, providers: Providers): Replication {
     const { keyIn } = scope;
-    new Replication(
+    return new Replication(
         "tier1-replication",
         {
             sourceBucketName: buckets.tier1.bucketName,

@@ -2,6 +2,7 @@ import * as assert from "assert";
 import { ConfigError, validateConfig } from "../../config";
 import { readStackFile } from "../../config";
 import { NAMESPACE, parseConfigValue } from "../../config";
+import { EXAMPLE_ERASURE_SECTION } from "../../drills/lib/erasure-section";
 
 function prodRaw(): Record<string, unknown> {
     const { config } = readStackFile("prod");
@@ -13,14 +14,8 @@ function prodRaw(): Record<string, unknown> {
     return raw;
 }
 
-const GOOD = {
-    hashSubjects: true,
-    hmacKeySecret: { name: "erasure-ledger-hmac", key: "key" },
-    ledger: { appenderServiceAccounts: ["api"] },
-    database: { routine: "select erase_subject($1)", verify: "select subject_rows($1)" },
-    redis: { keyPatterns: ["session:{subject}:*", "cart:{subject}"] },
-    uploads: { prefixes: ["users/{subject}/"] },
-};
+/** The erasure drill's section: it must be accepted, and each case below breaks one field of it. */
+const GOOD = EXAMPLE_ERASURE_SECTION;
 
 function problems(erasure: unknown): string[] {
     try {

@@ -18,7 +18,7 @@ import { gunzipSync } from "zlib";
 import type { CachePrimitives, DataClass, Finding, ProbeResult, RestoreDestination, Snapshot, SnapshotPrimitives, SnapshotProbe, SnapshotRestored, StoragePrimitives, Tier, Wait } from "../types";
 import { GuardRefusal, StepFailed } from "../../errors";
 import { JOBS_DIR } from "../../../components/platform/backup-job";
-import { KubeClient, httpStatusOf } from "./kube";
+import { KubeClient, PollingWaits, httpStatusOf } from "./kube";
 import { VELERO_API, jobFromCronJob, resourceName, veleroBackup } from "./resources";
 import { judgeJob, judgeVelero, watchResource } from "./status";
 
@@ -88,13 +88,13 @@ const envOf = (c: CronJobObj, name: string) => c.spec?.jobTemplate?.spec?.templa
 const SCRATCH_MOUNT = "/var/run/fortress/scratch";
 
 /** Runs the stack's backup CronJobs as Jobs and reads what they wrote from the tier bucket. */
-export class BackupJobRunner {
-    intervalMs = 2000;
-    stuckAfterSeconds = 600;
+export class BackupJobRunner extends PollingWaits {
     constructor(
         readonly k: KubeClient,
         readonly storage: StoragePrimitives,
-    ) {}
+    ) {
+        super();
+    }
 
     async cronJob(dataClass: string, tier: Tier, prefixPart: string): Promise<CronJobObj & { prefix: string }> {
         const selector = `fortress/data-class=${dataClass},fortress/tier=${tier},fortress/purpose=backup`;
@@ -387,17 +387,17 @@ export function tarEntries(buf: Buffer): { name: string; size: number; offset: n
 }
 
 /** Configuration: Velero Backups; restored by unpacking the backup's tarball into a local scratch directory (no Velero Restore is created). */
-export class PlatformConfig implements SnapshotPrimitives {
+export class PlatformConfig extends PollingWaits implements SnapshotPrimitives {
     readonly dataClass = "configuration" as const;
-    intervalMs = 2000;
-    stuckAfterSeconds = 600;
     constructor(
         private readonly k: KubeClient,
         private readonly storage: StoragePrimitives,
         private readonly veleroNamespace: string,
         private readonly retentionDays: (tier: Tier) => number,
         private readonly scratchRoot: string,
-    ) {}
+    ) {
+        super();
+    }
 
     private ref = () => ({ group: "velero.io", version: VELERO_API.split("/")[1], namespace: this.veleroNamespace });
 

@@ -18,7 +18,7 @@ import { PG_SERVICE_ACCOUNT_SUFFIXES, SCRATCH_NAMESPACE_PREFIX } from "../../../
 const IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
 import { lsnToBytes } from "../../parse";
 import { parseInfo, parseVerify, segmentNumber, walGaps } from "../lab/pgbackrest";
-import { KubeClient, httpStatusOf } from "./kube";
+import { KubeClient, PollingWaits, httpStatusOf } from "./kube";
 import { REPO_OF_TIER, SCRATCH_LABELS, perconaBackup, perconaRestore, resourceName, scratchCluster, scratchClusterName, scratchNamespace, secretNamesOf, sourceView } from "./resources";
 import { judgePercona, judgeRestoredCluster, watchResource } from "./status";
 
@@ -131,11 +131,7 @@ export function restoredStateOf(s: ServerState, destination: RestoreDestination,
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-export class PlatformDatabase implements DatabasePrimitives {
-    /** Poll interval (ms) of the driver's own waits; tests shorten it. */
-    intervalMs = 2000;
-    /** A custom resource whose state does not change this long is stuck (s). */
-    stuckAfterSeconds = 600;
+export class PlatformDatabase extends PollingWaits implements DatabasePrimitives {
     /** Time allowed for cleaning up after a failed restore when the wait's own deadline has passed (ms). */
     cleanupMs = 300_000;
 
@@ -146,6 +142,7 @@ export class PlatformDatabase implements DatabasePrimitives {
         /** The stack's read-only repo role for scratch restores (outputs scratchRestore.readerRoleArn); absent: IRSA scratch restores are refused. */
         private readonly scratchReaderRoleArn?: string,
     ) {
+        super();
         if (scratchReaderRoleArn !== undefined && !/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/.test(scratchReaderRoleArn)) {
             throw new PreflightError(`stack output scratchRestore.readerRoleArn "${scratchReaderRoleArn}" is not an IAM role ARN (arn:aws:iam::<account>:role/<name>); rewrite FORTRESS_STACK_OUTPUTS with pulumi stack output --json`);
         }

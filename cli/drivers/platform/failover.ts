@@ -1,30 +1,66 @@
 /**
- * Cross-region failover on the platform, run against the DR stack (role dr).
+ * Cross-region failover on the platform, run against the DR stack (role dr). Nothing on this
+ * path needs a control plane in the primary region (issue 11): the fence and its proof go
+ * through S3 in the DR and tier-3 regions and the Route 53 DNS data plane (fence.ts).
  *
  * - positions: the DR standby's receive/replay LSNs and lag (pod exec) and the archive max per
  *   repo (pgbackrest info in the DR pod): nothing in the primary region is asked.
  * - drCapacity: Ready nodes in the DR cluster and the standby cluster's ready instances.
- * - fencePrimary: `spec.pause=true` on the primary's PerconaPGCluster through the PRIMARY
- *   cluster's API (kube context of the primary stack, or FORTRESS_PRIMARY_KUBE_CONTEXT), when it
- *   answers — best effort; its own answer is never trusted.
- * - proveFenced: re-reads the primary cluster (paused, no ready instance) — the writes and, since
- *   pgBackRest's archive-push runs inside those pods, the repo writes. When the primary region's
- *   API does not answer, the fence CANNOT be proved from here: the proof says so and the
- *   command refuses to promote (exit 3). That is the platform's honest limit today: a fence that
- *   needs no primary-region control plane (revoking the primary's writer role on the tier
- *   buckets) is not built (docs/recovery-commands.md).
+ * - fencePrimary: (1) the repo fence — a Deny statement `FortressFailoverFence` for the primary's
+ *   writer roles merged into the policy of every bucket outside the primary region it writes
+ *   into (stack output `failoverFence`); (2) best effort, `spec.pause=true` on the primary's
+ *   PerconaPGCluster through the PRIMARY cluster's API (FORTRESS_PRIMARY_KUBE_CONTEXT) when it
+ *   answers. Neither call's own answer is trusted.
+ * - proveFenced: repo writes stopped = every bucket policy READ BACK holding the complete Deny;
+ *   writes stopped = the primary API shows the cluster paused with no ready instance, OR (API
+ *   down or not paused) the zone's authoritative name servers answer every hostname's DR target
+ *   and kept answering it for the records' TTL (Route 53 health-check failover, the data plane;
+ *   the command never calls Route 53's API). The fenced position is read in the DR region: the
+ *   highest of the standby's received LSN and the start of the newest WAL segment in the DR
+ *   tier-2 repo. Without both proofs the command refuses to promote (exit 3).
  * - promoteStandby: waits for replay to reach the fenced LSN, then `spec.standby.enabled=false` on
  *   the DR cluster (data plane, immediate), then the DR stack's `dr.promote=true` through the
  *   Automation API from a temporary config, so the next `pulumi up` does not turn it back
  *   into a standby.
+ * - liftFence (`fortress failover --unfence`, fail-back): removes the Deny and reads back that
+ *   it is gone, every other statement of the bucket policies kept.
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { DatabasePositions, FailoverPrimitives, FenceProof, ProbeResult, Wait } from "../types";
 import { StepFailed } from "../../errors";
+import { bytesToLsn, lsnToBytes } from "../../parse";
 import type { StackContext } from "../../stack";
 import { KubeClient } from "./kube";
 import type { PlatformDatabase } from "./database";
+import type { DnsFailoverCheck, RepoFence } from "./fence";
 import { setDrStackConfig } from "./pulumi";
+
+/** PostgreSQL's default WAL segment size (wal_segment_size; the operator does not change it). */
+export const WAL_SEGMENT_BYTES = 16 * 1024 * 1024;
+
+/** The first LSN of a WAL segment named TTTTTTTTXXXXXXXXYYYYYYYY (timeline, log, segment). */
+export function segmentStartLsn(walName: string, segmentBytes = WAL_SEGMENT_BYTES): string | undefined {
+    const m = /^[0-9A-F]{8}([0-9A-F]{8})([0-9A-F]{8})$/i.exec(walName);
+    if (!m) return undefined;
+    return bytesToLsn(parseInt(m[1], 16) * 0x1_0000_0000 + parseInt(m[2], 16) * segmentBytes);
+}
+
+/** The position the DR side holds at the fence: the standby's received LSN or the newest DR tier-2 WAL segment's start, the higher. */
+export function fencedPosition(p: DatabasePositions): { lsn?: string; detail: string } {
+    const received = p.standby?.flushLsn;
+    const wal = p.archived.tier2?.wal;
+    const walStart = wal ? segmentStartLsn(wal) : undefined;
+    const candidates = [received, walStart].filter((x): x is string => !!x);
+    if (candidates.length === 0) return { detail: "fenced position unknown (no received LSN on the standby, no WAL in the DR tier-2 repo)" };
+    const lsn = candidates.reduce((a, b) => (lsnToBytes(b) > lsnToBytes(a) ? b : a));
+    return { lsn, detail: `fenced position ${lsn} (standby received ${received ?? "unknown"}; newest WAL in the DR tier-2 repo ${wal ?? "none"}${walStart ? `, starting at ${walStart}` : ""})` };
+}
+
+/** The fence that needs no primary-region control plane; a string says why a part is missing. */
+export interface DataPlaneFence {
+    readonly repo: RepoFence | string;
+    readonly dns: DnsFailoverCheck | string;
+}
 
 export class PlatformFailover implements FailoverPrimitives {
     constructor(
@@ -34,6 +70,7 @@ export class PlatformFailover implements FailoverPrimitives {
         private readonly primaryNamespace: string,
         private readonly cluster: string,
         private readonly stackChange: (changes: Record<string, unknown>, wait: Wait) => Promise<readonly string[]>,
+        private readonly dataPlane: DataPlaneFence = { repo: "no failoverFence in the stack outputs", dns: "no name servers for the failover records" },
     ) {}
 
     positions(wait: Wait): Promise<DatabasePositions> {
@@ -51,7 +88,7 @@ export class PlatformFailover implements FailoverPrimitives {
     }
 
     private async readPrimary(): Promise<{ paused: boolean; ready: number } | string> {
-        if (!this.primary) return "no kube context for the primary region (set the primary stack's kubernetes.context or FORTRESS_PRIMARY_KUBE_CONTEXT)";
+        if (!this.primary) return "no kube context for the primary region (FORTRESS_PRIMARY_KUBE_CONTEXT)";
         try {
             const c = (await this.primary.custom.getNamespacedCustomObject({ group: "pgv2.percona.com", version: "v2", namespace: this.primaryNamespace, plural: "perconapgclusters", name: this.cluster })) as { spec?: { pause?: boolean }; status?: { postgres?: { ready?: number } } };
             return { paused: c.spec?.pause === true, ready: c.status?.postgres?.ready ?? -1 };
@@ -60,26 +97,53 @@ export class PlatformFailover implements FailoverPrimitives {
         }
     }
 
+    /** Best effort: spec.pause through the primary region's API, when it answers. */
+    private async pausePrimary(): Promise<string> {
+        if (!this.primary) return "no kube context for the primary region: no pause sent (best effort; the fence does not need it)";
+        try {
+            await this.primary.custom.patchNamespacedCustomObject({ group: "pgv2.percona.com", version: "v2", namespace: this.primaryNamespace, plural: "perconapgclusters", name: this.cluster, body: [{ op: "add", path: "/spec/pause", value: true }] });
+            return `primary PerconaPGCluster ${this.primaryNamespace}/${this.cluster}: spec.pause=true sent (best effort)`;
+        } catch (e) {
+            return `primary PerconaPGCluster pause not sent (best effort; the fence does not need it): ${(e as Error).message}`;
+        }
+    }
+
     async fencePrimary(wait: Wait): Promise<FenceProof> {
-        void wait;
         const evidence: string[] = [];
-        if (this.primary) {
-            try {
-                await this.primary.custom.patchNamespacedCustomObject({ group: "pgv2.percona.com", version: "v2", namespace: this.primaryNamespace, plural: "perconapgclusters", name: this.cluster, body: [{ op: "add", path: "/spec/pause", value: true }] });
-                evidence.push(`primary PerconaPGCluster ${this.primaryNamespace}/${this.cluster}: spec.pause=true sent`);
-            } catch (e) {
-                evidence.push(`primary PerconaPGCluster pause not sent: ${(e as Error).message}`);
-            }
-        } else evidence.push("no kube context for the primary region: nothing sent");
+        if (typeof this.dataPlane.repo === "string") evidence.push(`repo fence NOT sent: ${this.dataPlane.repo}`);
+        else evidence.push(...(await this.dataPlane.repo.apply(wait)));
+        evidence.push(await this.pausePrimary());
         return { writesStopped: false, repoWritesStopped: false, evidence };
     }
 
-    async proveFenced(wait: Wait): Promise<FenceProof> {
-        void wait;
+    /** Writes stopped: the primary shows itself paused with nothing ready, or the DNS data plane answers the DR targets. */
+    private async proveWrites(wait: Wait): Promise<{ ok: boolean; lines: string[] }> {
         const p = await this.readPrimary();
-        if (typeof p === "string") return { writesStopped: false, repoWritesStopped: false, evidence: [`${p}: the fence cannot be proved from here`] };
-        const stopped = p.paused && p.ready === 0;
-        return { writesStopped: stopped, repoWritesStopped: stopped, evidence: [`primary PerconaPGCluster ${this.primaryNamespace}/${this.cluster}: spec.pause=${p.paused}, status.postgres.ready=${p.ready}${stopped ? " (no PostgreSQL runs, so no archive-push either)" : ""}`] };
+        const lines: string[] = [];
+        if (typeof p !== "string") {
+            const stopped = p.paused && p.ready === 0;
+            lines.push(`primary PerconaPGCluster ${this.primaryNamespace}/${this.cluster}: spec.pause=${p.paused}, status.postgres.ready=${p.ready}${stopped ? " (no PostgreSQL runs: no writes, no archive-push)" : ""}`);
+            if (stopped) return { ok: true, lines };
+        } else lines.push(`${p}: proved through the DNS data plane instead`);
+        if (typeof this.dataPlane.dns === "string") return { ok: false, lines: [...lines, `DNS not checked: ${this.dataPlane.dns}`] };
+        const d = await this.dataPlane.dns.confirm("dr", wait);
+        return { ok: d.ok, lines: [...lines, `clients' path: ${d.detail}`] };
+    }
+
+    async proveFenced(wait: Wait): Promise<FenceProof> {
+        const repo = typeof this.dataPlane.repo === "string" ? { ok: false, lines: [`repo fence not proved: ${this.dataPlane.repo}`] } : await this.dataPlane.repo.prove(wait);
+        // Read before the DNS wait, which may take the rest of the deadline.
+        const pos = fencedPosition(await this.db.positions(wait));
+        const writes = await this.proveWrites(wait);
+        const evidence = [...repo.lines, ...writes.lines, pos.detail];
+        return { writesStopped: writes.ok, repoWritesStopped: repo.ok, ...(pos.lsn ? { fencedAtLsn: pos.lsn } : {}), evidence };
+    }
+
+    /** Fail-back: removes the repo fence and reads back that it is gone. */
+    async liftFence(wait: Wait): Promise<{ ok: boolean; evidence: readonly string[] }> {
+        if (typeof this.dataPlane.repo === "string") return { ok: false, evidence: [`nothing to lift: ${this.dataPlane.repo}`] };
+        const r = await this.dataPlane.repo.lift(wait);
+        return { ok: r.ok, evidence: r.lines };
     }
 
     async promoteStandby(minLsn: string | undefined, wait: Wait) {

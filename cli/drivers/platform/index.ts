@@ -3,12 +3,14 @@
  * PerconaPGBackup / PerconaPGRestore / PerconaPGCluster (and Velero Backup status) — every object
  * validated against the vendored CRDs before it is sent (resources.ts), status read with
  * deadlines and stuck/failed detection (status.ts) — AWS SDK v3 for S3 (listing, Object Lock
- * retention, the tier-3 audit records) and Route 53 (health-check status: read only, the data
- * plane), and the Pulumi Automation API for the DR stack (pulumi.ts).
+ * retention, the tier-3 audit records, the failover's bucket-policy fence in the DR and tier-3
+ * regions), node's DNS resolver against the hosted zone's authoritative name servers (the
+ * failover records as the world sees them: Route 53's data plane, never its API), and the
+ * Pulumi Automation API for the DR stack (pulumi.ts).
  *
  * Names come from the stack config (namespace, regions, kube context) and the stack's outputs
- * (bucket per tier, health-check ids): `FORTRESS_STACK_OUTPUTS` names a file holding
- * `pulumi stack output --json`, otherwise the Automation API reads them.
+ * (bucket per tier, the failover fence's buckets, principals and name servers):
+ * `FORTRESS_STACK_OUTPUTS` names a file holding `pulumi stack output --json`.
  *
  * Proof stops here: this driver has not talked to a real cluster or to AWS (no API server and
  * no network in the build environment). Its objects and status readings are unit-tested against
@@ -17,7 +19,6 @@
  */
 import { KubeConfig } from "@kubernetes/client-node";
 import { GetObjectLockConfigurationCommand, GetObjectCommand, GetObjectRetentionCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { GetHealthCheckStatusCommand, Route53Client } from "@aws-sdk/client-route-53";
 import * as fs from "fs";
 import { S3AuditSink } from "../../audit";
 import { CloudWatchMetricsSink } from "../../slo-metrics";
@@ -31,13 +32,14 @@ import * as os from "os";
 import * as path from "path";
 import { KubeClient } from "./kube";
 import { PlatformFailover, drStackChange, primaryKube } from "./failover";
-import { setDrStackConfig } from "./pulumi";
+import { DnsFailoverCheck, FenceTargets, RepoFence } from "./fence";
 
 export interface StackOutputsView {
     readonly tiers?: Partial<Record<Tier, { readonly bucketName?: string; readonly region?: string }>>;
-    readonly endpoints?: readonly { readonly hostname: string; readonly healthCheckIds?: Partial<Record<"primary" | "dr", string>> }[];
     /** The read-only repo role scratch restores run under (stacks: PgBackRestAccess.scratchReaderRoleArn). */
     readonly scratchRestore?: { readonly readerRoleArn?: string };
+    /** The DR stack's failover fence: buckets outside the primary region and the primary's writer roles there (stacks/dr.ts). */
+    readonly failoverFence?: FenceTargets;
 }
 
 export function readOutputs(file: string | undefined): StackOutputsView {
@@ -89,41 +91,34 @@ export class PlatformStorage implements StoragePrimitives {
 
 /**
  * Traffic: switching is a DR-stack change through the Automation API (endpoints.activeRegion);
- * confirming reads Route 53's health-check status from its global data plane — no call into
- * the failed primary region.
+ * confirming resolves the failover records at the zone's authoritative name servers (DNS data
+ * plane) — no Route 53 API call, nothing in the failed primary region.
  */
 export class PlatformTraffic implements TrafficPrimitives {
     constructor(
-        private readonly stack: StackContext,
-        private readonly route53: Route53Client,
-        private readonly outputs: StackOutputsView,
+        private readonly stackChange: (changes: Record<string, unknown>, wait: Wait) => Promise<readonly string[]>,
+        private readonly dns: DnsFailoverCheck | string,
     ) {}
 
     async switchTo(region: "primary" | "dr", wait: Wait): Promise<readonly string[]> {
-        return setDrStackConfig(this.stack, { "endpoints.activeRegion": region, "dr.promote": region === "dr" }, wait);
+        return this.stackChange({ "endpoints.activeRegion": region, "dr.promote": region === "dr" }, wait);
     }
 
     async confirm(region: "primary" | "dr", wait: Wait): Promise<ProbeResult> {
-        const eps = this.outputs.endpoints ?? [];
-        if (eps.length === 0) return { name: "route53", ok: false, detail: "no endpoints with health-check ids in the stack outputs (FORTRESS_STACK_OUTPUTS)" };
-        const lines: string[] = [];
-        let ok = true;
-        for (const ep of eps) {
-            const id = ep.healthCheckIds?.[region];
-            if (!id) {
-                ok = false;
-                lines.push(`${ep.hostname}: no ${region} health check id`);
-                continue;
-            }
-            const r = await this.route53.send(new GetHealthCheckStatusCommand({ HealthCheckId: id }), abortOf(wait));
-            const obs = r.HealthCheckObservations ?? [];
-            const healthy = obs.filter((o) => /^Success/.test(o.StatusReport?.Status ?? "")).length;
-            const good = obs.length > 0 && healthy * 2 > obs.length;
-            ok &&= good;
-            lines.push(`${ep.hostname}: ${healthy}/${obs.length} checkers see ${region} healthy`);
-        }
-        return { name: "route53", ok, detail: lines.join("; ") };
+        if (typeof this.dns === "string") return { name: "dns", ok: false, detail: this.dns };
+        return this.dns.confirm(region, wait);
     }
+}
+
+/** The failover fence's parts from the stack config and outputs; a string says why a part is missing. */
+export function dataPlaneFence(stack: StackContext, outputs: StackOutputsView, s3: (region: string) => S3Client, env: NodeJS.ProcessEnv = process.env): { repo: RepoFence | string; dns: DnsFailoverCheck | string } {
+    const f = outputs.failoverFence;
+    const missing = "no failoverFence in the stack outputs: set FORTRESS_STACK_OUTPUTS to a file written by pulumi stack output --json of the DR stack (deployed with this version)";
+    const repo = f ? new RepoFence(f, s3, stack.config.regions.primary) : missing;
+    const e = stack.config.endpoints;
+    const servers = env.FORTRESS_DNS_SERVERS ? env.FORTRESS_DNS_SERVERS.split(",").map((x) => x.trim()).filter(Boolean) : (e.nameServers ?? []);
+    const dns = servers.length ? new DnsFailoverCheck(e.hosts, servers, e.ttlSeconds) : "no name servers for the failover records: set the stack's endpoints.nameServers (the hosted zone's NS record) or FORTRESS_DNS_SERVERS=ip[:port],…";
+    return { repo, dns };
 }
 
 /** CloudWatch in the stack's DR region: where the SLO alarms and the dashboard read the runs. */
@@ -145,23 +140,23 @@ export async function createPlatformDriver(stack: StackContext): Promise<Driver>
     const outputs = readOutputs(process.env.FORTRESS_STACK_OUTPUTS);
     const s3Clients = new Map<string, S3Client>();
     const regionOf = (tier: Tier) => outputs.tiers?.[tier]?.region ?? (tier === "tier3" ? cfg.regions.tier3 : tier === "tier2" ? cfg.regions.dr : cfg.regions.primary);
-    const client = (tier: Tier) => {
-        const region = regionOf(tier);
+    const regional = (region: string) => {
         if (!s3Clients.has(region)) s3Clients.set(region, new S3Client({ region }));
         return s3Clients.get(region)!;
     };
+    const client = (tier: Tier) => regional(regionOf(tier));
     const bucketOf = (tier: Tier) => {
         const b = outputs.tiers?.[tier]?.bucketName;
         if (!b) throw new PreflightError(`no bucket for ${tier} in the stack outputs: set FORTRESS_STACK_OUTPUTS to a file written by pulumi stack output --json`);
         return b;
     };
-    const route53 = new Route53Client({ region: "us-east-1" });
     const storage = new PlatformStorage(client, bucketOf);
     const jobs = new BackupJobRunner(kube, storage);
     const retention = (tier: Tier) => (tier === "tier1" ? cfg.tiers.configuration.tier2.retentionDays : cfg.tiers.configuration[tier].retentionDays);
     const database = new PlatformDatabase(kube, cfg.kubernetes.namespace, PG_CLUSTER_NAME, outputs.scratchRestore?.readerRoleArn);
     const primaryContext = process.env.FORTRESS_PRIMARY_KUBE_CONTEXT;
-    const failover = cfg.role === "dr" ? new PlatformFailover(kube, database, primaryKube(kc, primaryContext, (k) => new KubeClient(k)), cfg.kubernetes.namespace, PG_CLUSTER_NAME, drStackChange(stack)) : undefined;
+    const fence = cfg.role === "dr" ? dataPlaneFence(stack, outputs, regional) : { repo: "a primary stack: run failover on its DR stack", dns: "a primary stack: run failover on its DR stack" };
+    const failover = cfg.role === "dr" ? new PlatformFailover(kube, database, primaryKube(kc, primaryContext, (k) => new KubeClient(k)), cfg.kubernetes.namespace, PG_CLUSTER_NAME, drStackChange(stack), fence) : undefined;
     const metrics = platformMetricsSink(stack);
     return {
         name: "platform",
@@ -173,12 +168,11 @@ export async function createPlatformDriver(stack: StackContext): Promise<Driver>
         configuration: new PlatformConfig(kube, storage, process.env.FORTRESS_VELERO_NAMESPACE ?? "velero", retention, path.join(process.env.FORTRESS_STATE_DIR ?? path.join(os.homedir(), ".fortress"), "restores")),
         secrets: new PlatformSecrets(jobs),
         audit: outputs.tiers?.tier3?.bucketName ? new S3AuditSink(client("tier3"), outputs.tiers.tier3.bucketName, cfg.storage.tier3.objectLock.mode) : undefined,
-        traffic: new PlatformTraffic(stack, route53, outputs),
+        traffic: new PlatformTraffic(drStackChange(stack), fence.dns),
         metrics,
         async close() {
             metrics.destroy();
             for (const c of s3Clients.values()) c.destroy();
-            route53.destroy();
         },
     };
 }

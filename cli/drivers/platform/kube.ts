@@ -12,6 +12,14 @@ import { Writable } from "stream";
 import { WaitTimeout } from "../../errors";
 import type { Wait } from "../types";
 
+/** The driver's own waits on custom resources and Jobs: their poll interval and stuck threshold (tests shorten both). */
+export abstract class PollingWaits {
+    /** Poll interval (ms). */
+    intervalMs = 2000;
+    /** A resource whose state does not change this long is stuck (s). */
+    stuckAfterSeconds = 600;
+}
+
 export interface ExecResult {
     readonly stdout: string;
     readonly stderr: string;

@@ -622,8 +622,15 @@ describe("cli/drivers/platform: cross-region failover primitives (DR stack)", fu
         assert.deepStrictEqual([c.ok, c.detail], [true, "1/2 DR node(s) Ready and schedulable; standby fortress-pg: 1/2 instance(s) ready"]);
     });
 
-    it("the fence is proved only from the primary's own API (paused, no ready instance); with that API down it is NOT proved and says why", async () => {
-        assert.deepStrictEqual(await make(false).proveFenced(wait()), { writesStopped: false, repoWritesStopped: false, evidence: ["no kube context for the primary region (set the primary stack's kubernetes.context or FORTRESS_PRIMARY_KUBE_CONTEXT): the fence cannot be proved from here"] });
+    it("without the stack's failoverFence output nothing is proved, whatever the primary's API says; the pause is sent best effort and only its read-back counts for the writes", async () => {
+        dr.handlers.push((r) => (r.path === "/api/v1/namespaces/fortress/pods" ? json({ items: [] }) : undefined));
+        const none = await make(false).proveFenced(wait());
+        assert.deepStrictEqual([none.writesStopped, none.repoWritesStopped], [false, false]);
+        assert.deepStrictEqual(none.evidence.slice(0, 3), [
+            "repo fence not proved: no failoverFence in the stack outputs",
+            "no kube context for the primary region (FORTRESS_PRIMARY_KUBE_CONTEXT): proved through the DNS data plane instead",
+            "DNS not checked: no name servers for the failover records",
+        ]);
         let paused = false;
         primary.handlers.push((r) => {
             if (!r.path.endsWith("/perconapgclusters/fortress-pg")) return undefined;
@@ -636,14 +643,15 @@ describe("cli/drivers/platform: cross-region failover primitives (DR stack)", fu
         const f = make(true);
         assert.strictEqual((await f.proveFenced(wait())).writesStopped, false);
         const sent = await f.fencePrimary(wait());
-        assert.strictEqual(sent.writesStopped, false, "the fencing call's own answer proves nothing");
+        assert.deepStrictEqual([sent.writesStopped, sent.repoWritesStopped], [false, false], "the fencing call's own answer proves nothing");
+        assert.match(sent.evidence[0], /^repo fence NOT sent: no failoverFence in the stack outputs/);
         assert.deepStrictEqual(primary.requests.find((r) => r.method === "PATCH")!.body, [{ op: "add", path: "/spec/pause", value: true }]);
         const p = await f.proveFenced(wait());
-        assert.deepStrictEqual([p.writesStopped, p.repoWritesStopped], [true, true]);
+        assert.deepStrictEqual([p.writesStopped, p.repoWritesStopped], [true, false], "paused with nothing ready stops the writes; the repo needs the bucket-policy Deny (test/cli/drivers/platform/fence.test.ts)");
         await primary.close();
         const down = await f.proveFenced(wait());
         assert.strictEqual(down.writesStopped, false);
-        assert.match(down.evidence[0], /primary region API did not answer: .*the fence cannot be proved from here/);
+        assert.match(down.evidence[1], /primary region API did not answer: .*proved through the DNS data plane instead/);
         primary = await startFakeApi();
     });
 
