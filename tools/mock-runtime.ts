@@ -157,7 +157,7 @@ function mockCall(token: string, inputs: Record<string, any>, providerRegion?: s
  * copy in which every object's keys come out sorted (a protobuf Struct's map iterates its keys
  * sorted), and which throws the protobuf's own error for a value a Struct cannot hold
  * (undefined, a function, a symbol, a bigint, an array hole). test/tools/mock-runtime.test.ts
- * checks it against the real round trip on every resource of every stack.
+ * checks it against the real round trip, on edge cases and on the inputs of every resource of prod.
  */
 export function structRoundTrip(value: unknown): unknown {
     if (value === null) return null;
