@@ -338,6 +338,30 @@ describe("cli/drivers/platform/fence: the failover fence without the primary reg
             }
         });
 
+        it("with the primary's API answering, the pause is sent there too and a cluster read back paused with nothing ready proves the writes even while DNS still answers the old region", async () => {
+            for (const h of stack.config.endpoints.hosts) dns.records.set(h.hostname, h.primaryTarget);
+            const primaryApi = await startFakeApi();
+            let paused = false;
+            primaryApi.handlers.push((r) => {
+                if (!r.path.endsWith("/perconapgclusters/fortress-pg")) return undefined;
+                if (r.method === "PATCH") paused = true;
+                return { status: 200, body: { metadata: { name: "fortress-pg" }, spec: { pause: paused }, status: { state: paused ? "paused" : "ready", postgres: { ready: paused ? 0 : 3, size: 3 } } } };
+            });
+            try {
+                primaryDown = new KubeClient(primaryApi.kc);
+                const f = driver([dns.address]).failover!;
+                const sent = await f.fencePrimary(wait());
+                assert.deepStrictEqual([sent.writesStopped, sent.repoWritesStopped], [false, false], "the fencing call's own answer proves nothing");
+                assert.deepStrictEqual(primaryApi.requests.find((r) => r.method === "PATCH")!.body, [{ op: "add", path: "/spec/pause", value: true }]);
+                const p = await f.proveFenced(wait());
+                assert.deepStrictEqual([p.writesStopped, p.repoWritesStopped], [true, true], p.evidence.join("\n"));
+                assert.match(p.evidence.join("; "), /spec\.pause=true, status\.postgres\.ready=0 \(no PostgreSQL runs: no writes, no archive-push\)/);
+                assert.deepStrictEqual(dns.queries, [], "the DNS proof was not needed");
+            } finally {
+                await primaryApi.close();
+            }
+        });
+
         it("the fenced position is read in the DR region: the standby's received LSN or the newest DR tier-2 WAL segment's start, the higher", () => {
             assert.strictEqual(segmentStartLsn("000000010000000000000003"), "0/3000000");
             assert.strictEqual(segmentStartLsn("0000000200000001000000FF"), "1/FF000000");
