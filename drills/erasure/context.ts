@@ -62,7 +62,6 @@ function readStackConfigFrom(dir: string): Record<string, unknown> {
 /** A CLI run: exit code, its `--output json` document (or the tail it printed), stderr, wall time. */
 export interface CliRun {
     readonly code: number | null;
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
     readonly doc: Record<string, any>;
     readonly stderr: string;
     readonly ms: number;

@@ -57,7 +57,6 @@ function fortress(args: readonly string[], env: NodeJS.ProcessEnv, killWhen?: ()
 }
 
 /** A run's `--output json` document, read field by field (optional chaining) as an operator's tooling would. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type CliDoc = any;
 
 /** The run's `--output json` document (`{}` when it printed none). */
