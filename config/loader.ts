@@ -13,13 +13,13 @@ import { SECRET_PLACEHOLDER } from "./values";
 /** The stack files; FORTRESS_STACKS_DIR points elsewhere (tests, a fork's own stacks). */
 export const STACKS_DIR = path.resolve(process.env.FORTRESS_STACKS_DIR ?? path.join(__dirname, "..", "stacks"));
 
-export function stackFile(stack: string): string {
-    return path.join(STACKS_DIR, `Pulumi.${stack}.yaml`);
+export function stackFile(stack: string, dir: string = STACKS_DIR): string {
+    return path.join(dir, `Pulumi.${stack}.yaml`);
 }
 
-export function listStacks(): string[] {
+export function listStacks(dir: string = STACKS_DIR): string[] {
     return fs
-        .readdirSync(STACKS_DIR)
+        .readdirSync(dir)
         .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
@@ -37,10 +37,10 @@ export interface StackFileValues {
  * Reads a stack's config file the way the Pulumi CLI hands it to a program: every value as a
  * string, objects as JSON. A `secure:` value is never decrypted: it becomes "[secret]".
  */
-export function readStackFile(stack: string): StackFileValues {
-    const file = stackFile(stack);
+export function readStackFile(stack: string, dir: string = STACKS_DIR): StackFileValues {
+    const file = stackFile(stack, dir);
     if (!fs.existsSync(file)) {
-        throw new Error(`no stack "${stack}": ${path.relative(process.cwd(), file)} does not exist; stacks are ${listStacks().join(", ")}`);
+        throw new Error(`no stack "${stack}": ${path.relative(process.cwd(), file)} does not exist; stacks are ${listStacks(dir).join(", ")}`);
     }
     const doc = parseYaml(fs.readFileSync(file, "utf8")) ?? {};
     const config: Record<string, string> = {};
@@ -67,13 +67,14 @@ export interface LoadedStackConfig extends StackFileValues {
 /**
  * A stack's config, validated: throws ConfigError listing every problem. `overrides`
  * replaces values (`<namespace>:<key>` -> text; undefined removes the key), e.g. a test's mutation.
+ * `dir` reads the stack file from another folder (a drill's own copy of a stack).
  */
-export function loadStackConfig(stack: string, overrides: Readonly<Record<string, string | undefined>> = {}): LoadedStackConfig {
-    const values = readStackFile(stack);
+export function loadStackConfig(stack: string, overrides: Readonly<Record<string, string | undefined>> = {}, dir: string = STACKS_DIR): LoadedStackConfig {
+    const values = readStackFile(stack, dir);
     const config = { ...values.config };
     for (const [key, value] of Object.entries(overrides)) {
         if (value === undefined) delete config[key];
         else config[key] = value;
     }
-    return { stack, file: path.relative(process.cwd(), stackFile(stack)), config, secretKeys: values.secretKeys, validated: validateStackValues(config) };
+    return { stack, file: path.relative(process.cwd(), stackFile(stack, dir)), config, secretKeys: values.secretKeys, validated: validateStackValues(config) };
 }

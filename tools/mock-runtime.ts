@@ -50,12 +50,19 @@ export interface RunResult<T> {
 }
 
 function mask(value: unknown): unknown {
+    // A string, number, boolean, null or undefined is never an Output: returned before asking.
+    if (value === null || (typeof value !== "object" && typeof value !== "function")) return value;
     if (pulumi.Output.isInstance(value)) return SECRET_PLACEHOLDER;
+    if (typeof value === "function") return value;
     if (Array.isArray(value)) return value.map(mask);
-    if (value && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, mask(v)]));
+    // What Object.fromEntries(Object.entries(value).map(...)) gives, without the entry arrays.
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(value)) {
+        const v = mask((value as Record<string, unknown>)[k]);
+        if (k === "__proto__") Object.defineProperty(out, k, { value: v, writable: true, enumerable: true, configurable: true });
+        else out[k] = v;
     }
-    return value;
+    return out;
 }
 
 const shortHash = fnv1aHex;
@@ -175,10 +182,10 @@ export function structRoundTrip(value: unknown): unknown {
             const keys: string[] = [];
             // eslint-disable-next-line guard-for-in -- Struct.fromJavaScript reads every enumerable key, inherited ones too
             for (const k in value) keys.push(k);
-            const values = keys.map((k) => structRoundTrip((value as Record<string, unknown>)[k]));
-            const order = keys.map((_, i) => i).sort((a, b) => (keys[a] < keys[b] ? -1 : keys[a] > keys[b] ? 1 : 0));
+            // The protobuf map sorts its keys with the default sort, and toJavaScript assigns them in that order.
+            keys.sort();
             const out: Record<string, unknown> = {};
-            for (const i of order) out[keys[i]] = values[i];
+            for (const k of keys) out[k] = structRoundTrip((value as Record<string, unknown>)[k]);
             return out;
         }
         default:

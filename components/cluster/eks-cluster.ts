@@ -74,12 +74,26 @@ export class EksCluster extends pulumi.ComponentResource {
     constructor(name: string, args: EksClusterArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("fortress:cluster:EksCluster", name, {}, opts);
         validateEksArgs(name, args);
-        const child = { parent: this };
+        const cluster = this.declareControlPlane(name, args);
+        const nodes = this.declareNodeGroup(name, args, cluster);
+        const { oidc, issuer } = this.declareOidcProvider(name, cluster);
+        this.declareStorageAddons(name, cluster, nodes, oidc, issuer);
 
+        this.clusterName = cluster.name;
+        this.oidcProviderArn = oidc.arn;
+        this.oidcIssuer = issuer;
+        this.kubeconfig = pulumi.secret(
+            pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([n, endpoint, ca]) => kubeconfigFor(n, endpoint, ca.data ?? "", args.region)),
+        );
+        this.registerOutputs({ clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn });
+    }
+
+    /** The control plane and its service role: API authentication, private and public endpoint, audit logs. */
+    private declareControlPlane(name: string, args: EksClusterArgs): aws.eks.Cluster {
+        const child = { parent: this };
         const clusterRole = new aws.iam.Role(`${name}-cluster-role`, { assumeRolePolicy: assumeRole("eks.amazonaws.com") }, child);
         const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-cluster-policy`, { role: clusterRole.name, policyArn: managed("AmazonEKSClusterPolicy") }, child);
-
-        const cluster = new aws.eks.Cluster(
+        return new aws.eks.Cluster(
             `${name}-cluster`,
             {
                 name: args.clusterName,
@@ -92,12 +106,16 @@ export class EksCluster extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [clusterPolicy] },
         );
+    }
 
+    /** The managed node group in the private subnets, with its node role. */
+    private declareNodeGroup(name: string, args: EksClusterArgs, cluster: aws.eks.Cluster): aws.eks.NodeGroup {
+        const child = { parent: this };
         const nodeRole = new aws.iam.Role(`${name}-node-role`, { assumeRolePolicy: assumeRole("ec2.amazonaws.com") }, child);
         const nodePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"].map(
             (p) => new aws.iam.RolePolicyAttachment(`${name}-node-${p}`, { role: nodeRole.name, policyArn: managed(p) }, child),
         );
-        const nodes = new aws.eks.NodeGroup(
+        return new aws.eks.NodeGroup(
             `${name}-nodes`,
             {
                 clusterName: cluster.name,
@@ -109,15 +127,21 @@ export class EksCluster extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: nodePolicies, ignoreChanges: ["scalingConfig.desiredSize"] },
         );
+    }
 
+    /** The cluster's OIDC provider (IRSA), and its issuer without https://. */
+    private declareOidcProvider(name: string, cluster: aws.eks.Cluster): { oidc: aws.iam.OpenIdConnectProvider; issuer: pulumi.Output<string> } {
         const issuerUrl = cluster.identities.apply((ids) => {
             const url = ids?.[0]?.oidcs?.[0]?.issuer;
             if (!url) throw new Error(`EksCluster ${name}: the cluster reported no OIDC issuer`);
             return url;
         });
-        const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] }, child);
-        const issuer = issuerUrl.apply((u) => u.replace(/^https:\/\//, ""));
+        const oidc = new aws.iam.OpenIdConnectProvider(`${name}-oidc`, { url: issuerUrl, clientIdLists: ["sts.amazonaws.com"] }, { parent: this });
+        return { oidc, issuer: issuerUrl.apply((u) => u.replace(/^https:\/\//, "")) };
+    }
 
+    /** The EBS CSI driver (with its IRSA role) and the CSI snapshot controller add-ons. */
+    private declareStorageAddons(name: string, cluster: aws.eks.Cluster, nodes: aws.eks.NodeGroup, oidc: aws.iam.OpenIdConnectProvider, issuer: pulumi.Output<string>): void {
         // The EBS CSI controller's role: trusts the provider just created (its ARN carries the account).
         const ebsRole = new IrsaRole(
             `${name}-ebs-csi-role`,
@@ -129,28 +153,18 @@ export class EksCluster extends pulumi.ComponentResource {
                 maxSessionDuration: null,
                 attach: { name: `${name}-ebs-csi-policy`, policyArn: managed("service-role/AmazonEBSCSIDriverPolicy") },
             },
-            child,
+            { parent: this },
         );
-        const ebsPolicy = ebsRole.attachment!;
-
         // Add-ons run as pods: they need the nodes first.
         const ebs = new aws.eks.Addon(
             `${name}-${EBS_CSI_ADDON}`,
             { clusterName: cluster.name, addonName: EBS_CSI_ADDON, serviceAccountRoleArn: ebsRole.arn, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE" },
-            { parent: this, dependsOn: [nodes, ebsPolicy] },
+            { parent: this, dependsOn: [nodes, ebsRole.attachment!] },
         );
         new aws.eks.Addon(
             `${name}-${SNAPSHOT_CONTROLLER_ADDON}`,
             { clusterName: cluster.name, addonName: SNAPSHOT_CONTROLLER_ADDON, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE" },
             { parent: this, dependsOn: [nodes, ebs] },
         );
-
-        this.clusterName = cluster.name;
-        this.oidcProviderArn = oidc.arn;
-        this.oidcIssuer = issuer;
-        this.kubeconfig = pulumi.secret(
-            pulumi.all([cluster.name, cluster.endpoint, cluster.certificateAuthority]).apply(([n, endpoint, ca]) => kubeconfigFor(n, endpoint, ca.data ?? "", args.region)),
-        );
-        this.registerOutputs({ clusterName: this.clusterName, oidcProviderArn: this.oidcProviderArn });
     }
 }

@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { IrsaRole } from "../core/irsa-role";
-import { Replication, replicationLatencyAlarm, RTC_MINUTES } from "../storage/replication";
+import { BucketCopy, replicateToDrCopy, RTC_MINUTES } from "../storage/replication";
 import { lockedRetentionBucket } from "../storage/locked-bucket";
+import type { DrCopiedBucketArgs } from "../storage/uploads";
 import { LEDGER_OBJECT_PREFIX, appenderPolicy, ledgerBucketPolicy, ledgerReaderPolicy } from "./erasure-ledger-policy";
 import { BUCKET_PURPOSES, REPLICATION_RULE_IDS, TAG_KEYS } from "../core/tags";
 
@@ -11,22 +12,18 @@ export interface ErasureLedgerIdentity {
     readonly serviceAccounts: readonly string[];
 }
 
-export interface ErasureLedgerArgs {
-    /** The ledger's bucket in the primary region (where the application records). */
-    readonly bucketName: string;
-    /** Its copy in the DR region, kept by replication with RTC. */
-    readonly replicaBucketName: string;
-    readonly replicaProvider: aws.Provider;
-    /** Multi-Region key of the primary region and its replica in the DR region (the backup key). */
-    readonly kmsKeyArn: pulumi.Input<string>;
-    readonly replicaKmsKeyArn: pulumi.Input<string>;
+/**
+ * The ledger's bucket in the primary region (where the application records) and its copy in
+ * the DR region, kept by replication with RTC, under the backup key and its replica
+ * (DrCopiedBucketArgs; access logs optional here).
+ */
+export interface ErasureLedgerArgs extends Omit<DrCopiedBucketArgs, "accessLogBucket" | "replicaAccessLogBucket"> {
     /** Object Lock retention of every entry (storage.complianceRetentionDays: seven years). */
     readonly retentionDays: number;
     /** The longest retention of any backup that may hold personal data: entries must outlive it. */
     readonly longestBackupRetentionDays: number;
     /** @default "COMPLIANCE" */
     readonly lockMode?: "COMPLIANCE" | "GOVERNANCE";
-    readonly breakGlassRoleArn: pulumi.Input<string>;
     readonly accountId: pulumi.Input<string>;
     /** The cluster's OIDC issuer without scheme, for IRSA. */
     readonly oidcIssuer: pulumi.Input<string>;
@@ -41,8 +38,6 @@ export interface ErasureLedgerArgs {
     readonly replicaAlarmTopicArn?: pulumi.Input<string>;
     /** Threshold of that alarm (the logs RPO). @default 900 (the RTC bound) */
     readonly replicaRpoSeconds?: number;
-    /** @default false */
-    readonly protect?: boolean;
 }
 
 /** Checks the args before anything is declared; throws naming the field and the fix. */
@@ -57,10 +52,7 @@ export function validateErasureLedgerArgs(name: string, a: Pick<ErasureLedgerArg
 }
 
 /** One copy of the ledger: replication reads its bucket and waits for its versioning. */
-interface LedgerCopy {
-    readonly bucket: aws.s3.Bucket;
-    readonly versioning: aws.s3.BucketVersioning;
-}
+type LedgerCopy = BucketCopy;
 
 /**
  * The GDPR erasure ledger: an append-only record of erasure requests that no restore can roll
@@ -124,33 +116,30 @@ export class ErasureLedger extends pulumi.ComponentResource {
 
     /** Replication with RTC of the ledger prefix into the DR copy, and its latency alarm. */
     private declareReplication(name: string, args: ErasureLedgerArgs, primary: LedgerCopy, replica: LedgerCopy, replicaScope: pulumi.Resource): void {
-        const ruleId = REPLICATION_RULE_IDS.erasureLedgerToDr;
-        new Replication(
-            `${name}-replication`,
+        const threshold = args.replicaRpoSeconds ?? RTC_MINUTES * 60;
+        replicateToDrCopy(
+            name,
             {
-                sourceBucketName: primary.bucket.bucket,
-                sourceBucketArn: primary.bucket.arn,
+                source: primary,
                 sourceKmsKeyArn: args.kmsKeyArn,
-                sourceVersioning: primary.versioning,
-                destinations: [{ id: ruleId, bucketArn: replica.bucket.arn, kmsKeyArn: args.replicaKmsKeyArn, prefix: LEDGER_OBJECT_PREFIX }],
+                replica,
+                replicaKmsKeyArn: args.replicaKmsKeyArn,
+                ruleId: REPLICATION_RULE_IDS.erasureLedgerToDr,
+                prefix: LEDGER_OBJECT_PREFIX,
+                alarm:
+                    args.replicaAlarmTopicArn === undefined
+                        ? undefined
+                        : {
+                              description: `Erasure requests reach the DR copy of the ledger later than ${threshold} s: a DR replay now could miss them`,
+                              sourceBucket: args.bucketName,
+                              destinationBucket: args.replicaBucketName,
+                              thresholdSeconds: threshold,
+                              topicArn: args.replicaAlarmTopicArn,
+                          },
             },
-            { parent: this, dependsOn: [replica.versioning] },
+            this,
+            { parent: replicaScope },
         );
-        if (args.replicaAlarmTopicArn !== undefined) {
-            const threshold = args.replicaRpoSeconds ?? RTC_MINUTES * 60;
-            replicationLatencyAlarm(
-                `${name}-replication-latency`,
-                {
-                    description: `Erasure requests reach the DR copy of the ledger later than ${threshold} s: a DR replay now could miss them`,
-                    sourceBucket: args.bucketName,
-                    destinationBucket: args.replicaBucketName,
-                    ruleId,
-                    thresholdSeconds: threshold,
-                    topicArn: args.replicaAlarmTopicArn,
-                },
-                { parent: replicaScope },
-            );
-        }
     }
 
     /** The appender (new keys only) and reader (both copies) IRSA roles. */

@@ -60,12 +60,17 @@ export function irsaTrustPolicyLike(accountId: string, issuer: string, subjects:
     });
 }
 
-export interface IrsaRoleArgs {
+/** Whose pods may assume a role: the cluster's OIDC provider (account and issuer) and the pods' namespace. */
+export interface IrsaTrust {
     /** The account that holds the cluster's OIDC provider. */
     readonly accountId: pulumi.Input<string>;
     /** The cluster's OIDC issuer without scheme, `oidc.eks.<region>.amazonaws.com/id/<id>`. */
     readonly oidcIssuer: pulumi.Input<string>;
+    /** The Kubernetes namespace of the service accounts. */
     readonly namespace: string;
+}
+
+export interface IrsaRoleArgs extends IrsaTrust {
     /** The service accounts (in `namespace`) allowed to assume the role; at least one (unless subjectsLike). */
     readonly serviceAccounts: readonly string[];
     /** Instead of serviceAccounts: `sub` patterns (StringLike) — see irsaTrustPolicyLike. */

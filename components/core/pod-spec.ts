@@ -22,6 +22,14 @@ export function nonRootPodSecurity(uid: number, options: { fsGroup?: boolean; ru
     };
 }
 
+/**
+ * The head of a Job's pod spec, for spreading: the service account, never restarted in place
+ * (the Job's backoffLimit retries), non-root as `uid` (the job image's JOB_UID unless given).
+ */
+export function jobPodBasics(serviceAccountName: string, options: { uid?: number; fsGroup?: boolean } = {}) {
+    return { serviceAccountName, restartPolicy: "Never", securityContext: nonRootPodSecurity(options.uid ?? JOB_UID, { fsGroup: options.fsGroup }) };
+}
+
 /** Container security context: no privilege escalation, every capability dropped; a read-only root unless told otherwise. */
 export function restrictedContainerSecurity(options: { readOnlyRootFilesystem?: boolean } = {}) {
     return {

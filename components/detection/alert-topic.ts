@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { allowService } from "../storage/policy-documents";
 
 export interface AlertSubscriber {
     readonly protocol: "email" | "https" | "sms" | "lambda" | "sqs";
@@ -45,24 +46,9 @@ export class AlertTopic extends pulumi.ComponentResource {
                     JSON.stringify({
                         Version: "2012-10-17",
                         Statement: [
-                            {
-                                Sid: "CloudWatchAlarmsOfThisAccount",
-                                Effect: "Allow",
-                                Principal: { Service: "cloudwatch.amazonaws.com" },
-                                Action: "sns:Publish",
-                                Resource: arn,
-                                Condition: { StringEquals: { "aws:SourceAccount": account } },
-                            },
-                            {
-                                // The S5 rules (SecurityDetection) deliver GuardDuty findings and
-                                // tampering calls here.
-                                Sid: "EventBridgeRulesOfThisAccount",
-                                Effect: "Allow",
-                                Principal: { Service: "events.amazonaws.com" },
-                                Action: "sns:Publish",
-                                Resource: arn,
-                                Condition: { StringEquals: { "aws:SourceAccount": account } },
-                            },
+                            allowService("CloudWatchAlarmsOfThisAccount", "cloudwatch.amazonaws.com", "sns:Publish", arn, { StringEquals: { "aws:SourceAccount": account } }),
+                            // The S5 rules (SecurityDetection) deliver GuardDuty findings and tampering calls here.
+                            allowService("EventBridgeRulesOfThisAccount", "events.amazonaws.com", "sns:Publish", arn, { StringEquals: { "aws:SourceAccount": account } }),
                             {
                                 Sid: "DenyInsecureTransport",
                                 Effect: "Deny",

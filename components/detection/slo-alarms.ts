@@ -1,22 +1,16 @@
-import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alarmName } from "./metrics";
+import { AlarmDestination, declareAlarms, duplicateAlarmNames } from "./alarm-set";
 import { MathAlarmSpec } from "./slo";
 
-export interface SloAlarmsArgs {
+/** AlarmDestination: the topic is the monitoring region's, where the SLO metrics are. */
+export interface SloAlarmsArgs extends AlarmDestination {
     /** The metric-math alarms (components/detection/slo.ts sloAlarms). */
     readonly alarms: readonly MathAlarmSpec[];
-    /** Prefix of every alarm name, e.g. "fortress-prod". */
-    readonly namePrefix: string;
-    /** SNS topic of the alarms' region (the monitoring region, where the SLO metrics are). */
-    readonly topicArn: pulumi.Input<string>;
 }
 
 /** Checks the expressions' metric ids and CloudWatch's limits; throws naming the alarm and field. */
 export function validateMathAlarms(name: string, alarms: readonly MathAlarmSpec[]): void {
-    const problems: string[] = [];
-    const names = alarms.map((a) => a.name);
-    names.forEach((n, i) => names.indexOf(n) !== i && problems.push(`${n}: declared twice; alarm names must be unique`));
+    const problems = duplicateAlarmNames(alarms);
     for (const a of alarms) {
         const ids = a.metrics.map((m) => m.id);
         for (const id of a.expression.match(/\b[a-z][A-Za-z0-9_]*\b/g) ?? []) {
@@ -43,32 +37,16 @@ export class SloAlarms extends pulumi.ComponentResource {
     constructor(name: string, args: SloAlarmsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("fortress:detection:SloAlarms", name, {}, opts);
         validateMathAlarms(name, args.alarms);
-        const arns: Record<string, pulumi.Output<string>> = {};
-        for (const a of args.alarms) {
-            arns[a.name] = new aws.cloudwatch.MetricAlarm(
-                `${name}-${a.name}`,
-                {
-                    name: alarmName(args.namePrefix, a),
-                    alarmDescription: a.description,
-                    comparisonOperator: a.comparison,
-                    threshold: a.threshold,
-                    evaluationPeriods: a.evaluationPeriods,
-                    datapointsToAlarm: a.evaluationPeriods,
-                    treatMissingData: a.treatMissingData,
-                    metricQueries: [
-                        { id: "rate", expression: a.expression, label: a.label, returnData: true },
-                        ...a.metrics.map((m) => ({
-                            id: m.id,
-                            returnData: false,
-                            metric: { namespace: m.namespace, metricName: m.metricName, dimensions: { ...m.dimensions }, period: m.periodSeconds, stat: m.stat },
-                        })),
-                    ],
-                    alarmActions: [args.topicArn],
-                    okActions: [args.topicArn],
-                },
-                { parent: this },
-            ).arn;
-        }
+        const arns = declareAlarms(this, name, args, (a) => ({
+            metricQueries: [
+                { id: "rate", expression: a.expression, label: a.label, returnData: true },
+                ...a.metrics.map((m) => ({
+                    id: m.id,
+                    returnData: false,
+                    metric: { namespace: m.namespace, metricName: m.metricName, dimensions: { ...m.dimensions }, period: m.periodSeconds, stat: m.stat },
+                })),
+            ],
+        }));
         this.alarmArns = arns;
         this.registerOutputs({ alarmArns: this.alarmArns });
     }

@@ -11,7 +11,7 @@ import { maxIntervalSeconds } from "../core/cron";
 import { BACKUP_SLO_NAMESPACE, ROLLUP_PURPOSES } from "../detection/slo";
 import { JOBS_DIR } from "./backup-job";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
-import { containerResources, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
+import { containerResources, jobPodBasics, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
 
 export interface BackupAuditArgs {
     readonly namespace: string;
@@ -83,9 +83,7 @@ export class BackupAudit extends pulumi.ComponentResource {
                                 ttlSecondsAfterFinished: 7 * 86_400,
                                 template: {
                                     spec: {
-                                        serviceAccountName: args.serviceAccountName,
-                                        restartPolicy: "Never",
-                                        securityContext: nonRootPodSecurity(JOB_UID),
+                                        ...jobPodBasics(args.serviceAccountName),
                                         containers: [
                                             {
                                                 name: id,

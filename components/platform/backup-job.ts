@@ -11,13 +11,16 @@ import { SLO_RUNNER_SCRIPT, backupWindowSeconds, sloRunEnv } from "../detection/
 import { DataClassLabel, PurposeLabel, fortressLabels } from "../core/names";
 import type { TierId } from "../../config/vocabulary";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
-import { containerResources, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
+import { containerResources, jobPodBasics, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
 
-
-/** Where one tier's backups go and the role that may write them. */
-export interface BackupTarget {
+/** A bucket and its region: where a job or a backup tool reads and writes. */
+export interface BucketLocation {
     readonly bucketName: pulumi.Input<string>;
     readonly region: string;
+}
+
+/** Where one tier's backups go and the role that may write them. */
+export interface BackupTarget extends BucketLocation {
     /** The tier's writer role, assumed through the pod's projected service-account token. */
     readonly writerRoleArn: pulumi.Input<string>;
 }
@@ -89,9 +92,7 @@ export function backupCronJobSpec(o: BackupCronJobOptions): k8s.types.input.batc
                     template: {
                         metadata: { labels },
                         spec: {
-                            serviceAccountName: o.serviceAccountName,
-                            restartPolicy: "Never",
-                            securityContext: nonRootPodSecurity(JOB_UID, { fsGroup: true }),
+                            ...jobPodBasics(o.serviceAccountName, { fsGroup: true }),
                             containers: [
                                 {
                                     name: "backup",

@@ -1,24 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { BackupTarget, JOBS_DIR, KEY_SECRET_FIELD } from "./backup-job";
-import { BackupJobs } from "./backup-jobs";
-import type { TierId } from "../../config/vocabulary";
+import { BucketLocation, JOBS_DIR, KEY_SECRET_FIELD } from "./backup-job";
+import { BackupJobs, ComponentBackupJobs, scheduledBackupsOf } from "./backup-jobs";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
-import { containerResources, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
+import { containerResources, jobPodBasics, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
 
-export interface SealedSecretsArgs {
+/** The key-backup jobs' settings (ComponentBackupJobs) with `tiers.secrets` (tier 2 and tier 3) as the schedules. */
+export interface SealedSecretsArgs extends ComponentBackupJobs {
     /** bitnami-labs/sealed-secrets chart version, pinned. */
     readonly chartVersion: string;
     /** The controller's namespace. @default "kube-system" (kubeseal's default) */
     readonly namespace?: string;
-    /** Namespace and service account of the backup jobs. */
-    readonly jobNamespace: string;
-    readonly jobServiceAccount: string;
-    readonly jobImage: string;
-    /** `tiers.secrets` of the stack config: tier 2 and tier 3. */
-    readonly schedules: Readonly<Partial<Record<TierId, string>>>;
-    readonly targets: Readonly<Partial<Record<TierId, BackupTarget>>>;
-    readonly metricsRegion: string;
     /** Encrypt the key backups with this passphrase instead of a new one (a promoted DR region keeps the primary's). @default new */
     readonly backupPassphrase?: pulumi.Input<string>;
     /**
@@ -27,9 +19,7 @@ export interface SealedSecretsArgs {
      * labelled active, in the controller's namespace; the chart is installed only after it
      * completed, so the controller never generates a key of its own first. @default none
      */
-    readonly restoreKeys?: {
-        readonly bucketName: pulumi.Input<string>;
-        readonly region: string;
+    readonly restoreKeys?: BucketLocation & {
         /** Searched together; the newest backup under any of them is restored. */
         readonly prefixes: readonly string[];
         /** A reader role of the bucket trusted for `jobServiceAccount` in this cluster. */
@@ -112,15 +102,10 @@ export class SealedSecrets extends pulumi.ComponentResource {
             : new BackupJobs(
                 `${name}-key-backup`,
                 {
-                    namespace: args.jobNamespace,
-                    jobImage: args.jobImage,
+                    ...scheduledBackupsOf(args),
                     script: "sealed-secrets-key-backup.sh",
                     dataClass: "secrets",
                     subPath: "sealed-secrets",
-                    schedules: args.schedules,
-                    targets: args.targets,
-                    serviceAccountName: args.jobServiceAccount,
-                    metricsRegion: args.metricsRegion,
                     env: [{ name: "SEALED_SECRETS_NAMESPACE", value: ns }],
                     passphrase: args.backupPassphrase,
                 },
@@ -169,9 +154,7 @@ export class SealedSecrets extends pulumi.ComponentResource {
                     template: {
                         metadata: { labels },
                         spec: {
-                            serviceAccountName: args.jobServiceAccount,
-                            restartPolicy: "Never",
-                            securityContext: nonRootPodSecurity(JOB_UID, { fsGroup: true }),
+                            ...jobPodBasics(args.jobServiceAccount, { fsGroup: true }),
                             containers: [
                                 {
                                     name: "restore",

@@ -3,11 +3,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackupKey } from "../storage/backup-key";
 import { IrsaRole } from "../core/irsa-role";
 import { doc } from "../storage/policy-documents";
-import { BackupTarget } from "./backup-job";
-import { BackupJobs } from "./backup-jobs";
-import type { TierId } from "../../config/vocabulary";
+import { BackupJobs, ComponentBackupJobs, scheduledBackupsOf } from "./backup-jobs";
 
-export interface VaultDrArgs {
+/** The raft-snapshot jobs' settings (ComponentBackupJobs) with `tiers.secrets` as the schedules. */
+export interface VaultDrArgs extends ComponentBackupJobs {
     readonly accountId: pulumi.Input<string>;
     /** Roles that administer the unseal key (the deploy role). */
     readonly adminRoleArns: pulumi.Input<pulumi.Input<string>[]>;
@@ -22,14 +21,6 @@ export interface VaultDrArgs {
     /** Where the snapshot jobs reach Vault, and the Kubernetes-auth role they log in with. */
     readonly vaultAddress: string;
     readonly snapshotRole: string;
-    readonly jobNamespace: string;
-    readonly jobServiceAccount: string;
-    readonly jobImage: string;
-    /** Where the snapshot jobs publish their metrics: the monitoring region, where the backup-age and SLO alarms are. */
-    readonly metricsRegion: string;
-    /** `tiers.secrets` of the stack config. */
-    readonly schedules: Readonly<Partial<Record<TierId, string>>>;
-    readonly targets: Readonly<Partial<Record<TierId, BackupTarget>>>;
     /** @default false */
     readonly protect?: boolean;
 }
@@ -92,15 +83,10 @@ export class VaultDr extends pulumi.ComponentResource {
         const jobs = new BackupJobs(
             `${name}-raft-snapshot`,
             {
-                namespace: args.jobNamespace,
-                jobImage: args.jobImage,
+                ...scheduledBackupsOf(args),
                 script: "vault-raft-snapshot.sh",
                 dataClass: "secrets",
                 subPath: "vault",
-                schedules: args.schedules,
-                targets: args.targets,
-                serviceAccountName: args.jobServiceAccount,
-                metricsRegion: args.metricsRegion,
                 env: [
                     { name: "VAULT_ADDR", value: args.vaultAddress },
                     { name: "VAULT_K8S_ROLE", value: args.snapshotRole },

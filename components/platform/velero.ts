@@ -5,13 +5,11 @@ import { IrsaRole } from "../core/irsa-role";
 import { PolicyDocument, doc } from "../storage/policy-documents";
 import { maxIntervalSeconds } from "../core/cron";
 import { fortressLabels } from "../core/names";
-import { BackupTarget, backupCronJobSpec } from "./backup-job";
+import { BackupTarget, BucketLocation, backupCronJobSpec } from "./backup-job";
 import type { RemoteTierId } from "../../config/vocabulary";
 
-export interface VeleroLocation {
-    readonly bucketName: pulumi.Input<string>;
+export interface VeleroLocation extends BucketLocation {
     readonly bucketArn: pulumi.Input<string>;
-    readonly region: string;
     /** The bucket's SSE-KMS key (in its region). */
     readonly kmsKeyArn: pulumi.Input<string>;
 }

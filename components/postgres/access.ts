@@ -16,25 +16,19 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { mergePolicies } from "../platform/velero";
-import { readerPolicy, writerPolicy } from "../storage/backup-access";
-import { IrsaRole } from "../core/irsa-role";
+import { TierTarget, readerPolicy, writerPolicy } from "../storage/backup-access";
+import { IrsaRole, IrsaTrust } from "../core/irsa-role";
 import { scratchServiceAccountSubjects } from "../core/names";
 import { doc } from "../storage/policy-documents";
 import { BACKUP_AGE_METRIC } from "../detection/metrics";
 import { BACKUP_SLO_NAMESPACE } from "../detection/slo";
 import { VERIFY_METRIC_NAMESPACE } from "./verification";
 
-export interface RepoTarget {
-    readonly bucketArn: pulumi.Input<string>;
-    /** The tier key in the bucket's region. */
-    readonly kmsKeyArn: pulumi.Input<string>;
-}
+/** A pgBackRest repo's bucket and key (the tier's). */
+export type RepoTarget = TierTarget;
 
-export interface PgBackRestAccessArgs {
-    readonly accountId: pulumi.Input<string>;
-    /** The cluster's OIDC issuer without scheme. */
-    readonly oidcIssuer: pulumi.Input<string>;
-    readonly namespace: string;
+/** IrsaTrust: the cluster's OIDC provider and the database's namespace. */
+export interface PgBackRestAccessArgs extends IrsaTrust {
     /** Service accounts of the database pods and the operator's backup jobs. */
     readonly writerServiceAccounts: readonly string[];
     /** Service account of the verification job. */

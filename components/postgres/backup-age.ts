@@ -17,7 +17,7 @@ import { JOBS_DIR } from "../platform/backup-job";
 import { SLO_RUNNER_SCRIPT, backupWindowSeconds, sloRunEnv } from "../detection/slo";
 import { PgBackRestSettings } from "./pgbackrest";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
-import { containerResources, JOB_UID, nonRootPodSecurity, restrictedContainerSecurity } from "../core/pod-spec";
+import { containerResources, jobPodBasics, restrictedContainerSecurity } from "../core/pod-spec";
 
 /** Often enough that each alarm window sees several datapoints: a sixth of the shortest gap, at least every 5 minutes. */
 export function backupAgeSchedule(settings: PgBackRestSettings): string {
@@ -76,9 +76,7 @@ export class BackupAgeReporter extends pulumi.ComponentResource {
                             activeDeadlineSeconds: 240,
                             template: {
                                 spec: {
-                                    serviceAccountName: args.serviceAccountName,
-                                    restartPolicy: "Never",
-                                    securityContext: nonRootPodSecurity(JOB_UID),
+                                    ...jobPodBasics(args.serviceAccountName),
                                     containers: [
                                         {
                                             name: "publish",

@@ -99,28 +99,9 @@ export function patroniTimings(detectSeconds: number): { leaderLeaseSeconds: num
 }
 
 export function perconaClusterSpec(input: ClusterSpecInput): Record<string, unknown> {
+    validateClusterSpecInput(input);
     const { role } = input;
-    if (!Number.isInteger(input.instances) || input.instances < 1) {
-        throw new ClusterSpecError(`postgres.instances: got ${input.instances}; use at least 1 (3 gives a synchronous replica and a spare)`);
-    }
-    if (role.kind === "rebuild" && role.targetTime !== undefined && Number.isNaN(Date.parse(role.targetTime))) {
-        throw new ClusterSpecError(`dr.targetTime: "${role.targetTime}" is not a date; use ISO 8601 with a zone, e.g. "2026-03-01T12:00:00Z"`);
-    }
-    const byName = (n: string) => input.settings.repos.find((r) => r.name === n)!;
-    const patroni = patroniTimings(input.failoverDetectSeconds);
-    // Who writes where. The primary: all three tiers. Once the DR region is promoted it is the
-    // primary: its own NVMe (tier 1) and the DR-region bucket (tier 2); tier 3 stays the old
-    // primary's, read only by a rebuild. A standby only reads repo2. A rebuild that is not yet
-    // promoted (a rehearsal, or a point-in-time copy) keeps its WAL and backups to itself on
-    // repo1: pushing into repo2 beside a primary that may still be alive would mix two histories.
-    const repos =
-        role.kind === "primary"
-            ? input.settings.repos
-            : input.promoted
-              ? [byName("repo1"), byName("repo2")]
-              : role.kind === "standby"
-                ? [byName("repo2")]
-                : [byName("repo1")];
+    const repos = reposOf(input);
     const writes = role.kind !== "standby" || input.promoted;
     const spec: Record<string, unknown> = {
         crVersion: PERCONA_CR_VERSION,
@@ -137,19 +118,7 @@ export function perconaClusterSpec(input: ClusterSpecInput): Record<string, unkn
                 },
             },
         ],
-        patroni: {
-            leaderLeaseDurationSeconds: patroni.leaderLeaseSeconds,
-            syncPeriodSeconds: patroni.syncPeriodSeconds,
-            // One synchronous replica: an in-region failover loses no acknowledged commit.
-            // Not strict: with the replica gone the primary keeps taking writes, asynchronously.
-            dynamicConfiguration: {
-                retry_timeout: patroni.retryTimeoutSeconds,
-                synchronous_mode: true,
-                synchronous_node_count: 1,
-                synchronous_mode_strict: false,
-                postgresql: { parameters: { ...withoutOperatorOwned(input.settings.postgresParameters), synchronous_commit: "on" } },
-            },
-        },
+        patroni: patroniSection(input),
         proxy: { pgBouncer: { replicas: input.pgBouncerReplicas } },
         secrets: {
             customTLSSecret: { name: input.tls.serverSecretName },
@@ -166,19 +135,65 @@ export function perconaClusterSpec(input: ClusterSpecInput): Record<string, unkn
     if (role.kind === "standby" && !input.promoted) {
         spec.standby = { enabled: true, host: role.host, port: role.port, repoName: "repo2" };
     }
-    if (role.kind === "rebuild") {
-        const source = byName(role.repo);
-        spec.dataSource = {
-            pgbackrest: {
-                stanza: input.stanza,
-                configuration: [{ secret: { name: input.configuration.secretName } }],
-                global: optionsFor(input.settings, [source]),
-                repo: repoEntry(input, source, false),
-                options: role.targetTime !== undefined ? ["--type=time", `--target=${role.targetTime}`, "--target-action=promote"] : [],
-            },
-        };
-    }
+    if (role.kind === "rebuild") spec.dataSource = rebuildDataSource(input, role);
     return spec;
+}
+
+function validateClusterSpecInput(input: ClusterSpecInput): void {
+    const { role } = input;
+    if (!Number.isInteger(input.instances) || input.instances < 1) {
+        throw new ClusterSpecError(`postgres.instances: got ${input.instances}; use at least 1 (3 gives a synchronous replica and a spare)`);
+    }
+    if (role.kind === "rebuild" && role.targetTime !== undefined && Number.isNaN(Date.parse(role.targetTime))) {
+        throw new ClusterSpecError(`dr.targetTime: "${role.targetTime}" is not a date; use ISO 8601 with a zone, e.g. "2026-03-01T12:00:00Z"`);
+    }
+}
+
+const repoNamed = (input: ClusterSpecInput, name: string): RenderedRepo => input.settings.repos.find((r) => r.name === name)!;
+
+/**
+ * Who writes where. The primary: all three tiers. Once the DR region is promoted it is the
+ * primary: its own NVMe (tier 1) and the DR-region bucket (tier 2); tier 3 stays the old
+ * primary's, read only by a rebuild. A standby only reads repo2. A rebuild that is not yet
+ * promoted (a rehearsal, or a point-in-time copy) keeps its WAL and backups to itself on
+ * repo1: pushing into repo2 beside a primary that may still be alive would mix two histories.
+ */
+function reposOf(input: ClusterSpecInput): readonly RenderedRepo[] {
+    if (input.role.kind === "primary") return input.settings.repos;
+    if (input.promoted) return [repoNamed(input, "repo1"), repoNamed(input, "repo2")];
+    return input.role.kind === "standby" ? [repoNamed(input, "repo2")] : [repoNamed(input, "repo1")];
+}
+
+/** Patroni: the leader lease within the S1 objective, one synchronous replica. */
+function patroniSection(input: ClusterSpecInput): Record<string, unknown> {
+    const patroni = patroniTimings(input.failoverDetectSeconds);
+    return {
+        leaderLeaseDurationSeconds: patroni.leaderLeaseSeconds,
+        syncPeriodSeconds: patroni.syncPeriodSeconds,
+        // One synchronous replica: an in-region failover loses no acknowledged commit.
+        // Not strict: with the replica gone the primary keeps taking writes, asynchronously.
+        dynamicConfiguration: {
+            retry_timeout: patroni.retryTimeoutSeconds,
+            synchronous_mode: true,
+            synchronous_node_count: 1,
+            synchronous_mode_strict: false,
+            postgresql: { parameters: { ...withoutOperatorOwned(input.settings.postgresParameters), synchronous_commit: "on" } },
+        },
+    };
+}
+
+/** A rebuild's restore: from repo2 or repo3, to the end of the archive or to a point in time. */
+function rebuildDataSource(input: ClusterSpecInput, role: Extract<ClusterRole, { kind: "rebuild" }>): Record<string, unknown> {
+    const source = repoNamed(input, role.repo);
+    return {
+        pgbackrest: {
+            stanza: input.stanza,
+            configuration: [{ secret: { name: input.configuration.secretName } }],
+            global: optionsFor(input.settings, [source]),
+            repo: repoEntry(input, source, false),
+            options: role.targetTime !== undefined ? ["--type=time", `--target=${role.targetTime}`, "--target-action=promote"] : [],
+        },
+    };
 }
 
 /** archive_mode and archive_command belong to the operator (it sets them for pgBackRest). */

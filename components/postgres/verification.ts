@@ -18,7 +18,7 @@ import { SLO_RUNNER_SCRIPT, backupWindowSeconds, sloRunEnv } from "../detection/
 import { PgBackRestSettings, toIni } from "./pgbackrest";
 import { VERIFY_METRICS, verificationScript } from "./verify-script";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
-import { containerResources, nonRootPodSecurity, restrictedContainerSecurity } from "../core/pod-spec";
+import { containerResources, jobPodBasics, restrictedContainerSecurity } from "../core/pod-spec";
 
 /** uid/gid of the postgres user in the Percona PostgreSQL image. */
 const POSTGRES_UID = 26;
@@ -139,9 +139,7 @@ export class BackupVerification extends pulumi.ComponentResource {
                             activeDeadlineSeconds: VERIFY_DEADLINE_SECONDS,
                             template: {
                                 spec: {
-                                    serviceAccountName: args.serviceAccountName,
-                                    restartPolicy: "Never",
-                                    securityContext: nonRootPodSecurity(POSTGRES_UID, { fsGroup: true }),
+                                    ...jobPodBasics(args.serviceAccountName, { uid: POSTGRES_UID, fsGroup: true }),
                                     initContainers: [verifyContainer(args, s3Repos, restoreRepo)],
                                     containers: [publishContainer(args, s3Repos)],
                                     volumes: verificationVolumes(args),

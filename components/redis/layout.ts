@@ -76,6 +76,22 @@ export function memberProbe(layout: RedisLayout, port: number) {
     return { ...pingProbe(port), periodSeconds: layout.probePeriodSeconds, timeoutSeconds: 5, failureThreshold: 3 };
 }
 
+/**
+ * What a server's and a Sentinel's containers share, for spreading: readiness and liveness by
+ * `valkey-cli ping` on the member's port, the Valkey security context.
+ */
+export function memberContainerBasics(layout: RedisLayout, port: number) {
+    return { readinessProbe: memberProbe(layout, port), livenessProbe: memberProbe(layout, port), securityContext: valkeyContainerSecurity() };
+}
+
+/** The mounts every member has: its data volume at /data and the ConfigMap's files. */
+export function memberMounts() {
+    return [
+        { name: "data", mountPath: "/data" },
+        { name: "config", mountPath: "/etc/fortress-redis" },
+    ];
+}
+
 /** Prefer one pod per node, so losing a node loses one member. */
 export function spreadOverNodes(labels: Labels) {
     return {

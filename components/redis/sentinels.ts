@@ -1,7 +1,7 @@
 /** The three Sentinels (quorum two) that watch the servers and promote a replica when the primary is down. */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { configVolume, memberProbe, passwordEnv, RedisLayout, SENTINEL_PORT, SENTINELS, spreadOverNodes, valkeyContainerSecurity, valkeyPodSecurity } from "./layout";
+import { configVolume, memberContainerBasics, memberMounts, passwordEnv, RedisLayout, SENTINEL_PORT, SENTINELS, spreadOverNodes, valkeyPodSecurity } from "./layout";
 import { containerResources } from "../core/pod-spec";
 
 export function declareSentinels(layout: RedisLayout, image: string, opts: pulumi.CustomResourceOptions): k8s.apps.v1.StatefulSet {
@@ -28,14 +28,9 @@ export function declareSentinels(layout: RedisLayout, image: string, opts: pulum
                                 command: ["sh", "/etc/fortress-redis/start-sentinel.sh"],
                                 ports: [{ name: "sentinel", containerPort: SENTINEL_PORT }],
                                 env: [passwordEnv(layout)],
-                                readinessProbe: memberProbe(layout, SENTINEL_PORT),
-                                livenessProbe: memberProbe(layout, SENTINEL_PORT),
+                                ...memberContainerBasics(layout, SENTINEL_PORT),
                                 resources: containerResources("50m", "64Mi", "128Mi"),
-                                securityContext: valkeyContainerSecurity(),
-                                volumeMounts: [
-                                    { name: "data", mountPath: "/data" },
-                                    { name: "config", mountPath: "/etc/fortress-redis" },
-                                ],
+                                volumeMounts: memberMounts(),
                             },
                         ],
                         volumes: [configVolume(layout), { name: "data", emptyDir: {} }],

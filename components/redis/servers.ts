@@ -8,7 +8,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { redisServerConfig } from "./config";
 import { startRedisScript } from "./scripts";
 import type { RedisArgs } from "./redis";
-import { configVolume, EXPORTER_PORT, memberProbe, passwordEnv, pingProbe, REDIS_MEMBERS, REDIS_PORT, RedisLayout, spreadOverNodes, valkeyContainerSecurity, valkeyPodSecurity } from "./layout";
+import { configVolume, EXPORTER_PORT, memberContainerBasics, memberMounts, passwordEnv, pingProbe, REDIS_MEMBERS, REDIS_PORT, RedisLayout, spreadOverNodes, valkeyContainerSecurity, valkeyPodSecurity } from "./layout";
 import { fnv1aHex } from "../core/hash";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
 import { containerResources, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
@@ -72,15 +72,9 @@ function serverContainer(layout: RedisLayout, image: string) {
         env: [passwordEnv(layout), passwordEnv(layout, "REDISCLI_AUTH")],
         // A large AOF takes a while to load; the startup probe allows 10 minutes.
         startupProbe: { ...pingProbe(REDIS_PORT), periodSeconds: layout.probePeriodSeconds, timeoutSeconds: 5, failureThreshold: 60 },
-        readinessProbe: memberProbe(layout, REDIS_PORT),
-        livenessProbe: memberProbe(layout, REDIS_PORT),
+        ...memberContainerBasics(layout, REDIS_PORT),
         resources: containerResources("250m", "1Gi", "2Gi"),
-        securityContext: valkeyContainerSecurity(),
-        volumeMounts: [
-            { name: "data", mountPath: "/data" },
-            { name: "config", mountPath: "/etc/fortress-redis" },
-            { name: "run", mountPath: "/run/fortress" },
-        ],
+        volumeMounts: [...memberMounts(), { name: "run", mountPath: "/run/fortress" }],
     };
 }
 

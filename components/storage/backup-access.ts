@@ -1,4 +1,4 @@
-import { IrsaRole } from "../core/irsa-role";
+import { IrsaRole, IrsaTrust } from "../core/irsa-role";
 import * as pulumi from "@pulumi/pulumi";
 
 import {
@@ -13,18 +13,15 @@ import {
 } from "./policy-documents";
 import type { TierId } from "../../config/vocabulary";
 
+/** A tier's bucket and the key in its region: what a writer or reader role is granted. */
 export interface TierTarget {
     readonly bucketArn: pulumi.Input<string>;
     /** The key in the bucket's region. */
     readonly kmsKeyArn: pulumi.Input<string>;
 }
 
-export interface BackupAccessArgs {
-    /** The cluster's OIDC issuer without scheme, `oidc.eks.<region>.amazonaws.com/id/<id>`. */
-    readonly oidcIssuer: pulumi.Input<string>;
-    readonly accountId: pulumi.Input<string>;
-    /** Kubernetes namespace of the backup jobs and database pods. */
-    readonly namespace: string;
+/** IrsaTrust: the cluster's OIDC provider and the namespace of the backup jobs and database pods. */
+export interface BackupAccessArgs extends IrsaTrust {
     /** Service accounts allowed to assume the writer roles (the jobs, the database pods). */
     readonly writerServiceAccounts: readonly string[];
     /** Service accounts allowed to assume the reader roles (restore and verification jobs). */

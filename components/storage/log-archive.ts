@@ -1,9 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { keyPolicy } from "./backup-key";
-import { Replication, replicationLatencyAlarm, RTC_MINUTES } from "./replication";
+import { replicateToDrCopy, RTC_MINUTES } from "./replication";
 import { lockedRetentionBucket } from "./locked-bucket";
-import { PolicyDocument, Statement, denyInsecureTransport, denyVersionDeletion, doc } from "./policy-documents";
+import { PolicyDocument, Statement, allowService, denyInsecureTransport, denyVersionDeletion, doc } from "./policy-documents";
 import { BUCKET_PURPOSES, REPLICATION_RULE_IDS } from "../core/tags";
 
 export interface AccessLogSource {
@@ -182,29 +182,28 @@ export class LogArchive extends pulumi.ComponentResource {
 
     /** Replication with RTC into the DR copy, and an alarm when logs arrive later than the objective. */
     private declareReplicaCopy(name: string, args: LogArchiveArgs, archive: LockedBucket, copy: LockedBucket, key: aws.kms.Key, replicaKey: aws.kms.ReplicaKey, replicaScope: pulumi.Resource): void {
-        const ruleId = REPLICATION_RULE_IDS.logArchiveToDr;
-        new Replication(
-            `${name}-replication`,
+        const alarmTopicArn = args.replica.alarmTopicArn;
+        replicateToDrCopy(
+            name,
             {
-                sourceBucketName: archive.bucket.bucket,
-                sourceBucketArn: archive.bucket.arn,
+                source: archive,
                 sourceKmsKeyArn: key.arn,
-                sourceVersioning: archive.versioning,
-                destinations: [{ id: ruleId, bucketArn: copy.bucket.arn, kmsKeyArn: replicaKey.arn, prefix: "" }],
+                replica: copy,
+                replicaKmsKeyArn: replicaKey.arn,
+                ruleId: REPLICATION_RULE_IDS.logArchiveToDr,
+                prefix: "",
+                alarm:
+                    alarmTopicArn === undefined
+                        ? undefined
+                        : {
+                              description: `Logs reach the DR copy later than the ${args.replica.rpoSeconds} s objective (RTC bound: ${RTC_MINUTES} min)`,
+                              sourceBucket: args.bucketName,
+                              destinationBucket: args.replica.bucketName,
+                              thresholdSeconds: args.replica.rpoSeconds,
+                              topicArn: alarmTopicArn,
+                          },
             },
-            { parent: this, dependsOn: [copy.versioning] },
-        );
-        if (args.replica.alarmTopicArn === undefined) return;
-        replicationLatencyAlarm(
-            `${name}-replication-latency`,
-            {
-                description: `Logs reach the DR copy later than the ${args.replica.rpoSeconds} s objective (RTC bound: ${RTC_MINUTES} min)`,
-                sourceBucket: args.bucketName,
-                destinationBucket: args.replica.bucketName,
-                ruleId,
-                thresholdSeconds: args.replica.rpoSeconds,
-                topicArn: args.replica.alarmTopicArn,
-            },
+            this,
             { parent: replicaScope },
         );
     }
@@ -289,38 +288,22 @@ class LogArchiveReplicaScope extends pulumi.ComponentResource {
 
 /** The key policy of the archive's key: the backup key's, plus CloudTrail encrypting this trail's files. */
 export function withCloudTrail(base: PolicyDocument, accountId: string, trailArn: string): PolicyDocument {
-    return doc(...base.Statement, {
-        Sid: "CloudTrailEncryptsThisTrail",
-        Effect: "Allow",
-        Principal: { Service: "cloudtrail.amazonaws.com" },
-        Action: ["kms:GenerateDataKey*", "kms:DescribeKey"],
-        Resource: "*",
-        Condition: {
+    return doc(
+        ...base.Statement,
+        allowService("CloudTrailEncryptsThisTrail", "cloudtrail.amazonaws.com", ["kms:GenerateDataKey*", "kms:DescribeKey"], "*", {
             StringEquals: { "aws:SourceArn": trailArn },
             StringLike: { "kms:EncryptionContext:aws:cloudtrail:arn": `arn:aws:cloudtrail:*:${accountId}:trail/*` },
-        },
-    });
+        }),
+    );
 }
 
 /** CloudTrail may check the ACL and write its own prefix, for this account's trail only. */
 export function cloudTrailBucketStatements(bucketArn: string, accountId: string, trailArn: string): Statement[] {
     return [
-        {
-            Sid: "CloudTrailAclCheck",
-            Effect: "Allow",
-            Principal: { Service: "cloudtrail.amazonaws.com" },
-            Action: "s3:GetBucketAcl",
-            Resource: bucketArn,
-            Condition: { StringEquals: { "aws:SourceArn": trailArn } },
-        },
-        {
-            Sid: "CloudTrailWrite",
-            Effect: "Allow",
-            Principal: { Service: "cloudtrail.amazonaws.com" },
-            Action: "s3:PutObject",
-            Resource: `${bucketArn}/cloudtrail/AWSLogs/${accountId}/*`,
-            Condition: { StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trailArn } },
-        },
+        allowService("CloudTrailAclCheck", "cloudtrail.amazonaws.com", "s3:GetBucketAcl", bucketArn, { StringEquals: { "aws:SourceArn": trailArn } }),
+        allowService("CloudTrailWrite", "cloudtrail.amazonaws.com", "s3:PutObject", `${bucketArn}/cloudtrail/AWSLogs/${accountId}/*`, {
+            StringEquals: { "s3:x-amz-acl": "bucket-owner-full-control", "aws:SourceArn": trailArn },
+        }),
     ];
 }
 

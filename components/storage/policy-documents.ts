@@ -65,6 +65,15 @@ export const WRITER_S3_ACTIONS: readonly string[] = [
 export const READER_S3_ACTIONS: readonly string[] = ["s3:GetObject", "s3:GetObjectVersion"];
 export const BUCKET_LIST_ACTIONS: readonly string[] = ["s3:ListBucket", "s3:ListBucketVersions", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"];
 
+/**
+ * An AWS service (`cloudwatch.amazonaws.com`, `cloudtrail.amazonaws.com`, …) may do `action`
+ * on `resource`, under `condition` — which should pin the calling account or resource
+ * (aws:SourceAccount, aws:SourceArn) so another account's use of the service cannot.
+ */
+export function allowService(sid: string, service: string, action: string | string[], resource: string | string[], condition: Statement["Condition"]): Statement {
+    return { Sid: sid, Effect: "Allow", Principal: { Service: service }, Action: action, Resource: resource, Condition: condition };
+}
+
 /** The TLS-only statement every bucket carries. */
 export function denyInsecureTransport(bucketArn: string): Statement {
     return {

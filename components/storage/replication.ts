@@ -158,3 +158,44 @@ export function replicationLatencyAlarm(id: string, args: ReplicationLatencyAlar
         opts,
     );
 }
+
+/** One copy of a bucket: replication reads or writes its bucket and waits for its versioning. */
+export interface BucketCopy {
+    readonly bucket: aws.s3.Bucket;
+    readonly versioning: aws.s3.BucketVersioning;
+}
+
+export interface DrCopyReplicationArgs {
+    readonly source: BucketCopy;
+    readonly sourceKmsKeyArn: pulumi.Input<string>;
+    /** The copy in the DR region and the key replica there. */
+    readonly replica: BucketCopy;
+    readonly replicaKmsKeyArn: pulumi.Input<string>;
+    /** The rule id (REPLICATION_RULE_IDS), a dimension of the replication metrics. */
+    readonly ruleId: string;
+    /** Key prefix replicated; "" for the whole bucket. */
+    readonly prefix: string;
+    /** The latency alarm, published in the DR region. @default no alarm */
+    readonly alarm?: Omit<ReplicationLatencyAlarmArgs, "ruleId">;
+}
+
+/**
+ * A bucket kept in step with its DR-region copy: the Replication `<name>-replication` (RTC,
+ * one destination) under `parent`, and, when asked, the latency alarm
+ * `<name>-replication-latency` with `alarmOpts` (a scope or provider of the DR region).
+ * The uploads, the log archive and the erasure ledger each keep their copy this way.
+ */
+export function replicateToDrCopy(name: string, args: DrCopyReplicationArgs, parent: pulumi.Resource, alarmOpts: pulumi.CustomResourceOptions): void {
+    new Replication(
+        `${name}-replication`,
+        {
+            sourceBucketName: args.source.bucket.bucket,
+            sourceBucketArn: args.source.bucket.arn,
+            sourceKmsKeyArn: args.sourceKmsKeyArn,
+            sourceVersioning: args.source.versioning,
+            destinations: [{ id: args.ruleId, bucketArn: args.replica.bucket.arn, kmsKeyArn: args.replicaKmsKeyArn, prefix: args.prefix }],
+        },
+        { parent, dependsOn: [args.replica.versioning] },
+    );
+    if (args.alarm !== undefined) replicationLatencyAlarm(`${name}-replication-latency`, { ...args.alarm, ruleId: args.ruleId }, alarmOpts);
+}

@@ -1,12 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Replication, replicationLatencyAlarm, RTC_MINUTES } from "./replication";
+import { replicateToDrCopy, RTC_MINUTES } from "./replication";
 import { hardenBucket } from "./tier-bucket";
 import { denyInsecureTransport, denyVersionDeletion, doc } from "./policy-documents";
 import { BUCKET_PURPOSES, REPLICATION_RULE_IDS, TAG_KEYS } from "../core/tags";
 
-export interface UploadsArgs {
-    /** Globally unique names of the uploads bucket (primary region) and its DR replica. */
+/** A bucket of the primary region and its copy in the DR region (the uploads; the erasure ledger's args have the same fields). */
+export interface DrCopiedBucketArgs {
+    /** Globally unique names of the bucket (primary region) and its DR copy. */
     readonly bucketName: string;
     readonly replicaBucketName: string;
     /** SSE-KMS keys in each bucket's region (the multi-Region key and its DR replica). */
@@ -16,16 +17,19 @@ export interface UploadsArgs {
     readonly accessLogBucket: pulumi.Input<string>;
     readonly replicaAccessLogBucket: pulumi.Input<string>;
     readonly breakGlassRoleArn: pulumi.Input<string>;
-    /** The DR region's provider, for the replica bucket. */
+    /** The DR region's provider, for the copy. */
     readonly replicaProvider: aws.Provider;
+    /** @default false */
+    readonly protect?: boolean;
+}
+
+export interface UploadsArgs extends DrCopiedBucketArgs {
     /** How long an overwritten or deleted upload stays restorable. @default 30 */
     readonly noncurrentVersionDays?: number;
     /** Uploads RPO: the replication-latency alarm's threshold, in seconds (objectives.dataClasses.uploads). */
     readonly rpoSeconds: number;
     /** SNS topic in the DR region for the replication-latency alarm. @default no alarm */
     readonly replicaAlarmTopicArn?: pulumi.Input<string>;
-    /** @default false */
-    readonly protect?: boolean;
 }
 
 /**
@@ -93,32 +97,30 @@ export class Uploads extends pulumi.ComponentResource {
         const dest = bucket(`${name}-replica`, args.replicaBucketName, args.replicaKmsKeyArn, args.replicaAccessLogBucket, replicaScope);
 
         this.ruleId = REPLICATION_RULE_IDS.uploadsToDr;
-        new Replication(
-            `${name}-replication`,
+        const alarmTopicArn = args.replicaAlarmTopicArn;
+        replicateToDrCopy(
+            name,
             {
-                sourceBucketName: source.bucket.bucket,
-                sourceBucketArn: source.bucket.arn,
+                source,
                 sourceKmsKeyArn: args.kmsKeyArn,
-                sourceVersioning: source.versioning,
-                destinations: [{ id: this.ruleId, bucketArn: dest.bucket.arn, kmsKeyArn: args.replicaKmsKeyArn, prefix: "" }],
+                replica: dest,
+                replicaKmsKeyArn: args.replicaKmsKeyArn,
+                ruleId: this.ruleId,
+                prefix: "",
+                alarm:
+                    alarmTopicArn === undefined
+                        ? undefined
+                        : {
+                              description: `Uploads reach the DR region later than the ${args.rpoSeconds} s objective (RTC bound: ${RTC_MINUTES} min)`,
+                              sourceBucket: args.bucketName,
+                              destinationBucket: args.replicaBucketName,
+                              thresholdSeconds: args.rpoSeconds,
+                              topicArn: alarmTopicArn,
+                          },
             },
-            { parent: this, dependsOn: [dest.versioning] },
+            this,
+            { parent: this, provider: args.replicaProvider },
         );
-
-        if (args.replicaAlarmTopicArn !== undefined) {
-            replicationLatencyAlarm(
-                `${name}-replication-latency`,
-                {
-                    description: `Uploads reach the DR region later than the ${args.rpoSeconds} s objective (RTC bound: ${RTC_MINUTES} min)`,
-                    sourceBucket: args.bucketName,
-                    destinationBucket: args.replicaBucketName,
-                    ruleId: this.ruleId,
-                    thresholdSeconds: args.rpoSeconds,
-                    topicArn: args.replicaAlarmTopicArn,
-                },
-                { parent: this, provider: args.replicaProvider },
-            );
-        }
 
         this.bucketName = source.bucket.bucket;
         this.arn = source.bucket.arn;

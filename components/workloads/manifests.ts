@@ -43,11 +43,13 @@ export interface ServiceSpec {
     readonly image: string;
     /** Container port serving HTTP and the health path. @default 8080 */
     readonly port?: number;
-    /** 0 keeps the objects and runs no pod (a pilot light). */
+    /** Pods to run; 0 keeps the objects and runs no pod (a pilot light). */
     readonly replicas: number;
     /** @default "/healthz" */
     readonly healthPath?: string;
+    /** Liveness, readiness and startup probes. @default PROBE_DEFAULTS */
     readonly probes?: ProbeSettings;
+    /** Istio outlier detection, the circuit breaker. @default OUTLIER_DEFAULTS */
     readonly outlierDetection?: OutlierDetectionSettings;
     /** Extra labels on every object (not part of the selector). @default {} */
     readonly labels?: Readonly<Record<string, string>>;
@@ -55,12 +57,13 @@ export interface ServiceSpec {
 
 export const PART_OF = "pat-fortress";
 export const PROBE_DEFAULTS = { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, readinessFailureThreshold: 2 } as const;
+export const OUTLIER_DEFAULTS = { consecutive5xxErrors: 3, intervalSeconds: 10, baseEjectionSeconds: 30, maxEjectionPercent: 50 } as const;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export function validateServiceSpec(spec: ServiceSpec): void {
     const problems: string[] = [];
     const p = { ...PROBE_DEFAULTS, ...spec.probes };
-    const o = { consecutive5xxErrors: 3, intervalSeconds: 10, baseEjectionSeconds: 30, maxEjectionPercent: 50, ...spec.outlierDetection };
+    const o = { ...OUTLIER_DEFAULTS, ...spec.outlierDetection };
     if (!DNS_LABEL.test(spec.name) || spec.name.length > 63) problems.push(`name: "${spec.name}" must be a DNS-1123 label (lowercase letters, digits, '-', at most 63)`);
     if (!DNS_LABEL.test(spec.namespace)) problems.push(`namespace: "${spec.namespace}" must be a DNS-1123 label`);
     if (spec.image.trim() === "") problems.push(`image: empty; give the container image, e.g. ghcr.io/org/app:1.2.3`);
@@ -104,19 +107,34 @@ export function serviceHost(name: string, namespace: string): string {
     return `${name}.${namespace}.svc.cluster.local`;
 }
 
+/** The names every object of one service shares: its selector, its labels and its metadata. */
+interface ServiceIdentity {
+    readonly selector: Readonly<Record<string, string>>;
+    readonly labels: Readonly<Record<string, string>>;
+    readonly metadata: { readonly name: string; readonly namespace: string; readonly labels: Readonly<Record<string, string>> };
+}
+
 export function serviceManifests(spec: ServiceSpec): ServiceManifests {
     validateServiceSpec(spec);
-    const port = spec.port ?? 8080;
-    const p = { ...PROBE_DEFAULTS, ...spec.probes };
-    const o = { consecutive5xxErrors: 3, intervalSeconds: 10, baseEjectionSeconds: 30, maxEjectionPercent: 50, ...spec.outlierDetection };
     const selector = { "app.kubernetes.io/name": spec.name, "app.kubernetes.io/part-of": PART_OF };
     // The objectives model finds the platform's services by these labels, not by name.
     const labels = { ...spec.labels, ...fortressLabels({ dataClass: "services", purpose: "service" }), ...selector };
-    const metadata = { name: spec.name, namespace: spec.namespace, labels };
+    const id: ServiceIdentity = { selector, labels, metadata: { name: spec.name, namespace: spec.namespace, labels } };
+    return {
+        deployment: deploymentManifest(spec, id),
+        service: serviceManifest(spec, id),
+        podDisruptionBudget: podDisruptionBudgetManifest(id),
+        destinationRule: destinationRuleManifest(spec, id),
+    };
+}
+
+/** The Deployment: surge-first rolling updates, zone spread, the three probes, a restricted container. */
+function deploymentManifest(spec: ServiceSpec, { selector, labels, metadata }: ServiceIdentity): ServiceManifests["deployment"] {
+    const port = spec.port ?? 8080;
+    const p = { ...PROBE_DEFAULTS, ...spec.probes };
     const httpGet = { path: spec.healthPath ?? "/healthz", port: "http" };
     const probe = { httpGet, periodSeconds: p.periodSeconds, timeoutSeconds: p.timeoutSeconds, failureThreshold: p.failureThreshold };
-
-    const deployment: ServiceManifests["deployment"] = {
+    return {
         apiVersion: "apps/v1",
         kind: "Deployment",
         metadata,
@@ -152,29 +170,31 @@ export function serviceManifests(spec: ServiceSpec): ServiceManifests {
             },
         },
     };
+}
 
-    const service: ServiceManifests["service"] = {
+/** The ClusterIP Service; the "http" port name tells Istio the protocol. */
+function serviceManifest(spec: ServiceSpec, { selector, metadata }: ServiceIdentity): ServiceManifests["service"] {
+    const port = spec.port ?? 8080;
+    return {
         apiVersion: "v1",
         kind: "Service",
         metadata,
-        spec: {
-            type: "ClusterIP",
-            selector,
-            // The "http" port name tells Istio the protocol.
-            ports: [{ name: "http", port, targetPort: "http", protocol: "TCP" }],
-        },
+        spec: { type: "ClusterIP", selector, ports: [{ name: "http", port, targetPort: "http", protocol: "TCP" }] },
     };
+}
 
-    // maxUnavailable, not minAvailable: with one replica (a pilot light) a minAvailable of 1
-    // would block every node drain for good.
-    const podDisruptionBudget: ServiceManifests["podDisruptionBudget"] = {
-        apiVersion: "policy/v1",
-        kind: "PodDisruptionBudget",
-        metadata,
-        spec: { maxUnavailable: 1, selector: { matchLabels: selector } },
-    };
+/**
+ * maxUnavailable, not minAvailable: with one replica (a pilot light) a minAvailable of 1
+ * would block every node drain for good.
+ */
+function podDisruptionBudgetManifest({ selector, metadata }: ServiceIdentity): ServiceManifests["podDisruptionBudget"] {
+    return { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata, spec: { maxUnavailable: 1, selector: { matchLabels: selector } } };
+}
 
-    const destinationRule: DestinationRule = {
+/** The Istio DestinationRule whose outlier detection ejects failing pods (the circuit breaker). */
+function destinationRuleManifest(spec: ServiceSpec, { metadata }: ServiceIdentity): DestinationRule {
+    const o = { ...OUTLIER_DEFAULTS, ...spec.outlierDetection };
+    return {
         apiVersion: "networking.istio.io/v1",
         kind: "DestinationRule",
         metadata,
@@ -190,6 +210,4 @@ export function serviceManifests(spec: ServiceSpec): ServiceManifests {
             },
         },
     };
-
-    return { deployment, service, podDisruptionBudget, destinationRule };
 }

@@ -1,23 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { OutlierDetectionSettings, ProbeSettings, serviceManifests } from "./manifests";
+import { ServiceSpec, serviceManifests } from "./manifests";
 
-export interface PlatformServiceArgs {
-    readonly namespace: string;
-    readonly image: string;
-    /** @default 8080 */
-    readonly port?: number;
-    /** Pods to run; 0 keeps the objects with no pod (the DR pilot light). */
-    readonly replicas: number;
-    /** @default "/healthz" */
-    readonly healthPath?: string;
-    /** Liveness and readiness probes. @default { periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 } */
-    readonly probes?: ProbeSettings;
-    /** Istio outlier detection, the circuit breaker. @default { consecutive5xxErrors: 3, intervalSeconds: 10, baseEjectionSeconds: 30, maxEjectionPercent: 50 } */
-    readonly outlierDetection?: OutlierDetectionSettings;
-    /** Extra labels on every object. @default {} */
-    readonly labels?: Readonly<Record<string, string>>;
-}
+/** A service's settings; its name is the component's name (components/workloads/manifests.ts). */
+export type PlatformServiceArgs = Omit<ServiceSpec, "name">;
 
 /**
  * One of the platform's services: a Deployment with liveness, readiness and startup probes and

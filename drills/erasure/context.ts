@@ -8,14 +8,12 @@ import { createHmac } from "crypto";
 import * as fs from "fs";
 import * as path from "path";
 import type { S3Client } from "@aws-sdk/client-s3";
-import { parse as parseYaml } from "yaml";
 import { query } from "../../cli/drivers/lab/pg";
 import { labErasurePrimitives } from "../../cli/erasure/lab-primitives";
 import type { LedgerEntry } from "../../cli/erasure/ledger-format";
 import type { ErasurePrimitives, ErasureProcedures } from "../../cli/erasure/replay";
 import { proceduresOf } from "../../cli/erasure/step";
-import { erasureSection } from "../../config/sections/erasure";
-import { NAMESPACE, parseConfigValue, validateConfig } from "../../config";
+import { type FortressConfig, loadStackConfig } from "../../config";
 import { EXAMPLE_ERASURE_SECTION } from "../lib/erasure-section";
 import type { Check, DrillRun, DrillSizes, Fig } from "../lib/drill-setup";
 import { runScript } from "../redis/procs";
@@ -30,7 +28,9 @@ export const SUBJECTS = ["u-0007", "u-0042", "u-0133"];
 /** A stacks directory for the CLI, the erasure section in it, and where that section came from. */
 export interface DrillStacks {
     readonly dir: string;
-    readonly erasure: ReturnType<typeof erasureSection.parse>;
+    /** The stack's config as the CLI reads it (config/loader.ts). */
+    readonly config: FortressConfig;
+    readonly erasure: NonNullable<FortressConfig["erasure"]>;
     readonly source: string;
 }
 
@@ -42,21 +42,10 @@ function drillStacks(dir: string): DrillStacks {
     const out = has ? text : `${text.trimEnd()}\n  fortress-dr:erasure: ${JSON.stringify(EXAMPLE_ERASURE_SECTION)}\n`;
     fs.writeFileSync(path.join(dir, "Pulumi.prod.yaml"), out);
     for (const f of ["Pulumi.yaml"]) if (fs.existsSync(path.join(ROOT, f))) fs.copyFileSync(path.join(ROOT, f), path.join(dir, f));
-    const cfg = (parseYaml(out).config ?? {}) as Record<string, unknown>;
-    const erasure = erasureSection.parse(cfg[`${NAMESPACE}:erasure`]);
-    return { dir, erasure, source: has ? "stacks/Pulumi.prod.yaml (erasure)" : "the drill's erasure section over stacks/Pulumi.prod.yaml (prod declares none yet)" };
-}
-
-/** The stack file's config values, as the CLI reads them. */
-function readStackConfigFrom(dir: string): Record<string, unknown> {
-    const raw: Record<string, unknown> = {};
-    const text = fs.readFileSync(path.join(dir, "Pulumi.prod.yaml"), "utf8");
-    for (const [k, v] of Object.entries((parseYaml(text).config ?? {}) as Record<string, unknown>)) {
-        const [ns, key] = k.split(":");
-        if (ns === NAMESPACE && key !== "kubeconfig") raw[key] = typeof v === "string" ? parseConfigValue(v) : v;
-    }
-    raw.hasKubeconfig = false;
-    return raw;
+    // Read back through the project's one stack-file loader, as the CLI will read it.
+    const config = loadStackConfig("prod", {}, dir).validated;
+    if (!config.erasure) throw new Error(`${path.join(dir, "Pulumi.prod.yaml")}: no fortress-dr:erasure section after writing one`);
+    return { dir, config, erasure: config.erasure, source: has ? "stacks/Pulumi.prod.yaml (erasure)" : "the drill's erasure section over stacks/Pulumi.prod.yaml (prod declares none yet)" };
 }
 
 /** A CLI run: exit code, its `--output json` document (or the tail it printed), stderr, wall time. */
@@ -132,7 +121,7 @@ export interface ErasureDrillParts {
 export function erasureDrill({ workDir, run, lab, ledger, hmacKey }: ErasureDrillParts): ErasureDrill {
     const stacks = drillStacks(path.join(workDir, "stacks"));
     const env = { FORTRESS_STACKS_DIR: stacks.dir, FORTRESS_STATE_DIR: path.join(workDir, "state") };
-    const procedures = proceduresOf(validateConfig(readStackConfigFrom(stacks.dir)), ledger.uploadsBucket)!;
+    const procedures = proceduresOf(stacks.config, ledger.uploadsBucket)!;
     const admin = ledger.client("admin");
     const hmac = (id: string) => createHmac("sha256", hmacKey).update(id).digest("hex");
     return {

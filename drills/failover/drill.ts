@@ -33,7 +33,7 @@ import { LedgerEntry, subjectHmac, subjectRef } from "../../cli/erasure/ledger-f
 import { remainingOf } from "../../cli/erasure/replay";
 import { proceduresOf } from "../../cli/erasure/step";
 import { expectedLossSeconds } from "../../cli/commands/failover";
-import type { Wait } from "../../cli/drivers/types";
+import type { DatabasePositions, Wait } from "../../cli/drivers/types";
 import { FortressConfig, loadStackConfig } from "../../config";
 import { Lab, Member } from "../lab/lab";
 import { LEDGER_TABLE, LedgerAck, LedgerWriter, lostWrites } from "../lab/ledger";
@@ -123,21 +123,47 @@ function startPgbench(lab: Lab, name: string, port: number, tps: number, seconds
 // ------------------------------------------------------------------------------------------------
 // In-region failover
 
+/** A ledger writer to region A's current leader (whoever holds the leader key when it writes). */
+function leaderWriter(lab: Lab, name: string, perSecond: number, idBase: number, labelPrefix = "", timeoutMs?: number): LedgerWriter {
+    const target = async () => {
+        const m = await lab.leader(lab.regionA, 1000);
+        return m ? { port: m.pgPort, label: `${labelPrefix}${m.name}` } : undefined;
+    };
+    return timeoutMs === undefined ? new LedgerWriter(name, target, perSecond, lab.dir(`${name}.acks`), idBase) : new LedgerWriter(name, target, perSecond, lab.dir(`${name}.acks`), idBase, timeoutMs);
+}
+
+/** After an in-region fault, the old leader rejoins as a replica: on the leader's timeline, caught up, with the same rows. */
+async function checkRejoin(lab: Lab, old: Member, rejoinFrom: number, mode: "kill" | "stop", fig: Fig, check: Check): Promise<void> {
+    const A = lab.regionA;
+    const label = mode === "kill" ? "SIGKILL" : "SIGSTOP";
+    const rejoined = await poll(`${old.name} to rejoin as a streaming replica`, 240_000, async () => {
+        const r = await rest(old.restPort, "GET", "/replica", undefined, 1500);
+        if (r.status !== 200) return undefined;
+        const l = await lab.leader(A, 1000);
+        if (!l) return undefined;
+        const [lt, ot] = [await timelineOf(l.pgPort), await timelineOf(old.pgPort)];
+        const [{ lsn }] = await pgQuery<{ lsn: string }>(l.pgPort, "select pg_current_wal_lsn()::text as lsn");
+        const [{ replay }] = await pgQuery<{ replay: string | null }>(old.pgPort, "select pg_last_wal_replay_lsn()::text as replay");
+        return lt === ot && replay && lsnBytes(replay) >= lsnBytes(lsn) ? { leader: l, timeline: lt } : undefined;
+    }, 500);
+    const rejoinSeconds = s1(Date.now() - rejoinFrom);
+    const [dl, dold] = [await ledgerDigest(rejoined.leader.pgPort), await ledgerDigest(old.pgPort)];
+    const log = fs.readFileSync(path.join(old.baseDir, "patroni.log"), "utf8");
+    const rewound = /pg_rewind|rewind/i.test(log.slice(-200_000));
+    fig(`failover.inregion.${mode}.rejoin_seconds`, `${label}: old leader back to a caught-up replica after its return`, rejoinSeconds, "s");
+    check(
+        `in-region ${label}: the old leader rejoins as a replica without diverging`,
+        dl === dold,
+        `${old.name} streams from ${rejoined.leader.name} on timeline ${rejoined.timeline}, replayed up to the leader's position; ledger on the leader ${dl}, on ${old.name} ${dold}; ${rewound ? "Patroni's log mentions pg_rewind" : "no pg_rewind needed"}`,
+    );
+}
+
 async function inRegion(lab: Lab, mode: "kill" | "stop", sizes: Sizes, rtoObjective: number, fig: Fig, check: Check): Promise<{ lost: number; rto: number }> {
     const A = lab.regionA;
     const old = await clusterSettled(lab, 240_000);
     const label = mode === "kill" ? "SIGKILL" : "SIGSTOP";
     const writerName = `inregion-${mode}`;
-    const writer = new LedgerWriter(
-        writerName,
-        async () => {
-            const m = await lab.leader(A, 1000);
-            return m ? { port: m.pgPort, label: m.name } : undefined;
-        },
-        sizes.writerPerSecond,
-        lab.dir(`${writerName}.acks`),
-        ID_BASE[mode],
-    );
+    const writer = leaderWriter(lab, writerName, sizes.writerPerSecond, ID_BASE[mode]);
     const bench = startPgbench(lab, `pgbench-${mode}`, old.pgPort, sizes.pgbenchTps, 600);
     writer.start();
     await sleep(sizes.warmupSeconds * 1000);
@@ -182,27 +208,7 @@ async function inRegion(lab: Lab, mode: "kill" | "stop", sizes: Sizes, rtoObject
             `${old.name} ${mode === "kill" ? "killed" : "frozen"}; ${newLeader.name} named leader after ${s1(promotedAt - t0)} s, first write accepted after ${rto} s (objective ${rtoObjective} s; Patroni ttl ${lab.dcsA.ttl} s, loop_wait ${lab.dcsA.loop_wait} s, retry_timeout ${lab.dcsA.retry_timeout} s)`,
         );
 
-        // The old node rejoins as a replica: on the leader's timeline, caught up, with the same rows.
-        const rejoined = await poll(`${old.name} to rejoin as a streaming replica`, 240_000, async () => {
-            const r = await rest(old.restPort, "GET", "/replica", undefined, 1500);
-            if (r.status !== 200) return undefined;
-            const l = await lab.leader(A, 1000);
-            if (!l) return undefined;
-            const [lt, ot] = [await timelineOf(l.pgPort), await timelineOf(old.pgPort)];
-            const [{ lsn }] = await pgQuery<{ lsn: string }>(l.pgPort, "select pg_current_wal_lsn()::text as lsn");
-            const [{ replay }] = await pgQuery<{ replay: string | null }>(old.pgPort, "select pg_last_wal_replay_lsn()::text as replay");
-            return lt === ot && replay && lsnBytes(replay) >= lsnBytes(lsn) ? { leader: l, timeline: lt } : undefined;
-        }, 500);
-        const rejoinSeconds = s1(Date.now() - rejoinFrom);
-        const [dl, dold] = [await ledgerDigest(rejoined.leader.pgPort), await ledgerDigest(old.pgPort)];
-        const log = fs.readFileSync(path.join(old.baseDir, "patroni.log"), "utf8");
-        const rewound = /pg_rewind|rewind/i.test(log.slice(-200_000));
-        fig(`failover.inregion.${mode}.rejoin_seconds`, `${label}: old leader back to a caught-up replica after its return`, rejoinSeconds, "s");
-        check(
-            `in-region ${label}: the old leader rejoins as a replica without diverging`,
-            dl === dold,
-            `${old.name} streams from ${rejoined.leader.name} on timeline ${rejoined.timeline}, replayed up to the leader's position; ledger on the leader ${dl}, on ${old.name} ${dold}; ${rewound ? "Patroni's log mentions pg_rewind" : "no pg_rewind needed"}`,
-        );
+        await checkRejoin(lab, old, rejoinFrom, mode, fig, check);
         return { lost: lost.length, rto };
     } finally {
         await writer.close().catch(() => undefined);
@@ -338,13 +344,21 @@ async function fortressFailover(lab: Lab, labFile: string, extra: readonly strin
     return { code: r.code, ms: r.ms, doc, stderr: r.stderr };
 }
 
-async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: FortressConfig, fig: Fig, check: Check, redisAtPartition: () => Promise<void>): Promise<void> {
-    const A = lab.regionA;
+/** What the regional scenario sets up before any load: the lab description, the erasure lab, region B's view of the application. */
+interface RegionalSetup {
+    readonly leader: Member;
+    readonly desc: LabFailoverDescription;
+    readonly fo: LabFailover;
+    readonly erasure: FailoverErasure;
+    readonly procedures: NonNullable<ReturnType<typeof proceduresOf>>;
+    readonly b0: Member;
+    readonly bErasure: ReturnType<typeof labErasurePrimitives>;
+}
+
+async function regionalSetup(lab: Lab, control: WanControl): Promise<RegionalSetup> {
     const leader = await clusterSettled(lab, 240_000);
     const desc = labDescription(lab, control);
     fs.writeFileSync(lab.dir("lab-failover.json"), JSON.stringify({ failover: desc }, null, 2));
-    const fo = new LabFailover(desc);
-
     // The erasure ledger the command replays after the promotion: the erasure drill's S3 lab (moto
     // with IAM enforced, the ledger and its DR copy under Object Lock, the uploads bucket), and
     // the application's tables in region A, streamed to region B like every other row.
@@ -356,11 +370,18 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
     if (!procedures?.database || !procedures.uploads) throw new Error("stacks/Pulumi.prod-dr.yaml: erasure.database and erasure.uploads must be declared; the failover's replay-erasures step would have nothing to prove");
     const b0 = lab.regionB.members[0];
     const bErasure = labErasurePrimitives({ postgres: { host: "127.0.0.1", port: b0.pgPort, user: "postgres", database: "postgres" }, s3: erasure.ledger.client("admin") });
-    const probeEntry: LedgerEntry = { v: 1, requestId: "probe", time: new Date().toISOString(), subject: subjectRef(ERASED_SUBJECT, erasure.hmacKey), dataClasses: ["database", "uploads"] };
-    const S4 = config.objectives.scenarios.S4;
-    const dbRpo = config.objectives.dataClasses.database.rpoSeconds;
+    return { leader, desc, fo: new LabFailover(desc), erasure, procedures, b0, bErasure };
+}
 
-    // Clients reach the database through the lab's DNS answer: region A's link, later B's.
+interface RegionalLoad {
+    /** Clients reaching the database through the lab's DNS answer: region A's link, later B's. */
+    readonly client: LedgerWriter;
+    /** An application inside region A, writing to its local primary: it goes on during the partition. */
+    readonly local: LedgerWriter;
+    readonly bench: GroupProcess;
+}
+
+function startRegionalLoad(lab: Lab, control: WanControl, sizes: Sizes, leader: Member): RegionalLoad {
     const client = new LedgerWriter(
         "regional-client",
         async () => (control.dns === "A" ? { port: lab.link("client-a").port, label: "client-a" } : { port: lab.link("client-b").port, label: "client-b" }),
@@ -368,60 +389,65 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
         lab.dir("regional-client.acks"),
         ID_BASE.regional,
     );
-    // An application inside region A, writing to its local primary: it goes on during the partition.
-    const local = new LedgerWriter(
-        "regional-a-local",
-        async () => {
-            const m = await lab.leader(A, 1000);
-            return m ? { port: m.pgPort, label: `A ${m.name}` } : undefined;
-        },
-        sizes.writerPerSecond,
-        lab.dir("regional-a-local.acks"),
-        ID_BASE.local,
-        2000,
-    );
+    const local = leaderWriter(lab, "regional-a-local", sizes.writerPerSecond, ID_BASE.local, "A ", 2000);
     const bench = startPgbench(lab, "pgbench-regional", leader.pgPort, sizes.pgbenchTps, 900);
     client.start();
     local.start();
+    return { client, local, bench };
+}
+
+/** The standby's replay lag across the WAN under load, and what the dry run predicts before any partition. */
+async function measureStandbyLag(lab: Lab, setup: RegionalSetup, load: RegionalLoad, sizes: Sizes, fig: Fig): Promise<number[]> {
     let sampling = true;
-    const [before] = await pgQuery<{ lsn: string }>(leader.pgPort, "select pg_current_wal_lsn()::text as lsn");
+    const [before] = await pgQuery<{ lsn: string }>(setup.leader.pgPort, "select pg_current_wal_lsn()::text as lsn");
     const lagFrom = Date.now();
     const sampler = sampleLag(lab, () => !sampling);
     await sleep(sizes.lagSeconds * 1000);
-    const dryBefore = await fo.positions(waitFor(30_000));
+    const dryBefore = await setup.fo.positions(waitFor(30_000));
     sampling = false;
     const samples = await sampler;
-    const [after] = await pgQuery<{ lsn: string }>(leader.pgPort, "select pg_current_wal_lsn()::text as lsn");
+    const [after] = await pgQuery<{ lsn: string }>(setup.leader.pgPort, "select pg_current_wal_lsn()::text as lsn");
     const walRate = (lsnBytes(after.lsn) - lsnBytes(before.lsn)) / ((Date.now() - lagFrom) / 1000);
     const lags = samples.map((s) => s.replayLagS).filter((x): x is number => x !== null);
     const bytes = samples.map((s) => s.replayBytes);
     fig("failover.standby.replay_lag_seconds", "standby replay lag across the WAN under load, worst sample", Math.round(Math.max(0, ...lags) * 1000) / 1000, `s (median ${Math.round(pct(lags, 50) * 1000) / 1000} s, ${lags.length} samples)`);
     fig("failover.standby.replay_lag_bytes", "standby replay lag in bytes, worst sample", Math.max(0, ...bytes), `bytes (median ${pct(bytes, 50)})`);
     fig("failover.standby.wal_rate_bytes_per_second", "WAL rate during the lag sampling", Math.round(walRate), "bytes/s");
-    fig("failover.standby.write_rate", "ledger writes during the lag sampling", `${client.acks.length} via the WAN + ${local.acks.length} in region A + pgbench ${sizes.pgbenchTps} tps`, "");
+    fig("failover.standby.write_rate", "ledger writes during the lag sampling", `${load.client.acks.length} via the WAN + ${load.local.acks.length} in region A + pgbench ${sizes.pgbenchTps} tps`, "");
     fig("failover.dryrun.before_partition_seconds", "failover --dry-run's expected loss before the partition (standby view)", expectedLossSeconds(dryBefore), "s");
+    return lags;
+}
 
-    // --- an erasure recorded in the last moments before the region is lost ---------------------
-    // The application records the request to the ledger first; region A is partitioned before its
-    // procedures ran (or before what they did replicated): region B still holds the subject.
-    const beforeErasure = await remainingOf(bErasure, procedures, probeEntry, erasure.hmacKey);
-    const recorded = await recordToLedger(erasure.ledger, { subjectId: ERASED_SUBJECT, requestId: `failover-drill-${Date.now()}`, dataClasses: ["database", "uploads"] }, erasure.hmacKey);
+/** The partition, the dry run from region B alone, and `fortress failover` on the lab driver running every step itself. */
+interface FailoverRun {
+    readonly tP: number;
+    readonly tF: number;
+    readonly tDone: number;
+    readonly dry: DatabasePositions;
+    readonly predicted: number;
+    readonly predictedBy: string;
+    readonly doc: NonNullable<CliRun["doc"]>;
+    readonly steps: [string, string][];
+    readonly drivenBy: string;
+    readonly proof: { writesStopped: boolean; repoWritesStopped: boolean; evidence: string[] };
+    readonly promoted: { promotedAtLsn: string; timeline: number };
+    readonly firstB: LedgerAck;
+}
 
-    // --- the partition -------------------------------------------------------------------------
+async function partitionAndFailover(lab: Lab, setup: RegionalSetup, load: RegionalLoad, sizes: Sizes, check: Check, redisAtPartition: () => Promise<void>): Promise<FailoverRun> {
     await redisAtPartition();
     const tP = Date.now();
     lab.wan.partition("A");
     await sleep(sizes.decisionSeconds * 1000);
 
     // What `fortress failover --dry-run` (its pre-flight) predicts, from region B alone.
-    const labFile = writeCliLab(lab, desc, erasure);
+    const labFile = writeCliLab(lab, setup.desc, setup.erasure);
     const dryCli = await fortressFailover(lab, labFile, ["--dry-run"]);
-    const dry = await fo.positions(waitFor(30_000));
+    const dry = await setup.fo.positions(waitFor(30_000));
     const cliPredicted = dryCli.doc?.result?.expectedLossSeconds;
     const predicted = typeof cliPredicted === "number" ? cliPredicted : expectedLossSeconds(dry);
     const predictedBy = typeof cliPredicted === "number" ? `fortress failover --dry-run (${s1(dryCli.ms)} s)` : `the lab driver's positions() directly (fortress failover --dry-run exited ${dryCli.code}: ${(dryCli.doc?.message ?? dryCli.stderr.trim().split("\n").at(-1) ?? "").slice(0, 200)})`;
 
-    // --- the failover: `fortress failover` on the lab driver runs every step itself ---------------
     const tF = Date.now();
     const cli = await fortressFailover(lab, labFile, []);
     const doc = cli.doc;
@@ -435,31 +461,50 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
         `${drivenBy}; steps: ${(doc?.steps ?? []).map((st) => `${st.id} ${st.status}`).join(", ") || "none"}${doc?.message ? `; message: ${doc.message.slice(0, 300)}` : ""}${doc ? "" : `; stderr: ${cli.stderr.trim().slice(-500)}`}`,
     );
     if (!doc?.result?.promoted || !doc.result.fence) throw new Error(`fortress failover did not fence and promote (exit ${cli.code}): ${(doc?.message ?? cli.stderr.trim().split("\n").at(-1) ?? "").slice(0, 400)}`);
-    const proof = doc.result.fence as { writesStopped: boolean; repoWritesStopped: boolean; evidence: string[] };
-    const promoted = doc.result.promoted as { promotedAtLsn: string; timeline: number };
     const tDone = Date.now();
-    const firstB = await poll("the first write accepted by region B", 120_000, async () => client.acks.find((a) => a.via === "client-b"), 100);
+    const firstB = await poll("the first write accepted by region B", 120_000, async () => load.client.acks.find((a) => a.via === "client-b"), 100);
     await sleep(3000);
-    await client.stop();
+    await load.client.stop();
+    return { tP, tF, tDone, dry, predicted, predictedBy, doc, steps, drivenBy, proof: doc.result.fence as FailoverRun["proof"], promoted: doc.result.promoted as FailoverRun["promoted"], firstB };
+}
 
-    // --- losses -----------------------------------------------------------------------------------
-    const presentClient = await idsOn(b0.pgPort, "regional-client");
-    const presentLocal = await idsOn(b0.pgPort, "regional-a-local");
+/** Acknowledged commits missing in region B, and region A's writes after the partition. */
+interface RegionalLosses {
+    readonly presentLocal: Set<number>;
+    readonly lostClient: readonly LedgerAck[];
+    readonly lostLocal: readonly LedgerAck[];
+    readonly lost: readonly LedgerAck[];
+    readonly ackedBefore: number;
+    readonly lossWindow: number;
+    readonly splitBrain: readonly LedgerAck[];
+}
+
+async function regionalLosses(setup: RegionalSetup, load: RegionalLoad, tP: number): Promise<RegionalLosses> {
+    const presentClient = await idsOn(setup.b0.pgPort, "regional-client");
+    const presentLocal = await idsOn(setup.b0.pgPort, "regional-a-local");
     const beforeP = (acks: readonly LedgerAck[]) => acks.filter((a) => a.at <= tP);
-    const lostClient = lostWrites(beforeP(client.acks), presentClient).lost;
-    const lostLocal = lostWrites(beforeP(local.acks), presentLocal).lost;
+    const lostClient = lostWrites(beforeP(load.client.acks), presentClient).lost;
+    const lostLocal = lostWrites(beforeP(load.local.acks), presentLocal).lost;
     const lost = [...lostClient, ...lostLocal].sort((a, b) => a.at - b.at);
-    const lossWindow = lost.length > 0 ? (tP - lost[0].at) / 1000 : 0;
-    const rto = (firstB.at - tP) / 1000;
-    const failoverSeconds = (firstB.at - tF) / 1000;
-    const splitBrain = local.acks.filter((a) => a.at > tP);
+    return {
+        presentLocal,
+        lostClient,
+        lostLocal,
+        lost,
+        ackedBefore: beforeP(load.client.acks).length + beforeP(load.local.acks).length,
+        lossWindow: lost.length > 0 ? (tP - lost[0].at) / 1000 : 0,
+        splitBrain: load.local.acks.filter((a) => a.at > tP),
+    };
+}
 
-    // --- what the command reported: the erasure replay, its audit record, its loss window ---------
+/** The erasure recorded just before the partition: replayed by the command into region B, verified, before traffic moved. */
+async function checkErasureReplay(setup: RegionalSetup, run: FailoverRun, recorded: LedgerEntry, beforeErasure: Record<string, number | undefined>, fig: Fig, check: Check): Promise<void> {
+    const { doc, steps } = run;
     const replayed = (doc.result.erasuresReplayed ?? []) as { requestId: string; removed: Record<string, number> }[];
-    const mine = replayed.filter((x) => x.requestId === recorded.entry.requestId);
+    const mine = replayed.filter((x) => x.requestId === recorded.requestId);
     const removedOf = (c: string) => mine.reduce((n, x) => n + (x.removed[c] ?? 0), 0);
-    const afterErasure = await remainingOf(bErasure, procedures, recorded.entry, erasure.hmacKey);
-    const [counts] = await pgQuery<{ u: string; o: string }>(b0.pgPort, "select (select count(*) from app_users) as u, (select count(*) from app_orders) as o");
+    const afterErasure = await remainingOf(setup.bErasure, setup.procedures, recorded, setup.erasure.hmacKey);
+    const [counts] = await pgQuery<{ u: string; o: string }>(setup.b0.pgPort, "select (select count(*) from app_users) as u, (select count(*) from app_orders) as o");
     const stepIndex = (id: string) => doc.steps.findIndex((st) => st.id === id);
     const others = { users: APP_USERS.length - 1, orders: (APP_USERS.length - 1) * ORDERS_PER_USER };
     fig("failover.regional.erasures_replayed", "regional: erasure requests fortress failover replayed into region B", replayed.length, `requests (${removedOf("database")} rows, ${removedOf("uploads")} uploads of the one recorded before the partition)`);
@@ -474,11 +519,16 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
             Number(counts.o) === others.orders &&
             stepIndex("replay-erasures") > stepIndex("promote") &&
             stepIndex("replay-erasures") < stepIndex("switch-traffic"),
-        `request ${recorded.entry.requestId} (subject ${ERASED_SUBJECT}, hashed): in region B before ${JSON.stringify(beforeErasure)}, removed by the replay ${JSON.stringify({ database: removedOf("database"), uploads: removedOf("uploads") })}, after ${JSON.stringify(afterErasure)}; other users ${counts.u} (want ${others.users}), orders ${counts.o} (want ${others.orders}); step: ${steps.find(([id]) => id === "replay-erasures")?.[1] ?? "missing"}`,
+        `request ${recorded.requestId} (subject ${ERASED_SUBJECT}, hashed): in region B before ${JSON.stringify(beforeErasure)}, removed by the replay ${JSON.stringify({ database: removedOf("database"), uploads: removedOf("uploads") })}, after ${JSON.stringify(afterErasure)}; other users ${counts.u} (want ${others.users}), orders ${counts.o} (want ${others.orders}); step: ${steps.find(([id]) => id === "replay-erasures")?.[1] ?? "missing"}`,
     );
-    const audit = await auditRecords(lab, doc, erasure.ledger);
+}
+
+/** The command's audit record (local and tier 3) and the loss window it reported against the ledger's. */
+async function checkAuditAndReportedLoss(lab: Lab, setup: RegionalSetup, run: FailoverRun, recorded: LedgerEntry, losses: RegionalLosses, dbRpo: number, fig: Fig, check: Check): Promise<void> {
+    const { doc, steps } = run;
+    const audit = await auditRecords(lab, doc, setup.erasure.ledger);
     const planOk = audit.local?.plan.every((st) => st.status === "verified") ?? false;
-    const auditLists = (r: AuditRecord | undefined) => ((r?.erasuresReplayed ?? []) as { requestId: string }[]).some((x) => x.requestId === recorded.entry.requestId);
+    const auditLists = (r: AuditRecord | undefined) => ((r?.erasuresReplayed ?? []) as { requestId: string }[]).some((x) => x.requestId === recorded.requestId);
     check(
         "regional: the failover's audit record (local and the Object Lock copy) says done, every step verified, and names the replayed erasure",
         audit.local?.outcome === "done" && planOk && auditLists(audit.local) && audit.tier3?.runId === doc.runId && audit.tier3.outcome === "done" && auditLists(audit.tier3),
@@ -489,14 +539,23 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
     fig("failover.regional.cli_loss_window_seconds", "regional: data-loss window fortress failover reported (region B's view at its pre-flight)", typeof cliLoss === "number" ? cliLoss : "not reported", `s (loss-window step: ${lossStep.slice(0, 200)})`);
     check(
         "regional: the loss window fortress failover reported bounds the one the acknowledged-writes ledger measured, within the database RPO",
-        typeof cliLoss === "number" && cliLoss >= lossWindow && cliLoss <= dbRpo,
-        `fortress failover: expected loss ${cliLoss ?? "not reported"} s at its pre-flight, lost WAL bytes ${doc.result.lostWalBytes ?? "unknown (region A unreachable: no fenced position)"}; the ledger: ${lost.length} acknowledged commits lost, window ${Math.round(lossWindow * 1000) / 1000} s before the partition; database RPO ${dbRpo} s`,
+        typeof cliLoss === "number" && cliLoss >= losses.lossWindow && cliLoss <= dbRpo,
+        `fortress failover: expected loss ${cliLoss ?? "not reported"} s at its pre-flight, lost WAL bytes ${doc.result.lostWalBytes ?? "unknown (region A unreachable: no fenced position)"}; the ledger: ${losses.lost.length} acknowledged commits lost, window ${Math.round(losses.lossWindow * 1000) / 1000} s before the partition; database RPO ${dbRpo} s`,
     );
+}
 
-    // --- the link heals; region A is demoted and must take no write that clients see ------------
+/** After the heal: region A demoted, read-only or refusing, and no write of region A after the partition visible to clients. */
+interface HealOutcome {
+    readonly detail: string;
+    readonly readOnly: boolean;
+    readonly visible: number;
+}
+
+async function healAndProbeRegionA(lab: Lab, setup: RegionalSetup, load: RegionalLoad, losses: RegionalLosses): Promise<HealOutcome> {
+    const A = lab.regionA;
     lab.wan.heal("A");
     const demote = await poll("region A's demotion to a standby of region B, once reachable", 120_000, async () => {
-        const d = await fo.demotePrimary(waitFor(5000));
+        const d = await setup.fo.demotePrimary(waitFor(5000));
         return d.ok ? d : undefined;
     }, 1000);
     // Demoted, region A's leader restarts as a standby of B; its history forked from B's at the
@@ -518,8 +577,8 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
         }
         return true;
     }, 1000).catch(() => false);
-    await local.stop();
-    await lab.procs.kill(bench);
+    await load.local.stop();
+    await lab.procs.kill(load.bench);
     // Attempts after the heal: through the clients' path to A (fenced) and straight at every A member.
     let acceptedAfterHeal = 0;
     const attempts: string[] = [];
@@ -532,23 +591,35 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
             attempts.push(`${labelA}: ${(e as Error).message.slice(0, 80)}`);
         }
     }
-    const splitVisible = splitBrain.filter((a) => presentLocal.has(a.id)).length;
+    const splitVisible = losses.splitBrain.filter((a) => losses.presentLocal.has(a.id)).length;
     const presentAfter = await idsOn(lab.link("client-b").port, "regional-a-local");
-    const splitVisibleAfterHeal = splitBrain.filter((a) => presentAfter.has(a.id)).length;
+    const splitVisibleAfterHeal = losses.splitBrain.filter((a) => presentAfter.has(a.id)).length;
     const afterHealVisible = (await pgQuery<{ n: string }>(lab.link("client-b").port, `select count(*) as n from ${LEDGER_TABLE} where writer = 'after-heal'`))[0].n;
-    const visible = splitVisible + splitVisibleAfterHeal + acceptedAfterHeal + Number(afterHealVisible);
+    return {
+        readOnly: readOnly === true,
+        visible: splitVisible + splitVisibleAfterHeal + acceptedAfterHeal + Number(afterHealVisible),
+        detail: `${losses.splitBrain.length} writes region A took from its own clients during the partition, ${splitVisible + splitVisibleAfterHeal} of them in region B; after the heal ${demote.detail}; ${memberStates.join(", ")}; write attempts: ${attempts.join("; ")}; 'after-heal' rows visible through the clients' path: ${afterHealVisible}`,
+    };
+}
 
-    fig("failover.dryrun.predicted_loss_seconds", "failover --dry-run's expected loss after the partition (region B's view)", predicted, `s (by ${predictedBy})`);
-    fig("failover.regional.driven_by", "regional failover driven by", drivenBy, "");
-    fig("failover.regional.lost_commits", "regional: acknowledged commits lost", lost.length, `commits of ${beforeP(client.acks).length + beforeP(local.acks).length} acknowledged before the partition (${lostClient.length} via the WAN, ${lostLocal.length} in region A)`);
+/** The regional scenario's figures and its verdicts on loss, recovery time, split brain and the dry run's prediction. */
+function regionalVerdicts(sizes: Sizes, config: FortressConfig, run: FailoverRun, losses: RegionalLosses, heal: HealOutcome, lags: readonly number[], fig: Fig, check: Check): void {
+    const S4 = config.objectives.scenarios.S4;
+    const dbRpo = config.objectives.dataClasses.database.rpoSeconds;
+    const { lost, lossWindow } = losses;
+    const rto = (run.firstB.at - run.tP) / 1000;
+    const failoverSeconds = (run.firstB.at - run.tF) / 1000;
+    fig("failover.dryrun.predicted_loss_seconds", "failover --dry-run's expected loss after the partition (region B's view)", run.predicted, `s (by ${run.predictedBy})`);
+    fig("failover.regional.driven_by", "regional failover driven by", run.drivenBy, "");
+    fig("failover.regional.lost_commits", "regional: acknowledged commits lost", lost.length, `commits of ${losses.ackedBefore} acknowledged before the partition (${losses.lostClient.length} via the WAN, ${losses.lostLocal.length} in region A)`);
     fig("failover.regional.loss_window_seconds", "regional: loss window (partition - first lost commit)", Math.round(lossWindow * 1000) / 1000, "s");
     fig("failover.regional.rto_seconds", "regional: partition to first write accepted in region B", s1(rto * 1000), `s (of which ${sizes.decisionSeconds} s the drill's decision delay)`);
     fig("failover.regional.failover_seconds", "regional: failover start to first write accepted in region B", s1(failoverSeconds * 1000), "s");
-    fig("failover.regional.command_seconds", "regional: fortress failover's run (pre-flight, fence, prove, promote, replay erasures, switch, confirm)", s1(tDone - tF), "s");
-    fig("failover.regional.promoted_lsn", "regional: region B promoted at", `${promoted.promotedAtLsn} (timeline ${promoted.timeline})`, "");
-    fig("failover.regional.split_brain_writes", "regional: writes region A accepted from its own clients during the partition (lost by design)", splitBrain.length, "commits");
-    fig("failover.regional.old_primary_writes_visible", "regional: writes of region A after the partition that clients can see", visible, "commits");
-    for (const [id, text] of steps) fig(`failover.regional.step.${id}`, `regional step: ${id}`, text.slice(0, 400), "");
+    fig("failover.regional.command_seconds", "regional: fortress failover's run (pre-flight, fence, prove, promote, replay erasures, switch, confirm)", s1(run.tDone - run.tF), "s");
+    fig("failover.regional.promoted_lsn", "regional: region B promoted at", `${run.promoted.promotedAtLsn} (timeline ${run.promoted.timeline})`, "");
+    fig("failover.regional.split_brain_writes", "regional: writes region A accepted from its own clients during the partition (lost by design)", losses.splitBrain.length, "commits");
+    fig("failover.regional.old_primary_writes_visible", "regional: writes of region A after the partition that clients can see", heal.visible, "commits");
+    for (const [id, text] of run.steps) fig(`failover.regional.step.${id}`, `regional step: ${id}`, text.slice(0, 400), "");
 
     const rtoBound = S4.rtoSeconds;
     const productionRto = S4.detectSeconds + failoverSeconds;
@@ -562,16 +633,35 @@ async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: For
         rto <= rtoBound && productionRto <= rtoBound,
         `partition to first write in B ${s1(rto * 1000)} s in the lab (decision after ${sizes.decisionSeconds} s); with S4's detection objective ${S4.detectSeconds} s instead of the drill's decision delay: ${Math.round(productionRto)} s (objective ${rtoBound} s)`,
     );
-    check(
-        "regional: region A cannot accept a write that clients see, before or after the link heals",
-        visible === 0 && proof.writesStopped && readOnly === true,
-        `${splitBrain.length} writes region A took from its own clients during the partition, ${splitVisible + splitVisibleAfterHeal} of them in region B; after the heal ${demote.detail}; ${memberStates.join(", ")}; write attempts: ${attempts.join("; ")}; 'after-heal' rows visible through the clients' path: ${afterHealVisible}`,
-    );
+    check("regional: region A cannot accept a write that clients see, before or after the link heals", heal.visible === 0 && run.proof.writesStopped && heal.readOnly, heal.detail);
     check(
         "regional: failover --dry-run's expected loss bounds the real loss window",
-        Number.isFinite(predicted) && predicted >= lossWindow,
-        `predicted ${predicted} s from region B's positions (${dry.standby?.replayLsn ?? "?"} replayed, last commit ${dry.standby?.lastReplayAt?.toISOString() ?? "?"}) ${sizes.decisionSeconds} s after the partition; real loss window ${Math.round(lossWindow * 1000) / 1000} s (${lost.length} commits)`,
+        Number.isFinite(run.predicted) && run.predicted >= lossWindow,
+        `predicted ${run.predicted} s from region B's positions (${run.dry.standby?.replayLsn ?? "?"} replayed, last commit ${run.dry.standby?.lastReplayAt?.toISOString() ?? "?"}) ${sizes.decisionSeconds} s after the partition; real loss window ${Math.round(lossWindow * 1000) / 1000} s (${lost.length} commits)`,
     );
+}
+
+async function regional(lab: Lab, control: WanControl, sizes: Sizes, config: FortressConfig, fig: Fig, check: Check, redisAtPartition: () => Promise<void>): Promise<void> {
+    const setup = await regionalSetup(lab, control);
+    const load = startRegionalLoad(lab, control, sizes, setup.leader);
+    const lags = await measureStandbyLag(lab, setup, load, sizes, fig);
+
+    // --- an erasure recorded in the last moments before the region is lost ---------------------
+    // The application records the request to the ledger first; region A is partitioned before its
+    // procedures ran (or before what they did replicated): region B still holds the subject.
+    const probeEntry: LedgerEntry = { v: 1, requestId: "probe", time: new Date().toISOString(), subject: subjectRef(ERASED_SUBJECT, setup.erasure.hmacKey), dataClasses: ["database", "uploads"] };
+    const beforeErasure = await remainingOf(setup.bErasure, setup.procedures, probeEntry, setup.erasure.hmacKey);
+    const recorded = await recordToLedger(setup.erasure.ledger, { subjectId: ERASED_SUBJECT, requestId: `failover-drill-${Date.now()}`, dataClasses: ["database", "uploads"] }, setup.erasure.hmacKey);
+
+    // --- the partition and `fortress failover` ----------------------------------------------------
+    const run = await partitionAndFailover(lab, setup, load, sizes, check, redisAtPartition);
+    const losses = await regionalLosses(setup, load, run.tP);
+    await checkErasureReplay(setup, run, recorded.entry, beforeErasure, fig, check);
+    await checkAuditAndReportedLoss(lab, setup, run, recorded.entry, losses, config.objectives.dataClasses.database.rpoSeconds, fig, check);
+
+    // --- the link heals; region A is demoted and must take no write that clients see ------------
+    const heal = await healAndProbeRegionA(lab, setup, load, losses);
+    regionalVerdicts(sizes, config, run, losses, heal, lags, fig, check);
 }
 
 // ------------------------------------------------------------------------------------------------

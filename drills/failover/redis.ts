@@ -58,8 +58,8 @@ async function prefixPresent(c: RespClient, upTo: number): Promise<{ prefix: num
     return { prefix, holes };
 }
 
-export async function redisScenarios(lab: Lab, config: FortressConfig, quick: boolean, redisServer: string, fig: Fig, check: Check): Promise<{ atPartition: () => Promise<void>; afterFailover: () => Promise<void> }> {
-    // --- Sentinel failover in region A -----------------------------------------------------------
+/** Region A's Sentinel failover (S1 for the cache): its figures and checks. */
+async function sentinelScenario(lab: Lab, config: FortressConfig, quick: boolean, redisServer: string, fig: Fig, check: Check): Promise<void> {
     const sentinel = await sentinelFailover({
         workDir: lab.dir("A"),
         procs: lab.s3procs,
@@ -72,12 +72,11 @@ export async function redisScenarios(lab: Lab, config: FortressConfig, quick: bo
     const ids = ["failover.redis.sentinel_rto_seconds", "failover.redis.sentinel_named_seconds", "failover.redis.sentinel_lost_keys"];
     sentinel.figures.forEach((f, i) => fig(ids[i] ?? `failover.redis.sentinel_${i}`, `region A ${f.name}`, f.value, f.unit));
     for (const c of sentinel.checks) check(`region A: ${c.name}`, c.passed, c.detail);
+}
 
-    // --- region A's cache, its tier-2 snapshot through the WAN ------------------------------------
-    const schedule = config.tiers.redis.tier2.snapshot;
-    const keyFile = lab.dir("redis-backup.key");
-    fs.writeFileSync(keyFile, randomBytes(32).toString("hex"), { mode: 0o600 });
-    const env = (endpointPort: number): NodeJS.ProcessEnv => ({
+/** The snapshot and restore jobs' environment against the S3 endpoint on `endpointPort` (tier-2 bucket, prefix, key). */
+function jobEnv(lab: Lab, config: FortressConfig, keyFile: string, endpointPort: number): NodeJS.ProcessEnv {
+    return {
         ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("AWS_"))),
         AWS_ACCESS_KEY_ID: "lab",
         AWS_SECRET_ACCESS_KEY: "lab",
@@ -91,15 +90,16 @@ export async function redisScenarios(lab: Lab, config: FortressConfig, quick: bo
         BACKUP_PREFIX: "tier2/redis",
         BACKUP_TIER: "tier2",
         BACKUP_KEY_FILE: keyFile,
-    });
-    const a = await startRedis(lab, redisServer, "redis-a", lab.dir("A", "redis-data"));
-    const writerClient = await RespClient.connect(a.port);
+    };
+}
+
+/** Writes w:1, w:2, … at `perSecond` until stopped; ackAt[seq] is when w:seq was acknowledged. */
+function startCacheWriter(client: RespClient, perSecond: number): { ackAt: number[]; stop: () => Promise<void> } {
     const ackAt: number[] = [0];
-    let stop = false;
-    const perSecond = quick ? 200 : 500;
+    let stopped = false;
     const started = Date.now();
     const writing = (async () => {
-        while (!stop) {
+        while (!stopped) {
             const due = Math.floor(((Date.now() - started) / 1000) * perSecond);
             if (ackAt.length - 1 >= due) {
                 await sleep(2);
@@ -107,55 +107,88 @@ export async function redisScenarios(lab: Lab, config: FortressConfig, quick: bo
             }
             const seq = ackAt.length;
             try {
-                await writerClient.command("SET", `w:${seq}`, value(seq));
+                await client.command("SET", `w:${seq}`, value(seq));
             } catch {
                 return;
             }
             ackAt.push(Date.now());
         }
     })();
+    return {
+        ackAt,
+        stop: async () => {
+            stopped = true;
+            await writing;
+        },
+    };
+}
+
+interface CacheAtPartition {
+    readonly ackAt: readonly number[];
+    readonly acked: number;
+    readonly tP: number;
+    readonly snapStart: number;
+    readonly snapEnd: number;
+}
+
+/** Region B restores the newest tier-2 snapshot from its own S3 (not through the WAN) and compares it with what region A acknowledged. */
+async function checkRestoredCache(lab: Lab, config: FortressConfig, redisServer: string, env: NodeJS.ProcessEnv, at: CacheAtPartition, fig: Fig, check: Check): Promise<void> {
+    const dir = lab.dir("B", "redis-restored");
+    fs.mkdirSync(dir, { recursive: true });
+    const restore = await runScript(path.join(JOBS, "redis-restore.sh"), [], { ...env, REDIS_DATA_DIR: dir, RESTORE_PORT: String(await freePort()) }, 300_000);
+    if (restore.code !== 0) throw new Error(`redis-restore.sh in region B failed (exit ${restore.code}): ${restore.stderr.trim().split("\n").slice(-4).join(" | ")}`);
+    const b = await startRedis(lab, redisServer, "redis-b", dir);
+    const { prefix, holes } = await prefixPresent(b.client, at.acked);
+    b.client.close();
+    const { acked, snapStart, snapEnd } = at;
+    const schedule = config.tiers.redis.tier2.snapshot;
+    const lost = acked - prefix;
+    const newestAt = at.ackAt[prefix] ?? snapStart;
+    const age = (at.tP - newestAt) / 1000;
+    const worst = maxIntervalSeconds(schedule) + (snapEnd - snapStart) / 1000;
+    const s4 = config.objectives.scenarios.S4.rpoSeconds ?? Infinity;
+    const cacheRpo = config.objectives.dataClasses.cache.rpoSeconds;
+    fig("failover.redis.snapshot_age_at_partition_seconds", "Redis: newest tier-2 snapshot's data age at the partition", Math.round(age * 10) / 10, "s (newest restored write to the partition)");
+    fig("failover.redis.lost_keys", "Redis: acknowledged writes lost at the regional failover", lost, `keys of ${acked}`);
+    fig("failover.redis.worst_case_seconds", "Redis: worst-case cache loss at a regional failover (tier-2 interval + job)", Math.round(worst), `s (${schedule}; S4 RPO ${s4} s, cache RPO ${cacheRpo} s: ${worst <= Math.min(s4, cacheRpo) ? "within" : "NOT within"})`);
+    check(
+        "Redis: the cache restored in region B holds every write acknowledged before the tier-2 snapshot started, and loses only what came after",
+        holes === 0 && prefix > 0 && newestAt >= snapStart - 1000 && newestAt <= snapEnd,
+        `${acked} writes acknowledged before the partition; region B holds w:1..w:${prefix} (holes ${holes}); the newest restored write was acknowledged ${Math.round((newestAt - snapStart) / 100) / 10} s after the snapshot job started (job ${Math.round((snapEnd - snapStart) / 100) / 10} s); the data was ${Math.round(age * 10) / 10} s old at the partition; worst case ${Math.round(worst)} s with the tier-2 schedule ${schedule}, ${worst <= Math.min(s4, cacheRpo) ? "within" : "beyond"} the S4 RPO ${s4} s and the cache RPO ${cacheRpo} s`,
+    );
+}
+
+export async function redisScenarios(lab: Lab, config: FortressConfig, quick: boolean, redisServer: string, fig: Fig, check: Check): Promise<{ atPartition: () => Promise<void>; afterFailover: () => Promise<void> }> {
+    await sentinelScenario(lab, config, quick, redisServer, fig, check);
+
+    // --- region A's cache, its tier-2 snapshot through the WAN ------------------------------------
+    const keyFile = lab.dir("redis-backup.key");
+    fs.writeFileSync(keyFile, randomBytes(32).toString("hex"), { mode: 0o600 });
+    const a = await startRedis(lab, redisServer, "redis-a", lab.dir("A", "redis-data"));
+    const writerClient = await RespClient.connect(a.port);
+    const writer = startCacheWriter(writerClient, quick ? 200 : 500);
     await sleep(1000);
     const snapStart = Date.now();
-    const snap = await runScript(path.join(JOBS, "redis-snapshot.sh"), [], { ...env(lab.link("s3http-b").port), REDIS_HOST: "127.0.0.1", REDIS_PORT: String(a.port) }, 300_000);
+    const snap = await runScript(path.join(JOBS, "redis-snapshot.sh"), [], { ...jobEnv(lab, config, keyFile, lab.link("s3http-b").port), REDIS_HOST: "127.0.0.1", REDIS_PORT: String(a.port) }, 300_000);
     const snapEnd = Date.now();
     if (snap.code !== 0) throw new Error(`redis-snapshot.sh to tier 2 through the WAN failed (exit ${snap.code}): ${snap.stderr.trim().split("\n").slice(-4).join(" | ")}`);
     fig("failover.redis.tier2_snapshot_seconds", "Redis tier-2 snapshot job through the WAN", Math.round((snapEnd - snapStart) / 100) / 10, "s");
 
-    let tP = 0;
-    let acked = 0;
+    let at: CacheAtPartition | undefined;
     return {
         async atPartition() {
-            tP = Date.now();
-            stop = true;
-            await writing;
-            acked = ackAt.length - 1;
+            const tP = Date.now();
+            await writer.stop();
+            at = { ackAt: writer.ackAt, acked: writer.ackAt.length - 1, tP, snapStart, snapEnd };
             writerClient.close();
         },
         async afterFailover() {
-            // Region B restores the newest tier-2 snapshot from its own S3 (not through the WAN).
-            const dir = lab.dir("B", "redis-restored");
-            fs.mkdirSync(dir, { recursive: true });
-            const restore = await runScript(path.join(JOBS, "redis-restore.sh"), [], { ...env(lab.regionB.s3.motoPort), REDIS_DATA_DIR: dir, RESTORE_PORT: String(await freePort()) }, 300_000);
-            if (restore.code !== 0) throw new Error(`redis-restore.sh in region B failed (exit ${restore.code}): ${restore.stderr.trim().split("\n").slice(-4).join(" | ")}`);
-            const b = await startRedis(lab, redisServer, "redis-b", dir);
-            const { prefix, holes } = await prefixPresent(b.client, acked);
-            b.client.close();
-            a.client.close();
-            const lost = acked - prefix;
-            const newestAt = ackAt[prefix] ?? snapStart;
-            const age = (tP - newestAt) / 1000;
-            const interval = maxIntervalSeconds(schedule);
-            const worst = interval + (snapEnd - snapStart) / 1000;
-            const s4 = config.objectives.scenarios.S4.rpoSeconds ?? Infinity;
-            const cacheRpo = config.objectives.dataClasses.cache.rpoSeconds;
-            fig("failover.redis.snapshot_age_at_partition_seconds", "Redis: newest tier-2 snapshot's data age at the partition", Math.round(age * 10) / 10, "s (newest restored write to the partition)");
-            fig("failover.redis.lost_keys", "Redis: acknowledged writes lost at the regional failover", lost, `keys of ${acked}`);
-            fig("failover.redis.worst_case_seconds", "Redis: worst-case cache loss at a regional failover (tier-2 interval + job)", Math.round(worst), `s (${schedule}; S4 RPO ${s4} s, cache RPO ${cacheRpo} s: ${worst <= Math.min(s4, cacheRpo) ? "within" : "NOT within"})`);
-            check(
-                "Redis: the cache restored in region B holds every write acknowledged before the tier-2 snapshot started, and loses only what came after",
-                holes === 0 && prefix > 0 && newestAt >= snapStart - 1000 && newestAt <= snapEnd,
-                `${acked} writes acknowledged before the partition; region B holds w:1..w:${prefix} (holes ${holes}); the newest restored write was acknowledged ${Math.round((newestAt - snapStart) / 100) / 10} s after the snapshot job started (job ${Math.round((snapEnd - snapStart) / 100) / 10} s); the data was ${Math.round(age * 10) / 10} s old at the partition; worst case ${Math.round(worst)} s with the tier-2 schedule ${schedule}, ${worst <= Math.min(s4, cacheRpo) ? "within" : "beyond"} the S4 RPO ${s4} s and the cache RPO ${cacheRpo} s`,
-            );
+            if (!at) throw new Error("redisScenarios: afterFailover before atPartition");
+            try {
+                await checkRestoredCache(lab, config, redisServer, jobEnv(lab, config, keyFile, lab.regionB.s3.motoPort), at, fig, check);
+            } finally {
+                a.client.close();
+            }
         },
     };
 }

@@ -81,11 +81,7 @@ export function declareDatabase(config: FortressConfig, providers: Providers, cl
     const ns = config.kubernetes.namespace;
     const k8sOpts = { provider: cluster };
     const settings = postgresSettings(config);
-    for (const r of settings.repos) {
-        if (r.location.kind === "s3" && storage.tiers[r.tier].region !== r.location.region) {
-            throw new Error(`database step: ${r.name} expects the ${r.tier} bucket in ${r.location.region}, but the storage step put it in ${storage.tiers[r.tier].region}`);
-        }
-    }
+    checkReposMatchStorage(settings, storage);
     const operator = new PerconaOperator("pg-operator", { namespace: ns, chartVersion: config.postgres.operatorChartVersion }, k8sOpts);
     const tls = new ReplicationTls("pg-replication-tls", {
         clusterName: PG_CLUSTER_NAME,
@@ -117,6 +113,42 @@ export function declareDatabase(config: FortressConfig, providers: Providers, cl
         },
         { ...k8sOpts, protect: config.environment === "prod" },
     );
+    const alarms = declareBackupChecks(config, providers, cluster, detection, settings, access, pg);
+    return {
+        cipherPassphrases: pg.cipherPassphrases,
+        replicationTls: tls.pems,
+        replicationHost: config.postgres.replicationHost,
+        alarms,
+        scratchReaderRoleArn: access.scratchReaderRoleArn,
+        repoWriterRoleArn: access.writerRoleArn,
+    };
+}
+
+/** Each S3 repo of the settings must name the region the storage step put its tier's bucket in. */
+function checkReposMatchStorage(settings: PgBackRestSettings, storage: StorageOutputs): void {
+    for (const r of settings.repos) {
+        if (r.location.kind === "s3" && storage.tiers[r.tier].region !== r.location.region) {
+            throw new Error(`database step: ${r.name} expects the ${r.tier} bucket in ${r.location.region}, but the storage step put it in ${storage.tiers[r.tier].region}`);
+        }
+    }
+}
+
+/**
+ * The primary's checks on its backups: the daily restore verification, the backup-age
+ * reporter (the detection step's backup-age alarms read what it publishes), and the
+ * verification alarms in the monitoring region, which are returned with their region.
+ */
+function declareBackupChecks(
+    config: FortressConfig,
+    providers: Providers,
+    cluster: k8s.Provider,
+    detection: DetectionOutputs,
+    settings: PgBackRestSettings,
+    access: PgBackRestAccess,
+    pg: PostgresCluster,
+): DatabaseOutputs["alarms"] {
+    const ns = config.kubernetes.namespace;
+    const k8sOpts = { provider: cluster };
     const verifier = new k8s.core.v1.ServiceAccount(
         "pg-verify-sa",
         { metadata: { name: RESTORE_JOB_SERVICE_ACCOUNT, namespace: ns, labels: { "app.kubernetes.io/part-of": "fortress-dr" } } },
@@ -142,7 +174,6 @@ export function declareDatabase(config: FortressConfig, providers: Providers, cl
         },
         { ...k8sOpts, dependsOn: [pg, verifier] },
     );
-    // The detection step's backup-age alarms for the database's S3 tiers read what this publishes.
     new BackupAgeReporter(
         "pg-backup-age",
         {
@@ -163,14 +194,7 @@ export function declareDatabase(config: FortressConfig, providers: Providers, cl
     }
     const verifyAlarms = verificationAlarms(PG_CLUSTER_NAME, [2, 3], 2);
     new AlarmSet("pg-verify-alarms", { alarms: verifyAlarms, namePrefix: detection.alarmNamePrefix, topicArn: topic }, { provider: providers.aws.dr });
-    return {
-        cipherPassphrases: pg.cipherPassphrases,
-        replicationTls: tls.pems,
-        replicationHost: config.postgres.replicationHost,
-        alarms: verifyAlarms.map((a) => ({ ...a, region: metricsRegion })),
-        scratchReaderRoleArn: access.scratchReaderRoleArn,
-        repoWriterRoleArn: access.writerRoleArn,
-    };
+    return verifyAlarms.map((a) => ({ ...a, region: metricsRegion }));
 }
 
 /**

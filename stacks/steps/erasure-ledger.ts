@@ -6,13 +6,13 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ErasureLedger } from "../../components/compliance/erasure-ledger";
-import { RESTORE_JOB_SERVICE_ACCOUNT, bucketName } from "../../components/core/names";
+import { RESTORE_JOB_SERVICE_ACCOUNT } from "../../components/core/names";
 import { longestRetentionDays } from "../../config";
 import type { FortressConfig } from "../../config";
 import { TIERS } from "../../config/vocabulary";
 import type { Providers } from "../providers";
 import type { DetectionOutputs } from "./detection";
-import { accountRoleArn, StorageOutputs } from "./storage";
+import { drCopiedBucketArgs, StorageOutputs } from "./storage";
 
 export interface ErasureLedgerOutputs {
     readonly bucketName: pulumi.Output<string>;
@@ -24,29 +24,21 @@ export interface ErasureLedgerOutputs {
 export function declareErasureLedger(config: FortressConfig, providers: Providers, storage: StorageOutputs, detection: DetectionOutputs): ErasureLedgerOutputs | undefined {
     const e = config.erasure;
     if (!e) return undefined;
-    const { regions, namePrefix, environment } = config;
+    const { regions } = config;
     const ledger = new ErasureLedger(
         "erasure-ledger",
         {
-            bucketName: bucketName(namePrefix, environment, "erasure-ledger", regions.primary),
-            replicaBucketName: bucketName(namePrefix, environment, "erasure-ledger", regions.dr),
-            replicaProvider: providers.aws.dr,
-            kmsKeyArn: storage.key.arn,
-            replicaKmsKeyArn: storage.key.replicaArns[regions.dr],
+            ...drCopiedBucketArgs(config, providers, storage, "erasure-ledger"),
             retentionDays: config.storage.complianceRetentionDays,
             // Every backup that may hold personal data: each tier's longest retention, and the compliance archives.
             longestBackupRetentionDays: Math.max(...TIERS.map((t) => longestRetentionDays(config.tiers, t))),
             lockMode: config.storage.tier3.objectLock.mode,
-            breakGlassRoleArn: accountRoleArn(storage.accountId, config.aws.breakGlassRoleName),
             accountId: storage.accountId,
             oidcIssuer: config.kubernetes.oidcProvider!,
             appender: { namespace: e.ledger.appenderNamespace ?? config.kubernetes.namespace, serviceAccounts: e.ledger.appenderServiceAccounts },
             reader: { namespace: config.kubernetes.namespace, serviceAccounts: [RESTORE_JOB_SERVICE_ACCOUNT] },
-            accessLogBucket: storage.accessLogBuckets[regions.primary].bucketName,
-            replicaAccessLogBucket: storage.accessLogBuckets[regions.dr].bucketName,
             replicaAlarmTopicArn: detection.alertTopicArns[regions.dr],
             replicaRpoSeconds: config.objectives.dataClasses.logs.rpoSeconds,
-            protect: environment === "prod",
         },
         { provider: providers.aws.primary },
     );

@@ -22,6 +22,7 @@ import { maxIntervalSeconds, parseCron } from "../../components/core/cron";
 import { FortressConfig, TIERS, TierId, tierRegion } from "../../config";
 import type { Providers } from "../providers";
 import { REPLICATION_RULE_IDS } from "../../components/core/tags";
+import type { DrCopiedBucketArgs } from "../../components/storage/uploads";
 
 export interface TierOutputs {
     readonly region: string;
@@ -75,78 +76,130 @@ export function accountRoleArn(accountId: pulumi.Input<string>, roleName: string
     return pulumi.interpolate`arn:aws:iam::${accountId}:role/${roleName}`;
 }
 
-export function declareStorage(config: FortressConfig, providers: Providers, parent?: pulumi.Resource): StorageOutputs {
-    const { regions, environment, namePrefix } = config;
-    const prod = environment === "prod";
-    const identity = aws.getCallerIdentityOutput({}, { provider: providers.aws.primary, parent });
-    const accountId = identity.accountId;
-    const roleArn = (roleName: string) => accountRoleArn(accountId, roleName);
-    const breakGlassRoleArn = roleArn(config.aws.breakGlassRoleName);
-    const opts = (provider: aws.Provider): pulumi.ComponentResourceOptions => ({ provider, parent });
+/** What every part of the storage step shares: the account, the key per tier, the provider per tier. */
+interface StorageScope {
+    readonly config: FortressConfig;
+    readonly accountId: pulumi.Output<string>;
+    readonly breakGlassRoleArn: pulumi.Output<string>;
+    readonly protect: boolean;
+    readonly keyIn: Readonly<Record<TierId, pulumi.Output<string>>>;
+    readonly providerOf: Readonly<Record<TierId, aws.Provider>>;
+    readonly opts: (provider: aws.Provider) => pulumi.ComponentResourceOptions;
+    readonly parent?: pulumi.Resource;
+}
 
+export function declareStorage(config: FortressConfig, providers: Providers, parent?: pulumi.Resource): StorageOutputs {
+    const { regions, environment } = config;
+    const accountId = aws.getCallerIdentityOutput({}, { provider: providers.aws.primary, parent }).accountId;
+    const opts = (provider: aws.Provider): pulumi.ComponentResourceOptions => ({ provider, parent });
+    const protect = environment === "prod";
     const key = new BackupKey(
         "backup-key",
         {
             description: `Fortress DR ${environment}: backups in every tier`,
             accountId,
-            adminRoleArns: [roleArn(config.aws.deployRoleName)],
+            adminRoleArns: [accountRoleArn(accountId, config.aws.deployRoleName)],
             replicas: { [regions.dr]: providers.aws.dr, [regions.tier3]: providers.aws.tier3 },
-            protect: prod,
+            protect,
         },
         opts(providers.aws.primary),
     );
-    const keyIn: Record<TierId, pulumi.Output<string>> = { tier1: key.arn, tier2: key.replicaArns[regions.dr], tier3: key.replicaArns[regions.tier3] };
-    const providerOf: Record<TierId, aws.Provider> = { tier1: providers.aws.primary, tier2: providers.aws.dr, tier3: providers.aws.tier3 };
-    const regionOf = (tier: TierId) => tierRegion(regions, tier);
+    const scope: StorageScope = {
+        config,
+        accountId,
+        breakGlassRoleArn: accountRoleArn(accountId, config.aws.breakGlassRoleName),
+        protect,
+        keyIn: { tier1: key.arn, tier2: key.replicaArns[regions.dr], tier3: key.replicaArns[regions.tier3] },
+        providerOf: { tier1: providers.aws.primary, tier2: providers.aws.dr, tier3: providers.aws.tier3 },
+        opts,
+        parent,
+    };
+    const accessLogBuckets = declareAccessLogBuckets(scope);
+    const buckets = declareTierBuckets(scope, accessLogBuckets);
+    const replication = declareTierReplication(scope, buckets, providers);
+    const access = declareBackupAccess(scope, buckets, providers);
+    const vault = declareGcsCopy(scope, buckets, providers);
 
+    const tiers = Object.fromEntries(
+        TIERS.map((t) => [
+            t,
+            {
+                region: tierRegion(regions, t),
+                bucketName: buckets[t].bucketName,
+                bucketArn: buckets[t].arn,
+                kmsKeyArn: scope.keyIn[t],
+                writerRoleArn: access.writerRoleArns[t]!,
+                readerRoleArn: access.readerRoleArns[t]!,
+            },
+        ]),
+    ) as Record<TierId, TierOutputs>;
+    return { accountId, tiers, tier1Bucket: buckets.tier1, key, accessLogBuckets, gcsBucketName: vault.bucketName, replicationRoleArn: replication.roleArn };
+}
+
+/** One access-log bucket per tier region, keyed by region. */
+function declareAccessLogBuckets(scope: StorageScope): Record<string, AccessLogBucket> {
+    const { config } = scope;
     const accessLogBuckets: Record<string, AccessLogBucket> = {};
     for (const tier of TIERS) {
-        const region = regionOf(tier);
+        const region = tierRegion(config.regions, tier);
         accessLogBuckets[region] = new AccessLogBucket(
             `access-logs-${region}`,
             {
-                bucketName: bucketName(namePrefix, environment, "access-logs", region),
-                accountId,
+                bucketName: bucketName(config.namePrefix, config.environment, "access-logs", region),
+                accountId: scope.accountId,
                 retentionDays: config.storage.complianceRetentionDays,
-                breakGlassRoleArn,
-                protect: prod,
+                breakGlassRoleArn: scope.breakGlassRoleArn,
+                protect: scope.protect,
             },
-            opts(providerOf[tier]),
+            scope.opts(scope.providerOf[tier]),
         );
     }
+    return accessLogBuckets;
+}
 
-    const table = s3TierTable(config);
-    const tier1Rules = tierPrefixRules(table, "tier1");
-    // Configuration changes (the DR manifest) are live documents in tier 1: never expired there.
+/**
+ * The prefix rules of a tier's bucket besides its own data classes: tier 2 keeps tier 1's
+ * replicated copies at tier 1's retention; configuration changes (the DR manifest) are live
+ * documents in tier 1, never expired there, and kept for tier 3's undo window in tier 3.
+ */
+function copiedPrefixRules(table: TierTable, tier: TierId) {
     const configurationRule = { prefix: tierPrefix("tier1", "configuration"), noncurrentExpirationDays: tierUndoWindowDays(table, "tier1") };
+    if (tier === "tier2") return [...tierPrefixRules(table, "tier1"), configurationRule];
+    if (tier === "tier3") return [{ ...configurationRule, noncurrentExpirationDays: tierUndoWindowDays(table, "tier3") }];
+    return [configurationRule];
+}
+
+/** A bucket per tier in the tier's region, under the key's copy there. */
+function declareTierBuckets(scope: StorageScope, accessLogBuckets: Readonly<Record<string, AccessLogBucket>>): Record<TierId, TierBucket> {
+    const { config } = scope;
+    const table = s3TierTable(config);
     const buckets = {} as Record<TierId, TierBucket>;
     for (const tier of TIERS) {
-        const copies =
-            tier === "tier2"
-                ? // Hot copies of tier 1 keep tier 1's retention in the DR region.
-                  [...tier1Rules, configurationRule]
-                : tier === "tier3"
-                  ? [{ ...configurationRule, noncurrentExpirationDays: tierUndoWindowDays(table, "tier3") }]
-                  : [configurationRule];
+        const region = tierRegion(config.regions, tier);
         buckets[tier] = new TierBucket(
             tier,
             {
                 tier,
-                bucketName: bucketName(namePrefix, environment, tier, regionOf(tier)),
-                kmsKeyArn: keyIn[tier],
-                prefixRules: [...tierPrefixRules(table, tier), ...copies],
+                bucketName: bucketName(config.namePrefix, config.environment, tier, region),
+                kmsKeyArn: scope.keyIn[tier],
+                prefixRules: [...tierPrefixRules(table, tier), ...copiedPrefixRules(table, tier)],
                 undoWindowDays: tierUndoWindowDays(table, tier),
                 transitions: config.storage[tier].transitions,
                 objectLock: tier === "tier3" ? config.storage.tier3.objectLock : undefined,
-                accessLogBucket: accessLogBuckets[regionOf(tier)].bucketName,
-                breakGlassRoleArn,
-                protect: prod,
+                accessLogBucket: accessLogBuckets[region].bucketName,
+                breakGlassRoleArn: scope.breakGlassRoleArn,
+                protect: scope.protect,
             },
-            opts(providerOf[tier]),
+            scope.opts(scope.providerOf[tier]),
         );
     }
+    return buckets;
+}
 
-    const replication = new Replication(
+/** Tier 1 into tier 2 (everything) and into tier 3 (configuration changes). */
+function declareTierReplication(scope: StorageScope, buckets: Readonly<Record<TierId, TierBucket>>, providers: Providers): Replication {
+    const { keyIn } = scope;
+    return new Replication(
         "tier1-replication",
         {
             sourceBucketName: buckets.tier1.bucketName,
@@ -160,57 +213,71 @@ export function declareStorage(config: FortressConfig, providers: Providers, par
                 { id: REPLICATION_RULE_IDS.configurationToTier3, bucketArn: buckets.tier3.arn, kmsKeyArn: keyIn.tier3, prefix: tierPrefix("tier1", "configuration") },
             ],
         },
-        { provider: providers.aws.primary, parent, dependsOn: [buckets.tier2.versioning, buckets.tier3.versioning] },
+        { provider: providers.aws.primary, parent: scope.parent, dependsOn: [buckets.tier2.versioning, buckets.tier3.versioning] },
     );
+}
 
-    const access = new BackupAccess(
+/** The backup jobs' writer roles and the restore jobs' reader roles, per tier. */
+function declareBackupAccess(scope: StorageScope, buckets: Readonly<Record<TierId, TierBucket>>, providers: Providers): BackupAccess {
+    const { config } = scope;
+    return new BackupAccess(
         "backup-access",
         {
             oidcIssuer: config.kubernetes.oidcProvider!,
-            accountId,
+            accountId: scope.accountId,
             namespace: config.kubernetes.namespace,
             writerServiceAccounts: [BACKUP_JOB_SERVICE_ACCOUNT, ...PG_SERVICE_ACCOUNTS],
             readerServiceAccounts: [RESTORE_JOB_SERVICE_ACCOUNT],
-            tiers: Object.fromEntries(TIERS.map((t) => [t, { bucketArn: buckets[t].arn, kmsKeyArn: keyIn[t] }])),
+            tiers: Object.fromEntries(TIERS.map((t) => [t, { bucketArn: buckets[t].arn, kmsKeyArn: scope.keyIn[t] }])),
         },
-        opts(providers.aws.primary),
+        scope.opts(providers.aws.primary),
     );
+}
 
-    const vault = new GcsVault(
+/** The locked GCS copy of tier 3, filled by a daily Storage Transfer job. */
+function declareGcsCopy(scope: StorageScope, buckets: Readonly<Record<TierId, TierBucket>>, providers: Providers): GcsVault {
+    const { config } = scope;
+    return new GcsVault(
         "gcs-tier3",
         {
             project: config.gcs.project,
             location: config.gcs.location,
-            bucketName: bucketName(namePrefix, environment, "tier3", config.gcs.location.toLowerCase()),
+            bucketName: bucketName(config.namePrefix, config.environment, "tier3", config.gcs.location.toLowerCase()),
             retentionDays: config.storage.tier3.objectLock.days,
             lockRetention: config.gcs.lockRetention,
             // Tier 3's first storage-class transition is when data goes cold; GCS follows it.
             archiveAfterDays: config.storage.tier3.transitions[0]?.afterDays,
             sourceBucketName: buckets.tier3.bucketName,
             sourceBucketArn: buckets.tier3.arn,
-            sourceKmsKeyArn: keyIn.tier3,
+            sourceKmsKeyArn: scope.keyIn.tier3,
             transferRoleName: config.gcs.transferRoleName,
             excludePrefixes: pgBackRestInfoPrefixes(config),
             startTimeOfDay: transferStartTime(config),
-            protect: prod,
+            protect: scope.protect,
         },
-        { providers: [providers.aws.primary, providers.gcp], parent },
+        { providers: [providers.aws.primary, providers.gcp], parent: scope.parent },
     );
+}
 
-    const tiers = Object.fromEntries(
-        TIERS.map((t) => [
-            t,
-            {
-                region: regionOf(t),
-                bucketName: buckets[t].bucketName,
-                bucketArn: buckets[t].arn,
-                kmsKeyArn: keyIn[t],
-                writerRoleArn: access.writerRoleArns[t]!,
-                readerRoleArn: access.readerRoleArns[t]!,
-            },
-        ]),
-    ) as Record<TierId, TierOutputs>;
-    return { accountId, tiers, tier1Bucket: buckets.tier1, key, accessLogBuckets, gcsBucketName: vault.bucketName, replicationRoleArn: replication.roleArn };
+/**
+ * A bucket of the primary region and its DR-region copy, as the uploads and the erasure
+ * ledger both declare them: `<prefix>-<environment>-<purpose>-<region>` in each region, the
+ * backup key and its DR replica, each region's access-log bucket, the break-glass role and
+ * the DR provider for the copy.
+ */
+export function drCopiedBucketArgs(config: FortressConfig, providers: Providers, storage: StorageOutputs, purpose: string): DrCopiedBucketArgs {
+    const { regions, environment, namePrefix } = config;
+    return {
+        bucketName: bucketName(namePrefix, environment, purpose, regions.primary),
+        replicaBucketName: bucketName(namePrefix, environment, purpose, regions.dr),
+        kmsKeyArn: storage.key.arn,
+        replicaKmsKeyArn: storage.key.replicaArns[regions.dr],
+        accessLogBucket: storage.accessLogBuckets[regions.primary].bucketName,
+        replicaAccessLogBucket: storage.accessLogBuckets[regions.dr].bucketName,
+        breakGlassRoleArn: accountRoleArn(storage.accountId, config.aws.breakGlassRoleName),
+        replicaProvider: providers.aws.dr,
+        protect: environment === "prod",
+    };
 }
 
 /**

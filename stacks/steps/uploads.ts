@@ -7,12 +7,11 @@
  * the DR region reads it through the export `uploads`.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { bucketName } from "../../components/core/names";
 import { Uploads } from "../../components/storage/uploads";
 import type { FortressConfig } from "../../config";
 import type { Providers } from "../providers";
 import type { DetectionOutputs } from "./detection";
-import { accountRoleArn, StorageOutputs } from "./storage";
+import { drCopiedBucketArgs, StorageOutputs } from "./storage";
 
 export interface UploadsOutputs {
     readonly bucketName: pulumi.Output<string>;
@@ -20,21 +19,12 @@ export interface UploadsOutputs {
 }
 
 export function declareUploads(config: FortressConfig, providers: Providers, storage: StorageOutputs, detection: DetectionOutputs): UploadsOutputs {
-    const { regions, environment, namePrefix } = config;
     const uploads = new Uploads(
         "uploads",
         {
-            bucketName: bucketName(namePrefix, environment, "uploads", regions.primary),
-            replicaBucketName: bucketName(namePrefix, environment, "uploads", regions.dr),
-            kmsKeyArn: storage.key.arn,
-            replicaKmsKeyArn: storage.key.replicaArns[regions.dr],
-            accessLogBucket: storage.accessLogBuckets[regions.primary].bucketName,
-            replicaAccessLogBucket: storage.accessLogBuckets[regions.dr].bucketName,
-            breakGlassRoleArn: accountRoleArn(storage.accountId, config.aws.breakGlassRoleName),
-            replicaProvider: providers.aws.dr,
+            ...drCopiedBucketArgs(config, providers, storage, "uploads"),
             rpoSeconds: config.objectives.dataClasses.uploads.rpoSeconds,
-            replicaAlarmTopicArn: detection.alertTopicArns[regions.dr],
-            protect: environment === "prod",
+            replicaAlarmTopicArn: detection.alertTopicArns[config.regions.dr],
         },
         { provider: providers.aws.primary },
     );

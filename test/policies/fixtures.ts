@@ -7,6 +7,7 @@
  * one full-backup interval + 1 day for current versions; max(7, retention) for noncurrent),
  * so a rule that computes them wrongly disagrees with this file.
  */
+import { DESTRUCTIVE_S3_ACTIONS } from "../../components/storage/policy-documents";
 import { MANIFEST_KEY } from "../../components/core/names";
 import { FortressConfig, validateConfig } from "../../config";
 import type { FortressRule } from "../../policies/lib/rule";
@@ -190,21 +191,7 @@ export const WRITER_POLICY = {
         {
             Sid: "NeverDestroyBackups",
             Effect: "Deny",
-            Action: [
-                "s3:DeleteObjectVersion",
-                "s3:DeleteBucket",
-                "s3:PutBucketPolicy",
-                "s3:DeleteBucketPolicy",
-                "s3:PutLifecycleConfiguration",
-                "s3:PutBucketVersioning",
-                "s3:PutReplicationConfiguration",
-                "s3:DeleteReplicationConfiguration",
-                "s3:PutBucketObjectLockConfiguration",
-                "s3:PutObjectRetention",
-                "s3:PutObjectLegalHold",
-                "s3:BypassGovernanceRetention",
-                "s3:PutEncryptionConfiguration",
-            ],
+            Action: [...DESTRUCTIVE_S3_ACTIONS],
             Resource: "*",
         },
     ],

@@ -27,7 +27,7 @@
  */
 import type { KubeConfig } from "@kubernetes/client-node";
 import type { DatabasePositions, FailoverPrimitives, FenceProof, ProbeResult, Wait } from "../types";
-import { StepFailed } from "../../errors";
+import { PreflightError, StepFailed } from "../../errors";
 import { bytesToLsn, lsnToBytes } from "../../parse";
 import type { StackContext } from "../../stack";
 import { KubeClient } from "./kube";
@@ -109,9 +109,9 @@ export class PlatformFailover implements FailoverPrimitives {
     }
 
     async fencePrimary(wait: Wait): Promise<FenceProof> {
-        const evidence: string[] = [];
-        if (typeof this.dataPlane.repo === "string") evidence.push(`repo fence NOT sent: ${this.dataPlane.repo}`);
-        else evidence.push(...(await this.dataPlane.repo.apply(wait)));
+        // Without the repo fence no proof can hold: stop before changing anything.
+        if (typeof this.dataPlane.repo === "string") throw new PreflightError(`the failover fence cannot be set: ${this.dataPlane.repo}; nothing was changed`);
+        const evidence = [...(await this.dataPlane.repo.apply(wait))];
         evidence.push(await this.pausePrimary());
         return { writesStopped: false, repoWritesStopped: false, evidence };
     }

@@ -114,7 +114,12 @@ export class PlatformTraffic implements TrafficPrimitives {
 export function dataPlaneFence(stack: StackContext, outputs: StackOutputsView, s3: (region: string) => S3Client, env: NodeJS.ProcessEnv = process.env): { repo: RepoFence | string; dns: DnsFailoverCheck | string } {
     const f = outputs.failoverFence;
     const missing = "no failoverFence in the stack outputs: set FORTRESS_STACK_OUTPUTS to a file written by pulumi stack output --json of the DR stack (deployed with this version)";
-    const repo = f ? new RepoFence(f, s3, stack.config.regions.primary) : missing;
+    let repo: RepoFence | string = missing;
+    try {
+        if (f) repo = new RepoFence(f, s3, stack.config.regions.primary);
+    } catch (e) {
+        repo = (e as Error).message; // a bad output: failover refuses naming it; other commands are unaffected
+    }
     const e = stack.config.endpoints;
     const servers = env.FORTRESS_DNS_SERVERS ? env.FORTRESS_DNS_SERVERS.split(",").map((x) => x.trim()).filter(Boolean) : (e.nameServers ?? []);
     const dns = servers.length ? new DnsFailoverCheck(e.hosts, servers, e.ttlSeconds) : "no name servers for the failover records: set the stack's endpoints.nameServers (the hosted zone's NS record) or FORTRESS_DNS_SERVERS=ip[:port],…";

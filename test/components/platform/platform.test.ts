@@ -1,6 +1,6 @@
 import * as assert from "assert";
 import * as aws from "@pulumi/aws";
-import { SealedSecrets, VaultDr, Velero, VeleroArgs, activeDeadlineSeconds, backupCronJobSpec } from "../../../components/platform";
+import { ComponentBackupJobs, SealedSecrets, VaultDr, Velero, VeleroArgs, activeDeadlineSeconds, backupCronJobSpec } from "../../../components/platform";
 import { maxIntervalSeconds } from "../../../components/core/cron";
 import { configSchema } from "../../../config";
 import { errorOf, ofType, one, policyOf, recordResources } from "../../helpers/pulumi";
@@ -126,16 +126,18 @@ describe("platform/Velero", () => {
     });
 });
 
+/** The secrets data class's backup jobs (tier 2 and tier 3), as SealedSecrets and VaultDr take them. */
+const secretsBackupJobs = (): ComponentBackupJobs => ({
+    jobNamespace: "fortress",
+    jobServiceAccount: "fortress-backup",
+    jobImage: "ghcr.io/pat-fortress/fortress-backup-job:0.1.0",
+    schedules: { tier2: tiers.secrets.tier2.snapshot, tier3: tiers.secrets.tier3.snapshot },
+    targets: { tier2: target("tier2"), tier3: target("tier3") },
+    metricsRegion: "us-west-2",
+});
+
 describe("platform/SealedSecrets", () => {
-    const args = {
-        chartVersion: platform.sealedSecrets.chartVersion,
-        jobNamespace: "fortress",
-        jobServiceAccount: "fortress-backup",
-        jobImage: "ghcr.io/pat-fortress/fortress-backup-job:0.1.0",
-        schedules: { tier2: tiers.secrets.tier2.snapshot, tier3: tiers.secrets.tier3.snapshot },
-        targets: { tier2: target("tier2"), tier3: target("tier3") },
-        metricsRegion: "us-west-2",
-    };
+    const args = { chartVersion: platform.sealedSecrets.chartVersion, ...secretsBackupJobs() };
 
     it("installs the pinned controller and backs its sealing key up to tiers 2 and 3 on the secrets schedule", async () => {
         const rs = await recordResources(() => void new SealedSecrets("sealed-secrets", args));
@@ -191,17 +193,12 @@ describe("platform/VaultDr", () => {
             adminRoleArns: ["arn:aws:iam::123456789012:role/deployer"],
             replicas: replicas ?? { "us-west-2": dr },
             primaryRegion: "us-east-1",
-            metricsRegion: "us-west-2",
             oidcIssuer: "oidc.eks.us-east-1.amazonaws.com/id/ABC",
             vaultNamespace: platform.vault.namespace,
             vaultServiceAccount: platform.vault.serviceAccount,
             vaultAddress: platform.vault.address,
             snapshotRole: platform.vault.snapshotRole,
-            jobNamespace: "fortress",
-            jobServiceAccount: "fortress-backup",
-            jobImage: "ghcr.io/pat-fortress/fortress-backup-job:0.1.0",
-            schedules: { tier2: tiers.secrets.tier2.snapshot, tier3: tiers.secrets.tier3.snapshot },
-            targets: { tier2: target("tier2"), tier3: target("tier3") },
+            ...secretsBackupJobs(),
         });
     };
 

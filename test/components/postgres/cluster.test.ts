@@ -7,6 +7,7 @@ import {
     PERCONA_CR_VERSION,
     PerconaOperator,
     PgBackRestAccess,
+    PgBackRestAccessArgs,
     PostgresCluster,
     PostgresClusterArgs,
     ReplicationTls,
@@ -277,19 +278,22 @@ function pulumiIsSecret(o: unknown): boolean {
     return typeof o === "object" && o !== null && "isSecret" in o;
 }
 
+/** The platform database's pgBackRest roles: two writer service accounts, the verifier, repo2 and repo3. */
+const pgBackRestAccessArgs = (oidcIssuer: string): PgBackRestAccessArgs => ({
+    accountId: "123456789012",
+    oidcIssuer,
+    namespace: "fortress",
+    writerServiceAccounts: ["fortress-pg-instance", "fortress-pg-pgbackrest"],
+    verifierServiceAccount: "fortress-restore",
+    repo2: { bucketArn: "arn:aws:s3:::t2", kmsKeyArn: "arn:aws:kms:us-west-2:1:key/k2" },
+    repo3: { bucketArn: "arn:aws:s3:::t3", kmsKeyArn: "arn:aws:kms:us-east-2:1:key/k3" },
+});
+
 describe("postgres/PgBackRestAccess", () => {
     it("one IRSA role with the tier 2 and tier 3 writer policies for the operator's service accounts, a reader for verification", async () => {
         const rs = await recordResources(
             () =>
-                void new PgBackRestAccess("pgbackrest", {
-                    accountId: "123456789012",
-                    oidcIssuer: "oidc.eks.us-east-1.amazonaws.com/id/ABC",
-                    namespace: "fortress",
-                    writerServiceAccounts: ["fortress-pg-instance", "fortress-pg-pgbackrest"],
-                    verifierServiceAccount: "fortress-restore",
-                    repo2: { bucketArn: "arn:aws:s3:::t2", kmsKeyArn: "arn:aws:kms:us-west-2:1:key/k2" },
-                    repo3: { bucketArn: "arn:aws:s3:::t3", kmsKeyArn: "arn:aws:kms:us-east-2:1:key/k3" },
-                }),
+                void new PgBackRestAccess("pgbackrest", pgBackRestAccessArgs("oidc.eks.us-east-1.amazonaws.com/id/ABC")),
         );
         const writer = policyOf(one(rs, "aws:iam/rolePolicy:RolePolicy", "pgbackrest-writer-policy"));
         const writes = writer.Statement.filter((s) => s.Effect === "Allow" && [].concat(s.Action).includes("s3:PutObject" as never)).map((s) => s.Resource);
@@ -308,15 +312,7 @@ describe("postgres/PgBackRestAccess", () => {
         const issuer = "oidc.eks.us-east-1.amazonaws.com/id/ABC";
         const rs = await recordResources(
             () =>
-                void new PgBackRestAccess("pgbackrest", {
-                    accountId: "123456789012",
-                    oidcIssuer: issuer,
-                    namespace: "fortress",
-                    writerServiceAccounts: ["fortress-pg-instance", "fortress-pg-pgbackrest"],
-                    verifierServiceAccount: "fortress-restore",
-                    repo2: { bucketArn: "arn:aws:s3:::t2", kmsKeyArn: "arn:aws:kms:us-west-2:1:key/k2" },
-                    repo3: { bucketArn: "arn:aws:s3:::t3", kmsKeyArn: "arn:aws:kms:us-east-2:1:key/k3" },
-                }),
+                void new PgBackRestAccess("pgbackrest", pgBackRestAccessArgs(issuer)),
         );
         const policy = policyOf(one(rs, "aws:iam/rolePolicy:RolePolicy", "pgbackrest-scratch-reader-policy"));
         const allowed = policy.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => [].concat(s.Action) as string[]);

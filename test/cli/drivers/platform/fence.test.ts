@@ -20,7 +20,7 @@ import { CreateBucketCommand, GetBucketPolicyCommand, PutBucketPolicyCommand, S3
 import { ProcessGroup, freePort, waitFor } from "../../../../drills/redis/procs";
 import { DnsFailoverCheck, FENCE_ACTIONS, FENCE_SID, RepoFence, checkFence, withFence, withoutFence } from "../../../../cli/drivers/platform/fence";
 import { PlatformFailover, fencedPosition, segmentStartLsn } from "../../../../cli/drivers/platform/failover";
-import { PlatformTraffic } from "../../../../cli/drivers/platform/index";
+import { PlatformTraffic, dataPlaneFence } from "../../../../cli/drivers/platform/index";
 import { PlatformDatabase, STATE_SQL } from "../../../../cli/drivers/platform/database";
 import { KubeClient } from "../../../../cli/drivers/platform/kube";
 import { KubeConfig } from "@kubernetes/client-node";
@@ -131,6 +131,21 @@ describe("cli/drivers/platform/fence: the failover fence without the primary reg
             assert.strictEqual(withoutFence(withFence(undefined, "b", PRINCIPALS), "b"), undefined);
             assert.deepStrictEqual(checkFence(undefined, "b", PRINCIPALS), { ok: false, detail: "no bucket policy" });
         });
+    });
+
+    it("the fence's parts come from the DR stack's config (endpoints.nameServers, hosts, TTL) and outputs (failoverFence); a missing or bad output is named, FORTRESS_DNS_SERVERS overrides the name servers", () => {
+        const stack = loadStack("prod-dr");
+        const outputs = { failoverFence: { buckets: [{ tier: "tier2", bucketName: "pat-fortress-prod-tier2-us-west-2", region: "us-west-2" }], principals: PRINCIPALS } };
+        const ok = dataPlaneFence(stack, outputs, s3, {});
+        assert.ok(ok.repo instanceof RepoFence && ok.dns instanceof DnsFailoverCheck);
+        assert.deepStrictEqual((ok.dns as DnsFailoverCheck).hosts.map((h) => h.hostname), ["app.patfortress.example", "api.patfortress.example"]);
+        assert.strictEqual((ok.dns as DnsFailoverCheck).ttlSeconds, stack.config.endpoints.ttlSeconds);
+        assert.match(String(dataPlaneFence(stack, {}, s3, {}).repo), /^no failoverFence in the stack outputs: set FORTRESS_STACK_OUTPUTS .* of the DR stack/);
+        const bad = dataPlaneFence(stack, { failoverFence: { ...outputs.failoverFence, principals: ["writer"] } }, s3, {});
+        assert.match(String(bad.repo), /stack output failoverFence: principal "writer" is not an IAM role ARN/);
+        const noNs = dataPlaneFence({ ...stack, config: { ...stack.config, endpoints: { ...stack.config.endpoints, nameServers: undefined } } }, outputs, s3, {});
+        assert.match(String(noNs.dns), /set the stack's endpoints\.nameServers .* or FORTRESS_DNS_SERVERS/);
+        assert.ok(dataPlaneFence({ ...stack, config: { ...stack.config, endpoints: { ...stack.config.endpoints, nameServers: undefined } } }, outputs, s3, { FORTRESS_DNS_SERVERS: "127.0.0.1:5353, 127.0.0.2" }).dns instanceof DnsFailoverCheck);
     });
 
     describe("the failover records at the zone's name servers (node dns against a local responder)", () => {
@@ -335,6 +350,30 @@ describe("cli/drivers/platform/fence: the failover fence without the primary reg
                 assert.strictEqual(promoted, false);
             } finally {
                 c.middlewareStack.remove("denyReadBack");
+            }
+        });
+
+        it("with the primary's API answering, the pause is sent there too and a cluster read back paused with nothing ready proves the writes even while DNS still answers the old region", async () => {
+            for (const h of stack.config.endpoints.hosts) dns.records.set(h.hostname, h.primaryTarget);
+            const primaryApi = await startFakeApi();
+            let paused = false;
+            primaryApi.handlers.push((r) => {
+                if (!r.path.endsWith("/perconapgclusters/fortress-pg")) return undefined;
+                if (r.method === "PATCH") paused = true;
+                return { status: 200, body: { metadata: { name: "fortress-pg" }, spec: { pause: paused }, status: { state: paused ? "paused" : "ready", postgres: { ready: paused ? 0 : 3, size: 3 } } } };
+            });
+            try {
+                primaryDown = new KubeClient(primaryApi.kc);
+                const f = driver([dns.address]).failover!;
+                const sent = await f.fencePrimary(wait());
+                assert.deepStrictEqual([sent.writesStopped, sent.repoWritesStopped], [false, false], "the fencing call's own answer proves nothing");
+                assert.deepStrictEqual(primaryApi.requests.find((r) => r.method === "PATCH")!.body, [{ op: "add", path: "/spec/pause", value: true }]);
+                const p = await f.proveFenced(wait());
+                assert.deepStrictEqual([p.writesStopped, p.repoWritesStopped], [true, true], p.evidence.join("\n"));
+                assert.match(p.evidence.join("; "), /spec\.pause=true, status\.postgres\.ready=0 \(no PostgreSQL runs: no writes, no archive-push\)/);
+                assert.deepStrictEqual(dns.queries, [], "the DNS proof was not needed");
+            } finally {
+                await primaryApi.close();
             }
         });
 
