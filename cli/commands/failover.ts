@@ -14,7 +14,7 @@
 import type { CommandDef } from "../command";
 import { GuardRefusal, PreflightError, StepFailed, UsageError } from "../errors";
 import { formatSeconds, lsnToBytes, parseDuration } from "../parse";
-import type { Json, Step, StepContext } from "../runner";
+import type { Json, Step, StepContext, StepResult } from "../runner";
 import type { DatabasePositions, FailoverPrimitives, FenceProof } from "../drivers/types";
 import type { StackContext } from "../stack";
 import { databaseRpoSeconds, need, pick, toJson } from "./common";
@@ -29,6 +29,11 @@ export function expectedLossSeconds(p: DatabasePositions): number {
 async function failoverOf(ctx: StepContext): Promise<FailoverPrimitives> {
     const d = await ctx.driver();
     return need(d, d.failover, "cross-region failover");
+}
+
+/** A step that acts through the driver's failover primitives. */
+function failoverStep(step: Omit<Step, "run">, run: (f: FailoverPrimitives, ctx: StepContext) => Promise<StepResult>): Step {
+    return { ...step, run: async (ctx) => run(await failoverOf(ctx), ctx) };
 }
 
 function preflightStep(): Step {
@@ -66,49 +71,35 @@ function lossGuardStep(rpo: number, accepted: number | undefined, bound: number)
     };
 }
 
-function fenceStep(): Step {
-    return {
-        id: "fence",
-        phase: "act",
-        title: "fence the old primary: its writes and its repo writes stop",
-        budget: { figureId: "failover.fence.seconds", seconds: 60 },
-        mutates: true,
-        async run(ctx) {
-            const p = await (await failoverOf(ctx)).fencePrimary(ctx.wait());
+const fenceStep = () =>
+    failoverStep(
+        { id: "fence", phase: "act", title: "fence the old primary: its writes and its repo writes stop", budget: { figureId: "failover.fence.seconds", seconds: 60 }, mutates: true },
+        async (f, ctx) => {
+            const p = await f.fencePrimary(ctx.wait());
             return { detail: p.evidence.join("; "), data: { fence: toJson(p) } };
         },
-    };
-}
+    );
 
-function fenceProvedStep(): Step {
-    return {
-        id: "fence-proved",
-        phase: "verify",
-        title: "prove the fence from outside (never trusting the fencing call's own answer)",
-        budget: { seconds: 60 },
-        async run(ctx) {
-            const p: FenceProof = await (await failoverOf(ctx)).proveFenced(ctx.wait());
+const fenceProvedStep = () =>
+    failoverStep(
+        { id: "fence-proved", phase: "verify", title: "prove the fence from outside (never trusting the fencing call's own answer)", budget: { seconds: 60 } },
+        async (f, ctx) => {
+            const p: FenceProof = await f.proveFenced(ctx.wait());
             if (!p.writesStopped || !p.repoWritesStopped) throw new GuardRefusal(`fence not proved (writes stopped: ${p.writesStopped}, repo writes stopped: ${p.repoWritesStopped}): ${p.evidence.join("; ")}; no promotion`);
             return { detail: p.evidence.join("; "), data: { fenceProof: toJson(p) } };
         },
-    };
-}
+    );
 
-function promoteStep(): Step {
-    return {
-        id: "promote",
-        phase: "act",
-        title: "promote the DR standby to at least the fenced position",
-        budget: { figureId: "failover.promote.seconds", seconds: 120 },
-        mutates: true,
-        async run(ctx) {
+const promoteStep = () =>
+    failoverStep(
+        { id: "promote", phase: "act", title: "promote the DR standby to at least the fenced position", budget: { figureId: "failover.promote.seconds", seconds: 120 }, mutates: true },
+        async (f, ctx) => {
             const fenced = (ctx.data.fenceProof as { fencedAtLsn?: string } | undefined)?.fencedAtLsn;
-            const r = await (await failoverOf(ctx)).promoteStandby(fenced, ctx.wait());
+            const r = await f.promoteStandby(fenced, ctx.wait());
             if (fenced && lsnToBytes(r.promotedAtLsn) < lsnToBytes(fenced)) throw new StepFailed(`promoted at ${r.promotedAtLsn}, before the fenced position ${fenced}`);
             return { detail: `promoted at ${r.promotedAtLsn} on timeline ${r.timeline}`, data: { promoted: toJson(r) } };
         },
-    };
-}
+    );
 
 /** GDPR Art. 17: a lagging standby (or a rebuild from a backup) misses erasures the primary made; replay them before traffic. */
 function erasureStep(stack: StackContext): Step {
@@ -169,21 +160,15 @@ function lossWindowStep(): Step {
 /** `--unfence` (fail-back): the fence that outlives the incident removed and proved gone; nothing else. */
 function unfenceSteps(): Step[] {
     return [
-        {
-            id: "unfence",
-            phase: "act",
-            title: "remove the failover fence (bucket-policy Deny on the old primary's writers) and read back that it is gone",
-            budget: { seconds: 60 },
-            mutates: true,
-            async run(ctx) {
-                const d = await ctx.driver();
-                const f = need(d, d.failover, "cross-region failover");
-                if (!f.liftFence) throw new PreflightError(`driver ${d.name} leaves no fence behind to lift`);
+        failoverStep(
+            { id: "unfence", phase: "act", title: "remove the failover fence (bucket-policy Deny on the old primary's writers) and read back that it is gone", budget: { seconds: 60 }, mutates: true },
+            async (f, ctx) => {
+                if (!f.liftFence) throw new PreflightError(`driver ${(await ctx.driver()).name} leaves no fence behind to lift`);
                 const r = await f.liftFence(ctx.wait());
                 if (!r.ok) throw new StepFailed(`fence not lifted: ${r.evidence.join("; ")}`);
                 return { detail: r.evidence.join("; ") };
             },
-        },
+        ),
     ];
 }
 
@@ -199,7 +184,7 @@ confirm the DNS answer → report the measured data-loss window.
 
 Platform (run on the DR stack; nothing on the path needs the primary region's control plane):
 the fence is a Deny statement FortressFailoverFence for the primary's writer roles in the
-policy of the tier-2 (DR region) and tier-3 buckets, read back; writes are proved stopped when
+policy of the tier-2 (DR region) and tier-3 buckets and the uploads' DR copy, read back; writes are proved stopped when
 the zone's authoritative name servers answer every hostname's DR target for the records' TTL
 (Route 53 health-check failover, the data plane) — or when the primary's API answers and shows
 its cluster paused (spec.pause is sent there too, best effort). Without both proofs the
