@@ -56,14 +56,29 @@ export interface DrExports {
 }
 
 export interface FailoverFenceExport {
-    readonly buckets: readonly { readonly tier: RemoteTierId; readonly bucketName: string; readonly region: string }[];
+    /** tier2/tier3: the primary's backup repos there; uploads: the uploads' DR copy, which the DR region serves after the switch. */
+    readonly buckets: readonly { readonly tier: RemoteTierId | "uploads"; readonly bucketName: string; readonly region: string }[];
     readonly principals: readonly string[];
 }
 
-/** The fence targets from the primary's exports: its tier-2/tier-3 buckets (never in the primary region) and its writers there. */
-export function failoverFenceExport(primary: Pick<PrimaryExportsOnDr, "tiers" | "failoverFence">): pulumi.Output<FailoverFenceExport | undefined> {
-    return pulumi.all([primary.tiers, primary.failoverFence]).apply(([tiers, fence]) =>
-        fence ? { buckets: REMOTE_TIERS.map((t) => ({ tier: t, bucketName: tiers[t].bucketName, region: tiers[t].region })), principals: [...fence.principals] } : undefined,
+/**
+ * The fence targets from the primary's exports: its tier-2/tier-3 buckets and the uploads' DR
+ * copy (never in the primary region), and its writers there. The uploads' copy is fenced so that
+ * the old region's replication cannot overwrite or delete what the DR region's services wrote
+ * after the switch; uploads still in flight at the fence stay in the primary's bucket (within the
+ * uploads RPO, replicated under RTC) — consistency before completeness, as for the repos.
+ */
+export function failoverFenceExport(primary: Pick<PrimaryExportsOnDr, "tiers" | "failoverFence" | "uploads" | "regions">): pulumi.Output<FailoverFenceExport | undefined> {
+    return pulumi.all([primary.tiers, primary.failoverFence, primary.uploads, primary.regions]).apply(([tiers, fence, uploads, regions]) =>
+        fence
+            ? {
+                  buckets: [
+                      ...REMOTE_TIERS.map((t) => ({ tier: t, bucketName: tiers[t].bucketName, region: tiers[t].region })),
+                      { tier: "uploads" as const, bucketName: uploads.replicaBucketName, region: regions.dr },
+                  ],
+                  principals: [...fence.principals],
+              }
+            : undefined,
     );
 }
 

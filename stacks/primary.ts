@@ -67,7 +67,7 @@ export async function primary(config: FortressConfig, kubeconfig?: pulumi.Output
         postgres: { cipherPassphrases: database.cipherPassphrases, replicationTls: database.replicationTls },
         // fortress restore/dr-test (platform driver) annotate the scratch cluster's service accounts with it.
         scratchRestore: { readerRoleArn: database.scratchReaderRoleArn },
-        // fortress failover denies these writers the tier-2 and tier-3 buckets (DR stack output failoverFence).
-        failoverFence: { principals: [database.repoWriterRoleArn, storage.tiers.tier2.writerRoleArn, storage.tiers.tier3.writerRoleArn, storage.replicationRoleArn] },
+        // fortress failover denies these writers the tier-2 and tier-3 buckets and the uploads' DR copy (DR stack output failoverFence).
+        failoverFence: { principals: [database.repoWriterRoleArn, storage.tiers.tier2.writerRoleArn, storage.tiers.tier3.writerRoleArn, storage.replicationRoleArn, uploads.replicationRoleArn] },
     };
 }

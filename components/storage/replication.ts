@@ -184,9 +184,10 @@ export interface DrCopyReplicationArgs {
  * one destination) under `parent`, and, when asked, the latency alarm
  * `<name>-replication-latency` with `alarmOpts` (a scope or provider of the DR region).
  * The uploads, the log archive and the erasure ledger each keep their copy this way.
+ * Returns the replication role's ARN (the writer into the copy that a failover fences).
  */
-export function replicateToDrCopy(name: string, args: DrCopyReplicationArgs, parent: pulumi.Resource, alarmOpts: pulumi.CustomResourceOptions): void {
-    new Replication(
+export function replicateToDrCopy(name: string, args: DrCopyReplicationArgs, parent: pulumi.Resource, alarmOpts: pulumi.CustomResourceOptions): pulumi.Output<string> {
+    const replication = new Replication(
         `${name}-replication`,
         {
             sourceBucketName: args.source.bucket.bucket,
@@ -198,4 +199,5 @@ export function replicateToDrCopy(name: string, args: DrCopyReplicationArgs, par
         { parent, dependsOn: [args.replica.versioning] },
     );
     if (args.alarm !== undefined) replicationLatencyAlarm(`${name}-replication-latency`, { ...args.alarm, ruleId: args.ruleId }, alarmOpts);
+    return replication.roleArn;
 }

@@ -50,6 +50,8 @@ export class Uploads extends pulumi.ComponentResource {
     public readonly replicaArn: pulumi.Output<string>;
     /** The replication rule id (a dimension of the replication metrics). */
     public readonly ruleId: string;
+    /** The role S3 replication writes into the DR copy with (fenced by `fortress failover`). */
+    public readonly replicationRoleArn: pulumi.Output<string>;
 
     constructor(name: string, args: UploadsArgs, opts: pulumi.ComponentResourceOptions = {}) {
         super("fortress:storage:Uploads", name, {}, opts);
@@ -98,7 +100,7 @@ export class Uploads extends pulumi.ComponentResource {
 
         this.ruleId = REPLICATION_RULE_IDS.uploadsToDr;
         const alarmTopicArn = args.replicaAlarmTopicArn;
-        replicateToDrCopy(
+        this.replicationRoleArn = replicateToDrCopy(
             name,
             {
                 source,

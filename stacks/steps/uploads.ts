@@ -16,6 +16,8 @@ import { drCopiedBucketArgs, StorageOutputs } from "./storage";
 export interface UploadsOutputs {
     readonly bucketName: pulumi.Output<string>;
     readonly replicaBucketName: pulumi.Output<string>;
+    /** The writer into the DR copy (S3 replication's role): fenced by `fortress failover`. */
+    readonly replicationRoleArn: pulumi.Output<string>;
 }
 
 export function declareUploads(config: FortressConfig, providers: Providers, storage: StorageOutputs, detection: DetectionOutputs): UploadsOutputs {
@@ -28,5 +30,5 @@ export function declareUploads(config: FortressConfig, providers: Providers, sto
         },
         { provider: providers.aws.primary },
     );
-    return { bucketName: uploads.bucketName, replicaBucketName: uploads.replicaBucketName };
+    return { bucketName: uploads.bucketName, replicaBucketName: uploads.replicaBucketName, replicationRoleArn: uploads.replicationRoleArn };
 }

@@ -3,9 +3,10 @@
  *
  * - Repo fence: an explicit Deny (Sid `FortressFailoverFence`) in the bucket policy of every
  *   bucket OUTSIDE the primary region that the primary writes into (the tier-2 bucket in the DR
- *   region, the tier-3 bucket in the tier-3 region) for the primary's writer principals — its
- *   pgBackRest writer role (archive-push and backups to repo2/repo3), its tier-2/tier-3 backup-job
- *   writer roles and its tier-1 replication role. Merged into the bucket's existing policy
+ *   region, the tier-3 bucket in the tier-3 region, the uploads' DR copy) for the primary's writer
+ *   principals — its pgBackRest writer role (archive-push and backups to repo2/repo3), its
+ *   tier-2/tier-3 backup-job writer roles, its tier-1 replication role and the uploads'
+ *   replication role. Merged into the bucket's existing policy
  *   (GetBucketPolicy, every other statement kept, PutBucketPolicy) through S3 in the bucket's own
  *   region, then READ BACK and checked statement by statement. An explicit Deny overrides any
  *   Allow (IAM policy evaluation), so the roles' own Allow statements do not matter.
