@@ -7,6 +7,16 @@ import { PolicyStatement, StackView, RESOURCE_TYPES, allowsOf, deniesEverywhere,
 
 /** Writing a backup is putting an object (or replicating one). */
 const WRITE_ACTIONS = ["s3:PutObject", "s3:ReplicateObject"];
+/**
+ * The fortress CLI's audit records (cli/audit.ts auditKey: `fortress-audit/<stack>/...`) are not
+ * backups: a role whose every write lands under this prefix (the scheduled recovery tests) writes
+ * no backup. Such a PUT carries its own Object Lock retention, which S3 allows only with
+ * s3:PutObjectRetention; without s3:BypassGovernanceRetention that can set or lengthen a
+ * retention, never shorten it, and the Bypass stays forbidden below.
+ */
+const AUDIT_RECORDS = /^arn:aws[a-z-]*:s3:::[^/]+\/fortress-audit\/[^*]/;
+const writesOnlyAuditRecords = (statements: readonly PolicyStatement[]) =>
+    WRITE_ACTIONS.flatMap((a) => allowsOf(statements, a)).every((s) => [s.Resource ?? "*"].flat().every((r) => AUDIT_RECORDS.test(String(r))));
 /** AWS-managed policies that grant every destructive S3 action. */
 const BROAD_MANAGED = /^arn:aws[a-z-]*:iam::aws:policy\/(AdministratorAccess|PowerUserAccess|AmazonS3FullAccess)$/;
 const WRITER_ACCOUNTS = [BACKUP_JOB_SERVICE_ACCOUNT, ...PG_SERVICE_ACCOUNTS];
@@ -80,7 +90,10 @@ export const backupWriterCannotDestroy = stackRule({
 
         for (const d of docs) {
             if (!WRITE_ACTIONS.some((a) => allowsOf(d.statements, a).length > 0)) continue;
-            const allowed = DESTRUCTIVE_S3_ACTIONS.map((a) => ({ a, by: allowsOf(d.statements, a) })).filter((x) => x.by.length > 0);
+            const auditOnly = writesOnlyAuditRecords(d.statements);
+            const allowed = DESTRUCTIVE_S3_ACTIONS.filter((a) => !(auditOnly && a === "s3:PutObjectRetention"))
+                .map((a) => ({ a, by: allowsOf(d.statements, a) }))
+                .filter((x) => x.by.length > 0);
             if (allowed.length > 0) {
                 const detail = allowed.map((x) => `${x.a} (statement ${x.by.map((s) => s.Sid ?? "without Sid").join(", ")})`).join(", ");
                 report(`${d.where} writes backups and allows ${detail}; a backup writer must not destroy versions or change what keeps them`, d.urn);

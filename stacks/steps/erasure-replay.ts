@@ -14,7 +14,7 @@ import { ledgerReaderPolicy } from "../../components/compliance/erasure-ledger-p
 import { fortressLabels } from "../../components/core/names";
 import { TAG_KEYS } from "../../components/core/tags";
 import { IrsaRole } from "../../components/core/irsa-role";
-import { containerResources, nonRootPodSecurity, restrictedContainerSecurity } from "../../components/core/pod-spec";
+import { containerResources, nonRootPodSecurity, restrictedContainerSecurity, scratchMount, scratchVolume } from "../../components/core/pod-spec";
 import { CLI_UID, cliStackEnv, cliStackMounts, cliStackVolumes, declareCliStackFiles } from "../../components/recovery/cli-pod";
 import type { DriverOutputs } from "../../components/recovery/stack-files";
 import type { FortressConfig } from "../../config";
@@ -110,13 +110,15 @@ export function declareErasureReplayJob(a: ErasureReplayJobArgs): k8s.batch.v1.J
                                 args,
                                 env: cliStackEnv(),
                                 // The stack file and outputs; the HMAC key of hashed subjects, when the stack hashes them.
-                                volumeMounts: [...cliStackMounts(), ...(a.config.erasure?.hmacKeySecret ? [{ name: "hmac", mountPath: "/var/run/fortress/erasure-hmac", readOnly: true }] : [])],
+                                volumeMounts: [...cliStackMounts(), scratchMount(), ...(a.config.erasure?.hmacKeySecret ? [{ name: "hmac", mountPath: "/var/run/fortress/erasure-hmac", readOnly: true }] : [])],
                                 securityContext: restrictedContainerSecurity(),
                                 resources: containerResources("100m", "256Mi", "512Mi"),
                             },
                         ],
                         volumes: [
                             ...cliStackVolumes(),
+                            // A writable /tmp under the read-only root: FORTRESS_STATE_DIR and tsx's compile cache.
+                            scratchVolume(),
                             ...(a.config.erasure?.hmacKeySecret ? [{ name: "hmac", secret: { secretName: a.config.erasure.hmacKeySecret.name, items: [{ key: a.config.erasure.hmacKeySecret.key, path: "key" }] } }] : []),
                         ],
                     },

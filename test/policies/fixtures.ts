@@ -25,6 +25,7 @@ export function rawConfig(environment: "prod" | "staging" | "dev" = "prod"): Rec
         gcs: { project: "fortress-test", location: "US", lockRetention: environment === "prod" },
         endpoints: { hostedZoneId: "Z123", hosts: [{ hostname: "app.example.com", primaryTarget: "lb-east.example.com", drTarget: "dr.app.example.com" }] },
         jobImage: "ghcr.io/example/jobs:1",
+        cliImage: "ghcr.io/example/fortress-cli:1",
         hasKubeconfig: true,
         kubernetes: { oidcProvider: "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE" },
         services: [{ name: "api", image: "ghcr.io/example/api:1", replicas: 2, hosts: ["app.example.com"] }],

@@ -121,6 +121,7 @@ describe("stack config validation (through pulumi.Config, as `pulumi up` reads i
             endpoints: { hostedZoneId: "Z1", hosts: [{ hostname: "a.example", primaryTarget: "lb.example", drTarget: "dr.example" }] },
             kubernetes: { context: "dev", oidcProvider: "oidc.example/id/1" },
             jobImage: "img:1",
+            cliImage: "cli:1",
             objectives: { scenarios: { S2: { detectSeconds: 60, rtoSeconds: 240, rpoSeconds: 30 } } },
         };
         const tightened = validateConfig(raw);

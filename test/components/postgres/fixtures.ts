@@ -10,6 +10,7 @@ export function rawConfig(): Record<string, unknown> {
             hosts: [{ hostname: "app.example.com", primaryTarget: "lb-east.example.com", drTarget: "lb-west.example.com" }],
         },
         jobImage: "ghcr.io/example/fortress-jobs@sha256:" + "0".repeat(64),
+        cliImage: "ghcr.io/example/fortress-cli:1",
         hasKubeconfig: true,
         kubernetes: { oidcProvider: "oidc.eks.us-east-1.amazonaws.com/id/EXAMPLE" },
     };

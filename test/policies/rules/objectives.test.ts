@@ -190,6 +190,7 @@ describe("policy objectives-within-budget (and its advisory twin)", () => {
             "fortress-dr:endpoints": JSON.stringify({ hostedZoneId: "Z", hosts: [{ hostname: "app.example.com", primaryTarget: "a.example.com", drTarget: "dr.example.com" }] }),
             "fortress-dr:services": JSON.stringify([{ name: "api", image: "api:1", hosts: ["app.example.com"] }]),
             "fortress-dr:jobImage": "jobs:1",
+            "fortress-dr:cliImage": "cli:1",
             "fortress-dr:kubernetes": JSON.stringify({ cluster: "eks", eks: { subnetIds: ["subnet-a", "subnet-b"] } }),
             "fortress-dr:dr": JSON.stringify({ primaryStack: "org/fortress-dr/prod", mode: "rebuild", restoreFrom: "tier2" }),
         });
