@@ -284,6 +284,33 @@ export function setStackCapture(on: boolean): void {
     captureStacks = on;
 }
 
+/**
+ * What one registration request declared, as the plan records it. `seenInputs` are the inputs
+ * the mock monitor already deserialized (read back, not deserialized twice); a provider's
+ * location is remembered in `providerRegions` for the resources that use it.
+ */
+function recordRegistration(req: any, urn: string, seenInputs: Record<string, any> | undefined, providerRegions: Map<string, string | undefined>, stack: string): RecordedResource {
+    const type: string = req.getType();
+    const inputs = mask(seenInputs ?? pulumi.runtime.deserializeProperties(req.getObject())) as Record<string, any>;
+    const provider: string | undefined = req.getProvider() ? String(req.getProvider()).split("::").slice(0, -1).join("::") : undefined;
+    if (type.startsWith("pulumi:providers:")) providerRegions.set(urn, providerLocation(type, inputs));
+    return {
+        type,
+        name: req.getName(),
+        urn,
+        parent: req.getParent() || undefined,
+        provider,
+        region: resolveRegion(type, inputs, req.getProvider(), providerRegions),
+        custom: req.getCustom(),
+        protect: req.getProtect() === true,
+        retainOnDelete: req.getRetainondelete() === true,
+        dependsOn: req.getDependenciesList(),
+        propertyDependencies: Object.fromEntries(req.getPropertydependenciesMap().toArray().map(([k, v]: [string, any]) => [k, v[0] ?? []])),
+        aliases: aliasUrns(req, stack),
+        inputs,
+    };
+}
+
 /** Runs `program` under mocks with the given config and returns what it registered. */
 export async function runUnderMocks<T>(options: RunOptions, program: () => Promise<T> | T): Promise<RunResult<T>> {
     if (running) throw new Error("runUnderMocks is not re-entrant: the Pulumi runtime is process-global");
@@ -326,30 +353,7 @@ export async function runUnderMocks<T>(options: RunOptions, program: () => Promi
             const seen: { inputs?: Record<string, any> } = {};
             inFlight = seen;
             register(req, (err: any, resp: any) => {
-                if (!err && resp) {
-                    const type: string = req.getType();
-                    const inputs = mask(seen.inputs ?? pulumi.runtime.deserializeProperties(req.getObject())) as Record<string, any>;
-                    const provider: string | undefined = req.getProvider() ? String(req.getProvider()).split("::").slice(0, -1).join("::") : undefined;
-                    const urn: string = resp.getUrn();
-                    if (type.startsWith("pulumi:providers:")) providerRegions.set(urn, providerLocation(type, inputs));
-                    resources.push({
-                        type,
-                        name: req.getName(),
-                        urn,
-                        parent: req.getParent() || undefined,
-                        provider,
-                        region: resolveRegion(type, inputs, req.getProvider(), providerRegions),
-                        custom: req.getCustom(),
-                        protect: req.getProtect() === true,
-                        retainOnDelete: req.getRetainondelete() === true,
-                        dependsOn: req.getDependenciesList(),
-                        propertyDependencies: Object.fromEntries(
-                            req.getPropertydependenciesMap().toArray().map(([k, v]: [string, any]) => [k, v[0] ?? []]),
-                        ),
-                        aliases: aliasUrns(req, options.stack),
-                        inputs,
-                    });
-                }
+                if (!err && resp) resources.push(recordRegistration(req, resp.getUrn(), seen.inputs, providerRegions, options.stack));
                 callback(err, resp);
             });
             inFlight = undefined;
