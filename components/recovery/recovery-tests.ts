@@ -21,7 +21,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { awsRoleEnv, awsTokenMount, awsTokenVolume } from "../core/irsa-pod";
-import { fortressLabels } from "../core/names";
+import { fortressLabels, SCRATCH_NAMESPACE_PREFIX } from "../core/names";
 import { containerResources, nonRootPodSecurity, restrictedContainerSecurity, scratchMount, scratchVolume } from "../core/pod-spec";
 import { CLI_UID, cliStackEnv, cliStackMounts, cliStackVolumes } from "./cli-pod";
 
@@ -50,21 +50,46 @@ export interface RecoveryTestsArgs {
     readonly drills: readonly ScheduledDrill[];
 }
 
-/** The Kubernetes API calls of `fortress dr-test` on the platform, as RBAC rules. */
-export const RECOVERY_TEST_RBAC_RULES = [
-    { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "create", "delete"] },
-    { apiGroups: [""], resources: ["secrets"], verbs: ["get", "create"] },
-    { apiGroups: [""], resources: ["serviceaccounts"], verbs: ["create"] },
-    { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
-    { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
-    { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
-    { apiGroups: [""], resources: ["persistentvolumes", "nodes"], verbs: ["list"] },
-    { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "create", "delete"] },
-    { apiGroups: ["batch"], resources: ["cronjobs"], verbs: ["get", "list"] },
-    { apiGroups: ["pgv2.percona.com"], resources: ["perconapgclusters"], verbs: ["get", "list", "create", "patch", "delete"] },
-    { apiGroups: ["pgv2.percona.com"], resources: ["perconapgbackups", "perconapgrestores"], verbs: ["get", "list", "create"] },
-    { apiGroups: ["velero.io"], resources: ["backups", "backupstoragelocations"], verbs: ["get", "list"] },
-];
+/** The scratch namespace of a scheduled drill (the platform driver's `scratchNamespace(into)`; a test keeps the two equal). */
+export const drillScratchNamespace = (into: string) => `${SCRATCH_NAMESPACE_PREFIX}${into}`;
+
+export interface RbacRule {
+    readonly apiGroups: string[];
+    readonly resources: string[];
+    readonly verbs: string[];
+    readonly resourceNames?: string[];
+}
+
+/**
+ * The Kubernetes API calls of `fortress dr-test` on the platform, as cluster-wide RBAC rules.
+ * What RBAC can narrow is narrowed: the drill reads and deletes only its own scratch
+ * namespaces and scratch clusters (by name), and reads Secrets only in the stack's namespace
+ * (`RECOVERY_TEST_SOURCE_RULES`, a Role there) — it can create but never read one elsewhere.
+ * What RBAC cannot narrow (a create names no object yet; pods/exec in a namespace created at
+ * run time) stays cluster-wide: see docs/recovery-commands.md.
+ */
+export function recoveryTestRbacRules(drills: readonly Pick<ScheduledDrill, "into">[]): RbacRule[] {
+    const namespaces = drills.map((d) => drillScratchNamespace(d.into));
+    const clusters = drills.map((d) => d.into);
+    return [
+        { apiGroups: [""], resources: ["namespaces"], verbs: ["create"] },
+        { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "delete"], resourceNames: namespaces },
+        { apiGroups: [""], resources: ["secrets", "serviceaccounts"], verbs: ["create"] },
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list"] },
+        { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+        { apiGroups: [""], resources: ["pods/exec"], verbs: ["create", "get"] },
+        { apiGroups: [""], resources: ["persistentvolumes", "nodes"], verbs: ["list"] },
+        { apiGroups: ["batch"], resources: ["jobs"], verbs: ["get", "create", "delete"] },
+        { apiGroups: ["batch"], resources: ["cronjobs"], verbs: ["get", "list"] },
+        { apiGroups: ["pgv2.percona.com"], resources: ["perconapgclusters"], verbs: ["get", "list", "create"] },
+        { apiGroups: ["pgv2.percona.com"], resources: ["perconapgclusters"], verbs: ["patch", "delete"], resourceNames: clusters },
+        { apiGroups: ["pgv2.percona.com"], resources: ["perconapgbackups", "perconapgrestores"], verbs: ["get", "list", "create"] },
+        { apiGroups: ["velero.io"], resources: ["backups", "backupstoragelocations"], verbs: ["get", "list"] },
+    ];
+}
+
+/** In the stack's own namespace only: the source cluster's pgBackRest Secrets, copied into the scratch namespace. */
+export const RECOVERY_TEST_SOURCE_RULES: RbacRule[] = [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }];
 
 export function validateRecoveryTestsArgs(name: string, a: RecoveryTestsArgs): void {
     const problems: string[] = [];
@@ -96,7 +121,17 @@ export class RecoveryTests extends pulumi.ComponentResource {
             { metadata: { name: RECOVERY_TEST_SERVICE_ACCOUNT, namespace: args.namespace, labels, annotations: { "eks.amazonaws.com/role-arn": args.roleArn } } },
             { parent: this },
         );
-        const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, { metadata: { name: "fortress-recovery-test", labels }, rules: RECOVERY_TEST_RBAC_RULES }, { parent: this });
+        const role = new k8s.rbac.v1.ClusterRole(`${name}-role`, { metadata: { name: "fortress-recovery-test", labels }, rules: recoveryTestRbacRules(args.drills) }, { parent: this });
+        const sourceRole = new k8s.rbac.v1.Role(`${name}-source-role`, { metadata: { name: "fortress-recovery-test-source", namespace: args.namespace, labels }, rules: RECOVERY_TEST_SOURCE_RULES }, { parent: this });
+        new k8s.rbac.v1.RoleBinding(
+            `${name}-source-binding`,
+            {
+                metadata: { name: "fortress-recovery-test-source", namespace: args.namespace, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: sourceRole.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: RECOVERY_TEST_SERVICE_ACCOUNT, namespace: args.namespace }],
+            },
+            { parent: this },
+        );
         new k8s.rbac.v1.ClusterRoleBinding(
             `${name}-binding`,
             {

@@ -13,7 +13,8 @@ import { parse as parseYaml } from "yaml";
 import { listStacks, readStackFile, loadStackConfig } from "../../../config/loader";
 import { renderStackFile, runtimeIsConfigSecret, STACK_CONFIG_MAP, STACK_OUTPUTS_CONFIG_MAP } from "../../../components/recovery/stack-files";
 import { CLI_UID } from "../../../components/recovery/cli-pod";
-import { DR_TEST_DEADLINE_SECONDS, RECOVERY_TEST_RBAC_RULES } from "../../../components/recovery/recovery-tests";
+import { DR_TEST_DEADLINE_SECONDS, drillScratchNamespace, RECOVERY_TEST_SOURCE_RULES, recoveryTestRbacRules } from "../../../components/recovery/recovery-tests";
+import { scratchClusterName, scratchNamespace } from "../../../cli/drivers/platform/resources";
 import { recoveryTestPolicy } from "../../../components/recovery/recovery-test-policy";
 import { evaluateStack, PlanResult } from "../../../tools/evaluate";
 import { runUnderMocks } from "../../../tools/mock-runtime";
@@ -137,11 +138,31 @@ describe("recovery tests: the prod stack's scheduled drills", () => {
     });
 
     it("RBAC names the platform driver's calls and nothing cluster-admin-like", () => {
-        for (const rule of RECOVERY_TEST_RBAC_RULES) {
+        for (const rule of [...recoveryTestRbacRules([{ into: "x" }]), ...RECOVERY_TEST_SOURCE_RULES]) {
             assert.ok(!rule.verbs.includes("*") && !rule.resources.includes("*") && !rule.apiGroups.includes("*"), JSON.stringify(rule));
         }
         const cr = ofType(prod.resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").find((r) => r.inputs.metadata.name === "fortress-recovery-test")!;
-        assert.ok(cr.inputs.rules.some((r: { resources: string[]; verbs: string[] }) => r.resources.includes("pods/exec") && r.verbs.includes("create")));
+        type Rule = { resources: string[]; verbs: string[]; resourceNames?: string[] };
+        const rules: Rule[] = cr.inputs.rules;
+        assert.ok(rules.some((r) => r.resources.includes("pods/exec") && r.verbs.includes("create")));
+        // Cluster-wide, Secrets can be created (copied into the scratch namespace) but never read.
+        assert.ok(!rules.some((r) => r.resources.includes("secrets") && r.verbs.some((v) => ["get", "list", "watch"].includes(v))), JSON.stringify(rules));
+        // Deleting a namespace or a PerconaPGCluster only by the scheduled drills' scratch names — never the production cluster.
+        const cronInto = ofType(prod.resources, "kubernetes:batch/v1:CronJob")
+            .filter((c) => /^fortress-dr-test-/.test(c.inputs.metadata.name))
+            .map((c) => { const a: string[] = c.inputs.spec.jobTemplate.spec.template.spec.containers[0].args; return a[a.indexOf("--into") + 1]; });
+        assert.strictEqual(cronInto.length, 2);
+        for (const r of rules.filter((r) => r.verbs.includes("delete") && (r.resources.includes("namespaces") || r.resources.includes("perconapgclusters")))) {
+            const expected = r.resources.includes("namespaces") ? cronInto.map(scratchNamespace) : cronInto.map(scratchClusterName);
+            assert.deepStrictEqual(r.resourceNames, expected, JSON.stringify(r));
+        }
+        for (const into of cronInto) assert.strictEqual(drillScratchNamespace(into), scratchNamespace(into));
+        const role = ofType(prod.resources, "kubernetes:rbac.authorization.k8s.io/v1:Role").find((r) => r.inputs.metadata.name === "fortress-recovery-test-source")!;
+        assert.strictEqual(role.inputs.metadata.namespace, prod.config.kubernetes.namespace);
+        assert.deepStrictEqual(role.inputs.rules, RECOVERY_TEST_SOURCE_RULES);
+        const binding = ofType(prod.resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").find((r) => r.inputs.metadata.name === "fortress-recovery-test-source")!;
+        assert.deepStrictEqual(binding.inputs.subjects.map((s: { name: string }) => s.name), ["fortress-recovery-test"]);
+        for (const o of [cr, role, binding]) validateCoreObject(o);
     });
 });
 
