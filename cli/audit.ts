@@ -7,6 +7,7 @@
 import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import * as fs from "fs";
 import * as path from "path";
+import { deadlineSignal } from "./drivers/types";
 import type { AuditSink, Wait } from "./drivers/types";
 import type { Json } from "./runner";
 
@@ -62,7 +63,7 @@ export class S3AuditSink implements AuditSink {
     ) {}
 
     async putAuditRecord(key: string, body: string, retainUntil: Date, wait: Wait): Promise<{ location: string; versionId?: string }> {
-        const abort = AbortSignal.timeout(Math.max(1, wait.deadline - Date.now()));
+        const abort = deadlineSignal(wait);
         const r = await this.client.send(
             new PutObjectCommand({
                 Bucket: this.bucket,

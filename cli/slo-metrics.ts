@@ -16,6 +16,7 @@
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { BACKUP_SLO_NAMESPACE, SloRun, sloRunDatums } from "../components/detection/slo";
 import type { DataClassLabel } from "../components/core/names";
+import { untilDeadline } from "./drivers/types";
 import type { DataClass, MetricDatum, MetricsSink, Wait } from "./drivers/types";
 import type { Json, StepRecord } from "./runner";
 
@@ -38,7 +39,7 @@ export class CloudWatchMetricsSink implements MetricsSink {
         for (let i = 0; i < data.length; i += 1000) {
             await this.client.send(
                 new PutMetricDataCommand({ Namespace: namespace, MetricData: data.slice(i, i + 1000).map((d) => ({ MetricName: d.MetricName, Dimensions: d.Dimensions.map((x) => ({ ...x })), Value: d.Value, Unit: d.Unit, Timestamp: now })) }),
-                { abortSignal: AbortSignal.timeout(Math.max(1, wait.deadline - Date.now())) },
+                untilDeadline(wait),
             );
         }
     }

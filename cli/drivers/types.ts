@@ -35,6 +35,12 @@ export interface Wait {
     readonly progress?: (line: string) => void;
 }
 
+/** An AbortSignal that fires at the wait's deadline (at least 1 ms away): AWS SDK sends, the Automation API. */
+export const deadlineSignal = (w: Wait): AbortSignal => AbortSignal.timeout(Math.max(1, w.deadline - Date.now()));
+
+/** The options of an AWS SDK v3 `send` that gives up at the wait's deadline. */
+export const untilDeadline = (w: Wait) => ({ abortSignal: deadlineSignal(w) });
+
 /** A bad object a check found: the object is named, so the operator knows what to look at. */
 export interface Finding {
     readonly severity: "error" | "warning";

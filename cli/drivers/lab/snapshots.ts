@@ -20,7 +20,7 @@ import { createHash } from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { snapshotClassKey } from "../types";
+import { snapshotClassKey, untilDeadline } from "../types";
 import type { CachePrimitives, FenceProof, Finding, ProbeResult, RestoreDestination, Snapshot, SnapshotPrimitives, SnapshotProbe, SnapshotClass, SnapshotRestored, Tier, Wait } from "../types";
 import { PreflightError, StepFailed } from "../../errors";
 import type { LabDescription } from "./description";
@@ -43,7 +43,6 @@ interface Manifest {
     plaintext: { sha256: string; size: number; keys?: number; expires?: number; files?: number };
 }
 
-const abort = (w: Wait) => ({ abortSignal: AbortSignal.timeout(Math.max(1, w.deadline - Date.now())) });
 
 /** The one line a job script's failure says (its last "ERROR: ..." line), without the timestamp and job name. */
 export function jobError(r: ExecResult): string {
@@ -100,7 +99,7 @@ class LabSnapshotStore {
         const keys: string[] = [];
         let token: string | undefined;
         do {
-            const r = await this.s3!.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), abort(wait));
+            const r = await this.s3!.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), untilDeadline(wait));
             for (const c of r.Contents ?? []) if (c.Key?.endsWith(".manifest.json")) keys.push(c.Key);
             token = r.IsTruncated ? r.NextContinuationToken : undefined;
         } while (token);
@@ -116,7 +115,7 @@ class LabSnapshotStore {
     }
 
     async manifest(bucket: string, key: string, wait: Wait): Promise<Manifest> {
-        const r = await this.s3!.send(new GetObjectCommand({ Bucket: bucket, Key: key }), abort(wait));
+        const r = await this.s3!.send(new GetObjectCommand({ Bucket: bucket, Key: key }), untilDeadline(wait));
         return JSON.parse(await r.Body!.transformToString()) as Manifest;
     }
 
@@ -126,11 +125,11 @@ class LabSnapshotStore {
         const key = (s.object ?? "").replace(`s3://${bucket}/`, "");
         const f = (check: string, message: string): Finding[] => [{ severity: "error", dataClass: s.dataClass, tier: s.tier, object: s.object ?? s.id, check, message }];
         try {
-            await this.s3!.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), abort(wait));
+            await this.s3!.send(new HeadObjectCommand({ Bucket: bucket, Key: key }), untilDeadline(wait));
         } catch (e) {
             return f("listed", `the object of ${s.id} is missing (${(e as Error).name}); the manifest points at nothing`);
         }
-        const r = await this.s3!.send(new GetObjectCommand({ Bucket: bucket, Key: key }), abort(wait));
+        const r = await this.s3!.send(new GetObjectCommand({ Bucket: bucket, Key: key }), untilDeadline(wait));
         const body = Buffer.from(await r.Body!.transformToByteArray());
         const sum = createHash("sha256").update(body).digest("hex");
         if (body.length !== s.sizeBytes || sum !== s.sha256) return f("checksum", `sha256 ${sum} (${body.length} bytes) != recorded ${s.sha256} (${s.sizeBytes} bytes) in ${s.id}: corrupt or altered`);

@@ -6,6 +6,7 @@
 import { GetObjectCommand, GetObjectLockConfigurationCommand, GetObjectRetentionCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import * as fs from "fs";
 import * as path from "path";
+import { untilDeadline } from "../types";
 import type { ObjectRetention, StoragePrimitives, StoredObject, Tier, Wait } from "../types";
 import { StepFailed } from "../../errors";
 import type { LabDescription } from "./description";
@@ -20,7 +21,6 @@ export function labS3Client(desc: LabDescription): S3Client | undefined {
     });
 }
 
-const abort = (w: Wait) => ({ abortSignal: AbortSignal.timeout(Math.max(1, w.deadline - Date.now())) });
 
 export class LabStorage implements StoragePrimitives {
     constructor(
@@ -64,7 +64,7 @@ export class LabStorage implements StoragePrimitives {
         const out: StoredObject[] = [];
         let token: string | undefined;
         do {
-            const r = await this.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), abort(wait));
+            const r = await this.s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }), untilDeadline(wait));
             for (const c of r.Contents ?? []) out.push({ tier, bucket, key: c.Key!, sizeBytes: c.Size ?? 0, lastModified: c.LastModified ?? new Date(0) });
             token = r.IsTruncated ? r.NextContinuationToken : undefined;
         } while (token);
@@ -79,7 +79,7 @@ export class LabStorage implements StoragePrimitives {
 
     async objectRetention(object: StoredObject, wait: Wait): Promise<ObjectRetention> {
         if (!this.s3 || !object.bucket) return {};
-        const r = await this.s3.send(new GetObjectRetentionCommand({ Bucket: object.bucket, Key: object.key, VersionId: object.versionId }), abort(wait));
+        const r = await this.s3.send(new GetObjectRetentionCommand({ Bucket: object.bucket, Key: object.key, VersionId: object.versionId }), untilDeadline(wait));
         return { mode: r.Retention?.Mode as ObjectRetention["mode"], retainUntil: r.Retention?.RetainUntilDate };
     }
 
@@ -87,7 +87,7 @@ export class LabStorage implements StoragePrimitives {
         const bucket = this.desc.s3?.buckets[tier];
         if (!this.s3 || !bucket) return {};
         try {
-            const r = await this.s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }), abort(wait));
+            const r = await this.s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }), untilDeadline(wait));
             const d = r.ObjectLockConfiguration?.Rule?.DefaultRetention;
             return { mode: d?.Mode, days: d?.Days ?? (d?.Years ? d.Years * 365 : undefined) };
         } catch (e) {
@@ -101,7 +101,7 @@ export class LabStorage implements StoragePrimitives {
             const repo = this.desc.repos[object.tier];
             return fs.readFileSync(path.join(repo!.path, object.key));
         }
-        const r = await this.s3!.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }), abort(wait));
+        const r = await this.s3!.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }), untilDeadline(wait));
         return Buffer.from(await r.Body!.transformToByteArray());
     }
 }

@@ -23,6 +23,7 @@
 import { DeleteBucketPolicyCommand, GetBucketPolicyCommand, PutBucketPolicyCommand, S3Client } from "@aws-sdk/client-s3";
 import { promises as dnsp } from "dns";
 import { isIP } from "net";
+import { untilDeadline } from "../types";
 import type { ProbeResult, Wait } from "../types";
 
 export const FENCE_SID = "FortressFailoverFence";
@@ -63,7 +64,6 @@ interface PolicyDoc {
 }
 
 const list = (v: string | string[] | undefined): string[] => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
-const abortOf = (w: Wait) => ({ abortSignal: AbortSignal.timeout(Math.max(1, w.deadline - Date.now())) });
 
 export function fenceStatement(bucketName: string, principals: readonly string[]): Statement {
     return {
@@ -119,7 +119,7 @@ export function checkFence(policy: string | undefined, bucketName: string, princ
 
 async function getPolicy(s3: S3Client, bucket: string, wait: Wait): Promise<string | undefined> {
     try {
-        return (await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }), abortOf(wait))).Policy;
+        return (await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }), untilDeadline(wait))).Policy;
     } catch (e) {
         if ((e as { name?: string }).name === "NoSuchBucketPolicy") return undefined;
         throw e;
@@ -150,7 +150,7 @@ export class RepoFence {
             const s3 = this.s3(b.region);
             const before = await getPolicy(s3, b.bucketName, wait);
             const kept = parsePolicy(before, b.bucketName).Statement.filter((s) => s.Sid !== FENCE_SID).length;
-            await s3.send(new PutBucketPolicyCommand({ Bucket: b.bucketName, Policy: withFence(before, b.bucketName, this.targets.principals) }), abortOf(wait));
+            await s3.send(new PutBucketPolicyCommand({ Bucket: b.bucketName, Policy: withFence(before, b.bucketName, this.targets.principals) }), untilDeadline(wait));
             lines.push(`s3://${b.bucketName} (${b.tier}, ${b.region}): ${FENCE_SID} put (${kept} other statement(s) kept)`);
         }
         return lines;
@@ -180,8 +180,8 @@ export class RepoFence {
         for (const b of this.targets.buckets) {
             const s3 = this.s3(b.region);
             const rest = withoutFence(await getPolicy(s3, b.bucketName, wait), b.bucketName);
-            if (rest === undefined) await s3.send(new DeleteBucketPolicyCommand({ Bucket: b.bucketName }), abortOf(wait));
-            else await s3.send(new PutBucketPolicyCommand({ Bucket: b.bucketName, Policy: rest }), abortOf(wait));
+            if (rest === undefined) await s3.send(new DeleteBucketPolicyCommand({ Bucket: b.bucketName }), untilDeadline(wait));
+            else await s3.send(new PutBucketPolicyCommand({ Bucket: b.bucketName, Policy: rest }), untilDeadline(wait));
             const after = await getPolicy(s3, b.bucketName, wait);
             const gone = !after || !parsePolicy(after, b.bucketName).Statement.some((s) => s.Sid === FENCE_SID);
             ok &&= gone;

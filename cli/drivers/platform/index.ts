@@ -24,6 +24,7 @@ import { S3AuditSink } from "../../audit";
 import { CloudWatchMetricsSink } from "../../slo-metrics";
 import { PreflightError } from "../../errors";
 import type { StackContext } from "../../stack";
+import { untilDeadline } from "../types";
 import type { Driver, ObjectRetention, ProbeResult, StoragePrimitives, StoredObject, Tier, TrafficPrimitives, Wait } from "../types";
 import { PG_CLUSTER_NAME } from "../../../components/core/names";
 import { PlatformDatabase } from "./database";
@@ -51,7 +52,6 @@ export function readOutputs(file: string | undefined): StackOutputsView {
     }
 }
 
-const abortOf = (w: Wait) => ({ abortSignal: AbortSignal.timeout(Math.max(1, w.deadline - Date.now())) });
 
 export { backupsFromObjects } from "./database";
 
@@ -65,7 +65,7 @@ export class PlatformStorage implements StoragePrimitives {
         const out: StoredObject[] = [];
         let token: string | undefined;
         do {
-            const r = await this.clients(tier).send(new ListObjectsV2Command({ Bucket: this.bucketOf(tier), Prefix: prefix, ContinuationToken: token }), abortOf(wait));
+            const r = await this.clients(tier).send(new ListObjectsV2Command({ Bucket: this.bucketOf(tier), Prefix: prefix, ContinuationToken: token }), untilDeadline(wait));
             for (const c of r.Contents ?? []) out.push({ tier, bucket: this.bucketOf(tier), key: c.Key!, sizeBytes: c.Size ?? 0, lastModified: c.LastModified ?? new Date(0) });
             token = r.IsTruncated ? r.NextContinuationToken : undefined;
         } while (token);
@@ -73,18 +73,18 @@ export class PlatformStorage implements StoragePrimitives {
     }
 
     async objectRetention(o: StoredObject, wait: Wait): Promise<ObjectRetention> {
-        const r = await this.clients(o.tier).send(new GetObjectRetentionCommand({ Bucket: o.bucket, Key: o.key, VersionId: o.versionId }), abortOf(wait));
+        const r = await this.clients(o.tier).send(new GetObjectRetentionCommand({ Bucket: o.bucket, Key: o.key, VersionId: o.versionId }), untilDeadline(wait));
         return { mode: r.Retention?.Mode as ObjectRetention["mode"], retainUntil: r.Retention?.RetainUntilDate };
     }
 
     async bucketRetention(tier: Tier, wait: Wait): Promise<{ mode?: string; days?: number }> {
-        const r = await this.clients(tier).send(new GetObjectLockConfigurationCommand({ Bucket: this.bucketOf(tier) }), abortOf(wait));
+        const r = await this.clients(tier).send(new GetObjectLockConfigurationCommand({ Bucket: this.bucketOf(tier) }), untilDeadline(wait));
         const d = r.ObjectLockConfiguration?.Rule?.DefaultRetention;
         return { mode: d?.Mode, days: d?.Days ?? (d?.Years ? d.Years * 365 : undefined) };
     }
 
     async getObject(o: StoredObject, wait: Wait): Promise<Buffer> {
-        const r = await this.clients(o.tier).send(new GetObjectCommand({ Bucket: o.bucket, Key: o.key }), abortOf(wait));
+        const r = await this.clients(o.tier).send(new GetObjectCommand({ Bucket: o.bucket, Key: o.key }), untilDeadline(wait));
         return Buffer.from(await r.Body!.transformToByteArray());
     }
 }

@@ -10,6 +10,7 @@ import * as path from "path";
 import { parse, stringify } from "yaml";
 import { NAMESPACE, stackFile } from "../../../config";
 import type { StackContext } from "../../stack";
+import { deadlineSignal } from "../types";
 import type { Wait } from "../types";
 
 /** The committed stack file's config with `changes` applied ("endpoints.activeRegion" → fortress-dr:endpoints.activeRegion). */
@@ -54,7 +55,7 @@ export async function setDrStackConfig(stack: StackContext, changes: Readonly<Re
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const { LocalWorkspace } = require("@pulumi/pulumi/automation") as typeof import("@pulumi/pulumi/automation");
         const s = await LocalWorkspace.selectStack({ stackName: stack.name, workDir: dir });
-        const r = await s.up({ onOutput: (l: string) => wait.progress?.(l.trimEnd()), signal: AbortSignal.timeout(Math.max(1, wait.deadline - Date.now())) } as Parameters<typeof s.up>[0]);
+        const r = await s.up({ onOutput: (l: string) => wait.progress?.(l.trimEnd()), signal: deadlineSignal(wait) } as Parameters<typeof s.up>[0]);
         return [`pulumi up ${stack.name} (${Object.entries(changes).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")}): ${r.summary.result}`];
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
