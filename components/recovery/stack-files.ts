@@ -43,14 +43,12 @@ export function renderStackFile(stack: string, config: Readonly<Record<string, s
 }
 
 /**
- * Whether a config key holds a secret, from the Pulumi runtime (`isConfigSecret`, an internal
- * export of @pulumi/pulumi 3.248's runtime/config). If this SDK lacks it, every key counts as
- * secret rather than risk writing a secret value into a ConfigMap.
+ * Whether a config key holds a secret, from the Pulumi runtime (`pulumi.runtime.isConfigSecret`:
+ * exported at run time by @pulumi/pulumi 3.248, absent from its type declarations). If this SDK
+ * lacks it, every key counts as secret rather than risk writing a secret value into a ConfigMap.
  */
 export function runtimeIsConfigSecret(): (key: string) => boolean {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const runtimeConfig = require("@pulumi/pulumi/runtime/config") as { isConfigSecret?: (k: string) => boolean };
-    const f = runtimeConfig.isConfigSecret;
+    const f = (pulumi.runtime as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
     return typeof f === "function" ? (k) => f(k) : () => true;
 }
 
