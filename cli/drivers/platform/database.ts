@@ -19,11 +19,9 @@ const IRSA_ROLE_ANNOTATION = "eks.amazonaws.com/role-arn";
 import { lsnToBytes } from "../../parse";
 import { parseInfo, parseVerify, segmentNumber, walGaps } from "../lab/pgbackrest";
 import { KubeClient, PollingWaits, httpStatusOf } from "./kube";
-import { REPO_OF_TIER, SCRATCH_LABELS, perconaBackup, perconaRestore, resourceName, scratchCluster, scratchClusterName, scratchNamespace, secretNamesOf, sourceView } from "./resources";
+import { PERCONA_GROUP, PERCONA_VERSION, PG_CLUSTERS, REPO_OF_TIER, SCRATCH_LABELS, perconaBackup, perconaRestore, resourceName, scratchCluster, scratchClusterName, scratchNamespace, secretNamesOf, sourceView } from "./resources";
 import { judgePercona, judgeRestoredCluster, watchResource } from "./status";
 
-const GROUP = "pgv2.percona.com";
-const VERSION = "v2";
 export const PG_CONTAINER = "database";
 export const STANZA = "db";
 const RESTORED_ANNOTATION = "fortress.dr/restored";
@@ -155,7 +153,7 @@ export class PlatformDatabase extends PollingWaits implements DatabasePrimitives
     // ---------------------------------------------------------------- helpers
 
     private getCluster(namespace: string, name: string) {
-        return this.k.custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: "perconapgclusters", name }) as Promise<{ metadata?: { name?: string; annotations?: Record<string, string> }; spec?: Record<string, any>; status?: Record<string, any> }>;
+        return this.k.custom.getNamespacedCustomObject({ ...PG_CLUSTERS, namespace, name }) as Promise<{ metadata?: { name?: string; annotations?: Record<string, string> }; spec?: Record<string, any>; status?: Record<string, any> }>;
     }
 
     /** The running primary pod of a cluster (PGO role label master, or primary in newer releases). */
@@ -197,7 +195,7 @@ export class PlatformDatabase extends PollingWaits implements DatabasePrimitives
     async backup(tier: Tier, type: "full" | "diff" | "incr", wait: Wait): Promise<DatabaseBackup> {
         const name = resourceName(`fortress-${type}-${tier}`, new Date().toISOString());
         const body = perconaBackup({ name, namespace: this.namespace, cluster: this.cluster, tier, type });
-        const ref = { group: GROUP, version: VERSION, namespace: this.namespace, plural: "perconapgbackups" };
+        const ref = { group: PERCONA_GROUP, version: PERCONA_VERSION, namespace: this.namespace, plural: "perconapgbackups" };
         await this.k.custom.createNamespacedCustomObject({ ...ref, body });
         await watchResource({ what: `PerconaPGBackup ${this.namespace}/${name}`, read: () => this.k.custom.getNamespacedCustomObject({ ...ref, name }) as Promise<PerconaBackupObj>, judge: judgePercona, wait, intervalMs: this.intervalMs, stuckAfterSeconds: this.stuckAfterSeconds });
         const obj = (await this.k.custom.getNamespacedCustomObject({ ...ref, name })) as PerconaBackupObj;
@@ -277,7 +275,7 @@ export class PlatformDatabase extends PollingWaits implements DatabasePrimitives
                 const s = await this.k.core.readNamespacedSecret({ name, namespace: this.namespace });
                 await this.k.core.createNamespacedSecret({ namespace: ns, body: { metadata: { name, labels: SCRATCH_LABELS }, type: s.type, data: s.data } });
             }
-            await this.k.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: "perconapgclusters", body });
+            await this.k.custom.createNamespacedCustomObject({ ...PG_CLUSTERS, namespace: ns, body });
             const jobName = `${cl}-pgbackrest-restore`;
             await watchResource({
                 what: `PerconaPGCluster ${ns}/${cl} (restore from ${REPO_OF_TIER[req.tier]})`,
@@ -297,7 +295,7 @@ export class PlatformDatabase extends PollingWaits implements DatabasePrimitives
                 stuckAfterSeconds: this.stuckAfterSeconds,
             });
             const end = parseRecoveryEnd(await this.restoreJobLog(ns, jobName));
-            await this.k.custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: "perconapgclusters", name: cl, body: [{ op: "add", path: "/metadata/annotations", value: { [RESTORED_ANNOTATION]: JSON.stringify(end) } }] });
+            await this.k.custom.patchNamespacedCustomObject({ ...PG_CLUSTERS, namespace: ns, name: cl, body: [{ op: "add", path: "/metadata/annotations", value: { [RESTORED_ANNOTATION]: JSON.stringify(end) } }] });
             return await this.inspect(req.destination, wait);
         } catch (e) {
             if (!created) throw e;
@@ -330,7 +328,7 @@ export class PlatformDatabase extends PollingWaits implements DatabasePrimitives
     private async restoreInPlace(req: RestoreRequest, wait: Wait): Promise<RestoredState> {
         const name = resourceName("fortress-restore", new Date().toISOString());
         const body = perconaRestore({ name, namespace: this.namespace, cluster: this.cluster, tier: req.tier, target: req.target, set: req.set });
-        const ref = { group: GROUP, version: VERSION, namespace: this.namespace, plural: "perconapgrestores" };
+        const ref = { group: PERCONA_GROUP, version: PERCONA_VERSION, namespace: this.namespace, plural: "perconapgrestores" };
         await this.k.custom.createNamespacedCustomObject({ ...ref, body });
         await watchResource({ what: `PerconaPGRestore ${this.namespace}/${name}`, read: () => this.k.custom.getNamespacedCustomObject({ ...ref, name }) as Promise<PerconaBackupObj>, judge: judgePercona, wait, intervalMs: this.intervalMs, stuckAfterSeconds: this.stuckAfterSeconds });
         return this.inspect(req.destination, wait);
@@ -409,7 +407,7 @@ export class PlatformDatabase extends PollingWaits implements DatabasePrimitives
         const ignore404 = (e: unknown) => {
             if (httpStatusOf(e) !== 404) throw e;
         };
-        await this.k.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: "perconapgclusters", name: cl }).catch(ignore404);
+        await this.k.custom.deleteNamespacedCustomObject({ ...PG_CLUSTERS, namespace: ns, name: cl }).catch(ignore404);
         await this.k.core.deleteNamespace({ name: ns }).catch(ignore404);
         let phase = "unknown";
         for (;;) {
@@ -487,7 +485,7 @@ export class PlatformDatabase extends PollingWaits implements DatabasePrimitives
             evidence.push(`standby replayed ${s.replay} >= fenced ${minLsn}`);
         }
         const replayedAt = s.replay ?? s.current ?? "0/0";
-        await this.k.custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: this.namespace, plural: "perconapgclusters", name: this.cluster, body: [{ op: "add", path: "/spec/standby/enabled", value: false }] });
+        await this.k.custom.patchNamespacedCustomObject({ ...PG_CLUSTERS, namespace: this.namespace, name: this.cluster, body: [{ op: "add", path: "/spec/standby/enabled", value: false }] });
         evidence.push(`PerconaPGCluster ${this.namespace}/${this.cluster}: spec.standby.enabled=false`);
         while (s.r) {
             if (Date.now() > wait.deadline) throw new WaitTimeout(`PerconaPGCluster ${this.namespace}/${this.cluster}: spec.standby.enabled=false was set but the server is still in recovery at the deadline; check the operator's and Patroni's logs`);

@@ -31,6 +31,7 @@ import { PreflightError, StepFailed } from "../../errors";
 import { bytesToLsn, lsnToBytes } from "../../parse";
 import type { StackContext } from "../../stack";
 import { KubeClient } from "./kube";
+import { PG_CLUSTERS } from "./resources";
 import type { PlatformDatabase } from "./database";
 import type { DnsFailoverCheck, RepoFence } from "./fence";
 import { setDrStackConfig } from "./pulumi";
@@ -81,7 +82,7 @@ export class PlatformFailover implements FailoverPrimitives {
         void wait;
         const nodes = (await this.dr.core.listNode()).items;
         const ready = nodes.filter((n) => n.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") && !n.spec?.unschedulable);
-        const c = (await this.dr.custom.getNamespacedCustomObject({ group: "pgv2.percona.com", version: "v2", namespace: this.db.namespaceName, plural: "perconapgclusters", name: this.cluster })) as { status?: { postgres?: { ready?: number; size?: number } } };
+        const c = (await this.dr.custom.getNamespacedCustomObject({ ...PG_CLUSTERS, namespace: this.db.namespaceName, name: this.cluster })) as { status?: { postgres?: { ready?: number; size?: number } } };
         const inst = c.status?.postgres?.ready ?? 0;
         const ok = ready.length > 0 && inst > 0;
         return { name: "dr-capacity", ok, detail: `${ready.length}/${nodes.length} DR node(s) Ready and schedulable; standby ${this.cluster}: ${inst}/${c.status?.postgres?.size ?? "?"} instance(s) ready`, value: ready.length };
@@ -90,7 +91,7 @@ export class PlatformFailover implements FailoverPrimitives {
     private async readPrimary(): Promise<{ paused: boolean; ready: number } | string> {
         if (!this.primary) return "no kube context for the primary region (FORTRESS_PRIMARY_KUBE_CONTEXT)";
         try {
-            const c = (await this.primary.custom.getNamespacedCustomObject({ group: "pgv2.percona.com", version: "v2", namespace: this.primaryNamespace, plural: "perconapgclusters", name: this.cluster })) as { spec?: { pause?: boolean }; status?: { postgres?: { ready?: number } } };
+            const c = (await this.primary.custom.getNamespacedCustomObject({ ...PG_CLUSTERS, namespace: this.primaryNamespace, name: this.cluster })) as { spec?: { pause?: boolean }; status?: { postgres?: { ready?: number } } };
             return { paused: c.spec?.pause === true, ready: c.status?.postgres?.ready ?? -1 };
         } catch (e) {
             return `primary region API did not answer: ${(e as Error).message}`;
@@ -101,7 +102,7 @@ export class PlatformFailover implements FailoverPrimitives {
     private async pausePrimary(): Promise<string> {
         if (!this.primary) return "no kube context for the primary region: no pause sent (best effort; the fence does not need it)";
         try {
-            await this.primary.custom.patchNamespacedCustomObject({ group: "pgv2.percona.com", version: "v2", namespace: this.primaryNamespace, plural: "perconapgclusters", name: this.cluster, body: [{ op: "add", path: "/spec/pause", value: true }] });
+            await this.primary.custom.patchNamespacedCustomObject({ ...PG_CLUSTERS, namespace: this.primaryNamespace, name: this.cluster, body: [{ op: "add", path: "/spec/pause", value: true }] });
             return `primary PerconaPGCluster ${this.primaryNamespace}/${this.cluster}: spec.pause=true sent (best effort)`;
         } catch (e) {
             return `primary PerconaPGCluster pause not sent (best effort; the fence does not need it): ${(e as Error).message}`;

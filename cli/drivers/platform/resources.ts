@@ -9,7 +9,11 @@ import type { RecoveryTarget, Tier } from "../types";
 import { pgTimestamp } from "../../parse";
 import { SCRATCH_NAMESPACE_PREFIX } from "../../../components/core/names";
 
-export const PERCONA_API = "pgv2.percona.com/v2";
+export const PERCONA_GROUP = "pgv2.percona.com";
+export const PERCONA_VERSION = "v2";
+export const PERCONA_API = `${PERCONA_GROUP}/${PERCONA_VERSION}`;
+/** The PerconaPGCluster resource, as the client's custom-object calls name it. */
+export const PG_CLUSTERS = { group: PERCONA_GROUP, version: PERCONA_VERSION, plural: "perconapgclusters" } as const;
 
 /** Tier → the operator's pgBackRest repo name (components/postgres: repo1 local, repo2 S3 DR region, repo3 tier 3). */
 export const REPO_OF_TIER: Readonly<Record<Tier, "repo1" | "repo2" | "repo3">> = { tier1: "repo1", tier2: "repo2", tier3: "repo3" };
