@@ -15,9 +15,9 @@ import type { CommandDef } from "../command";
 import { GuardRefusal, PreflightError, StepFailed, UsageError } from "../errors";
 import { formatSeconds, lsnToBytes, parseDuration } from "../parse";
 import type { Json, Step, StepContext, StepResult } from "../runner";
-import type { DatabasePositions, FailoverPrimitives, FenceProof } from "../drivers/types";
+import type { DatabasePositions, Driver, FailoverPrimitives, FenceProof } from "../drivers/types";
 import type { StackContext } from "../stack";
-import { databaseRpoSeconds, need, pick, toJson } from "./common";
+import { databaseRpoSeconds, driverStep, need, pick, toJson } from "./common";
 import { replayErasuresStep } from "../erasure/step";
 
 /** The expected loss, worst case: the standby's replay lag, or unbounded when it cannot be read. */
@@ -25,25 +25,15 @@ export function expectedLossSeconds(p: DatabasePositions): number {
     return p.standby?.replayLagSeconds ?? Infinity;
 }
 
-/** The driver's failover primitives (pre-flight refuses a driver without them). */
-async function failoverOf(ctx: StepContext): Promise<FailoverPrimitives> {
-    const d = await ctx.driver();
-    return need(d, d.failover, "cross-region failover");
-}
-
-/** A step that acts through the driver's failover primitives. */
-function failoverStep(step: Omit<Step, "run">, run: (f: FailoverPrimitives, ctx: StepContext) => Promise<StepResult>): Step {
-    return { ...step, run: async (ctx) => run(await failoverOf(ctx), ctx) };
+/** A step that acts through the driver's failover primitives (pre-flight refuses a driver without them). */
+function failoverStep(step: Omit<Step, "run">, run: (f: FailoverPrimitives, ctx: StepContext, d: Driver) => Promise<StepResult>): Step {
+    return driverStep(step, (d, ctx) => run(need(d, d.failover, "cross-region failover"), ctx, d));
 }
 
 function preflightStep(): Step {
-    return {
-        id: "preflight",
-        phase: "preflight",
-        title: "standby lag vs RPO, tier-2 WAL position, DR capacity (read from the DR side)",
-        budget: { seconds: 60 },
-        async run(ctx) {
-            const d = await ctx.driver();
+    return driverStep(
+        { id: "preflight", phase: "preflight", title: "standby lag vs RPO, tier-2 WAL position, DR capacity (read from the DR side)", budget: { seconds: 60 } },
+        async (d, ctx) => {
             const f = need(d, d.failover, "cross-region failover");
             need(d, d.traffic, "traffic");
             const pos = await f.positions(ctx.wait());
@@ -52,7 +42,7 @@ function preflightStep(): Step {
             const loss = expectedLossSeconds(pos);
             return { detail: `standby replay lag ${formatSeconds(loss)}; tier-2 WAL ${pos.archived.tier2?.wal ?? "unknown"}; ${cap.detail}`, data: { positions: toJson(pos), expectedLossSeconds: Number.isFinite(loss) ? loss : null } };
         },
-    };
+    );
 }
 
 function lossGuardStep(rpo: number, accepted: number | undefined, bound: number): Step {
@@ -115,30 +105,18 @@ function erasureStep(stack: StackContext): Step {
 
 function trafficSteps(): Step[] {
     return [
-        {
-            id: "switch-traffic",
-            phase: "act",
-            title: "point traffic at the DR region",
-            budget: { seconds: 300 },
-            mutates: true,
-            async run(ctx) {
-                const d = await ctx.driver();
-                const lines = await need(d, d.traffic, "traffic").switchTo("dr", ctx.wait());
-                return { detail: lines.join("; ") };
-            },
-        },
-        {
-            id: "traffic-confirmed",
-            phase: "verify",
-            title: "confirm the answer the world gets (the failover records at the zone's name servers)",
-            budget: { figureId: "failover.dns.seconds", seconds: 120 },
-            async run(ctx) {
-                const d = await ctx.driver();
+        driverStep({ id: "switch-traffic", phase: "act", title: "point traffic at the DR region", budget: { seconds: 300 }, mutates: true }, async (d, ctx) => {
+            const lines = await need(d, d.traffic, "traffic").switchTo("dr", ctx.wait());
+            return { detail: lines.join("; ") };
+        }),
+        driverStep(
+            { id: "traffic-confirmed", phase: "verify", title: "confirm the answer the world gets (the failover records at the zone's name servers)", budget: { figureId: "failover.dns.seconds", seconds: 120 } },
+            async (d, ctx) => {
                 const r = await need(d, d.traffic, "traffic").confirm("dr", ctx.wait());
                 if (!r.ok) throw new StepFailed(`traffic not confirmed on the DR region: ${r.detail}`);
                 return { detail: r.detail };
             },
-        },
+        ),
     ];
 }
 
@@ -162,8 +140,8 @@ function unfenceSteps(): Step[] {
     return [
         failoverStep(
             { id: "unfence", phase: "act", title: "remove the failover fence (bucket-policy Deny on the old primary's writers) and read back that it is gone", budget: { seconds: 60 }, mutates: true },
-            async (f, ctx) => {
-                if (!f.liftFence) throw new PreflightError(`driver ${(await ctx.driver()).name} leaves no fence behind to lift`);
+            async (f, ctx, d) => {
+                if (!f.liftFence) throw new PreflightError(`driver ${d.name} leaves no fence behind to lift`);
                 const r = await f.liftFence(ctx.wait());
                 if (!r.ok) throw new StepFailed(`fence not lifted: ${r.evidence.join("; ")}`);
                 return { detail: r.evidence.join("; ") };
